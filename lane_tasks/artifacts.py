@@ -1,0 +1,203 @@
+"""The artifact envelope, canonical JSON, atomic writes and schema validation.
+
+Every artifact has the same top level (DESIGN.md). Stable mode drops the `run` block and every
+duration so the same inputs give the same bytes; failure excerpts stay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+
+from lane_tasks import __version__
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Result",
+    "RunInfo",
+    "atomic_write",
+    "canonical_json",
+    "envelope",
+    "read_artifact",
+    "schema_errors",
+    "sha256_file",
+    "summarize",
+]
+
+SCHEMA_VERSION = "1.0"
+STATUSES = ("pass", "fail", "error", "skip")
+
+
+@dataclass(frozen=True)
+class Result:
+    """One line of an artifact: a check, a control or a step outcome."""
+
+    id: str
+    status: str
+    message: str = ""
+    owner: str | None = None
+    exit_code: int | None = None
+    excerpt: str = ""
+    fix: str | None = None
+    duration_s: float | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Kind-specific fields (severity, cmd, evidence, cached …), merged into the JSON object."""
+
+    def to_json(self, *, stable: bool) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "status": self.status,
+            "message": self.message,
+            "owner": self.owner,
+            "exit_code": self.exit_code,
+            "excerpt": self.excerpt,
+            "fix": self.fix,
+        }
+        if not stable and self.duration_s is not None:
+            d["duration_s"] = round(self.duration_s, 3)
+        d.update(self.extra)
+        return d
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The non-reproducible part of an artifact; absent in stable mode."""
+
+    id: str | None
+    started_at: str
+    duration_s: float
+
+
+def summarize(results: Iterable[Result]) -> dict[str, int]:
+    counts = dict.fromkeys(STATUSES, 0)
+    for r in results:
+        counts[r.status] += 1
+    return counts
+
+
+def envelope(
+    *,
+    kind: str,
+    step: str,
+    lane: str | None,
+    subject: Mapping[str, Any],
+    status: str,
+    results: Iterable[Result],
+    stable: bool,
+    run: RunInfo | None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build the common top level. `kind` names the schema (`lane-tasks/<kind>`)."""
+    rs = list(results)
+    doc: dict[str, Any] = {
+        "schema": f"lane-tasks/{kind}",
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "lane-tasks", "version": __version__},
+        "lane": lane,
+        "step": step,
+        "subject": dict(subject),
+        "status": status,
+        "summary": summarize(rs),
+        "results": [r.to_json(stable=stable) for r in rs],
+    }
+    if extra:
+        doc.update(extra)
+    if not stable and run is not None:
+        doc["run"] = {
+            "id": run.id,
+            "started_at": run.started_at,
+            "duration_s": round(run.duration_s, 3),
+        }
+    return doc
+
+
+def canonical_json(doc: Any) -> str:
+    """Sorted keys, 2-space indent, trailing newline: the same document gives the same bytes."""
+    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write via a temp file in the same directory, fsync, rename: never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            Path(tmp).unlink()
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def schema_path(kind: str) -> Path:
+    """The shipped JSON Schema file for an artifact kind at the current schema version."""
+    ref = resources.files("lane_tasks") / "schemas" / f"{kind}-{SCHEMA_VERSION}.json"
+    return Path(str(ref))
+
+
+@cache
+def _validator(kind: str) -> Callable[[Any], Any]:
+    schema = json.loads(schema_path(kind).read_text(encoding="utf-8"))
+    return fastjsonschema.compile(schema)  # type: ignore[no-any-return]
+
+
+def schema_errors(doc: Any) -> str | None:
+    """Validate an artifact against the schema its `schema` field names; the error or None."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("schema"), str):
+        return "not a lane-tasks artifact (no 'schema' field)"
+    name = doc["schema"]
+    if not name.startswith("lane-tasks/"):
+        return f"unknown schema '{name}'"
+    kind = name.removeprefix("lane-tasks/")
+    if not schema_path(kind).is_file():
+        return f"unknown schema '{name}'"
+    if doc.get("schema_version") != SCHEMA_VERSION:
+        return f"schema_version {doc.get('schema_version')!r} is not {SCHEMA_VERSION!r}"
+    try:
+        _validator(kind)(doc)
+    except fastjsonschema.JsonSchemaException as exc:
+        return f"{name}: {exc.message}"
+    return None
+
+
+def read_artifact(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """Load and validate an artifact: (document, None) or (None or document, problem)."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, f"{path}: missing"
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return None, f"{path}: not valid JSON ({exc})"
+    problem = schema_errors(doc)
+    if problem:
+        return (doc if isinstance(doc, dict) else None), f"{path}: {problem}"
+    return doc, None

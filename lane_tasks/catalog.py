@@ -1,0 +1,92 @@
+"""The ids lanes.toml may name: steps, controls and KPIs, described as data.
+
+One name per concept: the id here is the lanes.toml value, the nox session name, the artifact
+`step`/result id and the docs heading. Implementations (steps/, controls/, kpi.py) register
+against these ids; tests check that every id has exactly one implementation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["CONTROLS", "KPIS", "STEPS", "ControlInfo", "KpiInfo", "StepInfo"]
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """A step of a lane: one nox session, one CLI command, one artifact."""
+
+    id: str
+    title: str
+    argv: tuple[str, ...]
+    """The `lane-tasks` sub-command (without output flags) that runs this step."""
+    out: str
+    """Artifact file name inside the artifacts directory."""
+    stable: bool
+    """Whether the canonical path asks for `--stable-json`."""
+
+
+@dataclass(frozen=True)
+class ControlInfo:
+    id: str
+    title: str
+    needs_steps: tuple[str, ...] = ()
+    """Steps whose evidence the control reads; a lane with the control must run them."""
+
+
+@dataclass(frozen=True)
+class KpiInfo:
+    id: str
+    title: str
+
+
+# Order matters: lanes run their steps in this order, whatever order lanes.toml lists them in,
+# because later steps read earlier steps' evidence (gate-release reads gate-fast's; the contract
+# index hashes everything before it).
+STEPS: dict[str, StepInfo] = {
+    s.id: s
+    for s in (
+        StepInfo("gate-fast", "Gate fast", ("gate", "fast"), "gate-fast.json", True),
+        StepInfo(
+            "gate-release", "Gate release", ("gate", "release"), "release-preflight.json", False
+        ),
+        StepInfo("doctor", "Doctor", ("doctor",), "doctor.json", False),
+        StepInfo("drift-check", "Drift check", ("drift", "check"), "drift-check.json", True),
+        StepInfo(
+            "contract-index", "Contract index", ("contract-index",), "contract-index.json", True
+        ),
+    )
+}
+
+CONTROLS: dict[str, ControlInfo] = {
+    c.id: c
+    for c in (
+        ControlInfo(
+            "release-confidence-path",
+            "Canonical release-confidence path enabled",
+            ("gate-fast", "gate-release", "doctor"),
+        ),
+        ControlInfo("artifact-retention", "Machine-readable artifacts retained for every run"),
+        ControlInfo("release-owner", "Named release owner on every release decision"),
+        ControlInfo("ownership-matrix", "Team-level quality-gate ownership matrix"),
+        ControlInfo("weekly-kpi-review", "Weekly KPI review in the program dashboard"),
+        ControlInfo("compat-policy", "Compatibility/deprecation policy for CLI and artifact schemas"),
+        ControlInfo("severity-model", "Support severity model with response SLOs"),
+        ControlInfo("deprecation-windows", "Documented deprecation windows and migration runbooks"),
+        ControlInfo(
+            "release-checklist-evidence", "Release-checklist evidence attached to every version cut"
+        ),
+    )
+}
+
+KPIS: dict[str, KpiInfo] = {
+    k.id: k
+    for k in (
+        KpiInfo("first-time-success-rate", "First-time-success onboarding rate"),
+        KpiInfo("median-release-decision-time", "Median release decision time"),
+        KpiInfo("failed-release-gate-frequency", "Failed release gate frequency"),
+        KpiInfo("mean-time-to-triage", "Mean time to triage first failure"),
+        KpiInfo("rollback-rate", "Rollback rate"),
+        KpiInfo("docs-to-adoption-conversion", "Docs-to-adoption conversion"),
+    )
+}

@@ -1,0 +1,405 @@
+"""The front door: argparse, errors to exit codes, text or JSON output.
+
+Every step command here is also what the nox session of that step calls, so the command line and
+the lane write byte-identical stable artifacts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from lane_tasks import __version__
+from lane_tasks.artifacts import canonical_json
+from lane_tasks.catalog import STEPS
+from lane_tasks.config import Config, find_config, load_config, parse_config
+from lane_tasks.errors import (
+    EXIT_FAIL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    ConfigError,
+    LaneTasksError,
+    did_you_mean,
+)
+from lane_tasks.report import render_text
+
+__all__ = ["build_parser", "main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and a did-you-mean for options and commands."""
+
+    def error(self, message: str) -> NoReturn:
+        hint = ""
+        if "unrecognized arguments:" in message:
+            bad = message.split(":", 1)[1].split()[0]
+            opts = [o for a in self._actions for o in a.option_strings]
+            hint = did_you_mean(bad, opts)
+        elif "invalid choice:" in message:
+            bad = message.split("'")[1] if "'" in message else ""
+            choices = [c for a in self._actions if a.choices for c in a.choices]
+            hint = did_you_mean(bad, [str(c) for c in choices])
+        sys.stderr.write(f"{self.prog}: error: {message}{hint}\n")
+        sys.exit(EXIT_USAGE)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(Path(args.config) if args.config else None)
+
+
+def _emit(args: argparse.Namespace, doc: dict[str, Any]) -> None:
+    """Write the artifact (atomically) and/or print it, as --format and --out ask."""
+    from lane_tasks.artifacts import atomic_write
+
+    text = canonical_json(doc) if args.format == "json" else render_text(doc)
+    if args.out:
+        atomic_write(Path(args.out), text)
+        if not args.quiet:
+            sys.stdout.write(render_text(doc))
+    else:
+        sys.stdout.write(text)
+
+
+def _output_options(p: argparse.ArgumentParser, *, stable: bool = True) -> None:
+    p.add_argument("--format", choices=("json", "text"), default="text", help="output format")
+    if stable:
+        p.add_argument(
+            "--stable-json",
+            action="store_true",
+            help="sorted keys, no timestamps or durations: same inputs give the same bytes",
+        )
+    p.add_argument("--out", metavar="FILE", help="write the artifact here (atomically)")
+    p.add_argument("-q", "--quiet", action="store_true", help="with --out, print nothing")
+    p.add_argument("--lane", help="the lane this step runs for (recorded in the artifact)")
+    p.add_argument(
+        "--run-id",
+        help="also keep the artifact in the run store under this run id (nox sessions pass it)",
+    )
+
+
+def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
+    def cmd(args: argparse.Namespace) -> int:
+        from lane_tasks.steps import StepContext, run_step
+
+        config, options = _step_config(step_id, args)
+        stable = bool(getattr(args, "stable_json", False))
+        options |= {"only": getattr(args, "check", None)}
+        ctx = StepContext(
+            config=config,
+            stable=stable,
+            lane=args.lane,
+            run_id=args.run_id,
+            jobs=getattr(args, "jobs", None),
+            fail_fast=getattr(args, "fail_fast", False),
+            options=options,
+        )
+        if args.lane:
+            config.resolve(args.lane)
+        report = run_step(step_id, ctx)
+        doc = report.document(stable=stable, lane=args.lane)
+        _emit(args, doc)
+        if args.run_id:
+            _record(config, args, step_id, doc)
+        return report.exit_code
+
+    return cmd
+
+
+def _step_config(step_id: str, args: argparse.Namespace) -> tuple[Config, dict[str, Any]]:
+    """Load lanes.toml; doctor alone runs on a broken one and reports it as a failed check."""
+    try:
+        return _config(args), {}
+    except ConfigError as exc:
+        if step_id != "doctor":
+            raise
+        path = Path(args.config) if args.config else _config_path_or_cwd()
+        fallback = parse_config(_FALLBACK, path)
+        return fallback, {"config_error": str(exc)}
+
+
+_FALLBACK = """
+[lanes.none]
+steps = ["doctor"]
+"""
+
+
+def _config_path_or_cwd() -> Path:
+    try:
+        return find_config()
+    except ConfigError:
+        return Path.cwd() / "lanes.toml"
+
+
+def _record(config: Config, args: argparse.Namespace, step_id: str, doc: dict[str, Any]) -> None:
+    from lane_tasks.store import record_artifact
+
+    record_artifact(
+        config,
+        args.run_id,
+        step=step_id,
+        name=STEPS[step_id].out if step_id in STEPS else f"{step_id}.json",
+        text=canonical_json(doc),
+        status=doc["status"],
+        subject=doc["subject"],
+        lane=args.lane,
+    )
+
+
+# ---- controls -------------------------------------------------------------------------------
+
+
+def _controls_verify(args: argparse.Namespace) -> int:
+    import time
+    from datetime import UTC, datetime
+
+    from lane_tasks.artifacts import RunInfo, envelope
+    from lane_tasks.controls import ControlContext, verify_lane
+    from lane_tasks.repo import subject
+    from lane_tasks.steps.base import exit_code_for, status_of
+    from lane_tasks.store import finish_run, latest_run, list_runs, run_dir
+
+    config = _config(args)
+    lane = config.resolve(args.lane)
+    t0, started = time.monotonic(), datetime.now(UTC)
+    run_id = args.run_id
+    if run_id is None:
+        latest = latest_run(config)
+        run_id = latest.id if latest else None
+    path = run_dir(config, run_id) if run_id else None
+    manifest, problem = None, None
+    if path is not None:
+        rec = next((r for r in list_runs(config) if r.id == run_id), None)
+        if rec is None:
+            problem = f"run {run_id} is not in the run store"
+        else:
+            manifest, problem = rec.manifest, rec.problem
+    ctx = ControlContext(config, lane, run_id, path, manifest, problem)
+    results = verify_lane(ctx)
+    status = status_of(results)
+    doc = envelope(
+        kind="controls",
+        step="controls",
+        lane=lane.name,
+        subject=subject(config.root, (config.artifacts_dir,)).to_json(),
+        status=status,
+        results=results,
+        stable=args.stable_json,
+        run=RunInfo(run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
+        extra={"verified_run": run_id},
+    )
+    _emit(args, doc)
+    if args.run_id:
+        args.lane = lane.name
+        _record(config, args, "controls", doc)
+        finish_run(config, args.run_id, lane=lane.name)
+    return exit_code_for(status, results)
+
+
+def _controls_list(args: argparse.Namespace) -> int:
+    from lane_tasks.catalog import CONTROLS as CATALOG
+    from lane_tasks.controls import CONTROLS
+
+    rows = [
+        {
+            "id": cid,
+            "title": CATALOG[cid].title,
+            "checks": cls.description(),
+            "evidence": cls.evidence,
+            "how_to_satisfy": cls.fix,
+        }
+        for cid, cls in CONTROLS.items()
+    ]
+    if args.format == "json":
+        sys.stdout.write(canonical_json(rows))
+    else:
+        for r in rows:
+            sys.stdout.write(
+                f"{r['id']}: {r['title']}\n  checks:   {r['checks']}\n"
+                f"  evidence: {r['evidence']}\n  satisfy:  {r['how_to_satisfy']}\n"
+            )
+    return EXIT_OK
+
+
+# ---- lanes, runs, init ----------------------------------------------------------------------
+
+
+def _lanes_list(args: argparse.Namespace) -> int:
+    config = _config(args)
+    for lane in config.resolved_lanes():
+        extends = f" (extends {lane.chain[-2]})" if len(lane.chain) > 1 else ""
+        sys.stdout.write(
+            f"{lane.name}{extends}: {len(lane.steps)} steps, {len(lane.controls)} controls, "
+            f"{len(lane.kpis)} KPIs - {lane.description}\n"
+        )
+    return EXIT_OK
+
+
+def _lanes_show(args: argparse.Namespace) -> int:
+    lane = _config(args).resolve(args.lane)
+    if args.format == "json":
+        sys.stdout.write(canonical_json(lane.to_json()))
+        return EXIT_OK
+    out = [f"lane {lane.name}: {lane.description}"]
+    if len(lane.chain) > 1:
+        out.append(f"  extends: {' -> '.join(reversed(lane.chain[:-1]))}")
+    for kind in ("steps", "controls", "kpis"):
+        out.append(f"  {kind}:")
+        for item in getattr(lane, kind):
+            out.append(f"    {item.id:<32} from {item.origin}")
+    sys.stdout.write("\n".join(out) + "\n")
+    return EXIT_OK
+
+
+def _lanes_validate(args: argparse.Namespace) -> int:
+    config = load_config(Path(args.path) if args.path else (Path(args.config) if args.config else None))
+    names = ", ".join(config.lanes)
+    sys.stdout.write(f"{config.path}: ok ({len(config.lanes)} lanes: {names})\n")
+    return EXIT_OK
+
+
+def _runs_list(args: argparse.Namespace) -> int:
+    from lane_tasks.store import list_runs
+
+    config = _config(args)
+    rows = []
+    for rec in list_runs(config):
+        m = rec.manifest or {}
+        rows.append(
+            {
+                "id": rec.id,
+                "lane": m.get("lane"),
+                "status": m.get("status", "error"),
+                "state": m.get("run", {}).get("state"),
+                "commit": (m.get("subject") or {}).get("commit"),
+                "steps": {r["id"]: r["status"] for r in m.get("results", [])},
+                "problem": rec.problem,
+            }
+        )
+    if args.format == "json":
+        sys.stdout.write(canonical_json(rows))
+        return EXIT_OK
+    if not rows:
+        sys.stdout.write("no runs yet (run a lane: nox -s <lane>)\n")
+    for r in rows:
+        steps = " ".join(f"{k}={v}" for k, v in r["steps"].items())
+        commit = (r["commit"] or "-")[:12]
+        sys.stdout.write(
+            f"{r['id']}  {r['lane'] or '-':<10} {r['status']:<5} {commit}  {steps}"
+            f"{'  ' + r['problem'] if r['problem'] else ''}\n"
+        )
+    return EXIT_OK
+
+
+def _init(args: argparse.Namespace) -> int:
+    from lane_tasks.init import init_repo
+
+    written = init_repo(Path(args.path).resolve(), lane=args.lane, force=args.force)
+    for p in written:
+        sys.stdout.write(f"wrote {p}\n")
+    sys.stdout.write(f"next: nox -s {args.lane}\n")
+    return EXIT_OK
+
+
+# ---- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="lane-tasks",
+        description="Release-confidence lanes (startup, scale, regulated) for Python projects.",
+    )
+    parser.add_argument("--version", action="version", version=f"lane-tasks {__version__}")
+    parser.add_argument("--config", metavar="PATH", help="lanes.toml (default: found upward from cwd)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    gate = sub.add_parser("gate", help="run a gate (fast, release)")
+    gsub = gate.add_subparsers(dest="gate", metavar="GATE", parser_class=_Parser)
+    gsub.required = True
+    fast = gsub.add_parser("fast", help="run the quick checks from [gate.fast.checks]")
+    _output_options(fast)
+    fast.add_argument("--jobs", "-j", type=int, help="checks run at once (default: CPUs)")
+    fast.add_argument("--fail-fast", action="store_true", help="stop the other checks on a failure")
+    fast.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
+    fast.set_defaults(func=_run_step_cmd("gate-fast"))
+    release = gsub.add_parser("release", help="release preflight for this commit")
+    _output_options(release)
+    release.set_defaults(func=_run_step_cmd("gate-release"))
+
+    doctor = sub.add_parser("doctor", help="check the repository is set up for the lanes")
+    _output_options(doctor)
+    doctor.set_defaults(func=_run_step_cmd("doctor"))
+
+    drift = sub.add_parser("drift", help="canonical-path drift")
+    dsub = drift.add_subparsers(dest="drift", metavar="ACTION", parser_class=_Parser)
+    dsub.required = True
+    dcheck = dsub.add_parser("check", help="find drift between lanes.toml, nox, CI and docs")
+    _output_options(dcheck)
+    dcheck.set_defaults(func=_run_step_cmd("drift-check"))
+
+    cindex = sub.add_parser("contract-index", help="index every artifact of the run")
+    _output_options(cindex)
+    cindex.set_defaults(func=_run_step_cmd("contract-index"))
+
+    controls = sub.add_parser("controls", help="verify or list controls")
+    csub = controls.add_subparsers(dest="controls", metavar="ACTION", parser_class=_Parser)
+    csub.required = True
+    verify = csub.add_parser("verify", help="verify a lane's controls from a run's evidence")
+    _output_options(verify)
+    verify.set_defaults(func=_controls_verify)
+    for a in verify._actions:
+        if a.dest == "lane":
+            a.required = True
+            a.help = "the lane whose controls (own and inherited) to verify"
+        if a.dest == "run_id":
+            a.help = "the run to verify and record into (default: the newest run)"
+    clist = csub.add_parser("list", help="every control: what it checks and how to satisfy it")
+    clist.add_argument("--format", choices=("json", "text"), default="text")
+    clist.set_defaults(func=_controls_list)
+
+    lanes = sub.add_parser("lanes", help="show and validate lanes.toml")
+    lsub = lanes.add_subparsers(dest="lanes", metavar="ACTION", parser_class=_Parser)
+    lsub.required = True
+    llist = lsub.add_parser("list", help="the lanes, resolved")
+    llist.set_defaults(func=_lanes_list)
+    lshow = lsub.add_parser("show", help="one lane with every item and the lane it came from")
+    lshow.add_argument("lane")
+    lshow.add_argument("--format", choices=("json", "text"), default="text")
+    lshow.set_defaults(func=_lanes_show)
+    lval = lsub.add_parser("validate", help="validate lanes.toml (exit 2 with file:line on error)")
+    lval.add_argument("path", nargs="?")
+    lval.set_defaults(func=_lanes_validate)
+
+    runs = sub.add_parser("runs", help="the run store")
+    rsub = runs.add_subparsers(dest="runs", metavar="ACTION", parser_class=_Parser)
+    rsub.required = True
+    rlist = rsub.add_parser("list", help="kept runs, newest first")
+    rlist.add_argument("--format", choices=("json", "text"), default="text")
+    rlist.set_defaults(func=_runs_list)
+
+    init = sub.add_parser("init", help="adopt lane-tasks in a repository (lanes.toml + noxfile.py)")
+    init.add_argument("path", nargs="?", default=".")
+    init.add_argument("--lane", choices=("startup", "scale", "regulated"), default="startup")
+    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.set_defaults(func=_init)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] = args.func
+    try:
+        return func(args)
+    except LaneTasksError as exc:
+        sys.stderr.write(f"lane-tasks: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("lane-tasks: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_FAIL

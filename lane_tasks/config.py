@@ -1,0 +1,556 @@
+"""lanes.toml -> Config: load, validate (file:line, key, did-you-mean) and resolve `extends`.
+
+A lane inherits every step, control and KPI of the lane it extends and may only add to them:
+re-listing an inherited id, or trying to drop one, is an error. Every error is one line,
+`lanes.toml:LINE: KEY: problem`, raised as ConfigError (exit 2).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lane_tasks.catalog import CONTROLS, KPIS, STEPS
+from lane_tasks.errors import ConfigError, did_you_mean
+
+__all__ = [
+    "CONFIG_NAME",
+    "CheckSpec",
+    "Config",
+    "Item",
+    "LaneSpec",
+    "ResolvedLane",
+    "find_config",
+    "load_config",
+    "parse_config",
+]
+
+CONFIG_NAME = "lanes.toml"
+NOX_BACKENDS = ("none", "venv", "virtualenv", "uv", "conda", "mamba", "micromamba")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_DROP_WORDS = ("remove", "drop", "exclude", "override", "replace", "without", "skip")
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One gate check: an argv list run without a shell."""
+
+    id: str
+    cmd: tuple[str, ...]
+    owner: str | None = None
+    timeout: float = 600.0
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class LaneSpec:
+    """A lane as written in lanes.toml (only its own additions)."""
+
+    name: str
+    description: str
+    ideal_for: str
+    extends: str | None
+    steps: tuple[str, ...]
+    controls: tuple[str, ...]
+    kpis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Item:
+    """A step, control or KPI id with the lane it came from."""
+
+    id: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class ResolvedLane:
+    """A lane with everything it inherits; steps in canonical run order."""
+
+    name: str
+    description: str
+    ideal_for: str
+    chain: tuple[str, ...]
+    """Lane names from the root ancestor down to this lane."""
+    steps: tuple[Item, ...]
+    controls: tuple[Item, ...]
+    kpis: tuple[Item, ...]
+
+    def step_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.steps)
+
+    def control_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.controls)
+
+    def to_json(self) -> dict[str, Any]:
+        def items(xs: tuple[Item, ...]) -> list[dict[str, str]]:
+            return [{"id": i.id, "origin": i.origin} for i in xs]
+
+        return {
+            "name": self.name,
+            "description": self.description,
+            "ideal_for": self.ideal_for,
+            "extends": list(self.chain[:-1]),
+            "steps": items(self.steps),
+            "controls": items(self.controls),
+            "kpis": items(self.kpis),
+        }
+
+
+@dataclass(frozen=True)
+class Config:
+    """A validated lanes.toml. `root` is the directory holding it (the repository root)."""
+
+    path: Path
+    root: Path
+    release_owners: tuple[str, ...]
+    evidence_dir: str
+    artifacts_dir: str
+    default_lane: str | None
+    runs_keep: int
+    nox_backend: str
+    nox_python: str | None
+    nox_install: tuple[str, ...]
+    lanes: Mapping[str, LaneSpec]
+    checks: Mapping[str, CheckSpec]
+    jobs: int
+    doctor_disabled: Mapping[str, str]
+    ci_files: tuple[str, ...]
+
+    def resolve(self, name: str) -> ResolvedLane:
+        """The lane with its ancestors' steps, controls and KPIs (validated at load time)."""
+        if name not in self.lanes:
+            raise ConfigError(
+                f"unknown lane '{name}'{did_you_mean(name, self.lanes)}; "
+                f"lanes: {', '.join(self.lanes)}",
+                path=self.path,
+            )
+        chain: list[str] = []
+        cur: str | None = name
+        while cur is not None:
+            chain.append(cur)
+            cur = self.lanes[cur].extends
+        chain.reverse()
+        steps: list[Item] = []
+        controls: list[Item] = []
+        kpis: list[Item] = []
+        for lane_name in chain:
+            spec = self.lanes[lane_name]
+            steps += [Item(s, lane_name) for s in spec.steps]
+            controls += [Item(c, lane_name) for c in spec.controls]
+            kpis += [Item(k, lane_name) for k in spec.kpis]
+        order = list(STEPS)
+        steps.sort(key=lambda i: order.index(i.id))
+        spec = self.lanes[name]
+        return ResolvedLane(
+            name=name,
+            description=spec.description,
+            ideal_for=spec.ideal_for,
+            chain=tuple(chain),
+            steps=tuple(steps),
+            controls=tuple(controls),
+            kpis=tuple(kpis),
+        )
+
+    def resolved_lanes(self) -> list[ResolvedLane]:
+        return [self.resolve(n) for n in self.lanes]
+
+    def artifacts_path(self) -> Path:
+        return self.root / self.artifacts_dir
+
+
+class _Locator:
+    """Maps dotted key paths to line numbers in TOML source (tomllib gives none).
+
+    It reads table headers and `key =` lines; arrays and inline tables report the line of
+    their key. Good enough to point a person at the right line; never used for parsing.
+    """
+
+    _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+    _KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[str, ...], int] = {}
+        table: tuple[str, ...] = ()
+        depth = 0  # bracket depth of multi-line arrays, whose lines hold no keys
+        for n, raw in enumerate(text.splitlines(), start=1):
+            if depth == 0:
+                header = self._HEADER.match(raw)
+                if header:
+                    table = self._split(header.group(1))
+                    self.lines.setdefault(table, n)
+                    continue
+                key = self._KEY.match(raw)
+                if key:
+                    path = table + self._split(key.group(1))
+                    self.lines.setdefault(path, n)
+                    raw = raw[key.end() :]
+            depth = max(0, depth + self._brackets(raw))
+
+    @staticmethod
+    def _split(dotted: str) -> tuple[str, ...]:
+        parts = re.findall(r"\"([^\"]*)\"|'([^']*)'|([A-Za-z0-9_-]+)", dotted)
+        return tuple(a or b or c for a, b, c in parts)
+
+    @staticmethod
+    def _brackets(s: str) -> int:
+        s = re.sub(r"\"(?:\\.|[^\"\\])*\"|'[^']*'|#.*$", "", s)
+        return s.count("[") + s.count("{") - s.count("]") - s.count("}")
+
+    def line(self, path: Sequence[str]) -> int | None:
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return None
+
+
+class _Reader:
+    """Typed access to the parsed TOML with errors that carry file, line and key."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.loc = _Locator(text)
+
+    def error(self, key: Sequence[str], message: str) -> ConfigError:
+        return ConfigError(
+            message, path=self.path, line=self.loc.line(key), key=".".join(key) or None
+        )
+
+    def table(self, data: Any, key: Sequence[str]) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.error(key, f"must be a table, not {_type(data)}")
+        return data
+
+    def known(self, data: Mapping[str, Any], key: Sequence[str], allowed: Sequence[str]) -> None:
+        for k in data:
+            if k in allowed:
+                continue
+            hint = did_you_mean(k, allowed)
+            if not hint and k.split("_")[0] in _DROP_WORDS:
+                hint = " (lanes are additive: a lane cannot drop or override what it inherits)"
+            raise self.error([*key, k], f"unknown key{hint}; allowed: {', '.join(allowed)}")
+
+    def str_(self, data: Mapping[str, Any], key: Sequence[str], default: str | None) -> str | None:
+        if key[-1] not in data:
+            return default
+        v = data[key[-1]]
+        if not isinstance(v, str):
+            raise self.error(key, f"must be a string, not {_type(v)}")
+        if not v.strip():
+            raise self.error(key, "must not be empty")
+        return v
+
+    def str_list(self, data: Mapping[str, Any], key: Sequence[str]) -> tuple[str, ...]:
+        v = data.get(key[-1], [])
+        if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+            raise self.error(key, f"must be a list of non-empty strings, not {_type(v)}")
+        dup = next((x for i, x in enumerate(v) if x in v[:i]), None)
+        if dup is not None:
+            raise self.error(key, f"'{dup}' is listed twice")
+        return tuple(v)
+
+    def int_(self, data: Mapping[str, Any], key: Sequence[str], default: int, minimum: int) -> int:
+        v = data.get(key[-1], default)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise self.error(key, f"must be an integer, not {_type(v)}")
+        if v < minimum:
+            raise self.error(key, f"must be at least {minimum}, not {v}")
+        return v
+
+
+def _type(v: object) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a float"}
+    names |= {list: "an array", dict: "a table"}
+    return names.get(type(v), type(v).__name__)
+
+
+def find_config(start: Path | None = None) -> Path:
+    """Find lanes.toml in `start` or its parents, like ruff and pytest find their config."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        candidate = d / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"no {CONFIG_NAME} in {here} or its parents (run `lane-tasks init` to create one)"
+    )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate lanes.toml (found upward from the cwd when `path` is None)."""
+    path = find_config() if path is None else path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"no such file (run `lane-tasks init` to create {CONFIG_NAME})", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path=path) from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate TOML text as lanes.toml; `path` names the file in errors and sets the root."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column \d+\)", msg)
+        line = int(m.group(1)) if m else None
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", msg)
+        raise ConfigError(f"invalid TOML: {msg}", path=path, line=line) from None
+    r = _Reader(path, text)
+    r.known(data, [], ["project", "runs", "nox", "lanes", "gate", "doctor"])
+
+    project = r.table(data.get("project", {}), ["project"])
+    r.known(
+        project,
+        ["project"],
+        ["release_owners", "evidence_dir", "artifacts_dir", "default_lane"],
+    )
+    owners = r.str_list(project, ["project", "release_owners"])
+    evidence_dir = _rel_dir(r, project, "evidence_dir", "evidence")
+    artifacts_dir = _rel_dir(r, project, "artifacts_dir", "build")
+
+    runs = r.table(data.get("runs", {}), ["runs"])
+    r.known(runs, ["runs"], ["keep"])
+    keep = r.int_(runs, ["runs", "keep"], 50, 1)
+
+    nox_t = r.table(data.get("nox", {}), ["nox"])
+    r.known(nox_t, ["nox"], ["backend", "python", "install"])
+    backend = r.str_(nox_t, ["nox", "backend"], "none") or "none"
+    if backend not in NOX_BACKENDS:
+        raise r.error(
+            ["nox", "backend"],
+            f"unknown backend '{backend}'{did_you_mean(backend, NOX_BACKENDS)}; "
+            f"one of: {', '.join(NOX_BACKENDS)}",
+        )
+    nox_python = r.str_(nox_t, ["nox", "python"], None)
+    install = r.str_list(nox_t, ["nox", "install"]) if "install" in nox_t else ("lane-tasks",)
+
+    lanes = _lanes(r, data)
+    checks, jobs = _gate(r, data)
+
+    doctor = r.table(data.get("doctor", {}), ["doctor"])
+    r.known(doctor, ["doctor"], ["disable", "ci_files"])
+    disable = r.table(doctor.get("disable", {}), ["doctor", "disable"])
+    disabled: dict[str, str] = {}
+    from lane_tasks.steps.doctor import CHECKS as DOCTOR_CHECKS  # doctor imports config
+
+    for check_id, reason in disable.items():
+        if check_id not in DOCTOR_CHECKS:
+            raise r.error(
+                ["doctor", "disable", check_id],
+                f"unknown doctor check{did_you_mean(check_id, DOCTOR_CHECKS)}; "
+                f"checks: {', '.join(DOCTOR_CHECKS)}",
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise r.error(
+                ["doctor", "disable", check_id],
+                "needs the reason as a non-empty string (it is shown in every doctor report)",
+            )
+        disabled[check_id] = reason.strip()
+    ci_files = r.str_list(doctor, ["doctor", "ci_files"])
+
+    default_lane = r.str_(project, ["project", "default_lane"], None)
+    if default_lane is not None and default_lane not in lanes:
+        raise r.error(
+            ["project", "default_lane"],
+            f"unknown lane '{default_lane}'{did_you_mean(default_lane, lanes)}",
+        )
+    for name, lane in lanes.items():
+        if "gate-fast" in lane.steps and not checks:
+            raise r.error(
+                ["gate", "fast", "checks"],
+                f"lane '{name}' runs gate-fast but no [gate.fast.checks.<id>] is defined "
+                "(a gate with no checks would pass without checking anything)",
+            )
+    config = Config(
+        path=path,
+        root=path.parent.resolve(),
+        release_owners=owners,
+        evidence_dir=evidence_dir,
+        artifacts_dir=artifacts_dir,
+        default_lane=default_lane,
+        runs_keep=keep,
+        nox_backend=backend,
+        nox_python=nox_python,
+        nox_install=install,
+        lanes=lanes,
+        checks=checks,
+        jobs=jobs,
+        doctor_disabled=disabled,
+        ci_files=ci_files,
+    )
+    _check_needs(r, config)
+    return config
+
+
+def _rel_dir(r: _Reader, table: Mapping[str, Any], key: str, default: str) -> str:
+    value = r.str_(table, ["project", key], default) or default
+    p = Path(value)
+    if p.is_absolute() or ".." in p.parts:
+        raise r.error(["project", key], f"must be a path inside the repository, not '{value}'")
+    return p.as_posix()
+
+
+def _lanes(r: _Reader, data: Mapping[str, Any]) -> dict[str, LaneSpec]:
+    lanes_t = r.table(data.get("lanes", {}), ["lanes"])
+    if not lanes_t:
+        raise r.error(["lanes"], "no lanes defined (add [lanes.startup] or run `lane-tasks init`)")
+    specs: dict[str, LaneSpec] = {}
+    for name, raw in lanes_t.items():
+        key = ["lanes", name]
+        if not _ID.match(name):
+            raise r.error(key, "lane names use lowercase letters, digits, '-' and '_'")
+        lane = r.table(raw, key)
+        r.known(lane, key, ["description", "ideal_for", "extends", "steps", "controls", "kpis"])
+        lists: dict[str, tuple[str, ...]] = {}
+        for kind, catalog in (("steps", STEPS), ("controls", CONTROLS), ("kpis", KPIS)):
+            ids = r.str_list(lane, [*key, kind])
+            for i in ids:
+                if i not in catalog:
+                    raise r.error(
+                        [*key, kind],
+                        f"unknown {kind[:-1]} '{i}'{did_you_mean(i, catalog)}; "
+                        f"known: {', '.join(catalog)}",
+                    )
+            lists[kind] = ids
+        specs[name] = LaneSpec(
+            name=name,
+            description=r.str_(lane, [*key, "description"], "") or "",
+            ideal_for=r.str_(lane, [*key, "ideal_for"], "") or "",
+            extends=r.str_(lane, [*key, "extends"], None),
+            steps=lists["steps"],
+            controls=lists["controls"],
+            kpis=lists["kpis"],
+        )
+    for name in specs:
+        _check_extends(r, specs, name)
+    for spec in specs.values():
+        _check_additive(r, specs, spec)
+    return specs
+
+
+def _check_extends(r: _Reader, specs: Mapping[str, LaneSpec], name: str) -> None:
+    seen = [name]
+    cur = specs[name].extends
+    while cur is not None:
+        if cur not in specs:
+            raise r.error(
+                ["lanes", seen[-1], "extends"],
+                f"extends unknown lane '{cur}'{did_you_mean(cur, specs)}",
+            )
+        if cur in seen:
+            cycle = " -> ".join([*seen[seen.index(cur) :], cur])
+            raise r.error(["lanes", seen[-1], "extends"], f"extends cycle: {cycle}")
+        seen.append(cur)
+        cur = specs[cur].extends
+
+
+def _check_additive(r: _Reader, specs: Mapping[str, LaneSpec], spec: LaneSpec) -> None:
+    key = ["lanes", spec.name]
+    if spec.extends is None:
+        if not spec.steps:
+            raise r.error([*key, "steps"], "empty lane: a lane that extends nothing needs steps")
+        return
+    if not (spec.steps or spec.controls or spec.kpis):
+        raise r.error(
+            key,
+            f"empty lane: adds no steps, controls or KPIs to '{spec.extends}' "
+            "(use the parent lane instead)",
+        )
+    inherited: dict[str, dict[str, str]] = {"steps": {}, "controls": {}, "kpis": {}}
+    cur = spec.extends
+    while cur is not None:
+        parent = specs[cur]
+        for kind in inherited:
+            for i in getattr(parent, kind):
+                inherited[kind].setdefault(i, cur)
+        cur = parent.extends
+    for kind, origin in inherited.items():
+        for i in getattr(spec, kind):
+            if i in origin:
+                raise r.error(
+                    [*key, kind],
+                    f"'{i}' is already inherited from lane '{origin[i]}'; "
+                    "a lane only adds to what it inherits",
+                )
+
+
+def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], int]:
+    gate = r.table(data.get("gate", {}), ["gate"])
+    r.known(gate, ["gate"], ["fast"])
+    fast = r.table(gate.get("fast", {}), ["gate", "fast"])
+    r.known(fast, ["gate", "fast"], ["checks", "jobs"])
+    jobs = r.int_(fast, ["gate", "fast", "jobs"], 0, 0)
+    checks_t = r.table(fast.get("checks", {}), ["gate", "fast", "checks"])
+    checks: dict[str, CheckSpec] = {}
+    for cid, raw in checks_t.items():
+        key = ["gate", "fast", "checks", cid]
+        if not _ID.match(cid):
+            raise r.error(key, "check ids use lowercase letters, digits, '-' and '_'")
+        t = r.table(raw, key)
+        r.known(t, key, ["cmd", "owner", "timeout", "env", "cwd", "description"])
+        if "cmd" not in t:
+            raise r.error(key, "missing required key 'cmd' (an argv list such as [\"ruff\", \"check\", \".\"])")
+        cmd = t["cmd"]
+        if isinstance(cmd, str):
+            raise r.error(
+                [*key, "cmd"],
+                f"must be an argv list, not a shell string; write {_argv_hint(cmd)}",
+            )
+        if not isinstance(cmd, list) or not cmd or not all(isinstance(x, str) for x in cmd):
+            raise r.error([*key, "cmd"], f"must be a non-empty list of strings, not {_type(cmd)}")
+        if not cmd[0].strip():
+            raise r.error([*key, "cmd"], "the program name (first element) is empty")
+        timeout = t.get("timeout", 600)
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+            raise r.error([*key, "timeout"], f"must be a positive number of seconds, not {timeout!r}")
+        env = r.table(t.get("env", {}), [*key, "env"])
+        for ek, ev in env.items():
+            if not isinstance(ev, str):
+                raise r.error([*key, "env", ek], f"must be a string, not {_type(ev)}")
+        cwd = r.str_(t, [*key, "cwd"], None)
+        if cwd is not None and (Path(cwd).is_absolute() or ".." in Path(cwd).parts):
+            raise r.error([*key, "cwd"], f"must be a path inside the repository, not '{cwd}'")
+        checks[cid] = CheckSpec(
+            id=cid,
+            cmd=tuple(cmd),
+            owner=r.str_(t, [*key, "owner"], None),
+            timeout=float(timeout),
+            env=dict(env),
+            cwd=cwd,
+            description=r.str_(t, [*key, "description"], "") or "",
+        )
+    return checks, jobs
+
+
+def _argv_hint(cmd: str) -> str:
+    try:
+        parts = shlex.split(cmd)
+    except ValueError:
+        parts = cmd.split()
+    return "[" + ", ".join(f'"{p}"' for p in parts) + "]"
+
+
+def _check_needs(r: _Reader, config: Config) -> None:
+    """A control that reads a step's evidence is only valid in a lane that runs the step."""
+    for lane in config.resolved_lanes():
+        steps = set(lane.step_ids())
+        for item in lane.controls:
+            missing = [s for s in CONTROLS[item.id].needs_steps if s not in steps]
+            if missing:
+                raise r.error(
+                    ["lanes", item.origin, "controls"],
+                    f"control '{item.id}' reads evidence of step(s) {', '.join(missing)}, "
+                    f"which lane '{lane.name}' does not run",
+                )

@@ -1,0 +1,84 @@
+"""The control registry and the verification of a lane's controls against one run's evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from lane_tasks.artifacts import Result
+from lane_tasks.catalog import CONTROLS as CATALOG
+from lane_tasks.config import Config, ResolvedLane
+
+__all__ = ["CONTROLS", "Control", "ControlContext", "Verdict", "register", "verify_lane"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ControlContext:
+    """What a verifier may look at: the config, the lane, and the run being verified."""
+
+    config: Config
+    lane: ResolvedLane
+    run_id: str | None
+    run_path: Path | None
+    manifest: dict[str, Any] | None
+    manifest_problem: str | None
+
+
+class Control:
+    """A verifier. Its docstring says what it checks; `evidence` what it reads; `fix` how to
+    satisfy it. `verify` returns a Verdict and never prints."""
+
+    id: ClassVar[str]
+    evidence: ClassVar[str]
+    fix: ClassVar[str]
+
+    def verify(self, ctx: ControlContext) -> Verdict:
+        raise NotImplementedError
+
+    @classmethod
+    def description(cls) -> str:
+        return " ".join((cls.__doc__ or "").split())
+
+
+CONTROLS: dict[str, type[Control]] = {}
+
+
+def register(cls: type[Control]) -> type[Control]:
+    if cls.id not in CATALOG:
+        raise KeyError(f"unknown control id {cls.id!r}")
+    if cls.id in CONTROLS:
+        raise KeyError(f"control {cls.id!r} registered twice")
+    CONTROLS[cls.id] = cls
+    return cls
+
+
+def verify_lane(ctx: ControlContext) -> list[Result]:
+    """Verify every control of the lane, own and inherited, in lane order."""
+    results = []
+    for item in ctx.lane.controls:
+        cls = CONTROLS[item.id]
+        try:
+            verdict = cls().verify(ctx)
+        except Exception as exc:  # a crashing verifier is an error of that control
+            verdict = Verdict("error", f"verifier crashed: {type(exc).__name__}: {exc}")
+        results.append(
+            Result(
+                id=item.id,
+                status=verdict.status,
+                message=verdict.message,
+                fix=None if verdict.status == "pass" else cls.fix,
+                extra={
+                    "origin": item.origin,
+                    "title": CATALOG[item.id].title,
+                    "evidence": cls.evidence,
+                },
+            )
+        )
+    return results

@@ -1,0 +1,68 @@
+"""Errors the CLI turns into one line and an exit code (see DESIGN.md, "Exit codes")."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+
+__all__ = [
+    "EXIT_ENV",
+    "EXIT_FAIL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "ConfigError",
+    "EnvironmentProblem",
+    "LaneTasksError",
+    "did_you_mean",
+]
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_USAGE = 2
+EXIT_ENV = 3
+EXIT_INTERRUPTED = 130
+
+
+class LaneTasksError(Exception):
+    """An error meant for the user: its str() is the whole message, printed on one line."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(LaneTasksError):
+    """Bad input (lanes.toml, flags, records): `file:line: key: problem`, exit 2."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        key: str | None = None,
+    ) -> None:
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.key = key
+        self.problem = message
+        where = ""
+        if self.path is not None:
+            where = self.path if line is None else f"{self.path}:{line}"
+            where += ": "
+        keyed = f"{key}: " if key else ""
+        super().__init__(f"{where}{keyed}{message}")
+
+
+class EnvironmentProblem(LaneTasksError):
+    """The machine cannot do what was asked (tool missing, not a git repository), exit 3."""
+
+    exit_code = EXIT_ENV
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ` (did you mean 'x'?)` for a near miss, or an empty string."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,106 @@
+"""register(): nox sessions from lanes.toml, one per step and one per lane.
+
+A lane session `requires=` its steps (in canonical order), so `nox -s regulated` runs each step
+once; its own body is the lane's controls step, which verifies every control of the lane from
+what this invocation's steps left in the run store. One nox invocation is one run.
+
+With the default backend ("none") the steps run in the nox process itself: no virtualenv is
+built and no interpreter started per step, which keeps the lane overhead small. Any other
+backend installs `[nox].install` into a reused session environment and runs the same CLI there.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import nox
+
+from lane_tasks.catalog import STEPS
+from lane_tasks.config import CONFIG_NAME, Config, load_config
+from lane_tasks.errors import EXIT_USAGE, LaneTasksError
+from lane_tasks.store import new_run_id
+
+__all__ = ["register", "step_argv"]
+
+_run_id: str | None = None
+
+
+def _current_run_id() -> str:
+    """One run id per nox invocation, made when the first step runs (not by `nox -l`)."""
+    global _run_id
+    if _run_id is None:
+        _run_id = new_run_id()
+    return _run_id
+
+
+def step_argv(config: Config, step_id: str, run_id: str) -> list[str]:
+    """The canonical command path of a step, as the seed document writes it."""
+    info = STEPS[step_id]
+    argv = ["--config", str(config.path), *info.argv, "--format", "json"]
+    if info.stable:
+        argv.append("--stable-json")
+    out = f"{config.artifacts_dir}/{info.out}"
+    return [*argv, "--out", out, "--run-id", run_id]
+
+
+def controls_argv(config: Config, lane: str, run_id: str) -> list[str]:
+    out = f"{config.artifacts_dir}/controls.json"
+    return [
+        "--config", str(config.path), "controls", "verify", "--lane", lane,
+        "--format", "json", "--stable-json", "--out", out, "--run-id", run_id,
+    ]  # fmt: skip
+
+
+def _invoke(session: nox.Session, config: Config, argv: list[str], what: str) -> None:
+    if config.nox_backend == "none":
+        from lane_tasks.cli import main
+
+        code = main(argv)
+        if code != 0:
+            session.error(f"{what} failed (exit {code})")
+    else:
+        session.install(*config.nox_install)
+        session.run("lane-tasks", *argv)
+
+
+def register(config_path: str | Path | None = None) -> Config:
+    """Create the sessions. A bad lanes.toml ends nox with the one-line error and exit 2."""
+    path = Path(config_path) if config_path is not None else Path.cwd() / CONFIG_NAME
+    try:
+        config = load_config(path)
+    except LaneTasksError as exc:
+        sys.stderr.write(f"lane-tasks: error: {exc}\n")
+        raise SystemExit(EXIT_USAGE) from None
+
+    nox.options.stop_on_first_error = True  # a failed step aborts the rest of the lane
+    nox.options.reuse_existing_virtualenvs = True  # venv backends: build once, reuse
+    if config.default_lane:
+        nox.options.sessions = [config.default_lane]
+    session_kw: dict[str, Any] = {"venv_backend": config.nox_backend}
+    session_kw["python"] = False if config.nox_backend == "none" else config.nox_python
+
+    for step_id, info in STEPS.items():
+        _register_step(config, step_id, info.title, session_kw)
+    for lane in config.resolved_lanes():
+        _register_lane(config, lane.name, list(lane.step_ids()), lane.description, session_kw)
+    return config
+
+
+def _register_step(config: Config, step_id: str, title: str, kw: dict[str, Any]) -> None:
+    def step(session: nox.Session) -> None:
+        _invoke(session, config, step_argv(config, step_id, _current_run_id()), step_id)
+
+    step.__doc__ = f"{title} (lane-tasks {' '.join(STEPS[step_id].argv)})"
+    nox.session(name=step_id, default=False, **kw)(step)
+
+
+def _register_lane(
+    config: Config, name: str, steps: list[str], description: str, kw: dict[str, Any]
+) -> None:
+    def lane(session: nox.Session) -> None:
+        _invoke(session, config, controls_argv(config, name, _current_run_id()), f"{name} controls")
+
+    lane.__doc__ = f"{name} lane: {description or ', '.join(steps)} (then its controls)"
+    nox.session(name=name, requires=steps, default=name == config.default_lane, **kw)(lane)

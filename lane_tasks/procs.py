@@ -1,0 +1,239 @@
+"""Run tools as subprocesses: in parallel, each in its own process group, with timeouts,
+bounded output capture and excerpts that are safe to publish (ANSI stripped, secrets redacted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ProcResult",
+    "ProcSpec",
+    "excerpt",
+    "redact",
+    "run_many",
+    "run_one",
+    "which",
+]
+
+OUTPUT_LIMIT = 256 * 1024
+"""Bytes of a tool's output kept in memory (the tail: that is where failures are)."""
+EXCERPT_LINES = 40
+EXCERPT_CHARS = 8000
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_SECRET_NAME = re.compile(
+    r"TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH|_KEY$|^KEY$",
+    re.I,
+)
+_SECRET_PATTERNS = (
+    # key=value / key: value where the key says it is secret
+    re.compile(
+        r"(?i)\b([\w.-]*(?:token|password|passwd|secret|api[_-]?key|access[_-]?key|private[_-]?key)"
+        r"[\w.-]*)(\s*[:=]\s*|\s+)([\"']?)([^\s\"',;]{4,})\3"
+    ),
+    re.compile(r"(?i)(authorization:\s*(?:bearer|basic|token)\s+)(\S+)"),
+    re.compile(r"(?i)\b(bearer\s+)([a-z0-9._~+/-]{8,}=*)"),
+    re.compile(r"([a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)", re.I),
+)
+_TOKEN_SHAPES = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|pypi-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,}"
+    r"|sk-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
+)
+REDACTED = "***"
+
+
+@dataclass(frozen=True)
+class ProcSpec:
+    """What to run. `cmd[0]` is looked up on the PATH of `env`."""
+
+    id: str
+    cmd: tuple[str, ...]
+    cwd: Path
+    timeout: float
+    env: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class ProcResult:
+    id: str
+    outcome: str
+    """`exited`, `timeout`, `missing` (tool not found), `oserror` or `cancelled`."""
+    exit_code: int | None
+    output: str
+    duration_s: float
+    detail: str = ""
+
+
+def which(program: str, env: Mapping[str, str] | None, cwd: Path) -> str | None:
+    """Resolve a program like the OS will: paths relative to cwd, bare names on PATH."""
+    if os.sep in program or (os.altsep and os.altsep in program):
+        p = Path(program)
+        p = p if p.is_absolute() else cwd / p
+        return str(p) if p.is_file() and os.access(p, os.X_OK) else None
+    path = (env or os.environ).get("PATH", os.defpath)
+    return shutil.which(program, path=path)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult:
+    """Run one command in a new session (its own process group), output merged and bounded."""
+    start = time.monotonic()
+    if cancel is not None and cancel.is_set():
+        return ProcResult(spec.id, "cancelled", None, "", 0.0, "not started: --fail-fast")
+    exe = which(spec.cmd[0], spec.env, spec.cwd)
+    if exe is None:
+        return ProcResult(
+            spec.id, "missing", None, "", 0.0, f"tool '{spec.cmd[0]}' not found on PATH"
+        )
+    try:
+        proc = subprocess.Popen(
+            [exe, *spec.cmd[1:]],
+            cwd=spec.cwd,
+            env=dict(spec.env) if spec.env is not None else None,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return ProcResult(spec.id, "oserror", None, "", 0.0, f"cannot run {spec.cmd[0]}: {exc}")
+    tail: deque[bytes] = deque()
+    size = [0]
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for chunk in iter(lambda: proc.stdout.read1(65536), b""):  # type: ignore[union-attr]
+            tail.append(chunk)
+            size[0] += len(chunk)
+            while size[0] - len(tail[0]) >= OUTPUT_LIMIT:
+                size[0] -= len(tail.popleft())
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    outcome, detail = "exited", ""
+    deadline = start + spec.timeout
+    try:
+        while True:
+            try:
+                proc.wait(timeout=0.05)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    outcome, detail = "timeout", f"killed after {spec.timeout:g}s timeout"
+                    _kill_group(proc)
+                    proc.wait()
+                    break
+                if cancel is not None and cancel.is_set():
+                    outcome, detail = "cancelled", "stopped: --fail-fast"
+                    _kill_group(proc)
+                    proc.wait()
+                    break
+    except BaseException:
+        _kill_group(proc)
+        proc.wait()
+        raise
+    finally:
+        # Children that inherited the pipe keep it open: kill the group so the reader ends.
+        if outcome != "exited":
+            _kill_group(proc)
+        reader.join(timeout=5)
+        if reader.is_alive():
+            _kill_group(proc)
+            reader.join(timeout=5)
+    output = b"".join(tail)[-OUTPUT_LIMIT:].decode("utf-8", "replace")
+    code = proc.returncode if outcome == "exited" else None
+    return ProcResult(spec.id, outcome, code, output, time.monotonic() - start, detail)
+
+
+def run_many(
+    specs: Sequence[ProcSpec],
+    *,
+    jobs: int,
+    fail_fast: bool = False,
+    is_failure: Callable[[ProcResult], bool] = lambda r: r.exit_code != 0,
+) -> list[ProcResult]:
+    """Run specs with up to `jobs` at once; results in the order of `specs`."""
+    cancel = threading.Event()
+
+    def task(spec: ProcSpec) -> ProcResult:
+        res = run_one(spec, cancel)
+        if fail_fast and res.outcome != "cancelled" and is_failure(res):
+            cancel.set()
+        return res
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(task, specs))
+
+
+def secret_values(env: Mapping[str, str]) -> list[str]:
+    """Values of environment variables whose names say they are secret."""
+    vals = {v for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= 4}
+    return sorted(vals, key=len, reverse=True)
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """Replace secret values, `password=…`-style pairs and token-shaped strings with ***."""
+    for value in secrets:
+        text = text.replace(value, REDACTED)
+    for pat in _SECRET_PATTERNS:
+        groups = pat.groups
+        if groups == 4:
+            text = pat.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}{m.group(3)}", text)
+        elif groups == 3:
+            text = pat.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
+        else:
+            text = pat.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+    return _TOKEN_SHAPES.sub(REDACTED, text)
+
+
+_DURATION = re.compile(r"\b\d+(?:\.\d+)?(?:s|ms| seconds?)\b")
+_ADDR = re.compile(r"\b0x[0-9a-f]{6,}\b")
+
+
+def excerpt(
+    output: str,
+    *,
+    root: Path,
+    secrets: Sequence[str] = (),
+    stable: bool = False,
+    lines: int = EXCERPT_LINES,
+) -> str:
+    """The last lines of a tool's output, safe to store and stable enough to compare.
+
+    ANSI codes go, the repository path becomes `.`, temp paths become `<tmp>`, secrets are
+    redacted; in stable mode durations and memory addresses are normalised as well.
+    """
+    text = _ANSI.sub("", output).replace("\r\n", "\n")
+    text = "\n".join(part.rsplit("\r", 1)[-1] for part in text.split("\n"))
+    text = redact(text, secrets)
+    for base in {str(root), str(root.resolve())}:
+        text = text.replace(base + os.sep, "").replace(base, ".")
+    tmp = re.escape(os.path.realpath(tempfile.gettempdir()))
+    text = re.sub(rf"(?:{tmp}|/tmp|/var/folders)/[^\s:'\"]*", "<tmp>", text)
+    if stable:
+        text = _DURATION.sub("<duration>", text)
+        text = _ADDR.sub("0x<addr>", text)
+    kept = [ln.rstrip() for ln in text.strip("\n").split("\n")][-lines:]
+    out = "\n".join(kept).strip("\n")
+    if len(out) > EXCERPT_CHARS:
+        out = "…" + out[-EXCERPT_CHARS:]
+    return out

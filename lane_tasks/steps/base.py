@@ -1,0 +1,143 @@
+"""What every step shares: its context, its report, the registry and the exit-code rule."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lane_tasks.artifacts import Result, RunInfo, envelope
+from lane_tasks.catalog import STEPS
+from lane_tasks.config import Config
+from lane_tasks.errors import EXIT_ENV, EXIT_FAIL, EXIT_OK
+from lane_tasks.repo import Subject, subject
+
+__all__ = [
+    "RUNNERS",
+    "StepContext",
+    "StepReport",
+    "exit_code_for",
+    "not_implemented",
+    "register",
+    "run_step",
+    "status_of",
+]
+
+
+@dataclass(frozen=True)
+class StepContext:
+    config: Config
+    stable: bool
+    lane: str | None = None
+    run_id: str | None = None
+    jobs: int | None = None
+    fail_fast: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def root(self) -> Path:
+        return self.config.root
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """A finished step: its results, verdict and exit code, before rendering."""
+
+    step: str
+    kind: str
+    status: str
+    exit_code: int
+    results: tuple[Result, ...]
+    subject: Subject
+    run: RunInfo
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def document(self, *, stable: bool, lane: str | None) -> dict[str, Any]:
+        return envelope(
+            kind=self.kind,
+            step=self.step,
+            lane=lane,
+            subject=self.subject.to_json(),
+            status=self.status,
+            results=self.results,
+            stable=stable,
+            run=self.run,
+            extra=self.extra,
+        )
+
+
+Runner = Callable[[StepContext], "tuple[list[Result], dict[str, Any]]"]
+RUNNERS: dict[str, Runner] = {}
+
+
+def register(step_id: str) -> Callable[[Runner], Runner]:
+    """Register the runner of a catalog step; a runner returns (results, extra fields)."""
+    if step_id not in STEPS:
+        raise KeyError(f"unknown step id {step_id!r}")
+
+    def deco(fn: Runner) -> Runner:
+        if step_id in RUNNERS:
+            raise KeyError(f"step {step_id!r} registered twice")
+        RUNNERS[step_id] = fn
+        return fn
+
+    return deco
+
+
+def status_of(results: list[Result] | tuple[Result, ...]) -> str:
+    """A step passes only when nothing failed or errored; skips never make a pass on their own."""
+    statuses = {r.status for r in results}
+    if "fail" in statuses:
+        return "fail"
+    if "error" in statuses:
+        return "error"
+    if not results or statuses == {"skip"}:
+        return "error"
+    return "pass"
+
+
+def exit_code_for(status: str, results: list[Result] | tuple[Result, ...]) -> int:
+    """0 pass; 3 when every problem is the environment's (missing tool, no git); else 1."""
+    if status == "pass":
+        return EXIT_OK
+    problems = [r for r in results if r.status in ("fail", "error")]
+    if problems and all(r.extra.get("error_kind") == "environment" for r in problems):
+        return EXIT_ENV
+    return EXIT_FAIL
+
+
+def run_step(step_id: str, ctx: StepContext) -> StepReport:
+    started = datetime.now(UTC)
+    t0 = time.monotonic()
+    results, extra = RUNNERS[step_id](ctx)
+    status = extra.pop("status", None) or status_of(results)
+    ignore = (ctx.config.artifacts_dir,)
+    return StepReport(
+        step=step_id,
+        kind=step_id,
+        status=status,
+        exit_code=exit_code_for(status, results),
+        results=tuple(results),
+        subject=subject(ctx.root, ignore),
+        run=RunInfo(ctx.run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
+        extra=extra,
+    )
+
+
+def not_implemented(step_id: str, issue: int) -> Runner:
+    """A registered step that always errors, so an unfinished lane can never look green."""
+
+    def runner(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
+        return [
+            Result(
+                id=step_id,
+                status="error",
+                message=f"{step_id} is not implemented yet (tracked in issue #{issue})",
+                fix=f"this lane cannot pass until issue #{issue} lands",
+            )
+        ], {}
+
+    return register(step_id)(runner)

@@ -1,0 +1,315 @@
+"""doctor: is this repository set up so that the lanes can tell the truth?
+
+A registry of small checks in the style of repo-review: each check is a class whose docstring is
+its description, with a severity, the checks it `requires` and a fix hint. A check whose
+requirement did not pass is skipped with the reason; a check disabled in lanes.toml is skipped
+with the reason given there. The step fails only when a check of severity `error` fails or errors.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from lane_tasks.artifacts import Result
+from lane_tasks.repo import git, is_git_repo
+from lane_tasks.steps.base import StepContext, register
+from lane_tasks.steps.gate_fast import missing_tool
+from lane_tasks.version import VersionProblem, resolve_version
+
+__all__ = ["CHECKS", "Check", "Outcome", "run"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    message: str = ""
+
+
+class Check:
+    """Base class; subclasses set the class attributes and implement `check`."""
+
+    id: ClassVar[str]
+    family: ClassVar[str]
+    severity: ClassVar[str] = "error"
+    requires: ClassVar[tuple[str, ...]] = ()
+    fix: ClassVar[str]
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        raise NotImplementedError
+
+    @classmethod
+    def description(cls) -> str:
+        return " ".join((cls.__doc__ or "").split())
+
+
+CHECKS: dict[str, type[Check]] = {}
+
+
+def _check(cls: type[Check]) -> type[Check]:
+    CHECKS[cls.id] = cls
+    return cls
+
+
+def _pass(msg: str = "") -> Outcome:
+    return Outcome("pass", msg)
+
+
+def _fail(msg: str) -> Outcome:
+    return Outcome("fail", msg)
+
+
+@_check
+class PyprojectPresent(Check):
+    """pyproject.toml exists and is valid TOML."""
+
+    id = "pyproject-present"
+    family = "packaging"
+    fix = "add a pyproject.toml with a [project] table (PEP 621)"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        path = ctx.root / "pyproject.toml"
+        if not path.is_file():
+            return _fail("no pyproject.toml at the repository root")
+        try:
+            facts["pyproject"] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            return _fail(f"pyproject.toml is not valid TOML: {exc}")
+        return _pass()
+
+
+@_check
+class PyprojectValid(Check):
+    """pyproject.toml follows the packaging specifications (validate-pyproject)."""
+
+    id = "pyproject-valid"
+    family = "packaging"
+    requires = ("pyproject-present",)
+    fix = "run `validate-pyproject pyproject.toml` and fix what it reports"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        from validate_pyproject import api, errors
+
+        try:
+            api.Validator()(facts["pyproject"])
+        except errors.ValidationError as exc:
+            summary = getattr(exc, "summary", "") or str(exc)
+            return _fail(" ".join(str(summary).split()))
+        if "project" not in facts["pyproject"]:
+            return _fail("pyproject.toml has no [project] table")
+        return _pass()
+
+
+@_check
+class RequiresPython(Check):
+    """project.requires-python is declared and is a valid specifier."""
+
+    id = "requires-python"
+    family = "packaging"
+    requires = ("pyproject-valid",)
+    fix = 'declare the supported Pythons, e.g. requires-python = ">=3.11" in [project]'
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        spec = facts["pyproject"]["project"].get("requires-python")
+        if spec is None:
+            return _fail("project.requires-python is not declared")
+        try:
+            SpecifierSet(spec)
+        except InvalidSpecifier:
+            return _fail(f"project.requires-python '{spec}' is not a valid specifier")
+        return _pass(f"requires-python {spec}")
+
+
+@_check
+class VersionDeterminable(Check):
+    """The version to release can be determined: static, or from the build backend."""
+
+    id = "version-determinable"
+    family = "packaging"
+    requires = ("pyproject-valid",)
+    fix = "set project.version, or list it in dynamic and install the build backend"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        try:
+            v = resolve_version(ctx.root, facts["pyproject"])
+        except VersionProblem as exc:
+            return _fail(str(exc))
+        return _pass(f"version {v.version} ({v.source})")
+
+
+@_check
+class LanesTomlValid(Check):
+    """lanes.toml loads and validates."""
+
+    id = "lanes-toml-valid"
+    family = "lanes"
+    fix = "run `lane-tasks lanes validate` and fix the line it names"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        problem = ctx.options.get("config_error")
+        return _fail(problem) if problem else _pass()
+
+
+@_check
+class GateToolsRunnable(Check):
+    """Every tool named by a gate check can be found."""
+
+    id = "gate-tools-runnable"
+    family = "lanes"
+    requires = ("lanes-toml-valid",)
+    fix = "install the missing tools in the environment that runs the lanes"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        missing = sorted(
+            f"gate.fast.checks.{c.id}: {why}"
+            for c in ctx.config.checks.values()
+            if (why := missing_tool(c, ctx.root)) is not None
+        )
+        if missing:
+            return _fail("; ".join(missing))
+        return _pass(f"{len(ctx.config.checks)} gate check tools found")
+
+
+@_check
+class GitRepo(Check):
+    """The project is a git repository with at least one commit."""
+
+    id = "git-repo"
+    family = "git"
+    fix = "run `git init` and commit: artifacts and decisions are tied to commits"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        if not is_git_repo(ctx.root):
+            return _fail("not inside a git work tree")
+        if git(ctx.root, "rev-parse", "--verify", "-q", "HEAD").returncode != 0:
+            return _fail("the repository has no commits yet")
+        return _pass()
+
+
+@_check
+class GitNotShallow(Check):
+    """The clone is complete: release checks need every tag and the history."""
+
+    id = "git-not-shallow"
+    family = "git"
+    requires = ("git-repo",)
+    fix = "run `git fetch --unshallow --tags` (in CI, check out with full depth)"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        r = git(ctx.root, "rev-parse", "--is-shallow-repository")
+        if r.stdout.strip() == "true":
+            return _fail("shallow clone: tags and history are incomplete")
+        return _pass()
+
+
+@_check
+class BuildDirIgnored(Check):
+    """The artifacts directory is ignored by git, so runs never dirty the tree."""
+
+    id = "build-dir-ignored"
+    family = "git"
+    requires = ("git-repo",)
+    fix = "add '/{artifacts_dir}/' to .gitignore"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        d = ctx.config.artifacts_dir
+        probe = f"{d}/lane-tasks-probe.json"
+        if git(ctx.root, "check-ignore", "-q", "--no-index", probe).returncode != 0:
+            return _fail(f"'{d}/' is not ignored by git")
+        tracked = git(ctx.root, "ls-files", "--", d).stdout.split()
+        if tracked:
+            return _fail(f"'{d}/' is ignored but git still tracks {len(tracked)} file(s) in it")
+        return _pass(f"'{d}/' is ignored")
+
+
+_CI_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml",
+             ".circleci/config.yml", "azure-pipelines.yml", "Jenkinsfile", ".ci/*")
+
+
+@_check
+class CiInvokesLane(Check):
+    """A CI configuration runs one of the lane sessions (`nox -s <lane>`)."""
+
+    id = "ci-invokes-lane"
+    family = "ci"
+    severity = "warning"
+    requires = ("lanes-toml-valid",)
+    fix = "run `nox -s <lane>` in CI (see `lane-tasks init`), or list your CI file in doctor.ci_files"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        lanes = "|".join(re.escape(n) for n in ctx.config.lanes)
+        if not lanes:
+            return _fail("no lanes defined")
+        pattern = re.compile(
+            rf"\bnox\b[^\n]*?(?:-s|--sessions?|-e)[ =](?:[\w-]+[ ,]+)*?({lanes})\b"
+        )
+        files = sorted(set(_ci_files(ctx.root, ctx.config.ci_files)))
+        if not files:
+            return _fail("no CI configuration found")
+        for f in files:
+            text = f.read_text(encoding="utf-8", errors="replace")
+            m = pattern.search(text)
+            if m:
+                line = text.count("\n", 0, m.start()) + 1
+                rel = f.relative_to(ctx.root).as_posix()
+                return _pass(f"{rel}:{line} runs lane '{m.group(1)}'")
+        names = ", ".join(f.relative_to(ctx.root).as_posix() for f in files)
+        return _fail(f"no lane session is run by {names}")
+
+
+def _ci_files(root: Path, extra: tuple[str, ...]) -> Iterator[Path]:
+    for pattern in (*_CI_GLOBS, *extra):
+        yield from (p for p in root.glob(pattern) if p.is_file())
+
+
+def _order() -> list[str]:
+    """Checks in dependency order, registry order among equals (deterministic output)."""
+    ts: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for cid, cls in CHECKS.items():
+        ts.add(cid, *cls.requires)
+    ts.prepare()
+    order: list[str] = []
+    rank = list(CHECKS)
+    while ts.is_active():
+        ready = sorted(ts.get_ready(), key=rank.index)
+        order += ready
+        ts.done(*ready)
+    return order
+
+
+@register("doctor")
+def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
+    facts: dict[str, Any] = {}
+    done: dict[str, str] = {}
+    results: list[Result] = []
+    disabled = ctx.config.doctor_disabled
+    for cid in _order():
+        cls = CHECKS[cid]
+        extra = {"severity": cls.severity, "family": cls.family, "description": cls.description()}
+        blocked = [r for r in cls.requires if done.get(r) != "pass"]
+        if cid in disabled:
+            outcome = Outcome("skip", f"disabled in lanes.toml: {disabled[cid]}")
+        elif blocked:
+            outcome = Outcome("skip", f"requires {', '.join(blocked)}, which did not pass")
+        else:
+            try:
+                outcome = cls().check(ctx, facts)
+            except Exception as exc:  # a broken check is an error of that check, not a crash
+                outcome = Outcome("error", f"check crashed: {type(exc).__name__}: {exc}")
+        done[cid] = outcome.status
+        fix = None
+        if outcome.status in ("fail", "error"):
+            fix = cls.fix.format(artifacts_dir=ctx.config.artifacts_dir)
+        results.append(Result(id=cid, status=outcome.status, message=outcome.message, fix=fix, extra=extra))
+    blocking = [
+        r for r in results if r.status in ("fail", "error") and r.extra["severity"] == "error"
+    ]
+    status = "pass" if not blocking else ("fail" if any(r.status == "fail" for r in blocking) else "error")
+    return results, {"status": status}

@@ -1,0 +1,131 @@
+"""gate fast: the project's own quick checks (lint, format, types, tests) from lanes.toml,
+run in parallel with timeouts; one result per check with an excerpt that explains a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from lane_tasks.artifacts import Result
+from lane_tasks.config import CheckSpec
+from lane_tasks.errors import ConfigError, did_you_mean
+from lane_tasks.procs import ProcResult, ProcSpec, excerpt, run_many, secret_values, which
+from lane_tasks.steps.base import StepContext, register
+
+__all__ = ["check_env", "expand_cmd", "missing_tool", "run"]
+
+
+def expand_cmd(cmd: tuple[str, ...]) -> tuple[str, ...]:
+    """`{python}` stands for the interpreter running lane-tasks, so `python -m pytest` uses
+    the environment nox and lane-tasks run in, not whatever `python` is first on PATH."""
+    return tuple(part.replace("{python}", sys.executable) for part in cmd)
+
+
+def check_env(check: CheckSpec) -> dict[str, str]:
+    """The environment a check runs in: ours, with the tools installed next to lane-tasks first
+    on PATH (as nox does for a session venv), plus the check's own `env`."""
+    env = dict(os.environ)
+    bindir = str(Path(sys.executable).parent)
+    parts = env.get("PATH", os.defpath).split(os.pathsep)
+    env["PATH"] = os.pathsep.join([bindir, *(p for p in parts if p != bindir)])
+    env.update(check.env)
+    return env
+
+
+def missing_tool(check: CheckSpec, root: Path) -> str | None:
+    """Why the check's tool cannot run, or None: a missing program, or a `{python} -m X`
+    whose module is not installed next to lane-tasks."""
+    cmd = expand_cmd(check.cmd)
+    if which(cmd[0], check_env(check), root / (check.cwd or ".")) is None:
+        return f"tool '{check.cmd[0]}' not found on PATH"
+    if check.cmd[0] == "{python}" and len(cmd) > 2 and cmd[1] == "-m":
+        module = cmd[2]
+        if importlib.util.find_spec(module.split(".")[0]) is None:
+            return f"module '{module}' is not installed for {sys.executable}"
+    return None
+
+
+def _spec(ctx: StepContext, check: CheckSpec) -> ProcSpec:
+    env = check_env(check)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("NO_COLOR", "1")
+    return ProcSpec(
+        id=check.id,
+        cmd=expand_cmd(check.cmd),
+        cwd=ctx.root / (check.cwd or "."),
+        timeout=check.timeout,
+        env=env,
+    )
+
+
+_FIXES = {
+    "missing": "install {tool} in the environment that runs the lane, or fix cmd in lanes.toml",
+    "timeout": "make the check faster or raise gate.fast.checks.{id}.timeout in lanes.toml",
+    "exited": "run `{cmd}` locally and fix what it reports",
+    "oserror": "check gate.fast.checks.{id}.cmd in lanes.toml",
+    "cancelled": "re-run without --fail-fast to see this check's result",
+}
+
+
+def _result(ctx: StepContext, check: CheckSpec, spec: ProcSpec, res: ProcResult) -> Result:
+    secrets = secret_values(spec.env or {})
+    text = excerpt(res.output, root=ctx.root, secrets=secrets, stable=ctx.stable)
+    extra: dict[str, Any] = {"cmd": list(check.cmd)}
+    if res.outcome == "exited":
+        status = "pass" if res.exit_code == 0 else "fail"
+        message = "" if status == "pass" else f"exited with code {res.exit_code}"
+        if status == "pass":
+            text = ""
+    else:
+        status = "error"
+        message = res.detail
+        if res.outcome == "missing":
+            extra["error_kind"] = "environment"
+    fix = None
+    if status != "pass":
+        fix = _FIXES[res.outcome].format(
+            tool=check.cmd[0], id=check.id, cmd=" ".join(check.cmd)
+        )
+    return Result(
+        id=check.id,
+        status=status,
+        message=message,
+        owner=check.owner,
+        exit_code=res.exit_code,
+        excerpt=text,
+        fix=fix,
+        duration_s=res.duration_s,
+        extra=extra,
+    )
+
+
+@register("gate-fast")
+def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
+    checks = list(ctx.config.checks.values())
+    only = ctx.options.get("only")
+    if only:
+        unknown = [c for c in only if c not in ctx.config.checks]
+        if unknown:
+            raise ConfigError(
+                f"unknown check '{unknown[0]}'{did_you_mean(unknown[0], ctx.config.checks)}",
+                key="--check",
+            )
+        checks = [c for c in checks if c.id in only]
+    runnable = [c for c in checks if missing_tool(c, ctx.root) is None]
+    specs = [_spec(ctx, c) for c in runnable]
+    jobs = ctx.jobs or ctx.config.jobs or os.cpu_count() or 1
+    done = {r.id: r for r in run_many(specs, jobs=jobs, fail_fast=ctx.fail_fast)}
+    spec_of = {s.id: s for s in specs}
+    results = []
+    for c in checks:
+        why = missing_tool(c, ctx.root) if c.id not in done else None
+        if why is not None:
+            res = ProcResult(c.id, "missing", None, "", 0.0, why)
+            results.append(_result(ctx, c, _spec(ctx, c), res))
+        else:
+            results.append(_result(ctx, c, spec_of[c.id], done[c.id]))
+    return results, {}

@@ -1,0 +1,7 @@
+"""The gate-release step. Registered now so lanes that need it fail loudly until it is built."""
+
+from __future__ import annotations
+
+from lane_tasks.steps.base import not_implemented
+
+run = not_implemented("gate-release", issue=4)

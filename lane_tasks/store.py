@@ -1,0 +1,203 @@
+"""The run store: every lane run keeps its artifacts and a manifest under
+`<artifacts_dir>/lanes/runs/<run-id>/`, and only the newest `runs.keep` runs are kept.
+
+A run is one nox invocation: the noxfile makes one run id and every step of that invocation
+records its artifact here, so the controls step can verify what this run, and only this run,
+produced.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from lane_tasks import __version__
+from lane_tasks.artifacts import SCHEMA_VERSION, atomic_write, canonical_json, sha256_file
+from lane_tasks.config import Config
+from lane_tasks.errors import ConfigError
+
+__all__ = [
+    "MANIFEST",
+    "RunRecord",
+    "finish_run",
+    "latest_run",
+    "list_runs",
+    "new_run_id",
+    "prune",
+    "record_artifact",
+    "run_dir",
+    "runs_root",
+]
+
+MANIFEST = "manifest.json"
+_RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable by time, unique enough for two lanes started in the same second."""
+    now = now or datetime.now(UTC)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def runs_root(config: Config) -> Path:
+    return config.artifacts_path() / "lanes" / "runs"
+
+
+def run_dir(config: Config, run_id: str) -> Path:
+    if not _RUN_ID.match(run_id):
+        raise ConfigError(
+            f"'{run_id}' is not a run id (like 20260101T120000Z-0a1b2c)", key="--run-id"
+        )
+    return runs_root(config) / run_id
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: str
+    path: Path
+    manifest: dict[str, Any] | None
+    problem: str | None
+
+
+def _load_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        doc = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, "no manifest.json"
+    except (OSError, ValueError) as exc:
+        return None, f"unreadable manifest.json: {exc}"
+    if not isinstance(doc, dict):
+        return None, "manifest.json is not an object"
+    return doc, None
+
+
+def list_runs(config: Config) -> list[RunRecord]:
+    """Runs, newest first."""
+    root = runs_root(config)
+    if not root.is_dir():
+        return []
+    out = []
+    for d in sorted((p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True):
+        doc, problem = _load_manifest(d)
+        out.append(RunRecord(d.name, d, doc, problem))
+    return out
+
+
+def latest_run(config: Config) -> RunRecord | None:
+    runs = list_runs(config)
+    return runs[0] if runs else None
+
+
+def _new_manifest(config: Config, run_id: str, subject: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "schema": "lane-tasks/run-manifest",
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "lane-tasks", "version": __version__},
+        "lane": None,
+        "step": "run",
+        "subject": subject,
+        "status": "error",
+        "summary": {"pass": 0, "fail": 0, "error": 0, "skip": 0},
+        "results": [],
+        "artifacts": [],
+        "retention": {"keep": config.runs_keep},
+        "run": {
+            "id": run_id,
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "duration_s": 0.0,
+            "state": "running",
+        },
+    }
+
+
+def _refresh(doc: dict[str, Any]) -> None:
+    counts = {"pass": 0, "fail": 0, "error": 0, "skip": 0}
+    for r in doc["results"]:
+        counts[r["status"]] += 1
+    doc["summary"] = counts
+    if counts["fail"]:
+        doc["status"] = "fail"
+    elif counts["error"] or not doc["results"]:
+        doc["status"] = "error"
+    else:
+        doc["status"] = "pass"
+    started = datetime.fromisoformat(doc["run"]["started_at"])
+    doc["run"]["duration_s"] = round((datetime.now(UTC) - started).total_seconds(), 3)
+
+
+def record_artifact(
+    config: Config,
+    run_id: str,
+    *,
+    step: str,
+    name: str,
+    text: str,
+    status: str,
+    subject: dict[str, Any],
+    lane: str | None = None,
+) -> Path:
+    """Keep one step's artifact in the run and update the manifest (both atomically)."""
+    d = run_dir(config, run_id)
+    d.mkdir(parents=True, exist_ok=True)
+    doc, _ = _load_manifest(d)
+    if doc is None:
+        doc = _new_manifest(config, run_id, subject)
+    target = d / name
+    atomic_write(target, text)
+    entry = {
+        "path": name,
+        "sha256": sha256_file(target),
+        "size": target.stat().st_size,
+        "step": step,
+    }
+    doc["artifacts"] = sorted(
+        [a for a in doc["artifacts"] if a["path"] != name] + [entry], key=lambda a: a["path"]
+    )
+    result = {
+        "id": step,
+        "status": status,
+        "message": "",
+        "owner": None,
+        "exit_code": None,
+        "excerpt": "",
+        "fix": None,
+        "artifact": name,
+    }
+    doc["results"] = [r for r in doc["results"] if r["id"] != step] + [result]
+    if lane is not None:
+        doc["lane"] = lane
+    _refresh(doc)
+    atomic_write(d / MANIFEST, canonical_json(doc))
+    prune(config, keep_id=run_id)
+    return target
+
+
+def finish_run(config: Config, run_id: str, *, lane: str | None, state: str = "complete") -> None:
+    """Mark the run finished (the lane session calls this after its controls step)."""
+    d = run_dir(config, run_id)
+    doc, _ = _load_manifest(d)
+    if doc is None:
+        return
+    if lane is not None:
+        doc["lane"] = lane
+    doc["run"]["state"] = state
+    _refresh(doc)
+    atomic_write(d / MANIFEST, canonical_json(doc))
+
+
+def prune(config: Config, *, keep_id: str | None = None) -> list[str]:
+    """Delete the oldest runs beyond `runs.keep`; never the run being recorded."""
+    runs = list_runs(config)
+    removed = []
+    for rec in runs[config.runs_keep :]:
+        if rec.id == keep_id:
+            continue
+        shutil.rmtree(rec.path, ignore_errors=True)
+        removed.append(rec.id)
+    return removed

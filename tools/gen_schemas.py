@@ -1,0 +1,173 @@
+"""Regenerate lane_tasks/schemas/*.json (the artifact contracts). Run after changing a kind.
+
+The schemas are committed files: the contract is what ships, and tests check that these files
+match this generator, so the common envelope cannot drift between kinds.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+VERSION = "1.0"
+OUT = Path(__file__).resolve().parent.parent / "lane_tasks" / "schemas"
+
+STATUS = {"enum": ["pass", "fail", "error", "skip"]}
+STR = {"type": "string"}
+NULLABLE_STR = {"type": ["string", "null"]}
+
+RESULT_BASE: dict[str, Any] = {
+    "id": STR,
+    "status": STATUS,
+    "message": STR,
+    "owner": NULLABLE_STR,
+    "exit_code": {"type": ["integer", "null"]},
+    "excerpt": STR,
+    "fix": NULLABLE_STR,
+    "duration_s": {"type": "number", "minimum": 0},
+}
+RESULT_REQUIRED = ["id", "status", "message", "owner", "exit_code", "excerpt", "fix"]
+
+KINDS: dict[str, dict[str, Any]] = {
+    "gate-fast": {
+        "title": "gate fast: the project's quick checks",
+        "result": {
+            "cmd": {"type": "array", "items": STR, "minItems": 1},
+            "error_kind": {"enum": ["environment"]},
+        },
+        "result_required": ["cmd"],
+    },
+    "gate-release": {"title": "gate release: release preflight", "result": {}},
+    "doctor": {
+        "title": "doctor: repository readiness",
+        "result": {
+            "severity": {"enum": ["error", "warning", "info"]},
+            "family": STR,
+            "description": STR,
+        },
+        "result_required": ["severity", "family", "description"],
+    },
+    "drift-check": {"title": "drift check: canonical-path drift", "result": {}},
+    "contract-index": {"title": "contract index: every artifact of a run", "result": {}},
+    "controls": {
+        "title": "controls: a lane's controls verified from a run's evidence",
+        "result": {"origin": STR, "title": STR, "evidence": STR},
+        "result_required": ["origin", "title", "evidence"],
+        "top": {"verified_run": NULLABLE_STR},
+        "top_required": ["verified_run"],
+    },
+    "run-manifest": {
+        "title": "run manifest: what one lane run produced",
+        "result": {"artifact": STR},
+        "result_required": ["artifact"],
+        "top": {
+            "artifacts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["path", "sha256", "size", "step"],
+                    "properties": {
+                        "path": STR,
+                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "size": {"type": "integer", "minimum": 0},
+                        "step": STR,
+                    },
+                },
+            },
+            "retention": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["keep"],
+                "properties": {"keep": {"type": "integer", "minimum": 1}},
+            },
+        },
+        "top_required": ["artifacts", "retention", "run"],
+        "run_state": True,
+    },
+}
+
+
+def schema(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    run_props: dict[str, Any] = {
+        "id": NULLABLE_STR,
+        "started_at": {"type": "string", "format": "date-time"},
+        "duration_s": {"type": "number", "minimum": 0},
+    }
+    if spec.get("run_state"):
+        run_props["state"] = {"enum": ["running", "complete", "interrupted"]}
+    props: dict[str, Any] = {
+        "schema": {"const": f"lane-tasks/{kind}"},
+        "schema_version": {"const": VERSION},
+        "tool": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name", "version"],
+            "properties": {"name": {"const": "lane-tasks"}, "version": STR},
+        },
+        "lane": NULLABLE_STR,
+        "step": STR,
+        "subject": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["commit", "dirty"],
+            "properties": {
+                "commit": {"type": ["string", "null"], "pattern": "^[0-9a-f]{40,64}$"},
+                "dirty": {"type": "boolean"},
+            },
+        },
+        "status": STATUS,
+        "summary": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["pass", "fail", "error", "skip"],
+            "properties": {s: {"type": "integer", "minimum": 0} for s in STATUS["enum"]},
+        },
+        "results": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": RESULT_REQUIRED + spec.get("result_required", []),
+                "properties": {**RESULT_BASE, **spec["result"]},
+            },
+        },
+        "run": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": list(run_props),
+            "properties": run_props,
+        },
+        **spec.get("top", {}),
+    }
+    required = ["schema", "schema_version", "tool", "lane", "step", "subject", "status"]
+    required += ["summary", "results", *spec.get("top_required", [])]
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": f"urn:lane-tasks:schema:{kind}:{VERSION}",
+        "title": f"lane-tasks {spec['title']} (v{VERSION})",
+        "type": "object",
+        "additionalProperties": False,
+        "required": required,
+        "properties": props,
+    }
+
+
+def render() -> dict[Path, str]:
+    return {
+        OUT / f"{kind}-{VERSION}.json": json.dumps(schema(kind, spec), indent=2, sort_keys=True)
+        + "\n"
+        for kind, spec in KINDS.items()
+    }
+
+
+if __name__ == "__main__":
+    for path, text in render().items():
+        if "--check" in sys.argv:
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                sys.exit(f"{path} is stale: run python tools/gen_schemas.py")
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
