@@ -167,7 +167,7 @@ def schema_path(kind: str) -> Path:
 @cache
 def _validator(kind: str) -> Callable[[Any], Any]:
     schema = json.loads(schema_path(kind).read_text(encoding="utf-8"))
-    return fastjsonschema.compile(schema)  # type: ignore[no-any-return]
+    return fastjsonschema.compile(schema)
 
 
 def schema_errors(doc: Any) -> str | None:
@@ -184,7 +184,7 @@ def schema_errors(doc: Any) -> str | None:
         return f"schema_version {doc.get('schema_version')!r} is not {SCHEMA_VERSION!r}"
     try:
         _validator(kind)(doc)
-    except fastjsonschema.JsonSchemaException as exc:
+    except fastjsonschema.JsonSchemaValueException as exc:
         return f"{name}: {exc.message}"
     return None
 

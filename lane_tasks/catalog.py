@@ -70,7 +70,9 @@ CONTROLS: dict[str, ControlInfo] = {
         ControlInfo("release-owner", "Named release owner on every release decision"),
         ControlInfo("ownership-matrix", "Team-level quality-gate ownership matrix"),
         ControlInfo("weekly-kpi-review", "Weekly KPI review in the program dashboard"),
-        ControlInfo("compat-policy", "Compatibility/deprecation policy for CLI and artifact schemas"),
+        ControlInfo(
+            "compat-policy", "Compatibility/deprecation policy for CLI and artifact schemas"
+        ),
         ControlInfo("severity-model", "Support severity model with response SLOs"),
         ControlInfo("deprecation-windows", "Documented deprecation windows and migration runbooks"),
         ControlInfo(

@@ -255,7 +255,9 @@ def _lanes_show(args: argparse.Namespace) -> int:
 
 
 def _lanes_validate(args: argparse.Namespace) -> int:
-    config = load_config(Path(args.path) if args.path else (Path(args.config) if args.config else None))
+    config = load_config(
+        Path(args.path) if args.path else (Path(args.config) if args.config else None)
+    )
     names = ", ".join(config.lanes)
     sys.stdout.write(f"{config.path}: ok ({len(config.lanes)} lanes: {names})\n")
     return EXIT_OK
@@ -313,7 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Release-confidence lanes (startup, scale, regulated) for Python projects.",
     )
     parser.add_argument("--version", action="version", version=f"lane-tasks {__version__}")
-    parser.add_argument("--config", metavar="PATH", help="lanes.toml (default: found upward from cwd)")
+    parser.add_argument(
+        "--config", metavar="PATH", help="lanes.toml (default: found upward from cwd)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -324,7 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     _output_options(fast)
     fast.add_argument("--jobs", "-j", type=int, help="checks run at once (default: CPUs)")
     fast.add_argument("--fail-fast", action="store_true", help="stop the other checks on a failure")
-    fast.add_argument("--check", action="append", metavar="ID", help="run only this check (repeatable)")
+    fast.add_argument(
+        "--check", action="append", metavar="ID", help="run only this check (repeatable)"
+    )
     fast.set_defaults(func=_run_step_cmd("gate-fast"))
     release = gsub.add_parser("release", help="release preflight for this commit")
     _output_options(release)

@@ -174,7 +174,9 @@ class _Locator:
     """
 
     _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-    _KEY = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*=")
+    _KEY = re.compile(
+        r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*'))*)\s*="
+    )
 
     def __init__(self, text: str) -> None:
         self.lines: dict[tuple[str, ...], int] = {}
@@ -291,7 +293,9 @@ def load_config(path: Path | None = None) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"no such file (run `lane-tasks init` to create {CONFIG_NAME})", path=path) from None
+        raise ConfigError(
+            f"no such file (run `lane-tasks init` to create {CONFIG_NAME})", path=path
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=path) from None
     return parse_config(text, path)
@@ -469,13 +473,13 @@ def _check_additive(r: _Reader, specs: Mapping[str, LaneSpec], spec: LaneSpec) -
             "(use the parent lane instead)",
         )
     inherited: dict[str, dict[str, str]] = {"steps": {}, "controls": {}, "kpis": {}}
-    cur = spec.extends
-    while cur is not None:
-        parent = specs[cur]
+    ancestor: str | None = spec.extends
+    while ancestor is not None:
+        parent = specs[ancestor]
         for kind in inherited:
             for i in getattr(parent, kind):
-                inherited[kind].setdefault(i, cur)
-        cur = parent.extends
+                inherited[kind].setdefault(i, ancestor)
+        ancestor = parent.extends
     for kind, origin in inherited.items():
         for i in getattr(spec, kind):
             if i in origin:
@@ -501,7 +505,9 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
         t = r.table(raw, key)
         r.known(t, key, ["cmd", "owner", "timeout", "env", "cwd", "description"])
         if "cmd" not in t:
-            raise r.error(key, "missing required key 'cmd' (an argv list such as [\"ruff\", \"check\", \".\"])")
+            raise r.error(
+                key, 'missing required key \'cmd\' (an argv list such as ["ruff", "check", "."])'
+            )
         cmd = t["cmd"]
         if isinstance(cmd, str):
             raise r.error(
@@ -514,7 +520,9 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
             raise r.error([*key, "cmd"], "the program name (first element) is empty")
         timeout = t.get("timeout", 600)
         if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise r.error([*key, "timeout"], f"must be a positive number of seconds, not {timeout!r}")
+            raise r.error(
+                [*key, "timeout"], f"must be a positive number of seconds, not {timeout!r}"
+            )
         env = r.table(t.get("env", {}), [*key, "env"])
         for ek, ev in env.items():
             if not isinstance(ev, str):

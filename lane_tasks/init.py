@@ -18,7 +18,7 @@ from lane_tasks.errors import ConfigError
 
 __all__ = ["NOXFILE", "default_lanes_toml", "init_repo"]
 
-NOXFILE = '''"""Release-confidence lanes from lanes.toml: `nox -l` lists them, `nox -s startup` runs one."""
+NOXFILE = '''"""Release-confidence lanes from lanes.toml (`nox -l` lists them)."""
 
 from lane_tasks.nox_sessions import register
 
@@ -101,13 +101,21 @@ def default_lanes_toml(root: Path, lane: str = "startup") -> str:
         "gate": {
             "fast": {
                 "checks": {
-                    "ruff-check": {"cmd": ["ruff", "check", "."], "owner": "maintainers", "timeout": 300},
+                    "ruff-check": {
+                        "cmd": ["ruff", "check", "."],
+                        "owner": "maintainers",
+                        "timeout": 300,
+                    },
                     "ruff-format": {
                         "cmd": ["ruff", "format", "--check", "."],
                         "owner": "maintainers",
                         "timeout": 300,
                     },
-                    "mypy": {"cmd": ["mypy", *_source_paths(root)], "owner": "maintainers", "timeout": 600},
+                    "mypy": {
+                        "cmd": ["mypy", *_source_paths(root)],
+                        "owner": "maintainers",
+                        "timeout": 600,
+                    },
                     "pytest": {
                         "cmd": ["{python}", "-m", "pytest", "-q"],
                         "owner": "maintainers",
@@ -148,8 +156,12 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> list
     if existing and not force:
         raise ConfigError(
             f"{', '.join(existing)} already exist(s) in {root}; use --force to overwrite"
-            + (" (or add `from lane_tasks.nox_sessions import register; register()` to your "
-               "noxfile.py)" if "noxfile.py" in existing else "")
+            + (
+                " (or add `from lane_tasks.nox_sessions import register; register()` to your "
+                "noxfile.py)"
+                if "noxfile.py" in existing
+                else ""
+            )
         )
     text = default_lanes_toml(root, lane)
     parse_config(text, lanes_toml)  # never write a lanes.toml we would reject

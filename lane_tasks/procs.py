@@ -120,8 +120,10 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
     size = [0]
 
     def pump() -> None:
-        assert proc.stdout is not None
-        for chunk in iter(lambda: proc.stdout.read1(65536), b""):  # type: ignore[union-attr]
+        stream = proc.stdout
+        assert stream is not None
+        read = getattr(stream, "read1", stream.read)  # read1: whatever is there, no waiting
+        for chunk in iter(lambda: read(65536), b""):
             tail.append(chunk)
             size[0] += len(chunk)
             while size[0] - len(tail[0]) >= OUTPUT_LIMIT:
@@ -197,7 +199,9 @@ def redact(text: str, secrets: Sequence[str] = ()) -> str:
     for pat in _SECRET_PATTERNS:
         groups = pat.groups
         if groups == 4:
-            text = pat.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}{m.group(3)}", text)
+            text = pat.sub(
+                lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}{m.group(3)}", text
+            )
         elif groups == 3:
             text = pat.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
         else:

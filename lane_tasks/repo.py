@@ -12,9 +12,7 @@ __all__ = ["Subject", "git", "is_git_repo", "subject"]
 def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run git in `root` and capture text output; never raises for a non-zero exit."""
     try:
-        return subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=False
-        )
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         return subprocess.CompletedProcess(["git", *args], 127, "", "git not found on PATH")
 

@@ -18,7 +18,9 @@ def render_text(doc: dict[str, Any], *, verbose: bool = False) -> str:
     results = doc.get("results", [])
     width = max((len(r.get("id", "")) for r in results), default=0)
     for r in results:
-        bits = [f"  {_MARK.get(r.get('status', ''), r.get('status', ''))} {r.get('id', ''):<{width}}"]
+        bits = [
+            f"  {_MARK.get(r.get('status', ''), r.get('status', ''))} {r.get('id', ''):<{width}}"
+        ]
         if r.get("severity") and r.get("severity") != "error":
             bits.append(f"[{r['severity']}]")
         if r.get("owner"):
@@ -27,7 +29,7 @@ def render_text(doc: dict[str, Any], *, verbose: bool = False) -> str:
             bits.append(f"{r['duration_s']:.2f}s")
         if r.get("message"):
             bits.append(f"- {r['message']}")
-        lines.append(" ".join(bits))
+        lines.append(" ".join(bits).rstrip())
     for r in results:
         if r.get("status") not in ("fail", "error") and not verbose:
             continue

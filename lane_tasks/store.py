@@ -83,7 +83,9 @@ def list_runs(config: Config) -> list[RunRecord]:
     if not root.is_dir():
         return []
     out = []
-    for d in sorted((p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True):
+    for d in sorted(
+        (p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True
+    ):
         doc, problem = _load_manifest(d)
         out.append(RunRecord(d.name, d, doc, problem))
     return out

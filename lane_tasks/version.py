@@ -1,4 +1,4 @@
-"""The version a project would release: static from pyproject.toml, or asked of its build backend."""
+"""The version a project would release: static in pyproject.toml, or asked of its build backend."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def resolve_version(root: Path, data: dict[str, Any] | None = None) -> ProjectVe
     if "version" in project:
         return ProjectVersion(_parse(str(project["version"])), "static")
     if "version" not in project.get("dynamic", []):
-        raise VersionProblem("pyproject.toml has no project.version and does not list it in dynamic")
+        raise VersionProblem(
+            "pyproject.toml has no project.version and does not list it in dynamic"
+        )
     build = data.get("build-system", {})
     backend = build.get("build-backend", "setuptools.build_meta:__legacy__")
     from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
@@ -78,7 +80,9 @@ def resolve_version(root: Path, data: dict[str, Any] | None = None) -> ProjectVe
         except Exception:  # the backend's own error: report its last words, don't crash
             lines = [ln.strip() for ln in "".join(output).splitlines() if ln.strip()]
             why = lines[-1] if lines else "no output"
-            raise VersionProblem(f"build backend '{backend}' failed to give metadata: {why}") from None
+            raise VersionProblem(
+                f"build backend '{backend}' failed to give metadata: {why}"
+            ) from None
         meta = (Path(tmp) / dist_info / "METADATA").read_text(encoding="utf-8")
     raw = HeaderParser().parsestr(meta).get("Version")
     if not raw:

@@ -24,7 +24,9 @@ def _pending(control_id: str, issue: int) -> type[Control]:
         fix = f"this control cannot pass until issue #{issue} lands"
 
         def verify(self, ctx: ControlContext) -> Verdict:
-            return Verdict("error", f"control '{control_id}' is not implemented yet (issue #{issue})")
+            return Verdict(
+                "error", f"control '{control_id}' is not implemented yet (issue #{issue})"
+            )
 
     Pending.__name__ = Pending.__qualname__ = f"Pending_{control_id.replace('-', '_')}"
     return register(Pending)

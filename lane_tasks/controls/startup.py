@@ -94,14 +94,14 @@ class ArtifactRetention(Control):
                 problems.append(f"{a['path']} is listed but missing")
             elif sha256_file(path) != a["sha256"]:
                 problems.append(f"{a['path']} does not match its sha256 in the manifest")
-        stray = sorted(
-            p.name for p in ctx.run_path.iterdir() if p.name not in listed | {MANIFEST}
-        )
+        stray = sorted(p.name for p in ctx.run_path.iterdir() if p.name not in listed | {MANIFEST})
         if stray:
             problems.append(f"not in the manifest: {', '.join(stray)}")
         steps_run = {r["id"] for r in ctx.manifest["results"]}
         unrecorded = [
-            s for s in ctx.lane.step_ids() if s in steps_run and s not in {a["step"] for a in entries}
+            s
+            for s in ctx.lane.step_ids()
+            if s in steps_run and s not in {a["step"] for a in entries}
         ]
         if unrecorded:
             problems.append(f"steps without a kept artifact: {', '.join(unrecorded)}")

@@ -8,7 +8,6 @@ with the reason given there. The step fails only when a check of severity `error
 
 from __future__ import annotations
 
-import graphlib
 import re
 import tomllib
 from collections.abc import Iterator
@@ -229,8 +228,15 @@ class BuildDirIgnored(Check):
         return _pass(f"'{d}/' is ignored")
 
 
-_CI_GLOBS = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml",
-             ".circleci/config.yml", "azure-pipelines.yml", "Jenkinsfile", ".ci/*")
+_CI_GLOBS = (
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    ".gitlab-ci.yml",
+    ".circleci/config.yml",
+    "azure-pipelines.yml",
+    "Jenkinsfile",
+    ".ci/*",
+)
 
 
 @_check
@@ -241,7 +247,9 @@ class CiInvokesLane(Check):
     family = "ci"
     severity = "warning"
     requires = ("lanes-toml-valid",)
-    fix = "run `nox -s <lane>` in CI (see `lane-tasks init`), or list your CI file in doctor.ci_files"
+    fix = (
+        "run `nox -s <lane>` in CI (see `lane-tasks init`), or list your CI file in doctor.ci_files"
+    )
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
         lanes = "|".join(re.escape(n) for n in ctx.config.lanes)
@@ -270,17 +278,13 @@ def _ci_files(root: Path, extra: tuple[str, ...]) -> Iterator[Path]:
 
 
 def _order() -> list[str]:
-    """Checks in dependency order, registry order among equals (deterministic output)."""
-    ts: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
-    for cid, cls in CHECKS.items():
-        ts.add(cid, *cls.requires)
-    ts.prepare()
+    """Registry order, except that a check always comes after the checks it requires."""
     order: list[str] = []
-    rank = list(CHECKS)
-    while ts.is_active():
-        ready = sorted(ts.get_ready(), key=rank.index)
-        order += ready
-        ts.done(*ready)
+    pending = list(CHECKS)
+    while pending:
+        ready = next(c for c in pending if all(r in order for r in CHECKS[c].requires))
+        order.append(ready)
+        pending.remove(ready)
     return order
 
 
@@ -307,9 +311,15 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
         fix = None
         if outcome.status in ("fail", "error"):
             fix = cls.fix.format(artifacts_dir=ctx.config.artifacts_dir)
-        results.append(Result(id=cid, status=outcome.status, message=outcome.message, fix=fix, extra=extra))
+        results.append(
+            Result(id=cid, status=outcome.status, message=outcome.message, fix=fix, extra=extra)
+        )
     blocking = [
         r for r in results if r.status in ("fail", "error") and r.extra["severity"] == "error"
     ]
-    status = "pass" if not blocking else ("fail" if any(r.status == "fail" for r in blocking) else "error")
+    status = (
+        "pass"
+        if not blocking
+        else ("fail" if any(r.status == "fail" for r in blocking) else "error")
+    )
     return results, {"status": status}

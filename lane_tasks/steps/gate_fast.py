@@ -87,9 +87,7 @@ def _result(ctx: StepContext, check: CheckSpec, spec: ProcSpec, res: ProcResult)
             extra["error_kind"] = "environment"
     fix = None
     if status != "pass":
-        fix = _FIXES[res.outcome].format(
-            tool=check.cmd[0], id=check.id, cmd=" ".join(check.cmd)
-        )
+        fix = _FIXES[res.outcome].format(tool=check.cmd[0], id=check.id, cmd=" ".join(check.cmd))
     return Result(
         id=check.id,
         status=status,
