@@ -37,14 +37,24 @@ class _Parser(argparse.ArgumentParser):
         hint = ""
         if "unrecognized arguments:" in message:
             bad = message.split(":", 1)[1].split()[0]
-            opts = [o for a in self._actions for o in a.option_strings]
-            hint = did_you_mean(bad, opts)
+            hint = did_you_mean(bad, _options_below(self))
         elif "invalid choice:" in message:
             bad = message.split("'")[1] if "'" in message else ""
             choices = [c for a in self._actions if a.choices for c in a.choices]
             hint = did_you_mean(bad, [str(c) for c in choices])
         sys.stderr.write(f"{self.prog}: error: {message}{hint}\n")
         sys.exit(EXIT_USAGE)
+
+
+def _options_below(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option of a parser and its sub-commands (argparse reports leftovers at the top)."""
+    found: set[str] = set()
+    for action in parser._actions:
+        found.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _options_below(sub)
+    return found
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -207,11 +217,11 @@ def _controls_list(args: argparse.Namespace) -> int:
         {
             "id": cid,
             "title": CATALOG[cid].title,
-            "checks": cls.description(),
-            "evidence": cls.evidence,
-            "how_to_satisfy": cls.fix,
+            "checks": CONTROLS[cid].description(),
+            "evidence": CONTROLS[cid].evidence,
+            "how_to_satisfy": CONTROLS[cid].fix,
         }
-        for cid, cls in CONTROLS.items()
+        for cid in CATALOG
     ]
     if args.format == "json":
         sys.stdout.write(canonical_json(rows))

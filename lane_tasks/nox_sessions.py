@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import nox
+from nox.command import CommandFailed
 
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import CONFIG_NAME, Config, load_config
@@ -35,12 +36,27 @@ def _current_run_id() -> str:
     return _run_id
 
 
-def step_argv(config: Config, step_id: str, run_id: str) -> list[str]:
+def invocation_lane(session: nox.Session, config: Config) -> str | None:
+    """The lane this nox invocation was asked to run, when it is exactly one.
+
+    Steps run before their lane's session, so they learn the lane from the sessions nox was
+    asked for (`-s`, or the default). nox has no public API for that; a nox that moves it
+    makes this None, which only leaves the step artifacts' `lane` field empty.
+    """
+    requested = getattr(getattr(session, "_runner", None), "global_config", None)
+    names = getattr(requested, "sessions", None) or nox.options.sessions or []
+    lanes = [n for n in names if n in config.lanes]
+    return lanes[0] if len(set(lanes)) == 1 else None
+
+
+def step_argv(config: Config, step_id: str, run_id: str, lane: str | None = None) -> list[str]:
     """The canonical command path of a step, as the seed document writes it."""
     info = STEPS[step_id]
     argv = ["--config", str(config.path), *info.argv, "--format", "json"]
     if info.stable:
         argv.append("--stable-json")
+    if lane is not None:
+        argv += ["--lane", lane]
     out = f"{config.artifacts_dir}/{info.out}"
     return [*argv, "--out", out, "--run-id", run_id]
 
@@ -59,7 +75,7 @@ def _invoke(session: nox.Session, config: Config, argv: list[str], what: str) ->
 
         code = main(argv)
         if code != 0:
-            session.error(f"{what} failed (exit {code})")
+            raise CommandFailed(f"{what} failed (exit {code})")
     else:
         session.install(*config.nox_install)
         session.run("lane-tasks", *argv)
@@ -90,7 +106,8 @@ def register(config_path: str | Path | None = None) -> Config:
 
 def _register_step(config: Config, step_id: str, title: str, kw: dict[str, Any]) -> None:
     def step(session: nox.Session) -> None:
-        _invoke(session, config, step_argv(config, step_id, _current_run_id()), step_id)
+        argv = step_argv(config, step_id, _current_run_id(), invocation_lane(session, config))
+        _invoke(session, config, argv, step_id)
 
     step.__doc__ = f"{title} (lane-tasks {' '.join(STEPS[step_id].argv)})"
     nox.session(name=step_id, default=False, **kw)(step)

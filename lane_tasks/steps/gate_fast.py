@@ -13,7 +13,15 @@ from typing import Any
 from lane_tasks.artifacts import Result
 from lane_tasks.config import CheckSpec
 from lane_tasks.errors import ConfigError, did_you_mean
-from lane_tasks.procs import ProcResult, ProcSpec, excerpt, run_many, secret_values, which
+from lane_tasks.procs import (
+    ProcResult,
+    ProcSpec,
+    excerpt,
+    redact,
+    run_many,
+    secret_values,
+    which,
+)
 from lane_tasks.steps.base import StepContext, register
 
 __all__ = ["check_env", "expand_cmd", "missing_tool", "run"]
@@ -74,7 +82,7 @@ _FIXES = {
 def _result(ctx: StepContext, check: CheckSpec, spec: ProcSpec, res: ProcResult) -> Result:
     secrets = secret_values(spec.env or {})
     text = excerpt(res.output, root=ctx.root, secrets=secrets, stable=ctx.stable)
-    extra: dict[str, Any] = {"cmd": list(check.cmd)}
+    extra: dict[str, Any] = {"cmd": [redact(part, secrets) for part in check.cmd]}
     if res.outcome == "exited":
         status = "pass" if res.exit_code == 0 else "fail"
         message = "" if status == "pass" else f"exited with code {res.exit_code}"
@@ -87,7 +95,8 @@ def _result(ctx: StepContext, check: CheckSpec, spec: ProcSpec, res: ProcResult)
             extra["error_kind"] = "environment"
     fix = None
     if status != "pass":
-        fix = _FIXES[res.outcome].format(tool=check.cmd[0], id=check.id, cmd=" ".join(check.cmd))
+        shown = " ".join(extra["cmd"])
+        fix = _FIXES[res.outcome].format(tool=check.cmd[0], id=check.id, cmd=shown)
     return Result(
         id=check.id,
         status=status,

@@ -1,0 +1,143 @@
+"""Fixtures that build real things: git repositories and Python projects in tmp_path, and the
+real `lane-tasks` and `nox` run as subprocesses of this interpreter."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lane_tasks.init import init_repo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _git_identity() -> Iterator[None]:
+    """Commits need an identity; a fresh CI machine may have none configured."""
+    keys = {
+        "GIT_AUTHOR_NAME": "Lane Tester",
+        "GIT_AUTHOR_EMAIL": "tester@example.org",
+        "GIT_COMMITTER_NAME": "Lane Tester",
+        "GIT_COMMITTER_EMAIL": "tester@example.org",
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    old = {k: os.environ.get(k) for k in keys}
+    os.environ.update(keys)
+    yield
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git and return stdout; fail the test on a git error."""
+    r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    assert r.returncode == 0, f"git {' '.join(args)} failed: {r.stderr}"
+    return r.stdout.strip()
+
+
+def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m lane_tasks …` as a user would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "lane_tasks", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+
+def run_nox(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`nox …` from the environment lane-tasks is installed in."""
+    return subprocess.run(
+        [sys.executable, "-m", "nox", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+
+def commit_all(root: Path, message: str = "change") -> str:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    return git(root, "rev-parse", "HEAD")
+
+
+def make_git_repo(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return p
+
+
+def make_project(
+    tmp_path: Path,
+    name: str = "sample",
+    *,
+    lint_error: bool = False,
+    failing_test: bool = False,
+    lane: str = "startup",
+) -> Path:
+    """A small, real Python project adopted with `lane-tasks init`, committed in git.
+
+    Clean by default (ruff, ruff format, mypy and pytest pass); `lint_error` plants an unused
+    import, `failing_test` a failing assertion.
+    """
+    root = make_git_repo(tmp_path / name)
+    pkg = name.replace("-", "_")
+    write(
+        root,
+        "pyproject.toml",
+        f"""
+        [build-system]
+        requires = ["setuptools>=77"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "{name}"
+        version = "0.1.0"
+        description = "A sample project for lane-tasks tests."
+        readme = "README.md"
+        license = "MIT"
+        requires-python = ">=3.11"
+
+        [tool.mypy]
+        strict = true
+        """,
+    )
+    write(root, "README.md", f"# {name}\n\nA sample project.\n")
+    imports = "import os\n\n" if lint_error else ""
+    body = 'def add(a: int, b: int) -> int:\n    """Return the sum."""\n    return a + b\n'
+    write(root, f"{pkg}/__init__.py", f'"""{name}: adds numbers."""\n\n{imports}\n{body}')
+    expected = 5 if failing_test else 3
+    write(
+        root,
+        "tests/test_add.py",
+        f"""
+        from {pkg} import add
+
+
+        def test_add() -> None:
+            assert add(1, 2) == {expected}
+        """,
+    )
+    init_repo(root, lane=lane)
+    commit_all(root, "initial")
+    return root
