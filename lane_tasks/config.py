@@ -170,7 +170,9 @@ class _Locator:
     """Maps dotted key paths to line numbers in TOML source (tomllib gives none).
 
     It reads table headers and `key =` lines; arrays and inline tables report the line of
-    their key. Good enough to point a person at the right line; never used for parsing.
+    their key, and a table implied by a header or dotted key (`lane` of `[lane.startup]`) the
+    line that first names it. Multi-line strings are skipped, so text in them is not read as
+    keys or brackets. Good enough to point a person at the right line; never used for parsing.
     """
 
     _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
@@ -182,19 +184,55 @@ class _Locator:
         self.lines: dict[tuple[str, ...], int] = {}
         table: tuple[str, ...] = ()
         depth = 0  # bracket depth of multi-line arrays, whose lines hold no keys
-        for n, raw in enumerate(text.splitlines(), start=1):
+        for n, raw in enumerate(self._blank_multiline_strings(text).splitlines(), start=1):
             if depth == 0:
                 header = self._HEADER.match(raw)
                 if header:
                     table = self._split(header.group(1))
-                    self.lines.setdefault(table, n)
+                    self._add(table, n)
                     continue
                 key = self._KEY.match(raw)
                 if key:
-                    path = table + self._split(key.group(1))
-                    self.lines.setdefault(path, n)
+                    self._add(table + self._split(key.group(1)), n)
                     raw = raw[key.end() :]
             depth = max(0, depth + self._brackets(raw))
+
+    def _add(self, path: tuple[str, ...], n: int) -> None:
+        for i in range(1, len(path) + 1):
+            self.lines.setdefault(path[:i], n)
+
+    @staticmethod
+    def _blank_multiline_strings(text: str) -> str:
+        """`text` with each multi-line string replaced by `""` and its newlines (so every line
+        keeps its number). `text` is valid TOML: tomllib has parsed it already."""
+        out: list[str] = []
+        i, n = 0, len(text)
+        while i < n:
+            c = text[i]
+            if c == "#":
+                j = text.find("\n", i)
+                j = n if j < 0 else j
+            elif text.startswith(('"""', "'''"), i):
+                quote = text[i : i + 3]
+                j = i + 3
+                while j < n and not text.startswith(quote, j):
+                    j += 2 if quote == '"""' and text[j] == "\\" else 1
+                j += 3
+                while j < n and text[j] == quote[0]:  # up to two quotes end the content
+                    j += 1
+                out.append('""' + "\n" * text.count("\n", i, j))
+                i = j
+                continue
+            elif c in "\"'":
+                j = i + 1
+                while j < n and text[j] != c and text[j] != "\n":
+                    j += 2 if c == '"' and text[j] == "\\" else 1
+                j += 1
+            else:
+                j = i + 1
+            out.append(text[i:j])
+            i = j
+        return "".join(out)
 
     @staticmethod
     def _split(dotted: str) -> tuple[str, ...]:
@@ -236,9 +274,11 @@ class _Reader:
         for k in data:
             if k in allowed:
                 continue
-            hint = did_you_mean(k, allowed)
-            if not hint and k.split("_")[0] in _DROP_WORDS:
+            # before did-you-mean: `remove_controls` must not get "did you mean 'controls'"
+            if re.split(r"[_-]", k)[0] in _DROP_WORDS:
                 hint = " (lanes are additive: a lane cannot drop or override what it inherits)"
+            else:
+                hint = did_you_mean(k, allowed)
             raise self.error([*key, k], f"unknown key{hint}; allowed: {', '.join(allowed)}")
 
     def str_(self, data: Mapping[str, Any], key: Sequence[str], default: str | None) -> str | None:
@@ -363,6 +403,11 @@ def parse_config(text: str, path: Path) -> Config:
             )
         disabled[check_id] = reason.strip()
     ci_files = r.str_list(doctor, ["doctor", "ci_files"])
+    for pattern in ci_files:
+        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+            raise r.error(
+                ["doctor", "ci_files"], f"'{pattern}' must be a path inside the repository"
+            )
 
     default_lane = r.str_(project, ["project", "default_lane"], None)
     if default_lane is not None and default_lane not in lanes:
@@ -515,7 +560,8 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
                 f"must be an argv list, not a shell string; write {_argv_hint(cmd)}",
             )
         if not isinstance(cmd, list) or not cmd or not all(isinstance(x, str) for x in cmd):
-            raise r.error([*key, "cmd"], f"must be a non-empty list of strings, not {_type(cmd)}")
+            got = repr(cmd) if isinstance(cmd, list) else _type(cmd)
+            raise r.error([*key, "cmd"], f"must be a non-empty list of strings, not {got}")
         if not cmd[0].strip():
             raise r.error([*key, "cmd"], "the program name (first element) is empty")
         timeout = t.get("timeout", 600)
