@@ -107,7 +107,7 @@ def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
             fail_fast=getattr(args, "fail_fast", False),
             options=options,
         )
-        if args.lane:
+        if args.lane and "config_error" not in options:
             config.resolve(args.lane)
         report = run_step(step_id, ctx)
         doc = report.document(stable=stable, lane=args.lane)

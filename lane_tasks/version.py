@@ -26,7 +26,7 @@ class VersionProblem(Exception):
 class ProjectVersion:
     version: Version
     source: str
-    """`static` or `dynamic (<backend>)`."""
+    """`static` or `dynamic, from <backend>`."""
 
 
 def read_pyproject(root: Path) -> dict[str, Any]:
@@ -87,7 +87,7 @@ def resolve_version(root: Path, data: dict[str, Any] | None = None) -> ProjectVe
     raw = HeaderParser().parsestr(meta).get("Version")
     if not raw:
         raise VersionProblem(f"build backend '{backend}' produced metadata without a Version")
-    return ProjectVersion(_parse(raw), f"dynamic ({backend})")
+    return ProjectVersion(_parse(raw), f"dynamic, from {backend}")
 
 
 def _parse(raw: str) -> Version:

@@ -44,7 +44,9 @@ def git(cwd: Path, *args: str) -> str:
     return r.stdout.strip()
 
 
-def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`python -m lane_tasks …` as a user would run it."""
     return subprocess.run(
         [sys.executable, "-m", "lane_tasks", *args],
@@ -56,7 +58,9 @@ def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subproc
     )
 
 
-def run_nox(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_nox(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`nox …` from the environment lane-tasks is installed in."""
     return subprocess.run(
         [sys.executable, "-m", "nox", *args],

@@ -88,7 +88,9 @@ def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path: Path) -> 
     assert sorted(p.name for p in target.parent.iterdir()) == ["out.json"]
 
 
-def test_atomic_write_failure_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_atomic_write_failure_keeps_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     target = tmp_path / "out.json"
     atomic_write(target, "old\n")
 
@@ -122,7 +124,12 @@ def test_redact_patterns(text: str, leak: str) -> None:
 
 
 def test_redact_secret_env_values_only() -> None:
-    env = {"MY_TOKEN": "v4lue-of-token", "HOME": "/root", "DB_PASSWORD": "pw-1234", "SHORT_KEY": "ab"}
+    env = {
+        "MY_TOKEN": "v4lue-of-token",
+        "HOME": "/root",
+        "DB_PASSWORD": "pw-1234",
+        "SHORT_KEY": "ab",
+    }
     secrets = secret_values(env)
     assert set(secrets) == {"v4lue-of-token", "pw-1234"}
     assert redact("a v4lue-of-token b pw-1234 c /root", secrets) == "a *** b *** c /root"
@@ -130,7 +137,9 @@ def test_redact_secret_env_values_only() -> None:
 
 def test_excerpt_normalises_paths_ansi_and_durations(tmp_path: Path) -> None:
     root = tmp_path / "repo"
-    out = f"\x1b[1m{root}/pkg/mod.py:3: error\x1b[0m\n/tmp/xyz123/file.py broke\n1 failed in 0.42s\n"
+    out = (
+        f"\x1b[1m{root}/pkg/mod.py:3: error\x1b[0m\n/tmp/xyz123/file.py broke\n1 failed in 0.42s\n"
+    )
     stable = excerpt(out, root=root, stable=True)
     assert stable == "pkg/mod.py:3: error\n<tmp> broke\n1 failed in <duration>"
     assert "0.42s" in excerpt(out, root=root, stable=False)

@@ -11,7 +11,9 @@ from lane_tasks import __version__
 from lane_tasks.cli import build_parser
 
 
-def commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+def commands(
+    parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()
+) -> list[tuple[str, ...]]:
     out = [prefix]
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):

@@ -47,7 +47,9 @@ def step(root: Path, run_id: str, *args: str) -> None:
     assert r.returncode in (0, 1), r.stderr
 
 
-def release_evidence(root: Path, run_id: str, *, status: str = "pass", commit: str | None = None) -> None:
+def release_evidence(
+    root: Path, run_id: str, *, status: str = "pass", commit: str | None = None
+) -> None:
     """A gate-release artifact, recorded the way the gate-release step records one.
 
     gate-release itself is built by a later issue; until then its evidence is written here
@@ -187,6 +189,7 @@ def test_artifact_retention_passes_on_an_intact_run(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
     run_id = full_run(root)
     code, doc = verify(root, run_id)
+    assert code == 0, doc
     res = control(doc, "artifact-retention")
     assert res["status"] == "pass", res
     assert "3 artifact(s)" in res["message"]
@@ -201,7 +204,9 @@ def test_artifact_retention_passes_on_an_intact_run(tmp_path: Path) -> None:
         ("manifest", "manifest"),
     ],
 )
-def test_artifact_retention_fails_on_broken_evidence(tmp_path: Path, tamper: str, needle: str) -> None:
+def test_artifact_retention_fails_on_broken_evidence(
+    tmp_path: Path, tamper: str, needle: str
+) -> None:
     root = lanes_project(tmp_path)
     run_id = full_run(root)
     d = run_path(root, run_id)

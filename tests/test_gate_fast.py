@@ -79,7 +79,9 @@ def commit_of(root: Path) -> str:
 def test_planted_failure_fails_and_is_named(
     tmp_path: Path, planted: str, check_id: str, needle: str
 ) -> None:
-    root = make_project(tmp_path, **{planted: True})
+    root = make_project(
+        tmp_path, lint_error=planted == "lint_error", failing_test=planted == "failing_test"
+    )
     r = run_nox(root, "-s", "gate-fast", "doctor")
     assert r.returncode != 0
     doc = json.loads((root / "build" / "gate-fast.json").read_text())
@@ -251,7 +253,10 @@ def test_fail_fast_stops_the_other_checks(tmp_path: Path) -> None:
 
 
 def test_check_env_and_cwd_are_used(tmp_path: Path) -> None:
-    code = "import os, sys; sys.exit(0 if os.environ['MODE'] == 'ci' and os.getcwd().endswith('sub') else 1)"
+    code = (
+        "import os, sys\n"
+        "sys.exit(0 if os.environ['MODE'] == 'ci' and os.getcwd().endswith('sub') else 1)"
+    )
     root = checks_repo(tmp_path, {"envy": {"cmd": py(code), "env": {"MODE": "ci"}, "cwd": "sub"}})
     (root / "sub").mkdir()
     exit_code, _ = gate(root)
@@ -259,7 +264,9 @@ def test_check_env_and_cwd_are_used(tmp_path: Path) -> None:
 
 
 def test_only_selected_checks_and_unknown_check(tmp_path: Path) -> None:
-    root = checks_repo(tmp_path, {"a": {"cmd": py("pass")}, "b": {"cmd": py("raise SystemExit(1)")}})
+    root = checks_repo(
+        tmp_path, {"a": {"cmd": py("pass")}, "b": {"cmd": py("raise SystemExit(1)")}}
+    )
     exit_code, doc = gate(root, "--check", "a")
     assert exit_code == 0
     assert [x["id"] for x in doc["results"]] == ["a"]
@@ -270,7 +277,9 @@ def test_only_selected_checks_and_unknown_check(tmp_path: Path) -> None:
 
 
 def test_text_output_names_failures_and_fix(tmp_path: Path) -> None:
-    root = checks_repo(tmp_path, {"bad": {"cmd": py("print('boom'); raise SystemExit(2)"), "owner": "qa"}})
+    root = checks_repo(
+        tmp_path, {"bad": {"cmd": py("print('boom'); raise SystemExit(2)"), "owner": "qa"}}
+    )
     r = run_cli(root, "gate", "fast")
     assert r.returncode == 1
     assert "FAIL  bad" in r.stdout

@@ -8,6 +8,7 @@ with the reason given there. The step fails only when a check of severity `error
 
 from __future__ import annotations
 
+import logging
 import re
 import tomllib
 from collections.abc import Iterator
@@ -94,6 +95,7 @@ class PyprojectValid(Check):
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
         from validate_pyproject import api, errors
 
+        logging.getLogger("validate_pyproject").setLevel(logging.WARNING)  # plugin chatter
         try:
             api.Validator()(facts["pyproject"])
         except errors.ValidationError as exc:
@@ -222,7 +224,7 @@ class BuildDirIgnored(Check):
         probe = f"{d}/lane-tasks-probe.json"
         if git(ctx.root, "check-ignore", "-q", "--no-index", probe).returncode != 0:
             return _fail(f"'{d}/' is not ignored by git")
-        tracked = git(ctx.root, "ls-files", "--", d).stdout.split()
+        tracked = [f for f in git(ctx.root, "ls-files", "-z", "--", d).stdout.split("\0") if f]
         if tracked:
             return _fail(f"'{d}/' is ignored but git still tracks {len(tracked)} file(s) in it")
         return _pass(f"'{d}/' is ignored")
@@ -255,19 +257,20 @@ class CiInvokesLane(Check):
         lanes = "|".join(re.escape(n) for n in ctx.config.lanes)
         if not lanes:
             return _fail("no lanes defined")
+        q = "[\"']?"
         pattern = re.compile(
-            rf"\bnox\b[^\n]*?(?:-s|--sessions?|-e)[ =](?:[\w-]+[ ,]+)*?({lanes})\b"
+            rf"\bnox\b.*?(?:-s|--sessions?|-e)[ =]{q}(?:[\w-]+{q}[ ,]+{q})*?({lanes}){q}(?![\w-])"
         )
         files = sorted(set(_ci_files(ctx.root, ctx.config.ci_files)))
         if not files:
             return _fail("no CI configuration found")
         for f in files:
-            text = f.read_text(encoding="utf-8", errors="replace")
-            m = pattern.search(text)
-            if m:
-                line = text.count("\n", 0, m.start()) + 1
-                rel = f.relative_to(ctx.root).as_posix()
-                return _pass(f"{rel}:{line} runs lane '{m.group(1)}'")
+            lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
+            for n, text in enumerate(lines, start=1):
+                m = None if text.lstrip().startswith("#") else pattern.search(text)
+                if m:
+                    rel = f.relative_to(ctx.root).as_posix()
+                    return _pass(f"{rel}:{n} runs lane '{m.group(1)}'")
         names = ", ".join(f.relative_to(ctx.root).as_posix() for f in files)
         return _fail(f"no lane session is run by {names}")
 
