@@ -130,20 +130,26 @@ def default_lanes_toml(root: Path, lane: str = "startup") -> str:
     return _HEADER + tomli_w.dumps(data)
 
 
-def _ensure_ignored(root: Path, artifacts_dir: str) -> Path | None:
-    probe = subprocess.run(
-        ["git", "check-ignore", "-q", "--no-index", f"{artifacts_dir}/x.json"],
-        cwd=root,
-        capture_output=True,
-        check=False,
-    )
-    if probe.returncode == 0:
+def _ensure_ignored(root: Path, dirs: tuple[str, ...]) -> Path | None:
+    """Add the directories runs write (artifacts, nox environments) to .gitignore."""
+    missing = [
+        d
+        for d in dirs
+        if subprocess.run(
+            ["git", "check-ignore", "-q", "--no-index", f"{d}/x.json"],
+            cwd=root,
+            capture_output=True,
+            check=False,
+        ).returncode
+        != 0
+    ]
+    if not missing:
         return None
     gi = root / ".gitignore"
     text = gi.read_text(encoding="utf-8") if gi.exists() else ""
     if text and not text.endswith("\n"):
         text += "\n"
-    atomic_write(gi, text + f"/{artifacts_dir}/\n")
+    atomic_write(gi, text + "".join(f"/{d}/\n" for d in missing))
     return gi
 
 
@@ -168,7 +174,7 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> list
     atomic_write(lanes_toml, text)
     atomic_write(noxfile, NOXFILE)
     written = [lanes_toml, noxfile]
-    ignored = _ensure_ignored(root, "build")
+    ignored = _ensure_ignored(root, ("build", ".nox"))
     if ignored:
         written.append(ignored)
     return written

@@ -3,18 +3,30 @@ real `lane-tasks` and `nox` run as subprocesses of this interpreter."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
 from lane_tasks.init import init_repo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = REPO_ROOT / "lane_tasks" / "schemas"
+
+
+def validate_artifact(doc: dict[str, Any]) -> None:
+    """Validate an artifact against its shipped schema with jsonschema (independent of the
+    fastjsonschema validator the product itself uses)."""
+    kind = doc["schema"].removeprefix("lane-tasks/")
+    schema = json.loads((SCHEMAS / f"{kind}-1.0.json").read_text())
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
 
 
 @pytest.fixture(autouse=True, scope="session")

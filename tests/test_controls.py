@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import commit_all, git, make_project, run_cli, run_nox
+from conftest import commit_all, git, make_project, run_cli, run_nox, validate_artifact
 
 from lane_tasks.artifacts import Result, canonical_json, envelope
 from lane_tasks.config import load_config
@@ -274,10 +274,14 @@ def test_lane_passes_end_to_end_through_nox(tmp_path: Path) -> None:
     r = run_nox(root, "-s", "mini")
     assert r.returncode == 0, r.stdout + r.stderr
     controls = json.loads((root / "build" / "controls.json").read_text())
+    validate_artifact(controls)
     assert controls["status"] == "pass"
     assert controls["lane"] == "mini"
     (run,) = (root / "build" / "lanes" / "runs").iterdir()
     manifest = json.loads((run / "manifest.json").read_text())
+    validate_artifact(manifest)
+    for name in ("gate-fast.json", "doctor.json"):
+        validate_artifact(json.loads((run / name).read_text()))
     assert manifest["lane"] == "mini"
     assert manifest["status"] == "pass"
     assert manifest["run"]["state"] == "complete"
@@ -342,3 +346,26 @@ def test_controls_artifact_is_stable(tmp_path: Path) -> None:
         run_cli(root, "controls", "verify", "--lane", "base", "--format", "json").stdout
     )
     assert doc["run"]["id"] == run_id
+
+
+def test_venv_backend_runs_the_same_steps_in_a_session_environment(tmp_path: Path) -> None:
+    """[nox] backend = "venv": lane-tasks is installed into a reused session venv and the
+    same CLI runs there; a second invocation reuses the venv instead of rebuilding it."""
+    from conftest import REPO_ROOT
+
+    lanes = {"mini": {"steps": ["gate-fast"], "controls": ["artifact-retention"]}}
+    root = lanes_project(tmp_path, lanes=lanes)
+    text = (root / "lanes.toml").read_text()
+    text += f'\n[nox]\nbackend = "venv"\ninstall = [{json.dumps(str(REPO_ROOT))}]\n'
+    (root / "lanes.toml").write_text(text)
+    commit_all(root, "venv backend")
+    r = run_nox(root, "-s", "mini")
+    assert r.returncode == 0, r.stdout + r.stderr
+    venv_python = root / ".nox" / "gate-fast" / "bin" / "python"
+    assert venv_python.exists()
+    doc = json.loads((root / "build" / "gate-fast.json").read_text())
+    assert doc["status"] == "pass"
+    assert json.loads((root / "build" / "controls.json").read_text())["status"] == "pass"
+    again = run_nox(root, "-s", "gate-fast")
+    assert again.returncode == 0, again.stderr
+    assert "Reusing existing virtual environment" in again.stderr

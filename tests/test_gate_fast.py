@@ -7,18 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import tomli_w
-from conftest import REPO_ROOT, commit_all, make_git_repo, make_project, run_cli, run_nox
-
-SCHEMAS = REPO_ROOT / "lane_tasks" / "schemas"
-
-
-def validate(doc: dict[str, Any]) -> None:
-    kind = doc["schema"].removeprefix("lane-tasks/")
-    schema = json.loads((SCHEMAS / f"{kind}-1.0.json").read_text())
-    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+from conftest import (
+    commit_all,
+    make_git_repo,
+    make_project,
+    run_cli,
+    run_nox,
+    validate_artifact,
+)
 
 
 def result(doc: dict[str, Any], check_id: str) -> dict[str, Any]:
@@ -46,7 +44,7 @@ def gate(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
     r = run_cli(root, "gate", "fast", "--format", "json", "--out", "build/gate-fast.json", *args)
     assert "Traceback" not in r.stderr, r.stderr
     doc = json.loads((root / "build" / "gate-fast.json").read_text())
-    validate(doc)
+    validate_artifact(doc)
     return r.returncode, doc
 
 
@@ -58,7 +56,7 @@ def test_clean_project_passes_through_nox(tmp_path: Path) -> None:
     r = run_nox(root, "-s", "gate-fast", "doctor")
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((root / "build" / "gate-fast.json").read_text())
-    validate(doc)
+    validate_artifact(doc)
     assert doc["status"] == "pass"
     assert [x["id"] for x in doc["results"]] == ["ruff-check", "ruff-format", "mypy", "pytest"]
     assert doc["summary"] == {"pass": 4, "fail": 0, "error": 0, "skip": 0}
@@ -85,7 +83,7 @@ def test_planted_failure_fails_and_is_named(
     r = run_nox(root, "-s", "gate-fast", "doctor")
     assert r.returncode != 0
     doc = json.loads((root / "build" / "gate-fast.json").read_text())
-    validate(doc)
+    validate_artifact(doc)
     assert doc["status"] == "fail"
     failed = [x["id"] for x in doc["results"] if x["status"] == "fail"]
     assert failed == [check_id]

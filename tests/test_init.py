@@ -76,4 +76,4 @@ def test_init_keeps_an_existing_gitignore(tmp_path: Path) -> None:
     root = bare_project(tmp_path)
     (root / ".gitignore").write_text("*.log")
     assert run_cli(root, "init").returncode == 0
-    assert (root / ".gitignore").read_text() == "*.log\n/build/\n"
+    assert (root / ".gitignore").read_text() == "*.log\n/build/\n/.nox/\n"
