@@ -12,48 +12,22 @@ import logging
 import re
 import tomllib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from lane_tasks.artifacts import Result
+from lane_tasks.checks import Check, CheckRegistry, Outcome, verdict
 from lane_tasks.repo import git, is_git_repo
 from lane_tasks.steps.base import StepContext, register
 from lane_tasks.steps.gate_fast import missing_tool
 from lane_tasks.version import VersionProblem, resolve_version
 
-__all__ = ["CHECKS", "Check", "Outcome", "run"]
+__all__ = ["CHECKS", "DOCTOR", "run"]
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status: str
-    message: str = ""
-
-
-class Check:
-    """Base class; subclasses set the class attributes and implement `check`."""
-
-    id: ClassVar[str]
-    family: ClassVar[str]
-    severity: ClassVar[str] = "error"
-    requires: ClassVar[tuple[str, ...]] = ()
-    fix: ClassVar[str]
-
-    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
-        raise NotImplementedError
-
-    @classmethod
-    def description(cls) -> str:
-        return " ".join((cls.__doc__ or "").split())
-
-
-CHECKS: dict[str, type[Check]] = {}
-
-
-def _check(cls: type[Check]) -> type[Check]:
-    CHECKS[cls.id] = cls
-    return cls
+DOCTOR = CheckRegistry()
+CHECKS = DOCTOR.checks
+_check = DOCTOR.register
 
 
 def _pass(msg: str = "") -> Outcome:
@@ -280,49 +254,9 @@ def _ci_files(root: Path, extra: tuple[str, ...]) -> Iterator[Path]:
         yield from (p for p in root.glob(pattern) if p.is_file())
 
 
-def _order() -> list[str]:
-    """Registry order, except that a check always comes after the checks it requires."""
-    order: list[str] = []
-    pending = list(CHECKS)
-    while pending:
-        ready = next(c for c in pending if all(r in order for r in CHECKS[c].requires))
-        order.append(ready)
-        pending.remove(ready)
-    return order
-
-
 @register("doctor")
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
-    facts: dict[str, Any] = {}
-    done: dict[str, str] = {}
-    results: list[Result] = []
-    disabled = ctx.config.doctor_disabled
-    for cid in _order():
-        cls = CHECKS[cid]
-        extra = {"severity": cls.severity, "family": cls.family, "description": cls.description()}
-        blocked = [r for r in cls.requires if done.get(r) != "pass"]
-        if cid in disabled:
-            outcome = Outcome("skip", f"disabled in lanes.toml: {disabled[cid]}")
-        elif blocked:
-            outcome = Outcome("skip", f"requires {', '.join(blocked)}, which did not pass")
-        else:
-            try:
-                outcome = cls().check(ctx, facts)
-            except Exception as exc:  # a broken check is an error of that check, not a crash
-                outcome = Outcome("error", f"check crashed: {type(exc).__name__}: {exc}")
-        done[cid] = outcome.status
-        fix = None
-        if outcome.status in ("fail", "error"):
-            fix = cls.fix.format(artifacts_dir=ctx.config.artifacts_dir)
-        results.append(
-            Result(id=cid, status=outcome.status, message=outcome.message, fix=fix, extra=extra)
-        )
-    blocking = [
-        r for r in results if r.status in ("fail", "error") and r.extra["severity"] == "error"
-    ]
-    status = (
-        "pass"
-        if not blocking
-        else ("fail" if any(r.status == "fail" for r in blocking) else "error")
+    results = DOCTOR.run(
+        ctx, ctx.config.doctor_disabled, fix_vars={"artifacts_dir": ctx.config.artifacts_dir}
     )
-    return results, {"status": status}
+    return results, {"status": verdict(results)}
