@@ -77,10 +77,12 @@ class CheckRegistry:
         *,
         jobs: int = 4,
         fix_vars: Mapping[str, str] | None = None,
+        facts: dict[str, Any] | None = None,
     ) -> list[Result]:
         """Run every check; a check whose requirement did not pass is skipped with the reason,
-        a disabled one is skipped with the reason lanes.toml gives."""
-        facts: dict[str, Any] = {}
+        a disabled one is skipped with the reason lanes.toml gives. `facts` is what the checks
+        learned (the caller may read it afterwards)."""
+        facts = {} if facts is None else facts
         outcomes: dict[str, Outcome] = {}
         pending = list(self.checks)
         running: dict[Future[Outcome], str] = {}

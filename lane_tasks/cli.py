@@ -97,7 +97,11 @@ def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
 
         config, options = _step_config(step_id, args)
         stable = bool(getattr(args, "stable_json", False))
-        options |= {"only": getattr(args, "check", None)}
+        options |= {
+            "only": getattr(args, "check", None),
+            "version": getattr(args, "version", None),
+            "offline": getattr(args, "offline", False),
+        }
         ctx = StepContext(
             config=config,
             stable=stable,
@@ -234,6 +238,26 @@ def _controls_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _release_decide(args: argparse.Namespace) -> int:
+    from lane_tasks.release import decide
+
+    config = _config(args)
+    path = decide(
+        config,
+        version=args.version,
+        decision=args.decision,
+        owner=args.owner,
+        reason=args.reason,
+        override_reason=args.override_reason,
+        preflight_path=Path(args.preflight) if args.preflight else None,
+    )
+    rel = path.relative_to(config.root).as_posix()
+    sys.stdout.write(
+        f"{args.decision} for {args.version} by {args.owner}: wrote {rel} (commit it)\n"
+    )
+    return EXIT_OK
+
+
 # ---- lanes, runs, init ----------------------------------------------------------------------
 
 
@@ -344,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
     fast.set_defaults(func=_run_step_cmd("gate-fast"))
     release = gsub.add_parser("release", help="release preflight for this commit")
     _output_options(release)
+    release.add_argument(
+        "--version", help="the version you mean to release (must be the project's)"
+    )
+    release.add_argument(
+        "--offline", action="store_true", help="build without isolation (no network needed)"
+    )
     release.set_defaults(func=_run_step_cmd("gate-release"))
 
     doctor = sub.add_parser("doctor", help="check the repository is set up for the lanes")
@@ -376,6 +406,20 @@ def build_parser() -> argparse.ArgumentParser:
     clist = csub.add_parser("list", help="every control: what it checks and how to satisfy it")
     clist.add_argument("--format", choices=("json", "text"), default="text")
     clist.set_defaults(func=_controls_list)
+
+    rel = sub.add_parser("release", help="release decisions")
+    relsub = rel.add_subparsers(dest="release", metavar="ACTION", parser_class=_Parser)
+    relsub.required = True
+    decide = relsub.add_parser("decide", help="record a go/no-go decision by a release owner")
+    decide.add_argument("--version", required=True, help="the version decided on")
+    decide.add_argument("--decision", required=True, choices=("go", "no-go"))
+    decide.add_argument("--owner", required=True, help="one of project.release_owners")
+    decide.add_argument("--reason", help="why (recorded)")
+    decide.add_argument(
+        "--override-reason", help="go although the preflight did not pass (recorded)"
+    )
+    decide.add_argument("--preflight", metavar="FILE", help="default: build/release-preflight.json")
+    decide.set_defaults(func=_release_decide)
 
     lanes = sub.add_parser("lanes", help="show and validate lanes.toml")
     lsub = lanes.add_subparsers(dest="lanes", metavar="ACTION", parser_class=_Parser)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,20 @@ class CheckSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: str | None = None
     description: str = ""
+
+
+DEFAULT_TAG_PATTERN = r"^v?(?P<version>\d.*)$"
+
+
+@dataclass(frozen=True)
+class ReleaseSettings:
+    """[gate.release]: how release tags look, where the changelog is, how to build."""
+
+    tag_pattern: str = DEFAULT_TAG_PATTERN
+    changelog: str | None = None
+    offline: bool = False
+    timeout: float = 900.0
+    disabled: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,6 +137,9 @@ class Config:
     jobs: int
     doctor_disabled: Mapping[str, str]
     ci_files: tuple[str, ...]
+    release: ReleaseSettings = field(default_factory=lambda: ReleaseSettings())
+    adoption_point: str | None = None
+    """Git revision from which release controls apply (default: the commit adding lanes.toml)."""
 
     def resolve(self, name: str) -> ResolvedLane:
         """The lane with its ancestors' steps, controls and KPIs (validated at load time)."""
@@ -358,7 +375,7 @@ def parse_config(text: str, path: Path) -> Config:
     r.known(
         project,
         ["project"],
-        ["release_owners", "evidence_dir", "artifacts_dir", "default_lane"],
+        ["release_owners", "evidence_dir", "artifacts_dir", "default_lane", "adoption_point"],
     )
     owners = r.str_list(project, ["project", "release_owners"])
     evidence_dir = _rel_dir(r, project, "evidence_dir", "evidence")
@@ -382,32 +399,16 @@ def parse_config(text: str, path: Path) -> Config:
 
     lanes = _lanes(r, data)
     checks, jobs = _gate(r, data)
+    release = _release(r, data)
 
     doctor = r.table(data.get("doctor", {}), ["doctor"])
     r.known(doctor, ["doctor"], ["disable", "ci_files"])
-    disable = r.table(doctor.get("disable", {}), ["doctor", "disable"])
-    disabled: dict[str, str] = {}
     from lane_tasks.steps.doctor import CHECKS as DOCTOR_CHECKS  # doctor imports config
 
-    for check_id, reason in disable.items():
-        if check_id not in DOCTOR_CHECKS:
-            raise r.error(
-                ["doctor", "disable", check_id],
-                f"unknown doctor check{did_you_mean(check_id, DOCTOR_CHECKS)}; "
-                f"checks: {', '.join(DOCTOR_CHECKS)}",
-            )
-        if not isinstance(reason, str) or not reason.strip():
-            raise r.error(
-                ["doctor", "disable", check_id],
-                "needs the reason as a non-empty string (it is shown in every doctor report)",
-            )
-        disabled[check_id] = reason.strip()
+    disabled = _disabled(r, doctor, ["doctor", "disable"], DOCTOR_CHECKS, "doctor")
     ci_files = r.str_list(doctor, ["doctor", "ci_files"])
     for pattern in ci_files:
-        if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
-            raise r.error(
-                ["doctor", "ci_files"], f"'{pattern}' must be a path inside the repository"
-            )
+        _require_inside(r, ["doctor", "ci_files"], pattern)
 
     default_lane = r.str_(project, ["project", "default_lane"], None)
     if default_lane is not None and default_lane not in lanes:
@@ -438,6 +439,8 @@ def parse_config(text: str, path: Path) -> Config:
         jobs=jobs,
         doctor_disabled=disabled,
         ci_files=ci_files,
+        release=release,
+        adoption_point=r.str_(project, ["project", "adoption_point"], None),
     )
     _check_needs(r, config)
     return config
@@ -445,10 +448,15 @@ def parse_config(text: str, path: Path) -> Config:
 
 def _rel_dir(r: _Reader, table: Mapping[str, Any], key: str, default: str) -> str:
     value = r.str_(table, ["project", key], default) or default
+    _require_inside(r, ["project", key], value)
+    return Path(value).as_posix()
+
+
+def _require_inside(r: _Reader, key: list[str], value: str) -> None:
+    """Paths in lanes.toml are relative and stay inside the repository."""
     p = Path(value)
     if p.is_absolute() or ".." in p.parts:
-        raise r.error(["project", key], f"must be a path inside the repository, not '{value}'")
-    return p.as_posix()
+        raise r.error(key, f"must be a path inside the repository, not '{value}'")
 
 
 def _lanes(r: _Reader, data: Mapping[str, Any]) -> dict[str, LaneSpec]:
@@ -537,7 +545,7 @@ def _check_additive(r: _Reader, specs: Mapping[str, LaneSpec], spec: LaneSpec) -
 
 def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], int]:
     gate = r.table(data.get("gate", {}), ["gate"])
-    r.known(gate, ["gate"], ["fast"])
+    r.known(gate, ["gate"], ["fast", "release"])
     fast = r.table(gate.get("fast", {}), ["gate", "fast"])
     r.known(fast, ["gate", "fast"], ["checks", "jobs"])
     jobs = r.int_(fast, ["gate", "fast", "jobs"], 0, 0)
@@ -574,8 +582,8 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
             if not isinstance(ev, str):
                 raise r.error([*key, "env", ek], f"must be a string, not {_type(ev)}")
         cwd = r.str_(t, [*key, "cwd"], None)
-        if cwd is not None and (Path(cwd).is_absolute() or ".." in Path(cwd).parts):
-            raise r.error([*key, "cwd"], f"must be a path inside the repository, not '{cwd}'")
+        if cwd is not None:
+            _require_inside(r, [*key, "cwd"], cwd)
         checks[cid] = CheckSpec(
             id=cid,
             cmd=tuple(cmd),
@@ -586,6 +594,61 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
             description=r.str_(t, [*key, "description"], "") or "",
         )
     return checks, jobs
+
+
+def _disabled(
+    r: _Reader, table: Mapping[str, Any], key: list[str], known: Iterable[str], what: str
+) -> dict[str, str]:
+    """`disable = {check-id = "reason"}`: every id known, every reason given (it is shown)."""
+    ids = list(known)
+    disable = r.table(table.get(key[-1], {}), key)
+    out: dict[str, str] = {}
+    for check_id, reason in disable.items():
+        if check_id not in ids:
+            raise r.error(
+                [*key, check_id],
+                f"unknown {what} check{did_you_mean(check_id, ids)}; checks: {', '.join(ids)}",
+            )
+        if not isinstance(reason, str) or not reason.strip():
+            raise r.error(
+                [*key, check_id],
+                f"needs the reason as a non-empty string (it is shown in every {what} report)",
+            )
+        out[check_id] = reason.strip()
+    return out
+
+
+def _release(r: _Reader, data: Mapping[str, Any]) -> ReleaseSettings:
+    key = ["gate", "release"]
+    t = r.table(data.get("gate", {}).get("release", {}), key)
+    r.known(t, key, ["tag_pattern", "changelog", "offline", "timeout", "disable"])
+    pattern = r.str_(t, [*key, "tag_pattern"], DEFAULT_TAG_PATTERN) or DEFAULT_TAG_PATTERN
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise r.error([*key, "tag_pattern"], f"not a valid regular expression: {exc}") from None
+    if "version" not in compiled.groupindex:
+        raise r.error(
+            [*key, "tag_pattern"], "needs a named group (?P<version>...) that captures the version"
+        )
+    changelog = r.str_(t, [*key, "changelog"], None)
+    if changelog is not None:
+        _require_inside(r, [*key, "changelog"], changelog)
+    offline = t.get("offline", False)
+    if not isinstance(offline, bool):
+        raise r.error([*key, "offline"], f"must be true or false, not {_type(offline)}")
+    timeout = t.get("timeout", 900)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise r.error([*key, "timeout"], f"must be a positive number of seconds, not {timeout!r}")
+    from lane_tasks.steps.gate_release import CHECKS as RELEASE_CHECKS  # it imports config
+
+    return ReleaseSettings(
+        tag_pattern=pattern,
+        changelog=changelog,
+        offline=offline,
+        timeout=float(timeout),
+        disabled=_disabled(r, t, [*key, "disable"], RELEASE_CHECKS, "gate release"),
+    )
 
 
 def _argv_hint(cmd: str) -> str:

@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,6 +27,7 @@ __all__ = [
     "redact",
     "run_many",
     "run_one",
+    "tool_env",
     "which",
 ]
 
@@ -87,6 +89,19 @@ def which(program: str, env: Mapping[str, str] | None, cwd: Path) -> str | None:
         return str(p) if p.is_file() and os.access(p, os.X_OK) else None
     path = (env or os.environ).get("PATH", os.defpath)
     return shutil.which(program, path=path)
+
+
+def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Our environment with the tools installed next to lane-tasks first on PATH (as nox does
+    for a session venv), so `ruff` means the ruff of this environment; plus `extra`."""
+    env = dict(os.environ)
+    bindir = str(Path(sys.executable).parent)
+    parts = env.get("PATH", os.defpath).split(os.pathsep)
+    env["PATH"] = os.pathsep.join([bindir, *(p for p in parts if p != bindir)])
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("NO_COLOR", "1")
+    env.update(extra or {})
+    return env
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Subject", "git", "is_git_repo", "subject"]
+from packaging.version import InvalidVersion, Version
+
+__all__ = [
+    "Subject",
+    "Tag",
+    "first_commit_adding",
+    "git",
+    "head_commit",
+    "is_ancestor",
+    "is_git_repo",
+    "release_tags",
+    "resolve_rev",
+    "subject",
+]
 
 
 def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -49,3 +63,57 @@ def subject(root: Path, ignore: tuple[str, ...] = ()) -> Subject:
         dirty = True
         break
     return Subject(head.stdout.strip(), dirty)
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A release tag: its name, the PEP 440 version it names, and the commit it points to."""
+
+    name: str
+    version: Version
+    commit: str
+
+
+def release_tags(root: Path, pattern: str) -> list[Tag]:
+    """Tags whose name matches `pattern` (group `version`) and parses as PEP 440, newest
+    version first. `v1.2.0`, `1.2.0` and `2026.08.17` all normalise through packaging."""
+    rx = re.compile(pattern)
+    out = git(
+        root,
+        "for-each-ref",
+        "refs/tags",
+        "--format=%(refname:strip=2)%00%(objectname)%00%(*objectname)",
+    )
+    tags = []
+    for line in out.stdout.splitlines():
+        name, obj, peeled = [*line.split("\0"), "", ""][:3]
+        m = rx.match(name)
+        if not m:
+            continue
+        try:
+            version = Version(m.group("version"))
+        except InvalidVersion:
+            continue
+        tags.append(Tag(name, version, peeled or obj))
+    return sorted(tags, key=lambda t: (t.version, t.name), reverse=True)
+
+
+def head_commit(root: Path) -> str | None:
+    r = git(root, "rev-parse", "--verify", "-q", "HEAD")
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def resolve_rev(root: Path, rev: str) -> str | None:
+    r = git(root, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
+    return git(root, "merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
+
+
+def first_commit_adding(root: Path, relpath: str) -> str | None:
+    """The oldest commit that added `relpath` (the adoption point of lanes.toml)."""
+    r = git(root, "log", "--diff-filter=A", "--format=%H", "--", relpath)
+    commits = r.stdout.split()
+    return commits[-1] if commits else None

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
@@ -15,7 +14,9 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-__all__ = ["ProjectVersion", "VersionProblem", "read_pyproject", "resolve_version"]
+from lane_tasks.pyproject import read_pyproject
+
+__all__ = ["ProjectVersion", "VersionProblem", "parse_version", "resolve_version"]
 
 
 class VersionProblem(Exception):
@@ -29,11 +30,6 @@ class ProjectVersion:
     """`static` or `dynamic, from <backend>`."""
 
 
-def read_pyproject(root: Path) -> dict[str, Any]:
-    with (root / "pyproject.toml").open("rb") as fh:
-        return tomllib.load(fh)
-
-
 def resolve_version(root: Path, data: dict[str, Any] | None = None) -> ProjectVersion:
     """Static `project.version`, or the backend's own metadata hook when it is dynamic.
 
@@ -43,7 +39,7 @@ def resolve_version(root: Path, data: dict[str, Any] | None = None) -> ProjectVe
     data = read_pyproject(root) if data is None else data
     project = data.get("project", {})
     if "version" in project:
-        return ProjectVersion(_parse(str(project["version"])), "static")
+        return ProjectVersion(parse_version(str(project["version"])), "static")
     if "version" not in project.get("dynamic", []):
         raise VersionProblem(
             "pyproject.toml has no project.version and does not list it in dynamic"
@@ -87,10 +83,11 @@ def resolve_version(root: Path, data: dict[str, Any] | None = None) -> ProjectVe
     raw = HeaderParser().parsestr(meta).get("Version")
     if not raw:
         raise VersionProblem(f"build backend '{backend}' produced metadata without a Version")
-    return ProjectVersion(_parse(raw), f"dynamic, from {backend}")
+    return ProjectVersion(parse_version(raw), f"dynamic, from {backend}")
 
 
-def _parse(raw: str) -> Version:
+def parse_version(raw: str) -> Version:
+    """PEP 440 or VersionProblem."""
     try:
         return Version(raw)
     except InvalidVersion:

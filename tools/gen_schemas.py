@@ -39,13 +39,25 @@ KINDS: dict[str, dict[str, Any]] = {
         },
         "result_required": ["cmd"],
     },
-    "gate-release": {"title": "gate release: release preflight", "result": {}},
+    "gate-release": {
+        "title": "gate release: release preflight",
+        "result": {
+            "severity": {"enum": ["error", "warning", "info"]},
+            "family": STR,
+            "description": STR,
+            "error_kind": {"enum": ["environment"]},
+        },
+        "result_required": ["severity", "family", "description"],
+        "top": {"version": NULLABLE_STR},
+        "top_required": ["version"],
+    },
     "doctor": {
         "title": "doctor: repository readiness",
         "result": {
             "severity": {"enum": ["error", "warning", "info"]},
             "family": STR,
             "description": STR,
+            "error_kind": {"enum": ["environment"]},
         },
         "result_required": ["severity", "family", "description"],
     },
@@ -155,11 +167,63 @@ def schema(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def render() -> dict[Path, str]:
+SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+COMMIT = {"type": ["string", "null"], "pattern": "^[0-9a-f]{40,64}$"}
+
+# Records are tracked evidence written by people's decisions, not step artifacts: no envelope.
+RECORDS: dict[str, dict[str, Any]] = {
+    "release-decision": {
+        "title": "release decision: a named owner's go/no-go for a version",
+        "properties": {
+            "version": STR,
+            "commit": COMMIT,
+            "decision": {"enum": ["go", "no-go"]},
+            "owner": {"type": "string", "minLength": 1},
+            "reason": NULLABLE_STR,
+            "decided_at": {"type": "string", "format": "date-time"},
+            "preflight": {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "required": ["path", "sha256", "status", "commit"],
+                "properties": {"path": STR, "sha256": SHA256, "status": STATUS, "commit": COMMIT},
+            },
+            "override_reason": NULLABLE_STR,
+            "evidence_problem": NULLABLE_STR,
+            "superseded": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+}
+
+
+def record_schema(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    props = {
+        "schema": {"const": f"lane-tasks/{kind}"},
+        "schema_version": {"const": VERSION},
+        "tool": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name", "version"],
+            "properties": {"name": {"const": "lane-tasks"}, "version": STR},
+        },
+        **spec["properties"],
+    }
     return {
-        OUT / f"{kind}-{VERSION}.json": json.dumps(schema(kind, spec), indent=2, sort_keys=True)
-        + "\n"
-        for kind, spec in KINDS.items()
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": f"urn:lane-tasks:schema:{kind}:{VERSION}",
+        "title": f"lane-tasks {spec['title']} (v{VERSION})",
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(props),
+        "properties": props,
+    }
+
+
+def render() -> dict[Path, str]:
+    docs = {kind: schema(kind, spec) for kind, spec in KINDS.items()}
+    docs |= {kind: record_schema(kind, spec) for kind, spec in RECORDS.items()}
+    return {
+        OUT / f"{kind}-{VERSION}.json": json.dumps(doc, indent=2, sort_keys=True) + "\n"
+        for kind, doc in docs.items()
     }
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register
 
 _PENDING = {
-    "release-owner": 4,
     "ownership-matrix": 5,
     "weekly-kpi-review": 5,
     "compat-policy": 5,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from lane_tasks.artifacts import read_artifact, schema_errors, sha256_file
 from lane_tasks.catalog import CONTROLS as CATALOG
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register
-from lane_tasks.repo import subject
+from lane_tasks.release import decision_path, load_decision
+from lane_tasks.repo import first_commit_adding, is_ancestor, release_tags, resolve_rev, subject
 from lane_tasks.store import MANIFEST, list_runs
 
-__all__ = ["ArtifactRetention", "ReleaseConfidencePath"]
+__all__ = ["ArtifactRetention", "ReleaseConfidencePath", "ReleaseOwner"]
 
 
 def _no_run(ctx: ControlContext) -> Verdict | None:
@@ -115,3 +116,58 @@ class ArtifactRetention(Control):
             f"{len(entries)} artifact(s) kept with matching sha256; "
             f"{kept} of at most {ctx.config.runs_keep} runs kept",
         )
+
+
+@register
+class ReleaseOwner(Control):
+    """Every release tag after the lane's adoption point has a `go` decision record naming a
+    release owner, and the record's commit is the tagged commit."""
+
+    id = "release-owner"
+    evidence = "git release tags and <evidence_dir>/releases/<version>/decision.json"
+    fix = (
+        "before tagging, run `lane-tasks release decide --version X --decision go --owner NAME` "
+        "on the commit you tag, and commit the record"
+    )
+
+    def verify(self, ctx: ControlContext) -> Verdict:
+        config = ctx.config
+        root = config.root
+        if config.adoption_point:
+            adopted = resolve_rev(root, config.adoption_point)
+            if adopted is None:
+                return Verdict(
+                    "fail", f"project.adoption_point '{config.adoption_point}' is not a commit"
+                )
+        else:
+            rel = config.path.resolve().relative_to(root).as_posix()
+            adopted = first_commit_adding(root, rel)
+            if adopted is None:
+                return Verdict("fail", f"{rel} is not committed: the adoption point is unknown")
+        tags = [
+            t
+            for t in release_tags(root, config.release.tag_pattern)
+            if is_ancestor(root, adopted, t.commit)
+        ]
+        if not tags:
+            return Verdict("pass", f"no release tags since the adoption point {adopted[:12]}")
+        problems = []
+        for tag in tags:
+            path = decision_path(config, tag.version)
+            rel = path.relative_to(root).as_posix()
+            record, problem = load_decision(path)
+            if record is None:
+                problems.append(f"{tag.name}: decision record {rel} {problem}")
+            elif record["decision"] != "go":
+                problems.append(f"{tag.name}: tagged although {rel} says {record['decision']}")
+            elif record["owner"] not in config.release_owners:
+                problems.append(f"{tag.name}: '{record['owner']}' is not a release owner")
+            elif record["commit"] != tag.commit:
+                problems.append(
+                    f"{tag.name}: the decision is for {str(record['commit'])[:12]}, "
+                    f"the tag is on {tag.commit[:12]}"
+                )
+        if problems:
+            return Verdict("fail", "; ".join(problems))
+        names = ", ".join(t.name for t in tags)
+        return Verdict("pass", f"{len(tags)} release tag(s) with a go by a named owner: {names}")

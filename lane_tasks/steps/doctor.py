@@ -8,7 +8,6 @@ with the reason given there. The step fails only when a check of severity `error
 
 from __future__ import annotations
 
-import logging
 import re
 import tomllib
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from typing import Any
 
 from lane_tasks.artifacts import Result
 from lane_tasks.checks import Check, CheckRegistry, Outcome, verdict
+from lane_tasks.pyproject import validation_problem
 from lane_tasks.repo import git, is_git_repo
 from lane_tasks.steps.base import StepContext, register
 from lane_tasks.steps.gate_fast import missing_tool
@@ -67,14 +67,9 @@ class PyprojectValid(Check):
     fix = "run `validate-pyproject pyproject.toml` and fix what it reports"
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
-        from validate_pyproject import api, errors
-
-        logging.getLogger("validate_pyproject").setLevel(logging.WARNING)  # plugin chatter
-        try:
-            api.Validator()(facts["pyproject"])
-        except errors.ValidationError as exc:
-            summary = getattr(exc, "summary", "") or str(exc)
-            return _fail(" ".join(str(summary).split()))
+        problem = validation_problem(facts["pyproject"])
+        if problem:
+            return _fail(problem)
         if "project" not in facts["pyproject"]:
             return _fail("pyproject.toml has no [project] table")
         return _pass()

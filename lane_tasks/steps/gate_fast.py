@@ -20,6 +20,7 @@ from lane_tasks.procs import (
     redact,
     run_many,
     secret_values,
+    tool_env,
     which,
 )
 from lane_tasks.steps.base import StepContext, register
@@ -34,14 +35,8 @@ def expand_cmd(cmd: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def check_env(check: CheckSpec) -> dict[str, str]:
-    """The environment a check runs in: ours, with the tools installed next to lane-tasks first
-    on PATH (as nox does for a session venv), plus the check's own `env`."""
-    env = dict(os.environ)
-    bindir = str(Path(sys.executable).parent)
-    parts = env.get("PATH", os.defpath).split(os.pathsep)
-    env["PATH"] = os.pathsep.join([bindir, *(p for p in parts if p != bindir)])
-    env.update(check.env)
-    return env
+    """The environment a check runs in: see `tool_env`, plus the check's own `env`."""
+    return tool_env(check.env)
 
 
 def missing_tool(check: CheckSpec, root: Path) -> str | None:
@@ -59,8 +54,6 @@ def missing_tool(check: CheckSpec, root: Path) -> str | None:
 
 def _spec(ctx: StepContext, check: CheckSpec) -> ProcSpec:
     env = check_env(check)
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    env.setdefault("NO_COLOR", "1")
     return ProcSpec(
         id=check.id,
         cmd=expand_cmd(check.cmd),

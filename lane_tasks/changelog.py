@@ -1,0 +1,110 @@
+"""Find a project's changelog and the entry for a version, in Markdown or reStructuredText.
+
+A heading names a version when one of its tokens parses to the same PEP 440 version:
+`## [1.2.0] - 2026-01-02`, `v1.2.0`, `Version 2026.08.17` (matches 2026.8.17), an RST title
+underlined with `====`. The entry is everything up to the next heading of the same or a higher
+level; it must say something.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+__all__ = ["CANDIDATES", "Entry", "find_changelog", "find_entry"]
+
+CANDIDATES = tuple(
+    f"{stem}{ext}"
+    for stem in ("CHANGELOG", "CHANGES", "NEWS", "HISTORY")
+    for ext in (".md", ".rst", ".txt", "")
+)
+_ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_UNDERLINE = re.compile(r"^([=\-~^*+#`:.'\"_])\1{2,}\s*$")
+_TOKEN = re.compile(r"v?(\d+(?:[.\-_+]?[A-Za-z0-9]+)*)", re.I)
+
+
+@dataclass(frozen=True)
+class Entry:
+    line: int
+    """1-based line of the heading."""
+    heading: str
+    body: str
+
+    @property
+    def empty(self) -> bool:
+        """True when the entry holds only blank lines or sub-headings."""
+        return not any(
+            ln.strip() and not _ATX.match(ln) and not _UNDERLINE.match(ln)
+            for ln in self.body.splitlines()
+        )
+
+
+def find_changelog(root: Path, configured: str | None = None) -> Path | None:
+    """The configured changelog, or the first conventional name present (any case)."""
+    if configured:
+        p = root / configured
+        return p if p.is_file() else None
+    present = {p.name.upper(): p for p in root.iterdir() if p.is_file()}
+    for name in CANDIDATES:
+        if name.upper() in present:
+            return present[name.upper()]
+    return None
+
+
+def _headings(lines: list[str]) -> list[tuple[int, int, str]]:
+    """(index, level, text) of Markdown ATX/setext and RST underlined headings."""
+    out: list[tuple[int, int, str]] = []
+    rst_levels: list[str] = []
+    in_fence = False
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        m = _ATX.match(line)
+        if m:
+            out.append((i, len(m.group(1)), m.group(2)))
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        u = _UNDERLINE.match(nxt)
+        if line.strip() and not _UNDERLINE.match(line) and u and len(nxt.strip()) >= 3:
+            char = u.group(1)
+            if char not in rst_levels:
+                rst_levels.append(char)
+            level = {"=": 1, "-": 2}.get(char, 2 + rst_levels.index(char))
+            out.append((i, level, line.strip()))
+    return out
+
+
+def _names(heading: str, version: Version) -> bool:
+    for tok in _TOKEN.findall(heading):
+        try:
+            if Version(tok) == version:
+                return True
+        except InvalidVersion:
+            continue
+    return False
+
+
+def find_entry(text: str, version: Version) -> Entry | None:
+    """The entry for `version`, or None when no heading names it."""
+    lines = text.splitlines()
+    heads = _headings(lines)
+    for n, (i, level, title) in enumerate(heads):
+        if not _names(title, version):
+            continue
+        end = len(lines)
+        for j, lvl, _ in heads[n + 1 :]:
+            if lvl <= level:
+                end = j
+                break
+        start = i + 1
+        if start < len(lines) and _UNDERLINE.match(lines[start]):
+            start += 1
+        body = "\n".join(lines[start:end]).strip()
+        return Entry(line=i + 1, heading=title, body=body)
+    return None

@@ -1,0 +1,146 @@
+"""Release decisions: a named owner says go or no-go for a version, on the evidence of a preflight.
+
+The record lives in the tracked evidence directory (`<evidence_dir>/releases/<version>/
+decision.json`) so it travels with the repository and can be audited against the tag later
+(the `release-owner` control).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from packaging.version import Version
+
+from lane_tasks import __version__
+from lane_tasks.artifacts import (
+    SCHEMA_VERSION,
+    atomic_write,
+    canonical_json,
+    read_artifact,
+    schema_errors,
+    sha256_file,
+)
+from lane_tasks.catalog import STEPS
+from lane_tasks.config import Config
+from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
+from lane_tasks.repo import subject
+from lane_tasks.version import VersionProblem, parse_version
+
+__all__ = ["DecisionRefused", "decide", "decision_path", "load_decision"]
+
+
+class DecisionRefused(LaneTasksError):
+    """A `go` the evidence does not support; exit 1 like any failed gate."""
+
+    exit_code = EXIT_FAIL
+
+
+def decision_path(config: Config, version: Version) -> Path:
+    return config.root / config.evidence_dir / "releases" / str(version) / "decision.json"
+
+
+@dataclass(frozen=True)
+class Preflight:
+    path: Path
+    sha256: str
+    status: str
+    commit: str | None
+    version: str | None
+
+
+def _preflight(config: Config, path: Path | None) -> Preflight | None:
+    p = path or config.artifacts_path() / STEPS["gate-release"].out
+    doc, problem = read_artifact(p)
+    if doc is None or problem:
+        return None
+    return Preflight(p, sha256_file(p), doc["status"], doc["subject"]["commit"], doc.get("version"))
+
+
+def decide(
+    config: Config,
+    *,
+    version: str,
+    decision: str,
+    owner: str,
+    reason: str | None,
+    override_reason: str | None,
+    preflight_path: Path | None = None,
+    now: datetime | None = None,
+) -> Path:
+    """Write the decision record; refuse an unknown owner (exit 2) or an unsupported go (exit 1)."""
+    try:
+        v = parse_version(version)
+    except VersionProblem as exc:
+        raise ConfigError(str(exc), key="--version") from None
+    if owner not in config.release_owners:
+        owners = ", ".join(config.release_owners) or "none configured"
+        raise ConfigError(
+            f"'{owner}' is not a release owner{did_you_mean(owner, config.release_owners)}; "
+            f"project.release_owners in {config.path.name}: {owners}",
+            key="--owner",
+        )
+    head = subject(config.root, (config.artifacts_dir,))
+    pre = _preflight(config, preflight_path)
+    problem = None
+    if pre is None:
+        problem = "no valid release preflight artifact (run `lane-tasks gate release` first)"
+    elif pre.commit != head.commit:
+        problem = f"the preflight is for {str(pre.commit)[:12]}, HEAD is {str(head.commit)[:12]}"
+    elif pre.status != "pass":
+        problem = f"the preflight for {str(pre.commit)[:12]} did not pass ({pre.status})"
+    elif pre.version is not None and Version(pre.version) != v:
+        problem = f"the preflight checked version {pre.version}, not {v}"
+    if decision == "go" and problem and not override_reason:
+        raise DecisionRefused(f"go refused for {v}: {problem}; fix it, or pass --override-reason")
+    record: dict[str, Any] = {
+        "schema": "lane-tasks/release-decision",
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "lane-tasks", "version": __version__},
+        "version": str(v),
+        "commit": head.commit,
+        "decision": decision,
+        "owner": owner,
+        "reason": reason,
+        "decided_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "preflight": None
+        if pre is None
+        else {
+            "path": _rel(config, pre.path),
+            "sha256": pre.sha256,
+            "status": pre.status,
+            "commit": pre.commit,
+        },
+        "override_reason": override_reason if problem else None,
+        "evidence_problem": problem,
+        "superseded": [],
+    }
+    path = decision_path(config, v)
+    previous, _ = load_decision(path)
+    if previous is not None:
+        earlier = previous.pop("superseded", [])
+        record["superseded"] = [*earlier, previous]
+    atomic_write(path, canonical_json(record))
+    return path
+
+
+def load_decision(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    """The record and None, or None and what is wrong with it."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, "missing"
+    except (OSError, ValueError) as exc:
+        return None, f"unreadable: {exc}"
+    problem = schema_errors(doc)
+    return (doc, None) if problem is None else (None, problem)
+
+
+def _rel(config: Config, p: Path) -> str:
+    try:
+        return p.resolve().relative_to(config.root).as_posix()
+    except ValueError:
+        return str(p)
