@@ -139,6 +139,7 @@ def make_project(
         """,
     )
     write(root, "README.md", f"# {name}\n\nA sample project.\n")
+    write(root, "CHANGELOG.md", "# Changelog\n\n## 0.1.0\n\n- First release.\n")
     imports = "import os\n\n" if lint_error else ""
     body = 'def add(a: int, b: int) -> int:\n    """Return the sum."""\n    return a + b\n'
     write(root, f"{pkg}/__init__.py", f'"""{name}: adds numbers."""\n\n{imports}\n{body}')

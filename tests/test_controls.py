@@ -8,11 +8,9 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import commit_all, git, make_project, run_cli, run_nox, validate_artifact
+from conftest import commit_all, make_project, run_cli, run_nox, validate_artifact
 
-from lane_tasks.artifacts import Result, canonical_json, envelope
-from lane_tasks.config import load_config
-from lane_tasks.store import new_run_id, record_artifact
+from lane_tasks.store import new_run_id
 
 FAST_CHECK = {"smoke": {"cmd": ["{python}", "-c", "pass"], "owner": "qa"}}
 
@@ -47,41 +45,11 @@ def step(root: Path, run_id: str, *args: str) -> None:
     assert r.returncode in (0, 1), r.stderr
 
 
-def release_evidence(
-    root: Path, run_id: str, *, status: str = "pass", commit: str | None = None
-) -> None:
-    """A gate-release artifact, recorded the way the gate-release step records one.
-
-    gate-release itself is built by a later issue; until then its evidence is written here
-    with the same envelope, schema and run-store call the step will use.
-    """
-    config = load_config(root / "lanes.toml")
-    subject = {"commit": commit or git(root, "rev-parse", "HEAD"), "dirty": False}
-    doc = envelope(
-        kind="gate-release",
-        step="gate-release",
-        lane="base",
-        subject=subject,
-        status=status,
-        results=[Result(id="version", status=status)],
-        stable=True,
-        run=None,
-    )
-    record_artifact(
-        config,
-        run_id,
-        step="gate-release",
-        name="release-preflight.json",
-        text=canonical_json(doc),
-        status=status,
-        subject=subject,
-    )
-
-
-def full_run(root: Path, **release: Any) -> str:
+def full_run(root: Path) -> str:
+    """The startup path, step by step through the CLI, recorded in one run."""
     run_id = new_run_id()
     step(root, run_id, "gate", "fast", "--stable-json")
-    release_evidence(root, run_id, **release)
+    step(root, run_id, "gate", "release", "--offline")
     step(root, run_id, "doctor")
     return run_id
 
@@ -122,7 +90,7 @@ def test_release_confidence_path_fails_when_a_step_did_not_run(tmp_path: Path) -
     root = lanes_project(tmp_path)
     run_id = new_run_id()
     step(root, run_id, "gate", "fast", "--stable-json")
-    release_evidence(root, run_id)
+    step(root, run_id, "gate", "release", "--offline")
     code, doc = verify(root, run_id)
     assert code == 1
     res = control(doc, "release-confidence-path")
@@ -133,7 +101,12 @@ def test_release_confidence_path_fails_when_a_step_did_not_run(tmp_path: Path) -
 
 def test_release_confidence_path_fails_on_commit_disagreement(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
-    run_id = full_run(root, commit="0" * 40)
+    run_id = new_run_id()
+    step(root, run_id, "gate", "fast", "--stable-json")
+    step(root, run_id, "gate", "release", "--offline")
+    (root / "NOTES.md").write_text("a later commit\n")
+    commit_all(root, "later")
+    step(root, run_id, "doctor")
     _, doc = verify(root, run_id)
     res = control(doc, "release-confidence-path")
     assert res["status"] == "fail"
@@ -166,7 +139,9 @@ def test_release_confidence_path_fails_on_invalid_artifact(tmp_path: Path) -> No
 
 def test_release_confidence_path_fails_when_a_step_failed(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
-    run_id = full_run(root, status="fail")
+    (root / "CHANGELOG.md").unlink()
+    commit_all(root, "drop the changelog")
+    run_id = full_run(root)
     _, doc = verify(root, run_id)
     res = control(doc, "release-confidence-path")
     assert res["status"] == "fail"
@@ -255,14 +230,14 @@ def test_pending_control_is_an_error_never_a_pass(tmp_path: Path) -> None:
     lanes = {
         "base": {
             "steps": ["gate-fast", "gate-release", "doctor"],
-            "controls": ["release-confidence-path", "artifact-retention", "release-owner"],
+            "controls": ["release-confidence-path", "artifact-retention", "severity-model"],
         }
     }
     root = lanes_project(tmp_path, lanes=lanes)
     run_id = full_run(root)
     code, doc = verify(root, run_id)
     assert code == 1
-    res = control(doc, "release-owner")
+    res = control(doc, "severity-model")
     assert res["status"] == "error"
     assert "not implemented yet" in res["message"]
     assert doc["status"] == "error"
