@@ -45,11 +45,13 @@ def step(root: Path, run_id: str, *args: str) -> None:
     assert r.returncode in (0, 1), r.stderr
 
 
-def full_run(root: Path) -> str:
-    """The startup path, step by step through the CLI, recorded in one run."""
+def full_run(root: Path, *, release: bool = True) -> str:
+    """The startup path, step by step through the CLI, recorded in one run (`release=False`
+    leaves gate release out, for tests about the run store alone)."""
     run_id = new_run_id()
     step(root, run_id, "gate", "fast", "--stable-json")
-    step(root, run_id, "gate", "release", "--offline")
+    if release:
+        step(root, run_id, "gate", "release", "--offline")
     step(root, run_id, "doctor")
     return run_id
 
@@ -205,7 +207,7 @@ def test_artifact_retention_fails_on_broken_evidence(
 
 def test_retention_keeps_only_the_newest_runs(tmp_path: Path) -> None:
     root = lanes_project(tmp_path, keep=2)
-    ids = [full_run(root) for _ in range(3)]
+    ids = [full_run(root, release=False) for _ in range(3)]
     kept = sorted(p.name for p in (root / "build" / "lanes" / "runs").iterdir())
     assert kept == sorted(ids)[-2:]
     listed = json.loads(run_cli(root, "runs", "list", "--format", "json").stdout)
@@ -214,7 +216,7 @@ def test_retention_keeps_only_the_newest_runs(tmp_path: Path) -> None:
 
 def test_retention_not_in_force_fails(tmp_path: Path) -> None:
     root = lanes_project(tmp_path, keep=5)
-    ids = [full_run(root) for _ in range(3)]
+    ids = [full_run(root, release=False) for _ in range(3)]
     text = (root / "lanes.toml").read_text().replace("keep = 5", "keep = 2")
     (root / "lanes.toml").write_text(text)
     _, doc = verify(root, ids[-1])
