@@ -378,7 +378,7 @@ def parse_config(text: str, path: Path) -> Config:
         ["release_owners", "evidence_dir", "artifacts_dir", "default_lane", "adoption_point"],
     )
     owners = r.str_list(project, ["project", "release_owners"])
-    evidence_dir = _rel_dir(r, project, "evidence_dir", "evidence")
+    evidence_dir = _rel_dir(r, project, "evidence_dir", "release-evidence")
     artifacts_dir = _rel_dir(r, project, "artifacts_dir", "build")
 
     runs = r.table(data.get("runs", {}), ["runs"])

@@ -91,7 +91,7 @@ def default_lanes_toml(root: Path, lane: str = "startup") -> str:
     data: dict[str, Any] = {
         "project": {
             "release_owners": [owner] if owner else [],
-            "evidence_dir": "evidence",
+            "evidence_dir": "release-evidence",
             "artifacts_dir": "build",
             "default_lane": lane,
         },

@@ -816,7 +816,7 @@ def test_parse_config_resolved_model(tmp_path: Path) -> None:
     assert config.default_lane == "startup"
     assert config.release_owners == ("release-lead@example.org",)
     assert (config.evidence_dir, config.artifacts_dir, config.runs_keep) == (
-        "evidence",
+        "release-evidence",
         "build",
         50,
     )
