@@ -56,32 +56,32 @@ def git(cwd: Path, *args: str) -> str:
     return r.stdout.strip()
 
 
-def run_cli(
-    cwd: Path, *args: str, env: dict[str, str] | None = None
+def run_module(
+    module: str, cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`python -m lane_tasks …` as a user would run it."""
+    """`python -m <module> …` with this interpreter, output captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "lane_tasks", *args],
+        [sys.executable, "-m", module, *args],
         cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
         env=env,
     )
+
+
+def run_cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m lane_tasks …` as a user would run it."""
+    return run_module("lane_tasks", cwd, *args, env=env)
 
 
 def run_nox(
     cwd: Path, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`nox …` from the environment lane-tasks is installed in."""
-    return subprocess.run(
-        [sys.executable, "-m", "nox", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    return run_module("nox", cwd, *args, env=env)
 
 
 def commit_all(root: Path, message: str = "change") -> str:
