@@ -54,13 +54,35 @@ def find_changelog(root: Path, configured: str | None = None) -> Path | None:
     return None
 
 
+def _fence(line: str) -> bool:
+    return line.lstrip().startswith(("```", "~~~"))
+
+
+def _overline(line: str, title: str, under: str) -> bool:
+    """An RST overline: an adornment as long as the title, repeated under it."""
+    adorn = line.strip()
+    return bool(
+        _UNDERLINE.match(line)
+        and title.strip()
+        and under.strip() == adorn
+        and len(adorn) >= len(title.strip())
+    )
+
+
 def _headings(lines: list[str]) -> list[tuple[int, int, str]]:
     """(index, level, text) of Markdown ATX/setext and RST underlined headings."""
     out: list[tuple[int, int, str]] = []
     rst_levels: list[str] = []
     in_fence = False
+    adornment = -1  # the underline of the heading just found: `~~~~~` there is not a fence
     for i, line in enumerate(lines):
-        if line.lstrip().startswith(("```", "~~~")):
+        if i == adornment:
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        after = lines[i + 2] if i + 2 < len(lines) else ""
+        if not in_fence and _overline(line, nxt, after):
+            continue  # `~~~~~` over a title, not a fence
+        if _fence(line):
             in_fence = not in_fence
             continue
         if in_fence:
@@ -69,9 +91,18 @@ def _headings(lines: list[str]) -> list[tuple[int, int, str]]:
         if m:
             out.append((i, len(m.group(1)), m.group(2)))
             continue
-        nxt = lines[i + 1] if i + 1 < len(lines) else ""
         u = _UNDERLINE.match(nxt)
-        if line.strip() and not _UNDERLINE.match(line) and u and len(nxt.strip()) >= 3:
+        # a bare ``` or ~~~ shorter than the line above opens a code fence, it does not
+        # underline a title (RST adornments are at least as long as their title)
+        short_fence = _fence(nxt) and len(nxt.strip()) < len(line.strip())
+        if (
+            line.strip()
+            and not _UNDERLINE.match(line)
+            and u
+            and len(nxt.strip()) >= 3
+            and not short_fence
+        ):
+            adornment = i + 1
             char = u.group(1)
             if char not in rst_levels:
                 rst_levels.append(char)

@@ -97,15 +97,9 @@ class CheckRegistry:
                             continue
                         pending.remove(cid)
                         progressed = True
-                        blocked = [r for r in cls.requires if outcomes[r].status != "pass"]
-                        if cid in disabled:
-                            outcomes[cid] = Outcome(
-                                "skip", f"disabled in lanes.toml: {disabled[cid]}"
-                            )
-                        elif blocked:
-                            outcomes[cid] = Outcome(
-                                "skip", f"requires {', '.join(blocked)}, which did not pass"
-                            )
+                        skipped = _skip(cls, disabled, outcomes)
+                        if skipped is not None:
+                            outcomes[cid] = skipped
                         else:
                             running[pool.submit(_safe, cls().check, ctx, facts)] = cid
                 if running:

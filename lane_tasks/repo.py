@@ -12,6 +12,7 @@ from packaging.version import InvalidVersion, Version
 __all__ = [
     "Subject",
     "Tag",
+    "changed_paths",
     "first_commit_adding",
     "git",
     "head_commit",
@@ -52,17 +53,30 @@ def subject(root: Path, ignore: tuple[str, ...] = ()) -> Subject:
     head = git(root, "rev-parse", "--verify", "-q", "HEAD")
     if head.returncode != 0:
         return Subject(None, is_git_repo(root))
-    status = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal")
-    dirty = False
-    for entry in status.stdout.split("\0"):
+    return Subject(head.stdout.strip(), bool(changed_paths(root, ignore, untracked="normal")))
+
+
+def changed_paths(root: Path, ignore: tuple[str, ...] = (), *, untracked: str = "all") -> list[str]:
+    """Paths git reports as modified, staged or untracked, except under `ignore`.
+
+    Read with -z, so names with spaces or non-ASCII characters arrive unquoted; a rename's
+    second (source) path is skipped.
+    """
+    out = git(root, "status", "--porcelain=v1", "-z", f"--untracked-files={untracked}").stdout
+    entries = out.split("\0")
+    paths: list[str] = []
+    i = 0
+    while i < len(entries):
+        entry = entries[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        if entry[0] in "RC":
+            i += 1  # the rename/copy source follows as its own entry
         path = entry[3:]
-        if not path:
-            continue
-        if any(path == d or path.startswith(d.rstrip("/") + "/") for d in ignore):
-            continue
-        dirty = True
-        break
-    return Subject(head.stdout.strip(), dirty)
+        if not any(path == d or path.startswith(d.rstrip("/") + "/") for d in ignore):
+            paths.append(path)
+    return paths
 
 
 @dataclass(frozen=True)

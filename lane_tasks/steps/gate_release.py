@@ -27,7 +27,7 @@ from lane_tasks.changelog import CANDIDATES, find_changelog, find_entry
 from lane_tasks.checks import Check, CheckRegistry, Outcome, verdict
 from lane_tasks.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
 from lane_tasks.pyproject import read_pyproject, validation_problem
-from lane_tasks.repo import git, head_commit, is_git_repo, release_tags, subject
+from lane_tasks.repo import changed_paths, git, head_commit, is_git_repo, release_tags, subject
 from lane_tasks.steps.base import StepContext, register
 from lane_tasks.version import VersionProblem, parse_version, resolve_version
 
@@ -211,9 +211,7 @@ class CleanTree(Check):
             return Outcome("error", "not a git repository", error_kind="environment")
         if head_commit(ctx.root) is None:
             return Outcome("fail", "no commits yet")
-        out = git(ctx.root, "status", "--porcelain=v1", "--untracked-files=all").stdout
-        ours = (ctx.config.artifacts_dir.rstrip("/") + "/",)
-        changed = [ln[3:] for ln in out.splitlines() if ln[3:] and not ln[3:].startswith(ours)]
+        changed = changed_paths(ctx.root, (ctx.config.artifacts_dir,))
         if changed:
             shown = ", ".join(changed[:5]) + (
                 f" and {len(changed) - 5} more" if len(changed) > 5 else ""
@@ -348,6 +346,8 @@ class GateFastEvidence(Check):
             if not path.exists():
                 return Outcome("fail", f"no gate-fast artifact in {where}")
             return Outcome("fail", f"gate-fast artifact in {where} is invalid: {problem}")
+        if doc["schema"] != "lane-tasks/gate-fast":  # any valid artifact passes the schema check
+            return Outcome("fail", f"the artifact in {where} is {doc['schema']}, not gate fast's")
         head = subject(ctx.root, (ctx.config.artifacts_dir,)).commit
         commit = doc["subject"]["commit"]
         if doc["status"] != "pass":

@@ -1,0 +1,850 @@
+"""gate release on real projects: real git tags, real builds (`python -m build` without
+isolation), real `twine check --strict` and `check-wheel-contents`, through the real CLI.
+
+Builds take a few seconds each, so tests about a check that does not need the distributions use
+`quick()`: the same project with `build` and `gate-fast-evidence` disabled in lanes.toml.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tarfile
+import tomllib
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import tomli_w
+from conftest import commit_all, git, make_project, run_cli, validate_artifact, write
+
+from lane_tasks.store import new_run_id
+
+OUT = "build/release-preflight.json"
+CHECK_IDS = [
+    "metadata",
+    "version",
+    "changelog",
+    "clean-tree",
+    "build",
+    "dist-metadata",
+    "wheel-contents",
+    "gate-fast-evidence",
+]
+NOT_HERE = "not under test here"
+QUICK = {"build": NOT_HERE, "gate-fast-evidence": NOT_HERE}
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+
+def preflight(root: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """`lane-tasks gate release --offline` writing its artifact; the artifact is validated."""
+    (root / OUT).unlink(missing_ok=True)
+    r = run_cli(root, "gate", "release", "--format", "json", "--out", OUT, "--offline", *args)
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    doc = json.loads((root / OUT).read_text(encoding="utf-8"))
+    validate_artifact(doc)
+    assert [x["id"] for x in doc["results"]] == CHECK_IDS
+    return r, doc
+
+
+def result(doc: dict[str, Any], check_id: str) -> dict[str, Any]:
+    return next(r for r in doc["results"] if r["id"] == check_id)
+
+
+def assert_check(doc: dict[str, Any], check_id: str, status: str, needle: str) -> dict[str, Any]:
+    res = result(doc, check_id)
+    assert res["status"] == status, res
+    assert needle in res["message"], res
+    if status in ("fail", "error"):
+        assert res["fix"], res
+    else:
+        assert res["fix"] is None, res
+    return res
+
+
+def gate_fast(root: Path, *args: str) -> dict[str, Any]:
+    out = root / "build" / "gate-fast.json"
+    out.unlink(missing_ok=True)
+    r = run_cli(root, "gate", "fast", "--format", "json", "--out", "build/gate-fast.json", *args)
+    assert "Traceback" not in r.stderr, r.stderr
+    doc: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    validate_artifact(doc)
+    return doc
+
+
+def configure(
+    root: Path, *, release: dict[str, Any] | None = None, fast: str | None = None
+) -> None:
+    """Set [gate.release] (and, with `fast`, one trivial gate-fast check running that Python
+    code) in the project's lanes.toml and commit it."""
+    path = root / "lanes.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if release is not None:
+        data.setdefault("gate", {})["release"] = release
+    if fast is not None:
+        data["gate"]["fast"]["checks"] = {"smoke": {"cmd": ["{python}", "-c", fast]}}
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    commit_all(root, "configure lanes")
+
+
+def quick(tmp_path: Path, **release: Any) -> Path:
+    """A committed sample project whose preflight skips the build and the gate-fast evidence."""
+    root = make_project(tmp_path)
+    disable = {**QUICK, **release.pop("disable", {})}
+    configure(root, release={**release, "disable": disable})
+    return root
+
+
+def set_version(root: Path, version: str) -> str:
+    """Make the project's static version `version` (with a changelog entry) and commit."""
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    assert 'version = "0.1.0"' in text
+    pyproject.write_text(text.replace('version = "0.1.0"', f'version = "{version}"'))
+    write(root, "CHANGELOG.md", f"# Changelog\n\n## {version}\n\n- Release {version}.\n")
+    return commit_all(root, f"version {version}")
+
+
+def tag(root: Path, name: str, rev: str = "HEAD", *, annotated: bool = False) -> None:
+    if annotated:
+        git(root, "tag", "-a", "-m", f"release {name}", name, rev)
+    else:
+        git(root, "tag", name, rev)
+
+
+def head(root: Path) -> str:
+    return git(root, "rev-parse", "HEAD")
+
+
+# ---- a passing project ----------------------------------------------------------------------
+
+
+def test_clean_project_passes_every_check(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    assert gate_fast(root)["status"] == "pass"
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert doc["status"] == "pass"
+    assert {x["id"]: x["status"] for x in doc["results"]} == dict.fromkeys(CHECK_IDS, "pass")
+    assert doc["summary"] == {"pass": 8, "fail": 0, "error": 0, "skip": 0}
+    assert doc["version"] == "0.1.0"
+    assert doc["step"] == "gate-release"
+    assert doc["subject"] == {"commit": head(root), "dirty": False}
+    assert result(doc, "version")["message"] == "0.1.0 (static) (no earlier release tag)"
+    assert result(doc, "changelog")["message"] == "CHANGELOG.md:3: 0.1.0"
+    assert "(offline, no isolation)" in result(doc, "build")["message"]
+    assert head(root)[:12] in result(doc, "gate-fast-evidence")["message"]
+    dist = root / "build" / "dist"
+    assert sorted(p.name for p in dist.iterdir()) == [
+        "sample-0.1.0-py3-none-any.whl",
+        "sample-0.1.0.tar.gz",
+    ]
+    # the build left nothing behind: no extra worktree, no egg-info, a clean tree
+    assert git(root, "worktree", "list", "--porcelain").count("worktree ") == 1
+    assert not (root / "sample.egg-info").exists()
+    assert git(root, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(
+    ("asked", "status", "needle"),
+    [
+        ("0.1.0", "pass", "0.1.0 (static)"),
+        ("0.2.0", "fail", "--version 0.2.0 but the project's version is 0.1.0"),
+        ("banana", "fail", "--version: 'banana' is not a valid PEP 440 version"),
+    ],
+)
+def test_version_option_must_be_the_projects(
+    tmp_path: Path, asked: str, status: str, needle: str
+) -> None:
+    root = quick(tmp_path)
+    r, doc = preflight(root, "--version", asked)
+    assert_check(doc, "version", status, needle)
+    assert r.returncode == (0 if status == "pass" else 1)
+    if status == "fail":
+        assert_check(doc, "changelog", "skip", "requires version, which did not pass")
+
+
+def test_missing_release_metadata_fails_metadata(tmp_path: Path) -> None:
+    root = quick(tmp_path)
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    for line in ('license = "MIT"\n', 'requires-python = ">=3.11"\n'):
+        assert line in text
+        text = text.replace(line, "")
+    pyproject.write_text(text, encoding="utf-8")
+    commit_all(root, "less metadata")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(doc, "metadata", "fail", "project.license, project.requires-python missing")
+
+
+# ---- version against release tags ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
+def test_version_already_tagged_on_another_commit_fails(tmp_path: Path, annotated: bool) -> None:
+    root = quick(tmp_path)
+    tagged = head(root)
+    tag(root, "v0.1.0", annotated=annotated)
+    write(root, "NOTES.md", "after the release\n")
+    commit_all(root, "later")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert doc["status"] == "fail"
+    assert_check(doc, "version", "fail", f"0.1.0 is already tagged as v0.1.0 on {tagged[:12]}")
+
+
+@pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
+def test_version_tagged_on_head_passes(tmp_path: Path, annotated: bool) -> None:
+    root = quick(tmp_path)
+    tag(root, "v0.1.0", annotated=annotated)
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert_check(doc, "version", "pass", "(no earlier release tag); tagged v0.1.0 on HEAD")
+
+
+@pytest.mark.parametrize(
+    ("version", "tags", "status", "needle"),
+    [
+        (
+            "0.1.0",
+            {"v0.2.0": "old"},
+            "fail",
+            "0.1.0 is not greater than the latest release tag v0.2.0 (0.2.0)",
+        ),
+        ("0.2.0", {"v0.2.0": "old"}, "fail", "0.2.0 is already tagged as v0.2.0"),
+        (
+            "0.1.0",
+            {"v0.1.0": "head", "v0.2.0": "old"},
+            "fail",
+            "not greater than the latest release tag v0.2.0",
+        ),
+        (
+            "0.1.0",
+            {"v0.0.9": "old", "v0.2.0": "old", "v0.1.5": "old"},
+            "fail",
+            "not greater than the latest release tag v0.2.0",
+        ),
+        (
+            "0.9.5",
+            {"v0.9.0": "old", "v0.10.0": "old"},
+            "fail",
+            "0.9.5 is not greater than the latest release tag v0.10.0 (0.10.0)",
+        ),
+        (
+            "0.10.0",
+            {"v0.9.0": "old", "v0.1.0": "old"},
+            "pass",
+            "0.10.0 (static) > latest tag v0.9.0",
+        ),
+    ],
+    ids=[
+        "lower",
+        "equal",
+        "equal-on-head-but-lower",
+        "latest-by-version",
+        "numeric-not-text-order",
+        "numeric-greater",
+    ],
+)
+def test_version_must_be_greater_than_the_latest_tag(
+    tmp_path: Path, version: str, tags: dict[str, str], status: str, needle: str
+) -> None:
+    root = quick(tmp_path)
+    old = set_version(root, version)
+    commit_all(root, "later")
+    for name, where in tags.items():
+        tag(root, name, old if where == "old" else "HEAD")
+    r, doc = preflight(root)
+    assert r.returncode == (0 if status == "pass" else 1)
+    assert_check(doc, "version", status, needle)
+
+
+@pytest.mark.parametrize(
+    ("version", "tag_name", "where", "status", "needle"),
+    [
+        ("1.2.0", "v1.2.0", "old", "fail", "1.2.0 is already tagged as v1.2.0"),
+        ("1.2.0", "1.2.0", "old", "fail", "1.2.0 is already tagged as 1.2.0"),
+        ("1.2.0", "v1.2.0", "head", "pass", "tagged v1.2.0 on HEAD"),
+        ("1.2.0", "v1.2", "old", "fail", "1.2.0 is already tagged as v1.2"),
+        ("2026.8.17", "2026.08.17", "old", "fail", "2026.8.17 is already tagged as 2026.08.17"),
+        ("2026.8.17", "2026.08.16", "old", "pass", "2026.8.17 (static) > latest tag 2026.08.16"),
+    ],
+    ids=["v-prefix", "bare", "v-prefix-on-head", "short", "calver-zero-padded", "calver-older"],
+)
+def test_tags_normalise_through_pep440(
+    tmp_path: Path, version: str, tag_name: str, where: str, status: str, needle: str
+) -> None:
+    root = quick(tmp_path)
+    old = set_version(root, version)
+    commit_all(root, "later")
+    tag(root, tag_name, old if where == "old" else "HEAD")
+    _, doc = preflight(root)
+    assert_check(doc, "version", status, needle)
+
+
+def test_custom_tag_pattern_selects_the_release_tags(tmp_path: Path) -> None:
+    root = quick(tmp_path, tag_pattern="^release-(?P<version>.+)$")
+    old = head(root)
+    commit_all(root, "later")
+    # v0.1.0 and v5.0.0 would fail under the default pattern; here they are not release tags
+    for name in ("v0.1.0", "v5.0.0", "release-0.0.9"):
+        tag(root, name, old)
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert_check(doc, "version", "pass", "0.1.0 (static) > latest tag release-0.0.9")
+
+    tag(root, "release-0.2.0", old)
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(doc, "version", "fail", "not greater than the latest release tag release-0.2.0")
+
+
+def test_tags_that_name_no_version_are_ignored(tmp_path: Path) -> None:
+    root = quick(tmp_path)
+    old = head(root)
+    commit_all(root, "later")
+    for name in ("latest", "nightly-2026", "v2.x", "deploy-9.9.9", "3.0-branch"):
+        tag(root, name, old)
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert_check(doc, "version", "pass", "0.1.0 (static) (no earlier release tag)")
+
+
+@pytest.mark.parametrize(
+    ("version", "latest", "status", "needle"),
+    [
+        (
+            "0.2.0rc1",
+            "v0.2.0",
+            "fail",
+            "pre-release 0.2.0rc1 is not greater than the latest release tag v0.2.0",
+        ),
+        ("0.2.0b1", "v0.1.0", "pass", "pre-release 0.2.0b1 (static) > latest tag v0.1.0"),
+        ("0.2.0.dev3", "v0.1.0", "pass", "dev release 0.2.0.dev3 (static) > latest tag v0.1.0"),
+        (
+            "0.2.0.dev3",
+            "v0.2.0a1",
+            "fail",
+            "dev release 0.2.0.dev3 is not greater than the latest release tag v0.2.0a1",
+        ),
+        ("0.2.0", "v0.2.0rc1", "pass", "0.2.0 (static) > latest tag v0.2.0rc1"),
+    ],
+    ids=["rc-below-final", "beta", "dev", "dev-below-alpha", "final-above-rc"],
+)
+def test_pre_and_dev_releases_are_named(
+    tmp_path: Path, version: str, latest: str, status: str, needle: str
+) -> None:
+    root = quick(tmp_path)
+    set_version(root, version)
+    tag(root, latest, "HEAD~1")
+    _, doc = preflight(root)
+    res = assert_check(doc, "version", status, needle)
+    assert res["message"].startswith(needle)
+
+
+# ---- dynamic versions -----------------------------------------------------------------------
+
+
+def make_dynamic(root: Path, version: str | None) -> None:
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8").replace(
+        'version = "0.1.0"\n', 'dynamic = ["version"]\n'
+    )
+    text += '\n[tool.setuptools.dynamic]\nversion = { attr = "sample.__version__" }\n'
+    pyproject.write_text(text, encoding="utf-8")
+    if version is not None:
+        init = root / "sample" / "__init__.py"
+        init.write_text(init.read_text(encoding="utf-8") + f'\n__version__ = "{version}"\n')
+        write(root, "CHANGELOG.md", f"# Changelog\n\n## {version}\n\n- Dynamic.\n")
+    commit_all(root, "dynamic version")
+
+
+def test_dynamic_version_is_resolved_and_used_throughout(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    configure(root, release={"disable": {"gate-fast-evidence": NOT_HERE}})
+    make_dynamic(root, "0.3.0")
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert doc["version"] == "0.3.0"
+    assert_check(doc, "version", "pass", "0.3.0 (dynamic, from setuptools.build_meta) (no earlier")
+    assert_check(doc, "changelog", "pass", "CHANGELOG.md:3: 0.3.0")
+    assert_check(doc, "build", "pass", "sample-0.3.0.tar.gz, sample-0.3.0-py3-none-any.whl")
+    assert sorted(p.name for p in (root / "build" / "dist").iterdir()) == [
+        "sample-0.3.0-py3-none-any.whl",
+        "sample-0.3.0.tar.gz",
+    ]
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_dynamic_version_the_backend_cannot_give_fails_version(tmp_path: Path) -> None:
+    root = quick(tmp_path)
+    make_dynamic(root, None)  # attr points at a __version__ that does not exist
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(
+        doc, "version", "fail", "build backend 'setuptools.build_meta' failed to give metadata"
+    )
+    assert "__version__" in result(doc, "version")["message"]
+    assert doc["version"] is None
+
+
+# ---- changelog ------------------------------------------------------------------------------
+
+
+def test_missing_changelog_fails(tmp_path: Path) -> None:
+    root = quick(tmp_path)
+    (root / "CHANGELOG.md").unlink()
+    commit_all(root, "no changelog")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(doc, "changelog", "fail", "no changelog found (CHANGELOG.md/")
+
+
+def test_changelog_without_an_entry_for_the_version_fails(tmp_path: Path) -> None:
+    root = quick(tmp_path)
+    # near misses: neither 0.10.0 nor 0.1.0rc1 is 0.1.0
+    write(root, "CHANGELOG.md", "# Changelog\n\n## 0.10.0\n\n- Later.\n\n## 0.1.0rc1\n\n- Rc.\n")
+    commit_all(root, "changelog")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(doc, "changelog", "fail", "CHANGELOG.md has no entry for 0.1.0")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Changelog\n\n## 0.1.0\n## 0.0.9\n\n- Old.\n",
+        "# Changelog\n\n## 0.1.0\n\n\n## 0.0.9\n\n- Old.\n",
+        "# Changelog\n\n## 0.1.0\n\n### Added\n\n## 0.0.9\n\n- Old.\n",
+    ],
+    ids=["next-heading-directly", "blank-lines", "sub-heading-only"],
+)
+def test_empty_changelog_entry_fails(tmp_path: Path, text: str) -> None:
+    root = quick(tmp_path)
+    write(root, "CHANGELOG.md", text)
+    commit_all(root, "changelog")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(doc, "changelog", "fail", "CHANGELOG.md:3: the entry '0.1.0' is empty")
+
+
+@pytest.mark.parametrize(
+    ("text", "heading"),
+    [
+        ("## [0.1.0] - 2026-01-02\n\n- First.\n", "[0.1.0] - 2026-01-02"),
+        ("## v0.1.0\n\n- First.\n", "v0.1.0"),
+        ("## Version 0.1.0 (2026-01-02)\n\n- First.\n", "Version 0.1.0 (2026-01-02)"),
+        ("0.1.0\n-----\n\n- First.\n", "0.1.0"),
+        ("## 0.1.0\n\nUpgrade with:\n```\npip install -U sample\n```\n", "0.1.0"),
+        ("## 0.1.0\n\nUpgrade with:\n~~~\npip install -U sample\n~~~\n", "0.1.0"),
+    ],
+    ids=["keep-a-changelog", "v-prefix", "version-word", "setext", "code-fence", "tilde-fence"],
+)
+def test_changelog_heading_variants_pass(tmp_path: Path, text: str, heading: str) -> None:
+    root = quick(tmp_path)
+    write(root, "CHANGELOG.md", f"# Changelog\n\n{text}\n## 0.0.9\n\n- Old.\n")
+    commit_all(root, "changelog")
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    res = assert_check(doc, "changelog", "pass", "")
+    assert res["message"] == f"CHANGELOG.md:3: {heading}"
+
+
+RST_DASH = """\
+Changes
+=======
+
+0.1.0 (2026-01-02)
+------------------
+
+- First release.
+
+0.0.9
+-----
+
+- Old.
+"""
+RST_TILDE = """\
+Changes
+=======
+
+Unreleased
+~~~~~~~~~~
+
+- Next.
+
+0.1.0
+~~~~~
+
+- First release.
+"""
+RST_OVERLINE = """\
+=======
+Changes
+=======
+
+~~~~~~~~~~
+Unreleased
+~~~~~~~~~~
+
+- Next.
+
+~~~~~
+0.1.0
+~~~~~
+
+- First release.
+"""
+RST_EMPTY = """\
+Changes
+=======
+
+0.1.0
+-----
+
+0.0.9
+-----
+
+- Old.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "needle"),
+    [
+        (RST_DASH, "pass", "CHANGES.rst:4: 0.1.0 (2026-01-02)"),
+        (RST_TILDE, "pass", "CHANGES.rst:9: 0.1.0"),
+        (RST_OVERLINE, "pass", "CHANGES.rst:12: 0.1.0"),
+        (RST_EMPTY, "fail", "CHANGES.rst:4: the entry '0.1.0' is empty"),
+    ],
+    ids=["dash-underline", "tilde-underline", "tilde-overline", "empty"],
+)
+def test_rst_changelog(tmp_path: Path, text: str, status: str, needle: str) -> None:
+    root = quick(tmp_path)
+    (root / "CHANGELOG.md").unlink()
+    write(root, "CHANGES.rst", text)
+    commit_all(root, "rst changelog")
+    _, doc = preflight(root)
+    res = assert_check(doc, "changelog", status, needle)
+    assert res["message"] == needle
+
+
+@pytest.mark.parametrize(
+    ("configured", "status", "needle"),
+    [
+        ("docs/changes.md", "pass", "docs/changes.md:3: 0.1.0"),
+        ("docs/missing.md", "fail", "no changelog found (docs/missing.md)"),
+    ],
+)
+def test_configured_changelog_path(
+    tmp_path: Path, configured: str, status: str, needle: str
+) -> None:
+    root = quick(tmp_path, changelog=configured)
+    # the conventional file has no entry, so a pass can only come from the configured one
+    write(root, "CHANGELOG.md", "# Changelog\n\n## 0.0.9\n\n- Old.\n")
+    write(root, "docs/changes.md", "# Changes\n\n## 0.1.0\n\n- First release.\n")
+    commit_all(root, "changelog in docs")
+    _, doc = preflight(root)
+    assert_check(doc, "changelog", status, needle)
+
+
+# ---- clean tree -----------------------------------------------------------------------------
+
+
+def test_uncommitted_changes_fail_clean_tree(tmp_path: Path) -> None:
+    root = quick(tmp_path)
+    write(root, "notes.txt", "not committed\n")
+    write(root, "README.md", "# sample\n\nEdited.\n")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    res = assert_check(doc, "clean-tree", "fail", "2 uncommitted change(s): ")
+    assert "README.md" in res["message"]
+    assert "notes.txt" in res["message"]
+    assert doc["subject"]["dirty"] is True
+
+
+def test_many_uncommitted_changes_are_counted(tmp_path: Path) -> None:
+    root = quick(tmp_path)
+    for n in range(7):
+        write(root, f"scratch/file{n}.txt", f"{n}\n")
+    _, doc = preflight(root)
+    res = assert_check(doc, "clean-tree", "fail", "7 uncommitted change(s): scratch/file")
+    assert res["message"].endswith(" and 2 more")
+
+
+def test_own_build_output_does_not_dirty_the_tree(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    # build/ is not even git-ignored here: the check itself must leave its output alone
+    write(root, ".gitignore", "/.nox/\n")
+    configure(root, release={"disable": {"build": NOT_HERE}})
+    assert gate_fast(root)["status"] == "pass"
+    write(root, "build/junk.txt", "stray\n")
+    assert "?? build/" in git(root, "status", "--porcelain")
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert_check(doc, "clean-tree", "pass", "working tree clean")
+    assert_check(doc, "gate-fast-evidence", "pass", "gate fast passed on")
+    assert doc["subject"]["dirty"] is False
+
+
+# ---- build, dist-metadata, wheel-contents ---------------------------------------------------
+
+
+def test_distributions_are_built_from_the_committed_tree(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(root, "sample/extra.py", '"""Never committed."""\n')
+    init = root / "sample" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8") + "\nUNCOMMITTED = True\n")
+    _, doc = preflight(root)
+    assert_check(doc, "clean-tree", "fail", "2 uncommitted change(s)")
+    assert_check(doc, "build", "pass", "sample-0.1.0.tar.gz, sample-0.1.0-py3-none-any.whl")
+    dist = root / "build" / "dist"
+    with zipfile.ZipFile(dist / "sample-0.1.0-py3-none-any.whl") as whl:
+        names = whl.namelist()
+        assert "sample/__init__.py" in names
+        assert "sample/extra.py" not in names
+        assert b"UNCOMMITTED" not in whl.read("sample/__init__.py")
+    with tarfile.open(dist / "sample-0.1.0.tar.gz") as sdist:
+        members = sdist.getnames()
+        assert "sample-0.1.0/sample/__init__.py" in members
+        assert "sample-0.1.0/sample/extra.py" not in members
+    # the worktree used for the build is gone again
+    assert git(root, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_uncommitted_version_bump_does_not_match_the_built_files(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('version = "0.1.0"', 'version = "0.2.0"')
+    )
+    write(root, "CHANGELOG.md", "# Changelog\n\n## 0.2.0\n\n- Next.\n\n## 0.1.0\n\n- First.\n")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(doc, "version", "pass", "0.2.0 (static)")
+    assert_check(doc, "clean-tree", "fail", "2 uncommitted change(s)")
+    res = assert_check(doc, "build", "fail", "built files do not match sample 0.2.0: ")
+    assert "sample-0.1.0-py3-none-any.whl is sample 0.1.0" in res["message"]
+    assert "sample-0.1.0.tar.gz is sample 0.1.0" in res["message"]
+    for check_id in ("dist-metadata", "wheel-contents"):
+        assert_check(doc, check_id, "skip", "requires build, which did not pass")
+
+
+def test_broken_build_fails_and_skips_what_needs_the_distributions(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8") + '\n[tool.setuptools]\npackages = ["missing_pkg"]\n'
+    )
+    commit_all(root, "broken packaging")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    res = assert_check(doc, "build", "fail", "build failed (exit 1)")
+    assert "missing_pkg" in res["excerpt"]
+    assert str(root) not in res["excerpt"]
+    for check_id in ("dist-metadata", "wheel-contents"):
+        assert_check(doc, check_id, "skip", "requires build, which did not pass")
+    assert_check(doc, "version", "pass", "0.1.0 (static)")
+
+
+def test_readme_that_does_not_render_fails_dist_metadata(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    (root / "README.md").unlink()
+    write(root, "README.rst", "sample\n======\n\nA sample.\n\n.. nonexistent-directive::\n\n   x\n")
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('"README.md"', '"README.rst"')
+    )
+    commit_all(root, "rst readme")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(doc, "build", "pass", "sample-0.1.0")
+    res = assert_check(doc, "dist-metadata", "fail", "twine check --strict failed (exit 1)")
+    assert 'Unknown directive type "nonexistent-directive"' in res["excerpt"]
+    assert str(root) not in res["excerpt"]
+    assert_check(doc, "wheel-contents", "pass", "check-wheel-contents")
+
+
+def test_duplicate_files_in_the_wheel_fail_wheel_contents(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    for name in ("a", "b"):
+        write(root, f"sample/{name}.py", '"""The same module twice."""\n\nVALUE = 1\n')
+    commit_all(root, "duplicate modules")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    res = assert_check(doc, "wheel-contents", "fail", "check-wheel-contents failed (exit 1)")
+    assert "W002" in res["excerpt"]
+    assert "sample/a.py" in res["excerpt"]
+    assert "sample/b.py" in res["excerpt"]
+    assert_check(doc, "dist-metadata", "pass", "twine check --strict")
+
+
+# ---- gate-fast evidence ---------------------------------------------------------------------
+
+
+def evidence_project(tmp_path: Path, code: str = "pass") -> Path:
+    """A project whose gate fast is one trivial check running `code`; no build."""
+    root = make_project(tmp_path)
+    configure(root, release={"disable": {"build": NOT_HERE}}, fast=code)
+    return root
+
+
+def test_missing_gate_fast_artifact_fails(tmp_path: Path) -> None:
+    root = evidence_project(tmp_path)
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(doc, "gate-fast-evidence", "fail", "no gate-fast artifact in build/gate-fast.json")
+
+
+def test_failing_gate_fast_artifact_fails(tmp_path: Path) -> None:
+    root = evidence_project(tmp_path, "raise SystemExit(1)")
+    assert gate_fast(root)["status"] == "fail"
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(
+        doc, "gate-fast-evidence", "fail", "gate fast did not pass (fail) in build/gate-fast.json"
+    )
+
+
+def test_invalid_gate_fast_artifact_fails(tmp_path: Path) -> None:
+    root = evidence_project(tmp_path)
+    write(root, "build/gate-fast.json", '{"schema": "lane-tasks/gate-fast"}\n')
+    _, doc = preflight(root)
+    assert_check(doc, "gate-fast-evidence", "fail", "gate-fast artifact in build/gate-fast.json")
+    assert "is invalid" in result(doc, "gate-fast-evidence")["message"]
+
+
+def test_another_steps_artifact_is_not_gate_fast_evidence(tmp_path: Path) -> None:
+    root = evidence_project(tmp_path)
+    # a valid, passing artifact for HEAD, but doctor's, written where gate fast's belongs
+    r = run_cli(root, "doctor", "--format", "json", "--out", "build/gate-fast.json")
+    assert "Traceback" not in r.stderr, r.stderr
+    doc = json.loads((root / "build" / "gate-fast.json").read_text(encoding="utf-8"))
+    validate_artifact(doc)
+    assert doc["status"] == "pass"
+    assert doc["subject"] == {"commit": head(root), "dirty": False}
+    _, doc = preflight(root)
+    assert_check(
+        doc,
+        "gate-fast-evidence",
+        "fail",
+        "the artifact in build/gate-fast.json is lane-tasks/doctor, not gate fast's",
+    )
+
+
+def test_gate_fast_from_an_earlier_commit_is_stale(tmp_path: Path) -> None:
+    root = evidence_project(tmp_path)
+    earlier = head(root)
+    assert gate_fast(root)["status"] == "pass"
+    write(root, "NOTES.md", "a later commit\n")
+    later = commit_all(root, "later")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(
+        doc,
+        "gate-fast-evidence",
+        "fail",
+        f"stale: gate fast ran on {earlier[:12]}, HEAD is {later[:12]}",
+    )
+
+
+def test_gate_fast_on_a_dirty_tree_is_not_evidence(tmp_path: Path) -> None:
+    root = evidence_project(tmp_path)
+    scratch = write(root, "scratch.py", "X = 1\n")
+    fast = gate_fast(root)
+    assert fast["status"] == "pass"
+    assert fast["subject"]["dirty"] is True
+    scratch.unlink()
+    _, doc = preflight(root)
+    assert_check(doc, "clean-tree", "pass", "working tree clean")
+    assert_check(doc, "gate-fast-evidence", "fail", "gate fast ran on a dirty tree")
+
+
+def test_inside_a_run_the_runs_gate_fast_artifact_is_the_evidence(tmp_path: Path) -> None:
+    root = evidence_project(tmp_path)
+    run_id = new_run_id()
+    assert gate_fast(root, "--run-id", run_id)["status"] == "pass"
+    runs = root / "build" / "lanes" / "runs"
+    assert (runs / run_id / "gate-fast.json").is_file()
+
+    # another run has no gate-fast artifact, even though build/gate-fast.json passes for HEAD
+    other = new_run_id()
+    r, doc = preflight(root, "--run-id", other)
+    assert r.returncode == 1
+    assert_check(doc, "gate-fast-evidence", "fail", f"no gate-fast artifact in run {other}")
+
+    # the run's own copy is read, not build/gate-fast.json (gone, here)
+    (root / "build" / "gate-fast.json").unlink()
+    r, doc = preflight(root, "--run-id", run_id)
+    assert r.returncode == 0, r.stdout
+    assert_check(
+        doc, "gate-fast-evidence", "pass", f"gate fast passed on {head(root)[:12]} (run {run_id})"
+    )
+    assert (runs / run_id / "release-preflight.json").is_file()
+
+
+# ---- disabled checks ------------------------------------------------------------------------
+
+
+def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    reason = "gate fast runs in CI, see ci.yml"
+    configure(root, release={"disable": {"gate-fast-evidence": reason, "build": NOT_HERE}})
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert doc["status"] == "pass"
+    assert_check(doc, "gate-fast-evidence", "skip", f"disabled in lanes.toml: {reason}")
+    assert_check(doc, "build", "skip", f"disabled in lanes.toml: {NOT_HERE}")
+    for check_id in ("dist-metadata", "wheel-contents"):
+        assert_check(doc, check_id, "skip", "requires build, which did not pass")
+    assert doc["summary"] == {"pass": 4, "fail": 0, "error": 0, "skip": 4}
+    assert f"disabled in lanes.toml: {reason}" in r.stdout  # the text report shows it too
+
+
+def test_disabled_checks_never_count_as_a_pass(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    configure(root, release={"disable": dict.fromkeys(CHECK_IDS, "nothing to release")})
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert doc["status"] == "error"
+    assert doc["summary"] == {"pass": 0, "fail": 0, "error": 0, "skip": 8}
+    assert_check(doc, "metadata", "skip", "disabled in lanes.toml: nothing to release")
+
+
+def test_disabling_an_unknown_check_is_a_config_error(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    with (root / "lanes.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[gate.release.disable]\nchangelogs = "we have none"\n')
+    commit_all(root, "bad disable")
+    r = run_cli(root, "gate", "release", "--format", "json", "--out", OUT, "--offline")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "lanes.toml:" in lines[0]
+    assert "gate.release.disable.changelogs: unknown gate release check" in lines[0]
+    assert "(did you mean 'changelog'?)" in lines[0]
+    assert not (root / OUT).exists()
+
+
+# ---- stable mode ----------------------------------------------------------------------------
+
+
+def test_stable_json_of_a_passing_preflight_is_byte_identical(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    configure(root, fast="pass")
+    assert gate_fast(root, "--stable-json")["status"] == "pass"
+    outputs = []
+    for _ in range(2):
+        r, doc = preflight(root, "--stable-json")
+        assert r.returncode == 0, r.stdout
+        assert doc["status"] == "pass"
+        assert "run" not in doc
+        assert all("duration_s" not in x for x in doc["results"])
+        outputs.append((root / OUT).read_bytes())
+    assert outputs[0] == outputs[1]
