@@ -66,6 +66,11 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any]) -> None:
     from lane_tasks.artifacts import atomic_write
 
     text = canonical_json(doc) if args.format == "json" else render_text(doc)
+    if args.format == "sarif":
+        from lane_tasks.exports.sarif import to_sarif
+        from lane_tasks.steps.drift import RULES
+
+        text = canonical_json(to_sarif(doc, RULES))
     if args.out:
         atomic_write(Path(args.out), text)
         if not args.quiet:
@@ -74,8 +79,10 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any]) -> None:
         sys.stdout.write(text)
 
 
-def _output_options(p: argparse.ArgumentParser, *, stable: bool = True) -> None:
-    p.add_argument("--format", choices=("json", "text"), default="text", help="output format")
+def _output_options(
+    p: argparse.ArgumentParser, *, stable: bool = True, formats: tuple[str, ...] = ("json", "text")
+) -> None:
+    p.add_argument("--format", choices=formats, default="text", help="output format")
     if stable:
         p.add_argument(
             "--stable-json",
@@ -91,16 +98,27 @@ def _output_options(p: argparse.ArgumentParser, *, stable: bool = True) -> None:
     )
 
 
-def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
+_After = Callable[[Config, argparse.Namespace, dict[str, Any]], int]
+
+
+def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argparse.Namespace], int]:
+    """The command of a step; `after` writes what derives from the finished document (the
+    contract index's statement) and returns an exit code to combine with the step's."""
+
     def cmd(args: argparse.Namespace) -> int:
         from lane_tasks.steps import StepContext, run_step
 
         config, options = _step_config(step_id, args)
+        if args.run_id:
+            from lane_tasks.store import run_dir
+
+            run_dir(config, args.run_id)  # a malformed run id is a usage error, up front
         stable = bool(getattr(args, "stable_json", False))
         options |= {
             "only": getattr(args, "check", None),
             "version": getattr(args, "version", None),
             "offline": getattr(args, "offline", False),
+            "sign_key": getattr(args, "sign_key", None),
         }
         ctx = StepContext(
             config=config,
@@ -118,6 +136,8 @@ def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
         _emit(args, doc)
         if args.run_id:
             _record(config, args, step_id, doc)
+        if after is not None:
+            return max(report.exit_code, after(config, args, doc))
         return report.exit_code
 
     return cmd
@@ -161,6 +181,34 @@ def _record(config: Config, args: argparse.Namespace, step_id: str, doc: dict[st
         subject=doc["subject"],
         lane=args.lane,
     )
+
+
+# ---- contract index -------------------------------------------------------------------------
+
+
+def _contract_index_attest(config: Config, args: argparse.Namespace, doc: dict[str, Any]) -> int:
+    """Write the in-toto statement (and the DSSE envelope with --sign-key) beside the index."""
+    from lane_tasks.steps.contract_index import write_attestation
+
+    written = write_attestation(config, doc, out=args.out, sign_key=args.sign_key)
+    if not args.quiet:
+        for path in written:
+            sys.stderr.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
+def _contract_index_verify(args: argparse.Namespace) -> int:
+    from lane_tasks.steps.contract_index import verify_index
+
+    config = _config(args)
+    report = verify_index(
+        config,
+        Path(args.index) if args.index else None,
+        Path(args.public_key) if args.public_key else None,
+    )
+    out = canonical_json(report.to_json()) if args.format == "json" else report.render()
+    sys.stdout.write(out)
+    return report.exit_code
 
 
 # ---- controls -------------------------------------------------------------------------------
@@ -297,6 +345,37 @@ def _lanes_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _lanes_docs(args: argparse.Namespace) -> int:
+    from lane_tasks.artifacts import atomic_write
+    from lane_tasks.lanes_doc import first_difference, render_lanes_md
+    from lane_tasks.steps.drift import LANES_DOC
+
+    config = _config(args)
+    text = render_lanes_md(config)
+    if args.check:
+        path = Path(args.out) if args.out else config.root / LANES_DOC
+        shown = args.out or LANES_DOC
+        fix = f"run `lane-tasks lanes docs --out {shown}`"
+        if not path.is_file():
+            sys.stdout.write(f"{shown}: does not exist ({fix})\n")
+            return EXIT_FAIL
+        diff = first_difference(text, path.read_text(encoding="utf-8", errors="replace"))
+        if diff is not None:
+            line, found, expected = diff
+            sys.stdout.write(
+                f"{shown}:{line}: differs from lanes.toml: found {found!r}, "
+                f"expected {expected!r} ({fix})\n"
+            )
+            return EXIT_FAIL
+        sys.stdout.write(f"{shown}: matches lanes.toml\n")
+    elif args.out:
+        atomic_write(Path(args.out), text)
+        sys.stdout.write(f"wrote {args.out}\n")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _runs_list(args: argparse.Namespace) -> int:
     from lane_tasks.store import list_runs
 
@@ -384,12 +463,38 @@ def build_parser() -> argparse.ArgumentParser:
     dsub = drift.add_subparsers(dest="drift", metavar="ACTION", parser_class=_Parser)
     dsub.required = True
     dcheck = dsub.add_parser("check", help="find drift between lanes.toml, nox, CI and docs")
-    _output_options(dcheck)
+    _output_options(dcheck, formats=("json", "text", "sarif"))
     dcheck.set_defaults(func=_run_step_cmd("drift-check"))
 
-    cindex = sub.add_parser("contract-index", help="index every artifact of the run")
+    cindex = sub.add_parser(
+        "contract-index",
+        help="index every artifact of a run (alone: build; `verify`: check an index)",
+        description="Build the contract index of a run (default: the newest run with artifacts) "
+        "and its in-toto statement beside --out; `contract-index verify` checks one.",
+    )
     _output_options(cindex)
-    cindex.set_defaults(func=_run_step_cmd("contract-index"))
+    cindex.add_argument(
+        "--sign-key",
+        metavar="KEYFILE",
+        help="ed25519 private key (PEM, PKCS8): also write a signed DSSE envelope",
+    )
+    cindex.set_defaults(func=_run_step_cmd("contract-index", after=_contract_index_attest))
+    cisub = cindex.add_subparsers(dest="contract_index", metavar="[verify]", parser_class=_Parser)
+    civ = cisub.add_parser(
+        "verify", help="recompute every digest; report missing, modified and unexpected files"
+    )
+    civ.add_argument(
+        "--index",
+        metavar="FILE",
+        help="the index or its in-toto statement (default: build/contract-index.json)",
+    )
+    civ.add_argument(
+        "--public-key",
+        metavar="KEYFILE",
+        help="ed25519 public key (PEM): check the DSSE signature over the statement",
+    )
+    civ.add_argument("--format", choices=("json", "text"), default="text", help="output format")
+    civ.set_defaults(func=_contract_index_verify)
 
     controls = sub.add_parser("controls", help="verify or list controls")
     csub = controls.add_subparsers(dest="controls", metavar="ACTION", parser_class=_Parser)
@@ -433,6 +538,14 @@ def build_parser() -> argparse.ArgumentParser:
     lval = lsub.add_parser("validate", help="validate lanes.toml (exit 2 with file:line on error)")
     lval.add_argument("path", nargs="?")
     lval.set_defaults(func=_lanes_validate)
+    ldocs = lsub.add_parser("docs", help="render docs/lanes.md from lanes.toml (or --check it)")
+    ldocs.add_argument("--out", metavar="FILE", help="write it here (default: print it)")
+    ldocs.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 when the file (--out, default docs/lanes.md) differs from lanes.toml",
+    )
+    ldocs.set_defaults(func=_lanes_docs)
 
     runs = sub.add_parser("runs", help="the run store")
     rsub = runs.add_subparsers(dest="runs", metavar="ACTION", parser_class=_Parser)

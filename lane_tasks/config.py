@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,12 +20,16 @@ from lane_tasks.errors import ConfigError, did_you_mean
 
 __all__ = [
     "CONFIG_NAME",
+    "DEFAULT_DRIFT_DOCS",
     "CheckSpec",
     "Config",
+    "DriftSettings",
     "Item",
     "LaneSpec",
     "ResolvedLane",
+    "Waiver",
     "find_config",
+    "key_lines",
     "load_config",
     "parse_config",
 ]
@@ -49,7 +53,7 @@ class CheckSpec:
     description: str = ""
 
 
-DEFAULT_TAG_PATTERN = r"^v?(?P<version>\d.*)$"
+DEFAULT_TAG_PATTERN = r"^[vV]?(?P<version>\d.*)$"
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,29 @@ class ReleaseSettings:
     offline: bool = False
     timeout: float = 900.0
     disabled: Mapping[str, str] = field(default_factory=dict)
+
+
+DEFAULT_DRIFT_DOCS = ("README.md", "README.rst", "docs/**/*.md", "docs/**/*.rst")
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """[[drift.waive]]: one accepted drift finding, kept visible with its reason."""
+
+    finding: str
+    path: str
+    reason: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class DriftSettings:
+    """[drift]: which CI files and docs drift-check reads, which lanes CI must run, waivers."""
+
+    ci_files: tuple[str, ...] = ()
+    required_ci_lanes: tuple[str, ...] = ()
+    docs: tuple[str, ...] = DEFAULT_DRIFT_DOCS
+    waive: tuple[Waiver, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,6 +165,7 @@ class Config:
     doctor_disabled: Mapping[str, str]
     ci_files: tuple[str, ...]
     release: ReleaseSettings = field(default_factory=lambda: ReleaseSettings())
+    drift: DriftSettings = field(default_factory=lambda: DriftSettings())
     adoption_point: str | None = None
     """Git revision from which release controls apply (default: the commit adding lanes.toml)."""
 
@@ -369,7 +397,7 @@ def parse_config(text: str, path: Path) -> Config:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", msg)
         raise ConfigError(f"invalid TOML: {msg}", path=path, line=line) from None
     r = _Reader(path, text)
-    r.known(data, [], ["project", "runs", "nox", "lanes", "gate", "doctor"])
+    r.known(data, [], ["project", "runs", "nox", "lanes", "gate", "doctor", "drift"])
 
     project = r.table(data.get("project", {}), ["project"])
     r.known(
@@ -400,6 +428,7 @@ def parse_config(text: str, path: Path) -> Config:
     lanes = _lanes(r, data)
     checks, jobs = _gate(r, data)
     release = _release(r, data)
+    drift = _drift(r, data, lanes)
 
     doctor = r.table(data.get("doctor", {}), ["doctor"])
     r.known(doctor, ["doctor"], ["disable", "ci_files"])
@@ -440,6 +469,7 @@ def parse_config(text: str, path: Path) -> Config:
         doctor_disabled=disabled,
         ci_files=ci_files,
         release=release,
+        drift=drift,
         adoption_point=r.str_(project, ["project", "adoption_point"], None),
     )
     _check_needs(r, config)
@@ -649,6 +679,79 @@ def _release(r: _Reader, data: Mapping[str, Any]) -> ReleaseSettings:
         timeout=float(timeout),
         disabled=_disabled(r, t, [*key, "disable"], RELEASE_CHECKS, "gate release"),
     )
+
+
+def _drift(r: _Reader, data: Mapping[str, Any], lanes: Mapping[str, LaneSpec]) -> DriftSettings:
+    """[drift]: paths stay inside the repository, lanes exist, every waiver names a known
+    finding id and gives the reason shown wherever the finding is reported."""
+    key = ["drift"]
+    t = r.table(data.get("drift", {}), key)
+    r.known(t, key, ["ci_files", "required_ci_lanes", "docs", "waive"])
+    ci_files = r.str_list(t, [*key, "ci_files"])
+    docs = r.str_list(t, [*key, "docs"]) if "docs" in t else DEFAULT_DRIFT_DOCS
+    for name, patterns in (("ci_files", ci_files), ("docs", docs)):
+        for pattern in patterns:
+            _require_inside(r, [*key, name], pattern)
+    required = r.str_list(t, [*key, "required_ci_lanes"])
+    for lane in required:
+        if lane not in lanes:
+            raise r.error(
+                [*key, "required_ci_lanes"],
+                f"unknown lane '{lane}'{did_you_mean(lane, lanes)}; lanes: {', '.join(lanes)}",
+            )
+    from lane_tasks.steps.drift import FINDINGS  # drift imports config
+
+    raw = t.get("waive", [])
+    if not isinstance(raw, list):
+        raise r.error([*key, "waive"], f"must be an array of tables, not {_type(raw)}")
+    line = r.loc.line([*key, "waive"])  # entries have no lines of their own in the locator
+    allowed = ("finding", "path", "reason", "line")
+
+    def bad(i: int, name: str, message: str) -> ConfigError:
+        return ConfigError(message, path=r.path, line=line, key=f"drift.waive[{i}]{name}")
+
+    waivers: list[Waiver] = []
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise bad(i, "", f"must be a table {{finding, path, reason}}, not {_type(entry)}")
+        for k in entry:
+            if k not in allowed:
+                hint = did_you_mean(k, allowed)
+                raise bad(i, f".{k}", f"unknown key{hint}; allowed: {', '.join(allowed)}")
+        for k in ("finding", "path", "reason"):
+            v = entry.get(k)
+            if not isinstance(v, str) or not v.strip():
+                got = "missing" if v is None else f"not {_type(v)}"
+                why = " (it is shown with the waived finding)" if k == "reason" else ""
+                raise bad(i, f".{k}", f"needs a non-empty string{why}; {got}")
+        finding = entry["finding"]
+        if finding not in FINDINGS:
+            raise bad(
+                i,
+                ".finding",
+                f"unknown finding '{finding}'{did_you_mean(finding, FINDINGS)}; "
+                f"findings: {', '.join(FINDINGS)}",
+            )
+        path = entry["path"]
+        if Path(path).is_absolute() or ".." in Path(path).parts:
+            raise bad(i, ".path", f"must be a path inside the repository, not '{path}'")
+        at = entry.get("line")
+        if at is not None and (isinstance(at, bool) or not isinstance(at, int) or at < 1):
+            raise bad(i, ".line", f"must be a positive integer, not {at!r}")
+        waivers.append(Waiver(finding, Path(path).as_posix(), entry["reason"].strip(), at))
+    return DriftSettings(
+        ci_files=ci_files, required_ci_lanes=required, docs=docs, waive=tuple(waivers)
+    )
+
+
+def key_lines(path: Path) -> Callable[[Sequence[str]], int | None]:
+    """The line of a dotted key path in a lanes.toml (for findings that point at the config);
+    None for a key the file does not name."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return lambda _key: None
+    return _Locator(text).line
 
 
 def _argv_hint(cmd: str) -> str:

@@ -61,8 +61,81 @@ KINDS: dict[str, dict[str, Any]] = {
         },
         "result_required": ["severity", "family", "description"],
     },
-    "drift-check": {"title": "drift check: canonical-path drift", "result": {}},
-    "contract-index": {"title": "contract index: every artifact of a run", "result": {}},
+    "drift-check": {
+        "title": "drift check: canonical-path drift",
+        "result": {},
+        "top": {
+            "findings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "path", "line", "found", "expected", "message", "waived"],
+                    "properties": {
+                        "id": {"type": "string", "pattern": "^[a-z][a-z0-9-]*$"},
+                        "path": STR,
+                        "line": {"type": ["integer", "null"], "minimum": 1},
+                        "found": STR,
+                        "expected": STR,
+                        "message": STR,
+                        "waived": NULLABLE_STR,
+                    },
+                },
+            },
+        },
+        "top_required": ["findings"],
+    },
+    "contract-index": {
+        "title": "contract index: every artifact of a run",
+        "result": {},
+        "top": {
+            "indexed_run": NULLABLE_STR,
+            "entries": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": [
+                        "path",
+                        "kind",
+                        "schema",
+                        "schema_version",
+                        "sha256",
+                        "size",
+                        "step",
+                        "lane",
+                        "commit",
+                    ],
+                    "properties": {
+                        "path": STR,
+                        "kind": {"enum": ["artifact", "dist"]},
+                        "schema": NULLABLE_STR,
+                        "schema_version": NULLABLE_STR,
+                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                        "size": {"type": "integer", "minimum": 0},
+                        "step": NULLABLE_STR,
+                        "lane": NULLABLE_STR,
+                        "commit": {"type": ["string", "null"], "pattern": "^[0-9a-f]{40,64}$"},
+                    },
+                },
+            },
+            "schemas": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "version", "path", "sha256"],
+                    "properties": {
+                        "id": STR,
+                        "version": STR,
+                        "path": STR,
+                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    },
+                },
+            },
+        },
+        "top_required": ["indexed_run", "entries", "schemas"],
+    },
     "controls": {
         "title": "controls: a lane's controls verified from a run's evidence",
         "result": {"origin": STR, "title": STR, "evidence": STR},

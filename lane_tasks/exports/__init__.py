@@ -1,0 +1,1 @@
+"""Artifacts in other tools' formats (SARIF for code-scanning UIs)."""
