@@ -306,6 +306,147 @@ def _release_decide(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _release_checklist(args: argparse.Namespace) -> int:
+    from lane_tasks.checklist import build_checklist
+
+    config = _config(args)
+    built = build_checklist(
+        config,
+        version=args.version,
+        run_id=args.run_id,
+        allow_incomplete=args.allow_incomplete,
+    )
+    items = built.record["items"]
+    done = sum(1 for i in items if i["done"])
+    rel = built.path.relative_to(config.root).as_posix()
+    sys.stdout.write(
+        f"checklist for {built.record['version']} from run {built.record['run_id'] or '-'}: "
+        f"{done}/{len(items)} items done; wrote {rel} (commit it with its evidence/)\n"
+    )
+    for i in items:
+        sys.stdout.write(f"  {'done' if i['done'] else 'NOT DONE':<8} {i['id']}: {i['note']}\n")
+    return EXIT_OK
+
+
+# ---- kpi ------------------------------------------------------------------------------------
+
+
+def _kpi_review(args: argparse.Namespace) -> int:
+    import json
+
+    from lane_tasks.kpi import record_review, utc_now
+
+    config = _config(args)
+    path = record_review(
+        config, reviewer=args.reviewer, notes=args.notes, lane=args.lane, now=utc_now(args.now)
+    )
+    record = json.loads(path.read_text(encoding="utf-8"))
+    unknown = sum(1 for k in record["kpis"] if k["value"] is None)
+    rel = path.relative_to(config.root).as_posix()
+    sys.stdout.write(
+        f"KPI review of lane {record['lane']} by {record['reviewer']} at {record['reviewed_at']}: "
+        f"{len(record['kpis'])} KPIs, {unknown} without a value yet; wrote {rel} (commit it)\n"
+    )
+    return EXIT_OK
+
+
+# ---- compat ---------------------------------------------------------------------------------
+
+
+def _compat_snapshot(args: argparse.Namespace) -> int:
+    from lane_tasks.artifacts import atomic_write
+    from lane_tasks.compat import live_snapshot, render_snapshot
+
+    if args.out:
+        path, shown = Path(args.out), args.out
+    else:
+        config = _config(args)
+        if config.compat.source != "lane-tasks":
+            raise ConfigError(
+                f"compat.source is '{config.compat.source}': {config.compat.snapshot} describes "
+                "your own CLI and schemas and is yours to maintain; this command writes "
+                "lane-tasks' own surface (give --out to write it elsewhere)",
+                path=config.path,
+            )
+        path, shown = config.root / config.compat.snapshot, config.compat.snapshot
+    text = render_snapshot(live_snapshot())
+    if args.check:
+        fix = f"run `lane-tasks compat snapshot --out {shown}`"
+        if not path.is_file():
+            sys.stdout.write(f"{shown}: does not exist ({fix})\n")
+            return EXIT_FAIL
+        if path.read_text(encoding="utf-8", errors="replace") != text:
+            sys.stdout.write(f"{shown}: stale, the CLI or the schemas changed ({fix})\n")
+            return EXIT_FAIL
+        sys.stdout.write(f"{shown}: matches the CLI and the schemas\n")
+        return EXIT_OK
+    atomic_write(path, text)
+    sys.stdout.write(f"wrote {shown}\n")
+    return EXIT_OK
+
+
+def _compat_diff(args: argparse.Namespace) -> int:
+    from lane_tasks.compat import SnapshotProblem, current_snapshot
+    from lane_tasks.controls.compat import compare
+    from lane_tasks.repo import release_tags, resolve_rev
+
+    config = _config(args)
+    tags = release_tags(config.root, config.release.tag_pattern)
+    if args.against:
+        if resolve_rev(config.root, args.against) is None:
+            raise ConfigError(f"--against: '{args.against}' is not a tag or commit")
+        rev = args.against
+        tag = next((t for t in tags if t.name == rev), None)
+    elif tags:
+        tag = tags[0]
+        rev = tag.name
+    else:
+        tag, rev = None, None
+    try:
+        current = current_snapshot(config)
+        result = None if rev is None else compare(config, current, tag, rev)
+    except SnapshotProblem as exc:
+        raise ConfigError(str(exc)) from None
+    rel = config.compat.snapshot
+    note = None
+    if rev is None:
+        note = "no release tag to compare with"
+    elif result is None:
+        note = f"{rev} predates the snapshot ({rel} is not in it)"
+    judged = [] if result is None else list(result.judged)
+    version = None if result is None else result.current_version
+    refused = [j for j in judged if not j.allowed]
+    status = "fail" if refused else "pass"
+    if args.format == "json":
+        doc = {
+            "against": rev,
+            "against_version": None if tag is None else str(tag.version),
+            "version": None if version is None else str(version),
+            "policy": config.compat.policy,
+            "snapshot": rel,
+            "source": config.compat.source,
+            "note": note,
+            "status": status,
+            "changes": [j.to_json() for j in judged],
+        }
+        sys.stdout.write(canonical_json(doc))
+        return EXIT_FAIL if refused else EXIT_OK
+    if note:
+        sys.stdout.write(f"compat diff: {note}\n")
+        return EXIT_OK
+    assert result is not None
+    versions = f"{result.against_version or '?'} -> {result.current_version or '?'}"
+    sys.stdout.write(
+        f"compat diff against {rev} ({versions}, policy {config.compat.policy}): "
+        f"{len(judged)} change(s), {len(refused)} not allowed\n"
+    )
+    for j in judged:
+        mark = "ok     " if j.allowed else "REFUSED"
+        kind = "breaking" if j.change.breaking else "additive"
+        sys.stdout.write(f"  {mark} {kind:<8} {j.change.describe()}: {j.reason}\n")
+    return EXIT_FAIL if refused else EXIT_OK
+
+
 # ---- lanes, runs, init ----------------------------------------------------------------------
 
 
@@ -345,12 +486,51 @@ def _lanes_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _recommend_config(args: argparse.Namespace) -> Config:
+    """lanes.toml when there is one; else the lanes `lane-tasks init` would write."""
+    if args.config:
+        return _config(args)
+    try:
+        path = find_config()
+    except ConfigError:
+        from lane_tasks.init import default_lanes_toml
+
+        root = Path.cwd()
+        return parse_config(default_lanes_toml(root), root / "lanes.toml")
+    return load_config(path)
+
+
+def _lanes_recommend(args: argparse.Namespace) -> int:
+    from lane_tasks.recommend import BASELINE, ask, constraints_from, recommend
+
+    config = _recommend_config(args)
+    constraints = constraints_from(args.constraint, args.teams, args.audit)
+    flags = bool(args.constraint) or args.teams is not None or args.audit is not None
+    if not flags and sys.stdin.isatty():
+
+        def read(prompt: str) -> str:
+            sys.stderr.write(prompt)
+            sys.stderr.flush()
+            return sys.stdin.readline()
+
+        constraints = ask(read) or (BASELINE,)
+    rec = recommend(config, constraints)
+    source = config.path.name if config.path.is_file() else "the lanes `lane-tasks init` writes"
+    if args.format == "json":
+        sys.stdout.write(canonical_json({**rec.to_json(), "lanes_from": source}))
+    else:
+        sys.stdout.write(f"{rec.lane}\n  why: {rec.reason}\n  lanes from: {source}\n")
+    return EXIT_OK
+
+
 def _lanes_docs(args: argparse.Namespace) -> int:
     from lane_tasks.artifacts import atomic_write
     from lane_tasks.lanes_doc import first_difference, render_lanes_md
     from lane_tasks.steps.drift import LANES_DOC
 
     config = _config(args)
+    if args.out_dir:
+        return _docs_dir(config, args)
     text = render_lanes_md(config)
     if args.check:
         path = Path(args.out) if args.out else config.root / LANES_DOC
@@ -374,6 +554,40 @@ def _lanes_docs(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _docs_dir(config: Config, args: argparse.Namespace) -> int:
+    """`lanes docs --out-dir DIR`: lanes.md and the role quickstarts, written or checked."""
+    from lane_tasks.artifacts import atomic_write
+    from lane_tasks.lanes_doc import first_difference, render_docs
+
+    if args.out:
+        raise ConfigError("give --out or --out-dir, not both", key="--out-dir")
+    base = Path(args.out_dir)
+    stale = 0
+    for rel, text in render_docs(config).items():
+        shown = f"{args.out_dir.rstrip('/')}/{rel}"
+        path = base / rel
+        if not args.check:
+            atomic_write(path, text)
+            sys.stdout.write(f"wrote {shown}\n")
+            continue
+        fix = f"run `lane-tasks lanes docs --out-dir {args.out_dir}`"
+        if not path.is_file():
+            sys.stdout.write(f"{shown}: does not exist ({fix})\n")
+            stale += 1
+            continue
+        diff = first_difference(text, path.read_text(encoding="utf-8", errors="replace"))
+        if diff is not None:
+            line, found, expected = diff
+            sys.stdout.write(
+                f"{shown}:{line}: differs from lanes.toml: found {found!r}, "
+                f"expected {expected!r} ({fix})\n"
+            )
+            stale += 1
+        else:
+            sys.stdout.write(f"{shown}: matches lanes.toml\n")
+    return EXIT_FAIL if stale else EXIT_OK
 
 
 def _runs_list(args: argparse.Namespace) -> int:
@@ -406,6 +620,24 @@ def _runs_list(args: argparse.Namespace) -> int:
             f"{r['id']}  {r['lane'] or '-':<10} {r['status']:<5} {commit}  {steps}"
             f"{'  ' + r['problem'] if r['problem'] else ''}\n"
         )
+    return EXIT_OK
+
+
+def _ownership_show(args: argparse.Namespace) -> int:
+    """The ownership matrix the ownership-matrix control judges: one row per item."""
+    from lane_tasks.controls.ownership import NO_CONTACT, UNDEFINED, ownership_matrix
+
+    config = _config(args)
+    matrix = ownership_matrix(config, config.resolve(args.lane) if args.lane else None)
+    if args.format == "json":
+        sys.stdout.write(canonical_json([r.to_json() for r in matrix.rows]))
+        return EXIT_OK
+    shown = {UNDEFINED: "undefined team", NO_CONTACT: "NO CONTACT"}
+    sys.stdout.write(f"{'kind':<8} {'id':<28} {'team':<16} contact\n")
+    for r in matrix.rows:
+        team = r.team or "UNOWNED"
+        contact = r.contact or shown.get(r.problem or "", "-")
+        sys.stdout.write(f"{r.kind:<8} {r.id:<28} {team:<16} {contact}\n")
     return EXIT_OK
 
 
@@ -512,6 +744,28 @@ def build_parser() -> argparse.ArgumentParser:
     clist.add_argument("--format", choices=("json", "text"), default="text")
     clist.set_defaults(func=_controls_list)
 
+    compat = sub.add_parser("compat", help="the CLI/schema compatibility snapshot and its diff")
+    compsub = compat.add_subparsers(dest="compat", metavar="ACTION", parser_class=_Parser)
+    compsub.required = True
+    csnap = compsub.add_parser(
+        "snapshot", help="write lane-tasks' own CLI/schema snapshot (or --check it)"
+    )
+    csnap.add_argument(
+        "--out", metavar="PATH", help="write it here (default: [compat] snapshot in lanes.toml)"
+    )
+    csnap.add_argument(
+        "--check", action="store_true", help="exit 1 when the file differs from the live surface"
+    )
+    csnap.set_defaults(func=_compat_snapshot)
+    cdiff = compsub.add_parser(
+        "diff", help="changes since the latest release tag's snapshot, each judged by the policy"
+    )
+    cdiff.add_argument(
+        "--against", metavar="TAG", help="compare with this tag or commit (default: latest release)"
+    )
+    cdiff.add_argument("--format", choices=("json", "text"), default="text", help="output format")
+    cdiff.set_defaults(func=_compat_diff)
+
     rel = sub.add_parser("release", help="release decisions")
     relsub = rel.add_subparsers(dest="release", metavar="ACTION", parser_class=_Parser)
     relsub.required = True
@@ -525,6 +779,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     decide.add_argument("--preflight", metavar="FILE", help="default: build/release-preflight.json")
     decide.set_defaults(func=_release_decide)
+    checklist = relsub.add_parser(
+        "checklist",
+        help="attach the release checklist of a version, built from a run and the decision",
+    )
+    checklist.add_argument("--version", required=True, help="the version cut")
+    checklist.add_argument(
+        "--run-id", help="the run whose artifacts are the evidence (default: the newest run)"
+    )
+    checklist.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="write it even when an item is not done (recorded as not done)",
+    )
+    checklist.set_defaults(func=_release_checklist)
 
     lanes = sub.add_parser("lanes", help="show and validate lanes.toml")
     lsub = lanes.add_subparsers(dest="lanes", metavar="ACTION", parser_class=_Parser)
@@ -545,7 +813,44 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit 1 when the file (--out, default docs/lanes.md) differs from lanes.toml",
     )
+    ldocs.add_argument(
+        "--out-dir",
+        metavar="DIR",
+        help="write (or --check) DIR/lanes.md and the role quickstarts DIR/quickstart/<role>.md",
+    )
     ldocs.set_defaults(func=_lanes_docs)
+    lrec = lsub.add_parser(
+        "recommend", help="the smallest lane that meets your constraints, and why"
+    )
+    lrec.add_argument(
+        "--constraint",
+        action="append",
+        choices=("fast-onboarding", "cross-team", "audit"),
+        help="a constraint you must meet (repeatable)",
+    )
+    lrec.add_argument("--teams", type=int, metavar="N", help="how many teams release this way")
+    lrec.add_argument(
+        "--audit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="whether releases must be audit-ready with strict escalation",
+    )
+    lrec.add_argument("--format", choices=("json", "text"), default="text")
+    lrec.set_defaults(func=_lanes_recommend)
+
+    kpi = sub.add_parser("kpi", help="KPI reviews")
+    ksub = kpi.add_subparsers(dest="kpi", metavar="ACTION", parser_class=_Parser)
+    ksub.required = True
+    kreview = ksub.add_parser(
+        "review", help="record a KPI review (UTC time, reviewer, the KPI values seen)"
+    )
+    kreview.add_argument("--reviewer", required=True, help="who reviewed (kpi.reviewers if set)")
+    kreview.add_argument("--notes", help="what was noticed or decided (recorded)")
+    kreview.add_argument(
+        "--lane", help="the lane whose KPIs were reviewed (default: one with weekly-kpi-review)"
+    )
+    kreview.add_argument("--now", help=argparse.SUPPRESS)  # tests: an ISO 8601 UTC time
+    kreview.set_defaults(func=_kpi_review)
 
     runs = sub.add_parser("runs", help="the run store")
     rsub = runs.add_subparsers(dest="runs", metavar="ACTION", parser_class=_Parser)
@@ -553,6 +858,16 @@ def build_parser() -> argparse.ArgumentParser:
     rlist = rsub.add_parser("list", help="kept runs, newest first")
     rlist.add_argument("--format", choices=("json", "text"), default="text")
     rlist.set_defaults(func=_runs_list)
+
+    owners = sub.add_parser("ownership", help="the team ownership matrix")
+    osub = owners.add_subparsers(dest="ownership", metavar="ACTION", parser_class=_Parser)
+    osub.required = True
+    oshow = osub.add_parser(
+        "show", help="every gate check, step and control with its team and contact"
+    )
+    oshow.add_argument("--lane", help="only this lane's items (default: every lane's)")
+    oshow.add_argument("--format", choices=("json", "text"), default="text")
+    oshow.set_defaults(func=_ownership_show)
 
     init = sub.add_parser("init", help="adopt lane-tasks in a repository (lanes.toml + noxfile.py)")
     init.add_argument("path", nargs="?", default=".")

@@ -22,15 +22,25 @@ __all__ = [
     "CONFIG_NAME",
     "DEFAULT_DRIFT_DOCS",
     "CheckSpec",
+    "ChecklistSettings",
+    "CompatSettings",
     "Config",
+    "Deprecation",
+    "DeprecationSettings",
     "DriftSettings",
     "Item",
+    "KpiSettings",
     "LaneSpec",
     "ResolvedLane",
+    "SeverityLevel",
+    "SupportSettings",
+    "Team",
+    "TeamOwnership",
     "Waiver",
     "find_config",
     "key_lines",
     "load_config",
+    "load_deprecations",
     "parse_config",
 ]
 
@@ -88,6 +98,49 @@ class DriftSettings:
     required_ci_lanes: tuple[str, ...] = ()
     docs: tuple[str, ...] = DEFAULT_DRIFT_DOCS
     waive: tuple[Waiver, ...] = ()
+
+
+@dataclass(frozen=True)
+class Team:
+    """[teams.<name>]: who owns things and how to reach them. A missing contact is kept as None
+    for the ownership-matrix control to report (the lane fails), not rejected at load time."""
+
+    name: str
+    contact: str | None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TeamOwnership:
+    """[ownership]: step, control and gate-check ids mapped to team names. Teams are checked by
+    the ownership-matrix control, so a gap fails the lane with its name instead of exit 2."""
+
+    steps: Mapping[str, str] = field(default_factory=dict)
+    controls: Mapping[str, str] = field(default_factory=dict)
+    checks: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SeverityLevel:
+    """[support.severity.<level>] as written: durations stay strings so the severity-model
+    control, not the loader, reports a bad one alongside every other gap."""
+
+    name: str
+    ack: str | None
+    resolve: str | None
+    escalation: str | None
+    description: str = ""
+
+
+DEFAULT_SEVERITY_LEVELS = ("sev1", "sev2", "sev3", "sev4")
+
+
+@dataclass(frozen=True)
+class SupportSettings:
+    """[support]: severity levels, strictest first, and each level's table."""
+
+    levels: tuple[str, ...] = DEFAULT_SEVERITY_LEVELS
+    severity: Mapping[str, SeverityLevel] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,6 +221,13 @@ class Config:
     drift: DriftSettings = field(default_factory=lambda: DriftSettings())
     adoption_point: str | None = None
     """Git revision from which release controls apply (default: the commit adding lanes.toml)."""
+    teams: Mapping[str, Team] = field(default_factory=dict)
+    ownership: TeamOwnership = field(default_factory=lambda: TeamOwnership())
+    support: SupportSettings = field(default_factory=lambda: SupportSettings())
+    kpi: KpiSettings = field(default_factory=lambda: KpiSettings())
+    checklist: ChecklistSettings = field(default_factory=lambda: ChecklistSettings())
+    compat: CompatSettings = field(default_factory=lambda: CompatSettings())
+    deprecations: DeprecationSettings = field(default_factory=lambda: DeprecationSettings())
 
     def resolve(self, name: str) -> ResolvedLane:
         """The lane with its ancestors' steps, controls and KPIs (validated at load time)."""
@@ -397,7 +457,26 @@ def parse_config(text: str, path: Path) -> Config:
         msg = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", msg)
         raise ConfigError(f"invalid TOML: {msg}", path=path, line=line) from None
     r = _Reader(path, text)
-    r.known(data, [], ["project", "runs", "nox", "lanes", "gate", "doctor", "drift"])
+    r.known(
+        data,
+        [],
+        [
+            "project",
+            "runs",
+            "nox",
+            "lanes",
+            "gate",
+            "doctor",
+            "drift",
+            "teams",
+            "ownership",
+            "support",
+            "kpi",
+            "release",
+            "compat",
+            "deprecations",
+        ],
+    )
 
     project = r.table(data.get("project", {}), ["project"])
     r.known(
@@ -429,6 +508,12 @@ def parse_config(text: str, path: Path) -> Config:
     checks, jobs = _gate(r, data)
     release = _release(r, data)
     drift = _drift(r, data, lanes)
+    teams, ownership = _teams_ownership(r, data, checks)
+    support = _support(r, data)
+    kpi = _kpi(r, data)
+    checklist = _checklist(r, data)
+    compat = _compat(r, data)
+    deprecations = _deprecations(r, data)
 
     doctor = r.table(data.get("doctor", {}), ["doctor"])
     r.known(doctor, ["doctor"], ["disable", "ci_files"])
@@ -471,8 +556,16 @@ def parse_config(text: str, path: Path) -> Config:
         release=release,
         drift=drift,
         adoption_point=r.str_(project, ["project", "adoption_point"], None),
+        teams=teams,
+        ownership=ownership,
+        support=support,
+        kpi=kpi,
+        checklist=checklist,
+        compat=compat,
+        deprecations=deprecations,
     )
     _check_needs(r, config)
+    _check_checklist_steps(r, config)
     return config
 
 
@@ -774,3 +867,307 @@ def _check_needs(r: _Reader, config: Config) -> None:
                     f"control '{item.id}' reads evidence of step(s) {', '.join(missing)}, "
                     f"which lane '{lane.name}' does not run",
                 )
+
+
+def _opt_str(r: _Reader, t: Mapping[str, Any], key: Sequence[str]) -> str | None:
+    """A string key whose absence (or blankness) a control reports: only its type is checked
+    here, so a missing contact or SLO fails the lane with a named gap instead of exit 2."""
+    v = t.get(key[-1])
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise r.error(key, f"must be a string, not {_type(v)}")
+    return v.strip() or None
+
+
+def _teams_ownership(
+    r: _Reader, data: Mapping[str, Any], checks: Mapping[str, CheckSpec]
+) -> tuple[dict[str, Team], TeamOwnership]:
+    """[teams.<name>] and [ownership.steps|controls|checks]: every owned id must exist (a typo
+    would silently leave the real item unowned); team references are the control's to judge."""
+    teams_t = r.table(data.get("teams", {}), ["teams"])
+    teams: dict[str, Team] = {}
+    for name, raw in teams_t.items():
+        key = ["teams", name]
+        t = r.table(raw, key)
+        r.known(t, key, ["contact", "description"])
+        teams[name] = Team(
+            name=name,
+            contact=_opt_str(r, t, [*key, "contact"]),
+            description=_opt_str(r, t, [*key, "description"]) or "",
+        )
+    own_t = r.table(data.get("ownership", {}), ["ownership"])
+    kinds: dict[str, tuple[str, Iterable[str]]] = {
+        "steps": ("step", STEPS),
+        "controls": ("control", CONTROLS),
+        "checks": ("gate fast check", checks),
+    }
+    r.known(own_t, ["ownership"], list(kinds))
+    owned: dict[str, dict[str, str]] = {}
+    for kind, (what, known_ids) in kinds.items():
+        key = ["ownership", kind]
+        ids = list(known_ids)
+        owned[kind] = {}
+        for item, team in r.table(own_t.get(kind, {}), key).items():
+            if item not in ids:
+                raise r.error(
+                    [*key, item],
+                    f"unknown {what} '{item}'{did_you_mean(item, ids)}; known: {', '.join(ids)}",
+                )
+            if not isinstance(team, str) or not team.strip():
+                raise r.error(
+                    [*key, item], f"must be a team name (a non-empty string), not {team!r}"
+                )
+            owned[kind][item] = team.strip()
+    return teams, TeamOwnership(**owned)
+
+
+def _support(r: _Reader, data: Mapping[str, Any]) -> SupportSettings:
+    """[support]: levels (strictest first) and [support.severity.<level>]. Only types and keys
+    are checked here; missing levels, bad durations and SLO order are the severity-model
+    control's, so the regulated lane fails naming every gap at once."""
+    key = ["support"]
+    t = r.table(data.get("support", {}), key)
+    r.known(t, key, ["levels", "severity"])
+    levels = r.str_list(t, [*key, "levels"]) if "levels" in t else DEFAULT_SEVERITY_LEVELS
+    sev_t = r.table(t.get("severity", {}), [*key, "severity"])
+    severity: dict[str, SeverityLevel] = {}
+    for name, raw in sev_t.items():
+        lkey = [*key, "severity", name]
+        lt = r.table(raw, lkey)
+        r.known(lt, lkey, ["ack", "resolve", "escalation", "description"])
+        severity[name] = SeverityLevel(
+            name=name,
+            ack=_opt_str(r, lt, [*lkey, "ack"]),
+            resolve=_opt_str(r, lt, [*lkey, "resolve"]),
+            escalation=_opt_str(r, lt, [*lkey, "escalation"]),
+            description=_opt_str(r, lt, [*lkey, "description"]) or "",
+        )
+    return SupportSettings(levels=levels, severity=severity)
+
+
+@dataclass(frozen=True)
+class KpiSettings:
+    """[kpi]: how often the KPIs must be reviewed (weekly-kpi-review) and who may review them
+    (empty: anyone who gives a name)."""
+
+    review_period_days: int = 7
+    reviewers: tuple[str, ...] = ()
+
+
+CHECKLIST_DECISION = "decision"
+DEFAULT_CHECKLIST = ("gate-fast", "gate-release", "doctor", CHECKLIST_DECISION)
+
+
+@dataclass(frozen=True)
+class ChecklistSettings:
+    """[release] checklist: the items every version cut's checklist.json must mark done; each
+    is a step id (its artifact from the run) or "decision" (the go record)."""
+
+    items: tuple[str, ...] = DEFAULT_CHECKLIST
+
+
+def _kpi(r: _Reader, data: Mapping[str, Any]) -> KpiSettings:
+    key = ["kpi"]
+    t = r.table(data.get("kpi", {}), key)
+    r.known(t, key, ["review_period_days", "reviewers"])
+    return KpiSettings(
+        review_period_days=r.int_(t, [*key, "review_period_days"], 7, 1),
+        reviewers=r.str_list(t, [*key, "reviewers"]),
+    )
+
+
+def _checklist(r: _Reader, data: Mapping[str, Any]) -> ChecklistSettings:
+    key = ["release"]
+    t = r.table(data.get("release", {}), key)
+    r.known(t, key, ["checklist"])
+    if "checklist" not in t:
+        return ChecklistSettings()
+    items = r.str_list(t, [*key, "checklist"])
+    known = [*STEPS, CHECKLIST_DECISION]
+    for item in items:
+        if item not in known:
+            raise r.error(
+                [*key, "checklist"],
+                f"unknown checklist item '{item}'{did_you_mean(item, known)}; "
+                f"known: {', '.join(known)}",
+            )
+    if not items:
+        raise r.error([*key, "checklist"], "must list at least one item")
+    return ChecklistSettings(items=items)
+
+
+def _check_checklist_steps(r: _Reader, config: Config) -> None:
+    """A checklist item that is a step the lane with release-checklist-evidence does not run
+    could never be done."""
+    for lane in config.resolved_lanes():
+        if "release-checklist-evidence" not in lane.control_ids():
+            continue
+        missing = [i for i in config.checklist.items if i in STEPS and i not in lane.step_ids()]
+        if missing:
+            raise r.error(
+                ["release", "checklist"],
+                f"item(s) {', '.join(missing)} are steps lane '{lane.name}' does not run, "
+                "so its release-checklist-evidence control could never pass",
+            )
+
+
+COMPAT_SOURCES = ("lane-tasks", "file")
+COMPAT_POLICIES = ("semver", "strict")
+
+
+@dataclass(frozen=True)
+class CompatSettings:
+    """[compat]: where the CLI/schema snapshot lives, where the current surface comes from
+    ("lane-tasks": generated from this tool; "file": the adopting repo's own snapshot file) and
+    when a breaking change is allowed ("semver": in a major bump or after a deprecation window;
+    "strict": only after a deprecation window)."""
+
+    snapshot: str = "compat-snapshot.json"
+    """A file, not a folder: a top-level folder with an importable name (`compat/`) breaks
+    setuptools' flat-layout package discovery in the adopting project."""
+    source: str = "file"
+    policy: str = "semver"
+
+
+@dataclass(frozen=True)
+class Deprecation:
+    """One deprecated item (`cli:<command> [--option]` or `schema:<kind>[:<field>]`). Versions
+    stay strings: the deprecation-windows control, not the loader, reports a bad one."""
+
+    item: str
+    announced_in: str
+    remove_in: str
+    runbook: str
+    where: str = ""
+    """`file:line` of the entry, for messages."""
+
+
+@dataclass(frozen=True)
+class DeprecationSettings:
+    """[deprecations]: the minimum window and the registry (inline items, or a TOML file holding
+    `[[deprecations.items]]`, read when needed by `load_deprecations`)."""
+
+    min_window_minors: int = 2
+    file: str | None = None
+    items: tuple[Deprecation, ...] = ()
+
+
+def _compat(r: _Reader, data: Mapping[str, Any]) -> CompatSettings:
+    key = ["compat"]
+    t = r.table(data.get("compat", {}), key)
+    r.known(t, key, ["snapshot", "source", "policy"])
+    snapshot = r.str_(t, [*key, "snapshot"], CompatSettings.snapshot) or CompatSettings.snapshot
+    _require_inside(r, [*key, "snapshot"], snapshot)
+    choice: dict[str, str] = {}
+    for name, allowed, default in (
+        ("source", COMPAT_SOURCES, CompatSettings.source),
+        ("policy", COMPAT_POLICIES, CompatSettings.policy),
+    ):
+        v = r.str_(t, [*key, name], default) or default
+        if v not in allowed:
+            raise r.error(
+                [*key, name],
+                f"unknown {name} '{v}'{did_you_mean(v, allowed)}; allowed: {', '.join(allowed)}",
+            )
+        choice[name] = v
+    return CompatSettings(
+        snapshot=Path(snapshot).as_posix(), source=choice["source"], policy=choice["policy"]
+    )
+
+
+_DEPRECATION_KEYS = ("item", "announced_in", "remove_in", "runbook")
+
+
+def _deprecation_items(r: _Reader, t: Mapping[str, Any], key: list[str]) -> tuple[Deprecation, ...]:
+    """`[[<key>.items]]` entries: every key present as a non-empty string, items named as
+    `cli:…` or `schema:…`, runbooks inside the repository."""
+    raw = t.get("items", [])
+    if not isinstance(raw, list):
+        raise r.error([*key, "items"], f"must be an array of tables, not {_type(raw)}")
+    line = r.loc.line([*key, "items"])  # entries have no lines of their own in the locator
+    where = f"{r.path.name}:{line}" if line else r.path.name
+    prefix = ".".join(key)
+
+    def bad(i: int, name: str, message: str) -> ConfigError:
+        return ConfigError(message, path=r.path, line=line, key=f"{prefix}.items[{i}]{name}")
+
+    out: list[Deprecation] = []
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise bad(i, "", f"must be a table {{{', '.join(_DEPRECATION_KEYS)}}}")
+        for k in entry:
+            if k not in _DEPRECATION_KEYS:
+                hint = did_you_mean(k, _DEPRECATION_KEYS)
+                raise bad(i, f".{k}", f"unknown key{hint}; allowed: {', '.join(_DEPRECATION_KEYS)}")
+        for k in _DEPRECATION_KEYS:
+            v = entry.get(k)
+            if not isinstance(v, str) or not v.strip():
+                got = "missing" if v is None else f"not {_type(v)}"
+                raise bad(i, f".{k}", f"needs a non-empty string; {got}")
+        item = entry["item"].strip()
+        if not item.startswith(("cli:", "schema:")) or item in ("cli:", "schema:"):
+            raise bad(
+                i,
+                ".item",
+                f"'{item}' must name 'cli:<command> [--option]' or 'schema:<kind>[:<field>]'",
+            )
+        runbook = entry["runbook"].strip()
+        if Path(runbook).is_absolute() or ".." in Path(runbook).parts:
+            raise bad(i, ".runbook", f"must be a path inside the repository, not '{runbook}'")
+        out.append(
+            Deprecation(
+                item=item,
+                announced_in=entry["announced_in"].strip(),
+                remove_in=entry["remove_in"].strip(),
+                runbook=Path(runbook).as_posix(),
+                where=where,
+            )
+        )
+    dup = next((d.item for n, d in enumerate(out) if d.item in {e.item for e in out[:n]}), None)
+    if dup is not None:
+        raise r.error([*key, "items"], f"'{dup}' is registered twice")
+    return tuple(out)
+
+
+def _deprecations(r: _Reader, data: Mapping[str, Any]) -> DeprecationSettings:
+    key = ["deprecations"]
+    t = r.table(data.get("deprecations", {}), key)
+    r.known(t, key, ["min_window_minors", "file", "items"])
+    file = r.str_(t, [*key, "file"], None)
+    if file is not None:
+        _require_inside(r, [*key, "file"], file)
+        if "items" in t:
+            raise r.error([*key, "items"], f"give the items here or in file '{file}', not in both")
+    return DeprecationSettings(
+        min_window_minors=r.int_(t, [*key, "min_window_minors"], 2, 0),
+        file=None if file is None else Path(file).as_posix(),
+        items=_deprecation_items(r, t, key),
+    )
+
+
+def load_deprecations(config: Config) -> tuple[Deprecation, ...]:
+    """The deprecation registry: lanes.toml's items, or those of `[deprecations] file` (read
+    now, so a broken file fails the controls that need it, not every command). ConfigError
+    with file:line on a bad file."""
+    settings = config.deprecations
+    if settings.file is None:
+        return settings.items
+    path = config.root / settings.file
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "no such file (named by deprecations.file in lanes.toml)", path=settings.file
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", path=settings.file) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=settings.file) from None
+    r = _Reader(Path(settings.file), text)
+    r.known(data, [], ["deprecations"])
+    t = r.table(data.get("deprecations", {}), ["deprecations"])
+    r.known(t, ["deprecations"], ["items"])
+    return _deprecation_items(r, t, ["deprecations"])

@@ -10,9 +10,11 @@ from __future__ import annotations
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
 from lane_tasks.config import Config, ResolvedLane
 
-__all__ = ["first_difference", "render_lanes_md", "step_command"]
+__all__ = ["LANES_MD", "first_difference", "render_docs", "render_lanes_md", "step_command"]
 
 _EOF = "<end of file>"
+LANES_MD = "lanes.md"
+"""The page's name in the docs directory (drift-check reads docs/lanes.md)."""
 
 
 def step_command(config: Config, step_id: str) -> str:
@@ -66,7 +68,10 @@ def _lane(config: Config, lane: ResolvedLane) -> list[str]:
 def render_lanes_md(config: Config) -> str:
     """The Markdown page: every lane (in lanes.toml order) with its description, what it is
     ideal for, what it extends, its command path, minimum controls and KPI emphasis, then a
-    lane-selection table built from each lane's `ideal_for`."""
+    lane-selection table built from each lane's `ideal_for` and links to the role
+    quickstarts."""
+    from lane_tasks.quickstarts import ROLES, quickstart_path  # they render commands from here
+
     lanes = config.resolved_lanes()
     out = [
         "# Release-confidence lanes",
@@ -88,8 +93,27 @@ def render_lanes_md(config: Config) -> str:
         "| If your constraint is primarily… | Start in lane |",
         "|---|---|",
         *(f"| {_cell(lane.ideal_for)} | `{lane.name}` |" for lane in lanes if lane.ideal_for),
+        "",
+        "The `lanes recommend` command names the smallest lane for your constraints, with the "
+        "reason.",
+        "",
+        "## Role quickstarts",
+        "",
+        "The commands each owner role runs, for this project:",
+        "",
+        *(f"- [{role.title}]({quickstart_path(role)})" for role in ROLES),
     ]
     return "\n".join(out) + "\n"
+
+
+def render_docs(config: Config) -> dict[str, str]:
+    """The whole published set, by path relative to the docs directory: lanes.md and one
+    quickstart page per role (`lane-tasks lanes docs --out-dir docs`)."""
+    from lane_tasks.quickstarts import ROLES, quickstart_path, render_quickstart
+
+    docs = {LANES_MD: render_lanes_md(config)}
+    docs |= {quickstart_path(role): render_quickstart(config, role) for role in ROLES}
+    return docs
 
 
 def first_difference(expected: str, actual: str) -> tuple[int, str, str] | None:

@@ -265,6 +265,61 @@ RECORDS: dict[str, dict[str, Any]] = {
             "superseded": {"type": "array", "items": {"type": "object"}},
         },
     },
+    "kpi-review": {
+        "title": "KPI review: a named reviewer's look at the lane's KPIs",
+        "properties": {
+            "reviewed_at": {"type": "string", "format": "date-time"},
+            "reviewer": {"type": "string", "minLength": 1},
+            "lane": STR,
+            "notes": NULLABLE_STR,
+            "kpis": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "title", "value", "status", "reason"],
+                    "properties": {
+                        "id": STR,
+                        "title": STR,
+                        "value": {"type": ["number", "null"]},
+                        "status": {"type": "string", "minLength": 1},
+                        "reason": NULLABLE_STR,
+                    },
+                },
+            },
+        },
+    },
+    "release-checklist": {
+        "title": "release checklist: every item of a version cut, linked to its evidence",
+        "properties": {
+            "version": STR,
+            "commit": COMMIT,
+            "run_id": NULLABLE_STR,
+            "created_at": {"type": "string", "format": "date-time"},
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["id", "done", "evidence", "note"],
+                    "properties": {
+                        "id": STR,
+                        "done": {"type": "boolean"},
+                        "evidence": {
+                            "type": ["object", "null"],
+                            "additionalProperties": False,
+                            "required": ["path", "sha256"],
+                            "properties": {
+                                "path": {"type": "string", "minLength": 1},
+                                "sha256": SHA256,
+                            },
+                        },
+                        "note": STR,
+                    },
+                },
+            },
+        },
+    },
 }
 
 

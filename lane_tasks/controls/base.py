@@ -9,8 +9,18 @@ from typing import Any, ClassVar
 from lane_tasks.artifacts import Result
 from lane_tasks.catalog import CONTROLS as CATALOG
 from lane_tasks.config import Config, ResolvedLane
+from lane_tasks.repo import Tag, first_commit_adding, is_ancestor, release_tags, resolve_rev
 
-__all__ = ["CONTROLS", "Control", "ControlContext", "Verdict", "register", "verify_lane"]
+__all__ = [
+    "CONTROLS",
+    "Control",
+    "ControlContext",
+    "ReleaseTags",
+    "Verdict",
+    "register",
+    "tags_since_adoption",
+    "verify_lane",
+]
 
 
 @dataclass(frozen=True)
@@ -82,3 +92,36 @@ def verify_lane(ctx: ControlContext) -> list[Result]:
             )
         )
     return results
+
+
+@dataclass(frozen=True)
+class ReleaseTags:
+    """The release tags a release control judges: those after the adoption point. `problem`
+    says why the adoption point is unknown (then `adopted` is None and `tags` empty)."""
+
+    adopted: str | None
+    tags: tuple[Tag, ...]
+    problem: str | None = None
+
+
+def tags_since_adoption(config: Config) -> ReleaseTags:
+    """Release tags (newest version first) whose commit descends from the adoption point:
+    `project.adoption_point`, default the commit that added lanes.toml."""
+    root = config.root
+    if config.adoption_point:
+        adopted = resolve_rev(root, config.adoption_point)
+        if adopted is None:
+            return ReleaseTags(
+                None, (), f"project.adoption_point '{config.adoption_point}' is not a commit"
+            )
+    else:
+        rel = config.path.resolve().relative_to(root).as_posix()
+        adopted = first_commit_adding(root, rel)
+        if adopted is None:
+            return ReleaseTags(None, (), f"{rel} is not committed: the adoption point is unknown")
+    tags = tuple(
+        t
+        for t in release_tags(root, config.release.tag_pattern)
+        if is_ancestor(root, adopted, t.commit)
+    )
+    return ReleaseTags(adopted, tags)

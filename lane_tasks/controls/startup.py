@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from lane_tasks.artifacts import read_artifact, schema_errors, sha256_file
 from lane_tasks.catalog import CONTROLS as CATALOG
-from lane_tasks.controls.base import Control, ControlContext, Verdict, register
+from lane_tasks.controls.base import (
+    Control,
+    ControlContext,
+    Verdict,
+    register,
+    tags_since_adoption,
+)
 from lane_tasks.release import decision_path, load_decision
-from lane_tasks.repo import first_commit_adding, is_ancestor, release_tags, resolve_rev, subject
+from lane_tasks.repo import subject
 from lane_tasks.store import MANIFEST, list_runs
 
 __all__ = ["ArtifactRetention", "ReleaseConfidencePath", "ReleaseOwner"]
@@ -133,22 +139,10 @@ class ReleaseOwner(Control):
     def verify(self, ctx: ControlContext) -> Verdict:
         config = ctx.config
         root = config.root
-        if config.adoption_point:
-            adopted = resolve_rev(root, config.adoption_point)
-            if adopted is None:
-                return Verdict(
-                    "fail", f"project.adoption_point '{config.adoption_point}' is not a commit"
-                )
-        else:
-            rel = config.path.resolve().relative_to(root).as_posix()
-            adopted = first_commit_adding(root, rel)
-            if adopted is None:
-                return Verdict("fail", f"{rel} is not committed: the adoption point is unknown")
-        tags = [
-            t
-            for t in release_tags(root, config.release.tag_pattern)
-            if is_ancestor(root, adopted, t.commit)
-        ]
+        since = tags_since_adoption(config)
+        if since.adopted is None:
+            return Verdict("fail", since.problem or "the adoption point is unknown")
+        adopted, tags = since.adopted, since.tags
         if not tags:
             return Verdict("pass", f"no release tags since the adoption point {adopted[:12]}")
         problems = []

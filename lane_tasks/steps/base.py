@@ -20,7 +20,6 @@ __all__ = [
     "StepContext",
     "StepReport",
     "exit_code_for",
-    "not_implemented",
     "register",
     "run_step",
     "status_of",
@@ -125,19 +124,3 @@ def run_step(step_id: str, ctx: StepContext) -> StepReport:
         run=RunInfo(ctx.run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
         extra=extra,
     )
-
-
-def not_implemented(step_id: str, issue: int) -> Runner:
-    """A registered step that always errors, so an unfinished lane can never look green."""
-
-    def runner(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
-        return [
-            Result(
-                id=step_id,
-                status="error",
-                message=f"{step_id} is not implemented yet (tracked in issue #{issue})",
-                fix=f"this lane cannot pass until issue #{issue} lands",
-            )
-        ], {}
-
-    return register(step_id)(runner)

@@ -1,0 +1,439 @@
+"""The compatibility surface: a snapshot of the CLI (commands, options) and the artifact JSON
+Schemas (flattened fields), and the diff of two snapshots judged against the policy.
+
+A snapshot is one canonical JSON file (default `compat-snapshot.json`):
+`{"schema": "lane-tasks/compat-snapshot", "schema_version": "1.0", "cli": {"<command path>":
+["--opt", ...]}, "schemas": {"<kind>": {"<dotted field path>": {"type": [...], "required":
+bool}}}}`. The root command's path is `""`; array items are the field path plus `[]`.
+
+Deprecation items name things in the same words: `cli:gate fast --old-flag`, `cli:gate fast`,
+`schema:gate-fast`, `schema:gate-fast:results[].old_field`. An item covers what lies below it
+(`cli:gate` covers `cli:gate fast --jobs`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from lane_tasks.artifacts import SCHEMA_VERSION, canonical_json
+from lane_tasks.config import Config, Deprecation
+from lane_tasks.repo import git
+
+__all__ = [
+    "SNAPSHOT_KIND",
+    "Change",
+    "Judged",
+    "Snapshot",
+    "SnapshotProblem",
+    "covers",
+    "current_snapshot",
+    "diff",
+    "flatten_schema",
+    "has_item",
+    "judge",
+    "live_snapshot",
+    "parse_snapshot",
+    "read_snapshot_file",
+    "render_snapshot",
+    "snapshot_at",
+]
+
+SNAPSHOT_KIND = "lane-tasks/compat-snapshot"
+SNAPSHOT_VERSION = "1.0"
+
+Fields = dict[str, dict[str, Any]]
+
+
+class SnapshotProblem(Exception):
+    """A snapshot cannot be read or has the wrong shape; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The CLI surface and the flattened schemas, as plain data."""
+
+    cli: Mapping[str, tuple[str, ...]]
+    schemas: Mapping[str, Mapping[str, Mapping[str, Any]]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema": SNAPSHOT_KIND,
+            "schema_version": SNAPSHOT_VERSION,
+            "cli": {path: sorted(opts) for path, opts in sorted(self.cli.items())},
+            "schemas": {
+                kind: {f: dict(info) for f, info in sorted(fields.items())}
+                for kind, fields in sorted(self.schemas.items())
+            },
+        }
+
+
+def render_snapshot(snapshot: Snapshot) -> str:
+    """Canonical JSON: the same surface always gives the same bytes."""
+    return canonical_json(snapshot.to_json())
+
+
+# ---- building a snapshot ----------------------------------------------------------------------
+
+
+def _types(node: Mapping[str, Any]) -> list[str]:
+    """The JSON types a schema node allows: `type`, else the types of `const`/`enum` values."""
+    t = node.get("type")
+    if isinstance(t, str):
+        return [t]
+    if isinstance(t, list):
+        return sorted(str(x) for x in t)
+    values: list[Any] = []
+    if "const" in node:
+        values = [node["const"]]
+    elif isinstance(node.get("enum"), list):
+        values = node["enum"]
+    if not values:
+        return ["any"]
+    return sorted({_json_type(v) for v in values})
+
+
+def _json_type(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    return "array" if isinstance(v, list) else "object"
+
+
+def flatten_schema(schema: Mapping[str, Any]) -> Fields:
+    """Every property of a JSON Schema, recursively, as `a.b` / `a[].b` paths with their types
+    and whether their parent object requires them."""
+    out: Fields = {}
+
+    def walk(node: Mapping[str, Any], prefix: str) -> None:
+        props = node.get("properties")
+        required = set(node.get("required") or ())
+        if isinstance(props, dict):
+            for name, sub in props.items():
+                if not isinstance(sub, dict):
+                    continue
+                path = f"{prefix}.{name}" if prefix else name
+                out[path] = {"type": _types(sub), "required": name in required}
+                walk(sub, path)
+        items = node.get("items")
+        if isinstance(items, dict) and prefix:
+            path = f"{prefix}[]"
+            out[path] = {"type": _types(items), "required": False}
+            walk(items, path)
+
+    walk(schema, "")
+    return out
+
+
+def live_snapshot() -> Snapshot:
+    """lane-tasks' own surface: the real argparse parser and the shipped schema files."""
+    from lane_tasks.steps.drift import cli_surface
+
+    cli = {" ".join(path): tuple(sorted(cmd.options)) for path, cmd in cli_surface().items()}
+    schemas: dict[str, Fields] = {}
+    folder = Path(__file__).resolve().parent / "schemas"
+    suffix = f"-{SCHEMA_VERSION}.json"
+    for path in sorted(folder.glob(f"*{suffix}")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        schemas[path.name.removesuffix(suffix)] = flatten_schema(doc)
+    return Snapshot(cli, schemas)
+
+
+# ---- reading a snapshot -----------------------------------------------------------------------
+
+
+def parse_snapshot(text: str, where: str) -> Snapshot:
+    """A snapshot from JSON text, or SnapshotProblem naming `where` and the first problem."""
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotProblem(f"{where}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("schema") != SNAPSHOT_KIND:
+        raise SnapshotProblem(f"{where}: not a compat snapshot (schema is not '{SNAPSHOT_KIND}')")
+    if doc.get("schema_version") != SNAPSHOT_VERSION:
+        raise SnapshotProblem(
+            f"{where}: schema_version {doc.get('schema_version')!r} is not '{SNAPSHOT_VERSION}'"
+        )
+    cli_raw = doc.get("cli")
+    if not isinstance(cli_raw, dict):
+        raise SnapshotProblem(f"{where}: 'cli' must be an object of command path -> options")
+    cli: dict[str, tuple[str, ...]] = {}
+    for path, opts in cli_raw.items():
+        if not isinstance(opts, list) or not all(isinstance(o, str) for o in opts):
+            raise SnapshotProblem(f"{where}: cli['{path}'] must be a list of option strings")
+        cli[path] = tuple(opts)
+    schemas_raw = doc.get("schemas")
+    if not isinstance(schemas_raw, dict):
+        raise SnapshotProblem(f"{where}: 'schemas' must be an object of kind -> fields")
+    schemas: dict[str, Fields] = {}
+    for kind, fields in schemas_raw.items():
+        if not isinstance(fields, dict):
+            raise SnapshotProblem(f"{where}: schemas['{kind}'] must be an object of fields")
+        for name, info in fields.items():
+            ok = (
+                isinstance(info, dict)
+                and isinstance(info.get("type"), list)
+                and all(isinstance(t, str) for t in info["type"])
+                and isinstance(info.get("required"), bool)
+            )
+            if not ok:
+                raise SnapshotProblem(
+                    f"{where}: schemas['{kind}']['{name}'] must be "
+                    '{"type": [strings], "required": true|false}'
+                )
+        schemas[kind] = {
+            n: {"type": sorted(i["type"]), "required": i["required"]} for n, i in fields.items()
+        }
+    return Snapshot(cli, schemas)
+
+
+def read_snapshot_file(path: Path, shown: str) -> Snapshot:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SnapshotProblem(f"{shown}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotProblem(f"{shown}: cannot read ({exc})") from None
+    return parse_snapshot(text, shown)
+
+
+def snapshot_at(root: Path, rev: str, rel: str) -> Snapshot | None:
+    """The snapshot file as committed at `rev`; None when `rev` has no such file."""
+    r = git(root, "show", f"{rev}:./{rel}")
+    if r.returncode != 0:
+        return None
+    return parse_snapshot(r.stdout, f"{rev}:{rel}")
+
+
+def current_snapshot(config: Config) -> Snapshot:
+    """The surface now: lane-tasks' live one (source = "lane-tasks") or the snapshot file in
+    the working tree (source = "file")."""
+    if config.compat.source == "lane-tasks":
+        return live_snapshot()
+    rel = config.compat.snapshot
+    return read_snapshot_file(config.root / rel, rel)
+
+
+# ---- diff and judgement -----------------------------------------------------------------------
+
+BREAKING = {
+    "command-removed": "command removed",
+    "option-removed": "option removed",
+    "schema-removed": "schema removed",
+    "field-removed": "field removed",
+    "field-retyped": "field type changed",
+    "field-required": "field newly required",
+}
+ADDITIVE = {
+    "command-added": "command added",
+    "option-added": "option added",
+    "schema-added": "schema added",
+    "field-added": "field added",
+    "field-optional": "field no longer required",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    item: str
+    detail: str = ""
+
+    @property
+    def breaking(self) -> bool:
+        return self.kind in BREAKING
+
+    def describe(self) -> str:
+        what = BREAKING.get(self.kind) or ADDITIVE[self.kind]
+        return f"{self.item}: {what}{f' ({self.detail})' if self.detail else ''}"
+
+
+def _parent(field: str) -> str:
+    if field.endswith("[]"):
+        return field[:-2]
+    return field.rsplit(".", 1)[0] if "." in field else ""
+
+
+def _cli_parent(path: str) -> str | None:
+    return None if not path else (path.rsplit(" ", 1)[0] if " " in path else "")
+
+
+def _cli_item(path: str, option: str | None = None) -> str:
+    return "cli:" + " ".join(p for p in (path, option) if p)
+
+
+def diff(old: Snapshot, new: Snapshot) -> list[Change]:
+    """Every difference from `old` to `new`. A removed command or field is listed once: what
+    lies below it (its options, sub-commands, child fields) is not listed again."""
+    out: list[Change] = []
+    for path in sorted(old.cli):
+        if path not in new.cli:
+            parent = _cli_parent(path)
+            if parent is None or parent not in old.cli or parent in new.cli:
+                out.append(Change("command-removed", _cli_item(path)))
+            continue
+        out += [
+            Change("option-removed", _cli_item(path, o))
+            for o in sorted(set(old.cli[path]) - set(new.cli[path]))
+        ]
+        out += [
+            Change("option-added", _cli_item(path, o))
+            for o in sorted(set(new.cli[path]) - set(old.cli[path]))
+        ]
+    for path in sorted(set(new.cli) - set(old.cli)):
+        out.append(Change("command-added", _cli_item(path)))
+    for kind in sorted(set(old.schemas) | set(new.schemas)):
+        if kind not in new.schemas:
+            out.append(Change("schema-removed", f"schema:{kind}"))
+            continue
+        if kind not in old.schemas:
+            out.append(Change("schema-added", f"schema:{kind}"))
+            continue
+        out += _diff_fields(kind, old.schemas[kind], new.schemas[kind])
+    return out
+
+
+def _diff_fields(
+    kind: str, old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
+) -> list[Change]:
+    out: list[Change] = []
+    for name in sorted(set(old) | set(new)):
+        item = f"schema:{kind}:{name}"
+        parent = _parent(name)
+        if name not in new:
+            if parent not in old or parent in new:  # else its removed parent is listed
+                out.append(Change("field-removed", item))
+            continue
+        if name not in old:
+            # a required field under an object that already existed breaks old documents
+            if new[name]["required"] and (parent == "" or parent in old):
+                out.append(Change("field-required", item, "new required field"))
+            else:
+                out.append(Change("field-added", item))
+            continue
+        o, n = old[name], new[name]
+        if list(o["type"]) != list(n["type"]):
+            shown = "|".join(o["type"]) + " -> " + "|".join(n["type"])
+            out.append(Change("field-retyped", item, shown))
+        if n["required"] and not o["required"]:
+            out.append(Change("field-required", item))
+        elif o["required"] and not n["required"]:
+            out.append(Change("field-optional", item))
+    return out
+
+
+def covers(entry: str, item: str) -> bool:
+    """Whether a deprecation entry's item names `item` or something that holds it."""
+    if entry == item:
+        return True
+    if entry.startswith("cli:"):
+        return item.startswith(entry + " ") if entry != "cli:" else False
+    return item.startswith((entry + ".", entry + "[]", entry + ":"))
+
+
+def has_item(snapshot: Snapshot, item: str) -> bool:
+    """Whether a deprecation item (`cli:…` or `schema:…`) is in the snapshot."""
+    if item.startswith("cli:"):
+        words = item.removeprefix("cli:").split()
+        if words and words[-1].startswith("-"):
+            path = " ".join(words[:-1])
+            return words[-1] in snapshot.cli.get(path, ())
+        return " ".join(words) in snapshot.cli
+    kind, _, field = item.removeprefix("schema:").partition(":")
+    if kind not in snapshot.schemas:
+        return False
+    return not field or field in snapshot.schemas[kind]
+
+
+@dataclass(frozen=True)
+class Judged:
+    change: Change
+    allowed: bool
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.change.kind,
+            "item": self.change.item,
+            "detail": self.change.detail,
+            "breaking": self.change.breaking,
+            "allowed": self.allowed,
+            "reason": self.reason,
+        }
+
+
+def _version(raw: str) -> Version | None:
+    try:
+        return Version(raw)
+    except InvalidVersion:
+        return None
+
+
+def judge(
+    changes: Sequence[Change],
+    *,
+    policy: str,
+    old_version: Version | None,
+    current: Version | None,
+    current_problem: str | None = None,
+    deprecations: Sequence[Deprecation] = (),
+) -> list[Judged]:
+    """Each change with whether the policy allows it: additive always; a breaking one in a
+    major bump (policy "semver") or when a deprecation entry covers it and its remove_in has
+    been reached."""
+    out: list[Judged] = []
+    for change in changes:
+        if not change.breaking:
+            out.append(Judged(change, True, "additive"))
+            continue
+        if current is None:
+            why = current_problem or "unknown"
+            out.append(Judged(change, False, f"the project version is unknown: {why}"))
+            continue
+        if policy == "semver" and old_version is not None and current.major > old_version.major:
+            out.append(Judged(change, True, f"major version bump {old_version} -> {current}"))
+            continue
+        entry = next((d for d in deprecations if covers(d.item, change.item)), None)
+        if entry is None:
+            need = (
+                "a deprecation entry whose window has passed"
+                if policy == "strict"
+                else "a deprecation entry whose window has passed, or a major version bump"
+            )
+            out.append(Judged(change, False, f"not deprecated: needs {need}"))
+            continue
+        remove_in = _version(entry.remove_in)
+        if remove_in is None:
+            out.append(
+                Judged(change, False, f"deprecated, but remove_in '{entry.remove_in}' is invalid")
+            )
+        elif current >= remove_in:
+            out.append(
+                Judged(
+                    change,
+                    True,
+                    f"deprecated in {entry.announced_in}, window ended at {entry.remove_in}",
+                )
+            )
+        else:
+            out.append(
+                Judged(
+                    change,
+                    False,
+                    f"deprecated in {entry.announced_in}, but its window ends at "
+                    f"{entry.remove_in} (version is {current})",
+                )
+            )
+    return out

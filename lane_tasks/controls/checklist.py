@@ -1,0 +1,91 @@
+"""release-checklist-evidence: every version cut carries a complete, untampered checklist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lane_tasks.artifacts import sha256_file
+from lane_tasks.checklist import checklist_path, load_checklist
+from lane_tasks.config import Config
+from lane_tasks.controls.base import Control, ControlContext, Verdict, register, tags_since_adoption
+from lane_tasks.repo import Tag
+
+__all__ = ["ReleaseChecklistEvidence"]
+
+
+@register
+class ReleaseChecklistEvidence(Control):
+    """Every release tag after the adoption point has <evidence_dir>/releases/<version>/
+    checklist.json that validates, is for the tagged commit, marks every item of [release]
+    checklist done, and links each item's evidence by a path inside the repository whose
+    file still has the recorded sha256 (a changed byte is reported as tampered)."""
+
+    id = "release-checklist-evidence"
+    evidence = (
+        "git release tags, <evidence_dir>/releases/<version>/checklist.json and the files it "
+        "links (working tree)"
+    )
+    fix = (
+        "after the go decision, run `lane-tasks release checklist --version X` on the run of the "
+        "commit you tag, and commit the checklist and its evidence/ copies"
+    )
+
+    def verify(self, ctx: ControlContext) -> Verdict:
+        config = ctx.config
+        since = tags_since_adoption(config)
+        if since.adopted is None:
+            return Verdict("fail", since.problem or "the adoption point is unknown")
+        if not since.tags:
+            return Verdict("pass", f"no release tags since the adoption point {since.adopted[:12]}")
+        problems = [p for tag in since.tags for p in _problems(config, tag)]
+        if problems:
+            return Verdict("fail", "; ".join(problems))
+        names = ", ".join(t.name for t in since.tags)
+        return Verdict(
+            "pass",
+            f"{len(since.tags)} release tag(s) with a complete checklist "
+            f"({', '.join(config.checklist.items)}) and matching evidence: {names}",
+        )
+
+
+def _problems(config: Config, tag: Tag) -> list[str]:
+    path = checklist_path(config, tag.version)
+    rel = path.relative_to(config.root).as_posix()
+    doc, problem = load_checklist(path)
+    if doc is None:
+        return [f"{tag.name}: checklist {rel} {problem}"]
+    out = []
+    if doc["version"] != str(tag.version):
+        out.append(f"{tag.name}: {rel} is for version {doc['version']}")
+    if doc["commit"] != tag.commit:
+        out.append(
+            f"{tag.name}: {rel} is for commit {str(doc['commit'])[:12]}, "
+            f"the tag is on {tag.commit[:12]}"
+        )
+    items: dict[str, dict[str, Any]] = {i["id"]: i for i in doc["items"]}
+    for item_id in config.checklist.items:
+        item = items.get(item_id)
+        if item is None:
+            out.append(f"{tag.name}: item '{item_id}' is not in {rel}")
+        elif not item["done"]:
+            out.append(f"{tag.name}: item '{item_id}' not done ({item['note']})")
+        elif item["evidence"] is None:
+            out.append(f"{tag.name}: item '{item_id}' is done but links no evidence")
+    for item in doc["items"]:
+        link = item["evidence"]
+        if link is None:
+            continue
+        target = Path(link["path"])
+        if target.is_absolute() or ".." in target.parts:
+            out.append(f"{tag.name}: item '{item['id']}' links outside the repository")
+            continue
+        file = config.root / target
+        if not file.is_file():
+            out.append(f"{tag.name}: item '{item['id']}' evidence {link['path']} is missing")
+        elif sha256_file(file) != link["sha256"]:
+            out.append(
+                f"{tag.name}: item '{item['id']}' evidence {link['path']} was tampered with "
+                "(its sha256 differs from the checklist)"
+            )
+    return out

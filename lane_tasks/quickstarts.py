@@ -1,0 +1,244 @@
+"""Role quickstarts: one short page per owner role with the exact commands that role runs.
+
+Rendered from lanes.toml and the real command set (`lane-tasks lanes docs --out-dir docs`
+writes `docs/quickstart/<role>.md` beside `docs/lanes.md`), so the commands on a page are the
+project's own: its lanes, its evidence directory, its gate checks and owners. Like lanes.md the
+output depends only on the config: the same lanes.toml gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lane_tasks.catalog import CONTROLS, KPIS
+from lane_tasks.config import Config, ResolvedLane
+from lane_tasks.lanes_doc import step_command
+
+__all__ = ["ROLES", "Role", "quickstart_path", "render_quickstart"]
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    """The page name: docs/quickstart/<id>.md."""
+    title: str
+    summary: str
+    controls: tuple[str, ...]
+    """The controls this role answers for."""
+    body: Callable[[Config], list[str]]
+
+
+def quickstart_path(role: Role) -> str:
+    """The page's path relative to the docs directory."""
+    return f"quickstart/{role.id}.md"
+
+
+def _lane_with(config: Config, control: str) -> ResolvedLane:
+    """The first lane that verifies `control`, else the default (or first) lane."""
+    for lane in config.resolved_lanes():
+        if control in lane.control_ids():
+            return lane
+    return config.resolve(config.default_lane or next(iter(config.lanes)))
+
+
+def _has(config: Config, control: str) -> bool:
+    return any(control in lane.control_ids() for lane in config.resolved_lanes())
+
+
+def _has_step(config: Config, step: str) -> bool:
+    return any(step in lane.step_ids() for lane in config.resolved_lanes())
+
+
+def _block(*lines: str) -> list[str]:
+    return ["```", *lines, "```", ""]
+
+
+def _release_owner(config: Config) -> list[str]:
+    default = config.resolve(config.default_lane or next(iter(config.lanes)))
+    lane = (
+        _lane_with(config, "release-checklist-evidence")
+        if _has(config, "release-checklist-evidence")
+        else default
+    )
+    others = [n for n in config.lanes if n != default.name]
+    ev = config.evidence_dir
+    owners = ", ".join(f"`{o}`" for o in config.release_owners) or "none yet (add some)"
+    out = [
+        f"Release owners (`project.release_owners`): {owners}.",
+        "",
+        "## Cut version X",
+        "",
+        "1. Run your lane on the commit you mean to release (each lane is a nox session; "
+        f"`{default.name}` is the default"
+        + (f", the others are {', '.join(f'`{n}`' for n in others)}" if others else "")
+        + "):",
+        "",
+        *_block(f"nox -s {default.name}"),
+        "2. Decide, on the evidence of that run's release preflight:",
+        "",
+        *_block("lane-tasks release decide --version X --decision go --owner NAME --reason TEXT"),
+    ]
+    step = 3
+    if _has(config, "release-checklist-evidence"):
+        out += [
+            f"{step}. Attach the release checklist (`[release] checklist`: "
+            f"{', '.join(config.checklist.items)}), built from the same run:",
+            "",
+            *_block("lane-tasks release checklist --version X"),
+        ]
+        step += 1
+    out += [
+        f"{step}. Commit the records under `{ev}/releases/X/`, tag the commit you decided on, "
+        "and verify:",
+        "",
+        *_block(
+            f"git add {ev}/releases",
+            'git commit -m "release X: evidence"',
+            "git tag vX COMMIT",
+            f"lane-tasks controls verify --lane {lane.name}",
+        ),
+        "A `no-go` is recorded the same way (`--decision no-go`). A `go` on a failed or "
+        "missing preflight is refused unless you give `--override-reason`, which is recorded.",
+        "",
+    ]
+    return out
+
+
+def _gate_owner(config: Config) -> list[str]:
+    out = ["## Your checks", ""]
+    if config.checks:
+        out += ["| check | owner | command | timeout |", "|---|---|---|---|"]
+        for c in config.checks.values():
+            cmd = " ".join(c.cmd).replace("|", "\\|")
+            out.append(f"| `{c.id}` | {c.owner or '—'} | `{cmd}` | {c.timeout:g} s |")
+    else:
+        out.append("No `[gate.fast.checks]` yet: add one per tool, each an argv list.")
+    out += [
+        "",
+        "## Run the gates",
+        "",
+        *_block(
+            "nox -s gate-fast",
+            step_command(config, "gate-fast"),
+            "lane-tasks gate fast --check ID",
+            step_command(config, "doctor"),
+        ),
+        "A failing check names its owner, exit code and the last lines of its output in "
+        f"`{config.artifacts_dir}/gate-fast.json`. Turn a release check off only with a reason "
+        "(`[gate.release.disable]`); the reason is shown in every report.",
+        "",
+    ]
+    if _has_step(config, "drift-check"):
+        out += [
+            "## Keep the path from drifting",
+            "",
+            *_block(step_command(config, "drift-check")),
+        ]
+    return out
+
+
+def _kpi_reviewer(config: Config) -> list[str]:
+    lane = _lane_with(config, "weekly-kpi-review")
+    reviewers = ", ".join(f"`{r}`" for r in config.kpi.reviewers) or "anyone who gives a name"
+    out = [
+        f"Review every {config.kpi.review_period_days} days (`kpi.review_period_days`); "
+        f"reviewers (`kpi.reviewers`): {reviewers}.",
+        "",
+        f"## The KPIs of `{lane.name}`",
+        "",
+        *(f"- {KPIS[k.id].title} (`{k.id}`)" for k in lane.kpis),
+        "",
+        "## Record the review",
+        "",
+        *_block(
+            f"lane-tasks lanes show {lane.name}",
+            "lane-tasks kpi review --reviewer NAME --notes TEXT",
+            f"git add {config.evidence_dir}/kpi-reviews",
+            'git commit -m "KPI review"',
+            f"lane-tasks controls verify --lane {lane.name}",
+        ),
+        "The review records the UTC time, your name and every KPI value it saw. Until run "
+        "history is recorded the values are `unknown`, with that reason: a review never "
+        "records an invented number.",
+        "",
+    ]
+    return out
+
+
+def _support_lead(config: Config) -> list[str]:
+    lane = _lane_with(config, "severity-model")
+    out = [
+        "## Triage a failed lane",
+        "",
+        *_block(
+            "lane-tasks runs list",
+            f"lane-tasks controls verify --lane {lane.name} --format json",
+            "lane-tasks controls list",
+        ),
+        "Each failed control says what it read and how to satisfy it (`fix`); each failed "
+        f"step left its artifact in `{config.artifacts_dir}/lanes/runs/<run-id>/`.",
+        "",
+    ]
+    if _has_step(config, "contract-index"):
+        out += [
+            "## Check a run's evidence is intact",
+            "",
+            *_block("lane-tasks contract-index verify"),
+        ]
+    return out
+
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "release-owner",
+        "Release owner",
+        "You decide go or no-go for each version and leave the evidence for it.",
+        ("release-confidence-path", "release-owner", "release-checklist-evidence"),
+        _release_owner,
+    ),
+    Role(
+        "gate-owner",
+        "Gate owner",
+        "You own checks of the release gates and keep the canonical path healthy.",
+        ("release-confidence-path", "artifact-retention", "ownership-matrix", "compat-policy"),
+        _gate_owner,
+    ),
+    Role(
+        "kpi-reviewer",
+        "KPI reviewer",
+        "You review the lane's KPIs on a fixed cadence and record that you did.",
+        ("weekly-kpi-review",),
+        _kpi_reviewer,
+    ),
+    Role(
+        "support-lead",
+        "Support lead",
+        "You triage failures and own the escalation contract.",
+        ("severity-model", "deprecation-windows"),
+        _support_lead,
+    ),
+)
+
+
+def render_quickstart(config: Config, role: Role) -> str:
+    """One role's page: what the role does, the controls it answers for (those some lane of
+    lanes.toml verifies), and the commands it runs."""
+    out = [
+        f"# Quickstart: {role.title}",
+        "",
+        "<!-- Generated from lanes.toml by `lane-tasks lanes docs --out-dir docs`; do not edit "
+        "by hand. -->",
+        "",
+        role.summary + " Lanes and their controls: [lanes.md](../lanes.md).",
+        "",
+    ]
+    mine = [c for c in role.controls if _has(config, c)]
+    if mine:
+        out += ["Controls you answer for:", ""]
+        out += [f"- `{c}`: {CONTROLS[c].title}" for c in mine]
+        out.append("")
+    out += role.body(config)
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) + "\n"
