@@ -20,7 +20,7 @@ from lane_tasks.nox_sessions import step_argv
 from lane_tasks.steps.drift import FINDINGS, cli_surface, commands, nox_sessions
 
 OUT = "build/drift-check.json"
-SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"  # OASIS SARIF 2.1.0 errata 01
+SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"  # OASIS, errata 01
 FAMILIES = ["nox-sessions", "ci", "docs", "lanes-doc"]
 
 WORKFLOW = """
