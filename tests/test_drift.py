@@ -635,10 +635,11 @@ def test_sarif_of_a_clean_repo_and_of_locationless_findings(tmp_path: Path) -> N
     assert "region" not in result["locations"][0]["physicalLocation"]
 
 
-def test_sarif_is_only_for_drift(tmp_path: Path) -> None:
-    r = run_cli(tmp_path, "doctor", "--format", "sarif")
+def test_junit_is_not_offered_for_drift(tmp_path: Path) -> None:
+    """Drift findings are not test cases: only the gates speak JUnit (SARIF is for all)."""
+    r = run_cli(tmp_path, "drift", "check", "--format", "junit")
     assert r.returncode == 2
-    assert "invalid choice: 'sarif'" in r.stderr
+    assert "invalid choice: 'junit'" in r.stderr
 
 
 # ---- the nox session --------------------------------------------------------------------------

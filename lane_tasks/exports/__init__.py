@@ -1,1 +1,46 @@
-"""Artifacts in other tools' formats (SARIF for code-scanning UIs)."""
+"""Artifacts in other tools' formats: SARIF for code-scanning UIs, JUnit XML for CI test
+reports, a Markdown summary for the CI job page.
+
+`render_export` is the one place a `--format` becomes text, so every command that takes
+`--format` renders the same format the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FORMATS", "render_export"]
+
+FORMATS = ("json", "text", "sarif", "junit")
+
+
+def render_export(fmt: str, doc: Mapping[str, Any], *, config_path: Path | None = None) -> str:
+    """The artifact `doc` as `fmt`. For SARIF, `config_path` (lanes.toml) gives the repository
+    root, against which file references in excerpts are resolved, and the lines at which checks
+    are defined; without it, results are located only by what the artifact itself holds."""
+    from lane_tasks.artifacts import canonical_json
+
+    if fmt == "json":
+        return canonical_json(doc)
+    if fmt == "text":
+        from lane_tasks.report import render_text
+
+        return render_text(dict(doc))
+    if fmt == "sarif":
+        from lane_tasks.exports.sarif import ConfigLocator, to_sarif
+
+        rules = None
+        if "findings" in doc:
+            from lane_tasks.steps.drift import RULES
+
+            rules = RULES
+        root = config_path.parent.resolve() if config_path is not None else None
+        locate = ConfigLocator.for_config(config_path, root) if config_path and root else None
+        return canonical_json(to_sarif(doc, rules, root=root, locate=locate))
+    if fmt == "junit":
+        from lane_tasks.exports.junit import to_junit
+
+        return to_junit(doc)
+    raise ValueError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")

@@ -1,31 +1,109 @@
-"""SARIF 2.1.0 from any lane-tasks artifact that carries `findings`.
+"""SARIF 2.1.0 from any lane-tasks artifact.
 
-Code-scanning UIs (GitHub, GitLab, IDEs) show SARIF results at their file and line, so a
-finding reaches the person who can fix it where they work. A waived finding stays in the log as
-a `note` with an external suppression carrying the waiver's reason: accepted, not hidden.
+Code-scanning UIs (GitHub, GitLab, IDEs) show SARIF results at their file and line, so a problem
+reaches the person who can fix it where they work. Two shapes of artifact map onto SARIF:
+
+- one with `findings` (drift-check): a result per finding at its file and line. A waived
+  finding stays in the log as a `note` with an external suppression carrying the waiver's
+  reason: accepted, not hidden.
+- one of checks (gate fast, gate release, doctor): every check is a rule, passing or not, so a
+  fixed problem closes its alert instead of losing its rule; every check that failed or
+  errored is a result. It is located at the files its tool output names (`path:line[:col]`, as
+  ruff, mypy and pytest print them) when they exist in the repository, else at the check's
+  definition in lanes.toml, so each alert points somewhere a person can act.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-__all__ = ["SARIF_SCHEMA", "SARIF_VERSION", "to_sarif"]
+__all__ = [
+    "MAX_LOCATIONS",
+    "SARIF_SCHEMA",
+    "SARIF_VERSION",
+    "ConfigLocator",
+    "Location",
+    "excerpt_locations",
+    "to_sarif",
+]
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+MAX_LOCATIONS = 5
+"""Locations given per result: the first few a tool printed are where to start."""
 
 
-def _result(finding: Mapping[str, Any], index: Mapping[str, int]) -> dict[str, Any]:
-    location: dict[str, Any] = {"artifactLocation": {"uri": finding["path"]}}
-    if isinstance(finding.get("line"), int) and finding["line"] >= 1:
-        location["region"] = {"startLine": finding["line"]}
+@dataclass(frozen=True)
+class Location:
+    """A repository-relative file (POSIX separators) and, when known, a line and column."""
+
+    uri: str
+    line: int | None = None
+    column: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": self.uri}}
+        if self.line is not None:
+            region: dict[str, int] = {"startLine": self.line}
+            if self.column is not None:
+                region["startColumn"] = self.column
+            physical["region"] = region
+        return {"physicalLocation": physical}
+
+
+@dataclass(frozen=True)
+class ConfigLocator:
+    """Where lanes.toml is and the line of a key path it defines: the place a check is defined,
+    for results whose tool output names no file."""
+
+    uri: str
+    """lanes.toml relative to the repository root."""
+    lines: Callable[[Sequence[str]], int | None]
+    """`config.key_lines`: for a key the file lacks, the line of its longest present prefix."""
+    data: Mapping[str, Any]
+    """The parsed file, to tell a key it defines from one `lines` only approximates."""
+
+    @classmethod
+    def for_config(cls, path: Path, root: Path) -> ConfigLocator:
+        from lane_tasks.config import key_lines
+
+        try:
+            uri = path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            uri = path.name
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}  # doctor reports a broken lanes.toml; its results still get the file
+        return cls(uri, key_lines(path), data)
+
+    def line(self, key: Sequence[str]) -> int | None:
+        """The line of `key` when lanes.toml defines it, else None."""
+        node: Any = self.data
+        for part in key:
+            if not isinstance(node, Mapping) or part not in node:
+                return None
+            node = node[part]
+        return self.lines(key)
+
+
+# ---- artifacts with findings (drift-check) ----------------------------------------------------
+
+
+def _finding_result(finding: Mapping[str, Any], index: Mapping[str, int]) -> dict[str, Any]:
+    line = finding.get("line")
+    where = Location(finding["path"], line if isinstance(line, int) and line >= 1 else None)
     result: dict[str, Any] = {
         "ruleId": finding["id"],
         "ruleIndex": index[finding["id"]],
         "level": "error" if finding.get("waived") is None else "note",
         "message": {"text": finding["message"]},
-        "locations": [{"physicalLocation": location}],
+        "locations": [where.to_json()],
         "properties": {"found": finding.get("found", ""), "expected": finding.get("expected", "")},
     }
     if finding.get("waived") is not None:
@@ -33,16 +111,167 @@ def _result(finding: Mapping[str, Any], index: Mapping[str, int]) -> dict[str, A
     return result
 
 
-def to_sarif(doc: Mapping[str, Any], rules: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """One SARIF run for the artifact `doc`: a result per finding (ruleId = finding id, the
-    location repository-relative). `rules` maps rule ids to short descriptions; every rule it
-    names is listed, plus any finding id it does not know."""
-    findings = list(doc.get("findings", []))
+def _findings_run(
+    findings: Sequence[Mapping[str, Any]], rules: Mapping[str, str] | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     described = dict(rules or {})
     for f in findings:
         described.setdefault(f["id"], f["id"])
     ids = list(described)
     index = {rule: i for i, rule in enumerate(ids)}
+    rule_list = [{"id": rule, "shortDescription": {"text": described[rule]}} for rule in ids]
+    return rule_list, [_finding_result(f, index) for f in findings]
+
+
+# ---- artifacts of checks (gate fast, gate release, doctor) ------------------------------------
+
+_FILE_LINE = re.compile(
+    r"(?<![\w./\\-])((?:\.{1,2}/)?(?:[\w.-]+/)*[\w.-]*\w\.\w+):(\d+)(?::(\d+))?(?![\w.])"
+)
+"""`path/to/file.py:12` or `file.py:12:5`, as linters, type checkers and test runners print."""
+
+
+def excerpt_locations(text: str, root: Path, *, limit: int = MAX_LOCATIONS) -> list[Location]:
+    """The first `limit` distinct `path:line[:col]` references in `text` whose path is a file
+    inside `root`; names of files that do not exist (or lie outside) are not locations."""
+    found: list[Location] = []
+    base = root.resolve()
+    for m in _FILE_LINE.finditer(text):
+        rel, line, col = m.group(1), int(m.group(2)), m.group(3)
+        if line < 1:
+            continue
+        try:
+            target = (base / rel).resolve()
+            if not target.is_relative_to(base) or not target.is_file():
+                continue
+        except OSError:  # a name too long for the file system is no file of the repository
+            continue
+        column = int(col) if col and int(col) >= 1 else None
+        loc = Location(target.relative_to(base).as_posix(), line, column)
+        if loc not in found:
+            found.append(loc)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _definition_keys(step: str, lane: str | None, check: str) -> Iterator[list[str]]:
+    """Key paths of lanes.toml that define (or require) a check, most specific first."""
+    if step == "gate-fast":
+        yield from (["gate", "fast", "checks", check], ["gate", "fast", "checks"], ["gate", "fast"])
+    elif step == "gate-release":
+        yield ["gate", "release"]
+    elif step == "doctor":
+        yield from (["doctor", "disable", check], ["doctor"])
+    if lane:
+        yield ["lanes", lane, "steps"]
+
+
+def _locations(
+    doc: Mapping[str, Any],
+    r: Mapping[str, Any],
+    root: Path | None,
+    locate: ConfigLocator | None,
+) -> list[Location]:
+    if root is not None and r.get("excerpt"):
+        found = excerpt_locations(str(r["excerpt"]), root)
+        if found:
+            return found
+    if locate is None:
+        return []
+    step, lane = str(doc.get("step", "")), doc.get("lane")
+    for key in _definition_keys(step, lane if isinstance(lane, str) else None, str(r["id"])):
+        line = locate.line(key)
+        if line is not None:
+            return [Location(locate.uri, line)]
+    return [Location(locate.uri)]
+
+
+def _level(r: Mapping[str, Any]) -> str:
+    """SARIF level from the check's severity: doctor's warnings stay warnings."""
+    severity = r.get("severity") or "error"
+    return {"warning": "warning", "info": "note", "note": "note"}.get(str(severity), "error")
+
+
+def _rule(doc: Mapping[str, Any], r: Mapping[str, Any]) -> dict[str, Any]:
+    cmd = r.get("cmd")
+    if r.get("description"):
+        text = str(r["description"])
+    elif isinstance(cmd, list) and cmd:
+        text = f"{doc.get('step', 'check')} check `{' '.join(map(str, cmd))}` passes"
+    else:
+        text = str(r.get("message") or r["id"])
+    rule: dict[str, Any] = {
+        "id": r["id"],
+        "shortDescription": {"text": text},
+        "defaultConfiguration": {"level": _level(r)},
+        "properties": {"step": doc.get("step", "unknown")},
+    }
+    if r.get("owner"):
+        rule["properties"]["owner"] = r["owner"]
+    if r.get("fix"):
+        rule["help"] = {"text": str(r["fix"])}
+    return rule
+
+
+def _check_result(
+    doc: Mapping[str, Any],
+    r: Mapping[str, Any],
+    index: int,
+    root: Path | None,
+    locate: ConfigLocator | None,
+) -> dict[str, Any]:
+    message = str(r.get("message") or f"{r['id']}: {r['status']}")
+    if r.get("fix"):
+        message = f"{message.rstrip('.')}. Fix: {r['fix']}"
+    properties = {
+        key: r[key]
+        for key in ("status", "owner", "severity", "exit_code", "excerpt")
+        if r.get(key) not in (None, "")
+    }
+    result: dict[str, Any] = {
+        "ruleId": r["id"],
+        "ruleIndex": index,
+        "level": _level(r),
+        "message": {"text": message},
+        "properties": properties,
+    }
+    locations = _locations(doc, r, root, locate)
+    if locations:
+        result["locations"] = [loc.to_json() for loc in locations]
+    return result
+
+
+def _checks_run(
+    doc: Mapping[str, Any], root: Path | None, locate: ConfigLocator | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    checks = [r for r in doc.get("results", []) if isinstance(r, Mapping) and "id" in r]
+    rules = [_rule(doc, r) for r in checks]
+    results = [
+        _check_result(doc, r, i, root, locate)
+        for i, r in enumerate(checks)
+        if r.get("status") in ("fail", "error")
+    ]
+    return rules, results
+
+
+def to_sarif(
+    doc: Mapping[str, Any],
+    rules: Mapping[str, str] | None = None,
+    *,
+    root: Path | None = None,
+    locate: ConfigLocator | None = None,
+) -> dict[str, Any]:
+    """One SARIF run for the artifact `doc`, locations repository-relative.
+
+    With `findings` (drift-check), a result per finding; `rules` maps finding ids to short
+    descriptions, and every rule it names is listed, plus any finding id it does not know.
+    Otherwise a rule per check of `results` and a result per failed or errored one, located
+    from its excerpt (files under `root`) or else in lanes.toml (`locate`)."""
+    if "findings" in doc:
+        rule_list, results = _findings_run(list(doc["findings"]), rules)
+    else:
+        rule_list, results = _checks_run(doc, root, locate)
     tool = doc.get("tool", {})
     return {
         "$schema": SARIF_SCHEMA,
@@ -53,15 +282,12 @@ def to_sarif(doc: Mapping[str, Any], rules: Mapping[str, str] | None = None) -> 
                     "driver": {
                         "name": tool.get("name", "lane-tasks"),
                         "version": tool.get("version", ""),
-                        "rules": [
-                            {"id": rule, "shortDescription": {"text": described[rule]}}
-                            for rule in ids
-                        ],
+                        "rules": rule_list,
                     }
                 },
                 "automationDetails": {"id": f"lane-tasks/{doc.get('step', 'unknown')}/"},
                 "invocations": [{"executionSuccessful": doc.get("status") in ("pass", "fail")}],
-                "results": [_result(f, index) for f in findings],
+                "results": results,
             }
         ],
     }

@@ -1,0 +1,122 @@
+"""JUnit XML from a lane-tasks artifact of checks (gate fast, gate release).
+
+Every CI shows JUnit in its test report (GitLab `artifacts:reports:junit`, Jenkins, Azure, the
+test-report actions of GitHub), so each check of a gate appears there as a test case: a failed
+check is a `<failure>` with the tool's excerpt, one that could not run an `<error>`, a skipped
+one `<skipped>` with its reason. The commit and lane go in the suite's properties, so a report
+names what it judged.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["to_junit", "xml_text"]
+
+_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters XML 1.0 cannot carry at all, not even as references (control bytes, surrogates)."""
+
+
+def xml_text(value: object) -> str:
+    """`value` as text XML 1.0 can hold: illegal characters dropped (a tool's excerpt may carry
+    a stray control byte; ElementTree would write it and every parser would then reject it)."""
+    return _ILLEGAL.sub("", "" if value is None else str(value))
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _seconds(value: object) -> float:
+    return float(value) if isinstance(value, int | float) and value >= 0 else 0.0
+
+
+def _timestamp(run: object) -> str | None:
+    """The run's start as JUnit wants it: ISO 8601 without a zone (UTC)."""
+    started = run.get("started_at") if isinstance(run, Mapping) else None
+    if not isinstance(started, str):
+        return None
+    try:
+        when = datetime.fromisoformat(started)
+    except ValueError:
+        return None
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.isoformat(timespec="seconds")
+
+
+def _body(r: Mapping[str, Any]) -> str:
+    parts = [str(r.get("excerpt") or "").rstrip()]
+    if r.get("owner"):
+        parts.append(f"owner: {r['owner']}")
+    if r.get("fix"):
+        parts.append(f"fix: {r['fix']}")
+    return xml_text("\n\n".join(p for p in parts if p))
+
+
+def _case(suite: ET.Element, classname: str, r: Mapping[str, Any]) -> None:
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {
+            "classname": classname,
+            "name": xml_text(r.get("id", "")),
+            "time": f"{_seconds(r.get('duration_s')):.3f}",
+        },
+    )
+    status = r.get("status")
+    message = xml_text(r.get("message") or status)
+    if status == "fail":
+        el = ET.SubElement(case, "failure", {"message": message, "type": "fail"})
+        el.text = _body(r)
+    elif status == "error":
+        kind = xml_text(r.get("error_kind") or "error")
+        el = ET.SubElement(case, "error", {"message": message, "type": kind})
+        el.text = _body(r)
+    elif status == "skip":
+        ET.SubElement(case, "skipped", {"message": message})
+
+
+def to_junit(doc: Mapping[str, Any]) -> str:
+    """One `<testsuite>` named `lane-tasks.<step>` with a `<testcase>` per result, inside a
+    `<testsuites>` root; the XML declaration says UTF-8, which the text is written in."""
+    step = xml_text(doc.get("step") or "unknown")
+    name = f"lane-tasks.{step}"
+    results = [r for r in doc.get("results", []) if isinstance(r, Mapping)]
+    count = {s: sum(r.get("status") == s for r in results) for s in ("fail", "error", "skip")}
+    run = doc.get("run")
+    total = sum(_seconds(r.get("duration_s")) for r in results)
+    if isinstance(run, Mapping) and "duration_s" in run:
+        total = _seconds(run["duration_s"])
+    attrs = {
+        "name": name,
+        "tests": str(len(results)),
+        "failures": str(count["fail"]),
+        "errors": str(count["error"]),
+        "skipped": str(count["skip"]),
+        "time": f"{total:.3f}",
+    }
+    root = ET.Element("testsuites", {k: v for k, v in attrs.items() if k != "skipped"})
+    stamp = _timestamp(run)
+    suite = ET.SubElement(root, "testsuite", attrs | ({"timestamp": stamp} if stamp else {}))
+    subject, tool = _mapping(doc.get("subject")), _mapping(doc.get("tool"))
+    props = ET.SubElement(suite, "properties")
+    for key, value in (
+        ("commit", subject.get("commit")),
+        ("dirty", subject.get("dirty")),
+        ("lane", doc.get("lane")),
+        ("status", doc.get("status")),
+        ("run", run.get("id") if isinstance(run, Mapping) else None),
+        ("tool", f"{tool.get('name', 'lane-tasks')} {tool.get('version', '')}"),
+    ):
+        if value is not None:
+            text = str(value).lower() if isinstance(value, bool) else xml_text(value).strip()
+            ET.SubElement(props, "property", {"name": key, "value": text})
+    for r in results:
+        _case(suite, name, r)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"

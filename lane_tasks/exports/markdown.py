@@ -1,0 +1,173 @@
+"""A GitHub-flavoured Markdown summary of one lane run, for the CI job page.
+
+A person opening a failed CI job wants, before any log: which lane, which commit, which step
+failed, which check or control, who owns it and what to do. The summary is built from what the
+run store kept (`manifest.json` and the step artifacts it lists), so it says exactly what the
+run's evidence says; a missing or unreadable artifact is shown as such, never skipped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["EXCERPT_LINES", "append_github_summary", "render_run_summary"]
+
+EXCERPT_LINES = 20
+"""Lines of a failure excerpt shown (its end: where tools print the verdict)."""
+_LINE_CHARS = 240
+
+_MARK = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error", "skip": "⏭️ skip"}
+_BACKTICKS = re.compile(r"`+")
+
+
+def _read(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None, f"{path.name} is missing"
+    except (OSError, ValueError) as exc:
+        return None, f"{path.name} is unreadable: {exc}"
+    if not isinstance(doc, dict):
+        return None, f"{path.name} is not a JSON object"
+    return doc, None
+
+
+def _inline(value: object) -> str:
+    """Text for a Markdown line or table cell: HTML-escaped (a `<lane>` must not vanish as a
+    tag), one line, pipes escaped. Backticks stay: fixes quote commands in code spans."""
+    text = " ".join(str(value).split())
+    return html.escape(text, quote=False).replace("|", "\\|")
+
+
+def _code(value: object) -> str:
+    """An inline code span that holds `value` whatever backticks it contains."""
+    text = " ".join(str(value).split())
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _mark(status: object) -> str:
+    return _MARK.get(str(status), _inline(status))
+
+
+def _counts(doc: Mapping[str, Any]) -> str:
+    s = _mapping(doc.get("summary"))
+    if not s:
+        return ""
+    return " / ".join(f"{s.get(k, 0)} {k}" for k in ("pass", "fail", "error", "skip"))
+
+
+def _excerpt_block(rid: str, excerpt: str) -> list[str]:
+    lines = [line[:_LINE_CHARS] for line in excerpt.rstrip().splitlines()[-EXCERPT_LINES:]]
+    body = "\n".join(lines)
+    longest = max((len(m) for m in _BACKTICKS.findall(body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [
+        f"<details><summary>{html.escape(rid)}: last lines of output</summary>",
+        "",
+        f"{fence}text",
+        body,
+        fence,
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def _problems(step: str, doc: Mapping[str, Any]) -> list[str]:
+    """Every failed or errored check/control of a failing step: owner, message, fix, excerpt."""
+    out: list[str] = []
+    results = [r for r in doc.get("results", []) if isinstance(r, Mapping)]
+    bad = [r for r in results if r.get("status") in ("fail", "error")]
+    if not bad:
+        return [f"No failed check recorded in {_code(step)}'s artifact.", ""]
+    for r in bad:
+        rid = str(r.get("id", "?"))
+        bits = [_mark(r.get("status"))]
+        if r.get("severity") and r.get("severity") != "error":
+            bits.append(_inline(r["severity"]))
+        bits.append(f"owner {_code(r['owner'])}" if r.get("owner") else "no owner")
+        line = f"- **{_inline(rid)}** ({', '.join(bits)})"
+        if r.get("message"):
+            line += f": {_inline(r['message'])}"
+        out.append(line)
+        if r.get("fix"):
+            out.append(f"  - fix: {_inline(r['fix'])}")
+    out.append("")
+    for r in bad:
+        if r.get("excerpt"):
+            out += _excerpt_block(str(r.get("id", "?")), str(r["excerpt"]))
+    return out
+
+
+def render_run_summary(run_dir: Path) -> str:
+    """The summary of the run kept in `run_dir` (`<artifacts>/lanes/runs/<run-id>/`): lane,
+    run id, commit and status, a table of steps, then the failures of each failing step."""
+    manifest, problem = _read(run_dir / "manifest.json")
+    if manifest is None:
+        return f"## lane-tasks run {_code(run_dir.name)}\n\nNo run summary: {_inline(problem)}.\n"
+    lane = manifest.get("lane") or "(no lane)"
+    run, subject = _mapping(manifest.get("run")), _mapping(manifest.get("subject"))
+    commit = str(subject.get("commit") or "unknown")
+    dirty = " (dirty tree)" if subject.get("dirty") else ""
+    status = manifest.get("status", "error")
+    lines = [
+        f"## lane-tasks {_inline(lane)}: {_mark(status)}",
+        "",
+        f"Run {_code(run.get('id') or run_dir.name)} on commit {_code(commit[:12])}{dirty}"
+        + (f", {_inline(run['state'])}" if run.get("state") else "")
+        + (f", {run['duration_s']:.1f} s" if isinstance(run.get("duration_s"), int | float) else "")
+        + ".",
+        "",
+        "| step | status | results |",
+        "|---|---|---|",
+    ]
+    failing: list[tuple[str, Mapping[str, Any] | None, str | None]] = []
+    for entry in manifest.get("results", []):
+        if not isinstance(entry, Mapping):
+            continue
+        step = str(entry.get("id", "?"))
+        doc: dict[str, Any] | None = None
+        why: str | None = "no artifact recorded"
+        if isinstance(entry.get("artifact"), str):
+            doc, why = _read(run_dir / Path(entry["artifact"]).name)
+        detail = _counts(doc) if doc is not None else _inline(why)
+        lines.append(f"| {_inline(step)} | {_mark(entry.get('status'))} | {detail} |")
+        if entry.get("status") in ("fail", "error"):
+            failing.append((step, doc, why))
+    if not failing and status != "pass":
+        lines += ["", f"No step recorded a failure, yet the run's status is {_inline(status)}."]
+    for name, evidence, unreadable in failing:
+        lines += ["", f"### {_inline(name)}", ""]
+        if evidence is None:
+            lines += [f"The step's artifact cannot be read: {_inline(unreadable)}.", ""]
+        else:
+            lines += _problems(name, evidence)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def append_github_summary(run_dir: Path, env: Mapping[str, str] = os.environ) -> bool:
+    """Append the run's summary to the file `GITHUB_STEP_SUMMARY` names (what GitHub Actions
+    shows on the job page). Returns whether it wrote: outside GitHub Actions it does nothing."""
+    target = env.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return False
+    path = Path(target)
+    text = render_run_summary(run_dir)
+    if path.is_file() and path.stat().st_size > 0:
+        text = "\n" + text  # a blank line ends whatever block an earlier step left open
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(text)
+    return True
