@@ -33,9 +33,9 @@ from lane_tasks.artifacts import (
     schema_errors,
     sha256_file,
 )
+from lane_tasks.clock import utc_now
 from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError
-from lane_tasks.kpi import utc_now
 from lane_tasks.release import decision_path, load_decision
 from lane_tasks.store import RunRecord, latest_run, list_runs, run_dir
 from lane_tasks.version import VersionProblem, parse_version

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from lane_tasks import __version__
-from lane_tasks.artifacts import canonical_json
+from lane_tasks.artifacts import RunInfo, canonical_json
 from lane_tasks.catalog import STEPS
-from lane_tasks.config import Config, find_config, load_config, parse_config
+from lane_tasks.cli_history import add_commands, add_rollback
+from lane_tasks.config import Config, ResolvedLane, find_config, load_config, parse_config
 from lane_tasks.errors import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -64,13 +65,15 @@ def _config(args: argparse.Namespace) -> Config:
 def _emit(args: argparse.Namespace, doc: dict[str, Any]) -> None:
     """Write the artifact (atomically) and/or print it, as --format and --out ask."""
     from lane_tasks.artifacts import atomic_write
+    from lane_tasks.exports import render_export
 
-    text = canonical_json(doc) if args.format == "json" else render_text(doc)
-    if args.format == "sarif":
-        from lane_tasks.exports.sarif import to_sarif
-        from lane_tasks.steps.drift import RULES
-
-        text = canonical_json(to_sarif(doc, RULES))
+    config_path: Path | None = None
+    if args.format == "sarif":  # SARIF locates results in the repository and in lanes.toml
+        try:
+            config_path = Path(args.config) if args.config else find_config()
+        except ConfigError:
+            config_path = None
+    text = render_export(args.format, doc, config_path=config_path)
     if args.out:
         atomic_write(Path(args.out), text)
         if not args.quiet:
@@ -136,6 +139,8 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
         _emit(args, doc)
         if args.run_id:
             _record(config, args, step_id, doc)
+        if "config_error" not in options:  # doctor on a broken lanes.toml has no history
+            _history(config, args, doc, report.run)
         if after is not None:
             return max(report.exit_code, after(config, args, doc))
         return report.exit_code
@@ -183,6 +188,25 @@ def _record(config: Config, args: argparse.Namespace, step_id: str, doc: dict[st
     )
 
 
+def _history(config: Config, args: argparse.Namespace, doc: dict[str, Any], run: RunInfo) -> None:
+    """Append the finished step to the run history (a CLI run outside nox is a run of its own)."""
+    from datetime import datetime, timedelta
+
+    from lane_tasks.history import record_step
+    from lane_tasks.store import new_run_id
+
+    started = datetime.fromisoformat(run.started_at)
+    record_step(
+        config,
+        doc,
+        run_id=args.run_id or new_run_id(started),
+        source="nox" if args.run_id else "cli",
+        lane=args.lane,
+        started_at=started,
+        ended_at=started + timedelta(seconds=run.duration_s),
+    )
+
+
 # ---- contract index -------------------------------------------------------------------------
 
 
@@ -218,7 +242,7 @@ def _controls_verify(args: argparse.Namespace) -> int:
     import time
     from datetime import UTC, datetime
 
-    from lane_tasks.artifacts import RunInfo, envelope
+    from lane_tasks.artifacts import envelope
     from lane_tasks.controls import ControlContext, verify_lane
     from lane_tasks.repo import subject
     from lane_tasks.steps.base import exit_code_for, status_of
@@ -254,11 +278,20 @@ def _controls_verify(args: argparse.Namespace) -> int:
         extra={"verified_run": run_id},
     )
     _emit(args, doc)
+    args.lane = lane.name
     if args.run_id:
-        args.lane = lane.name
         _record(config, args, "controls", doc)
         finish_run(config, args.run_id, lane=lane.name)
+    _history(config, args, doc, RunInfo(run_id, started.isoformat(), time.monotonic() - t0))
+    if args.run_id and args.out and not args.quiet:
+        sys.stdout.write(_kpi_lines(config, lane))  # a lane's run shows its emphasised KPIs
     return exit_code_for(status, results)
+
+
+def _kpi_lines(config: Config, lane: ResolvedLane) -> str:
+    from lane_tasks.kpi import compute_kpis, render_kpis
+
+    return render_kpis(compute_kpis(config, [k.id for k in lane.kpis]), heading=lane.name)
 
 
 def _controls_list(args: argparse.Namespace) -> int:
@@ -334,18 +367,19 @@ def _release_checklist(args: argparse.Namespace) -> int:
 def _kpi_review(args: argparse.Namespace) -> int:
     import json
 
-    from lane_tasks.kpi import record_review, utc_now
+    from lane_tasks.clock import utc_now
+    from lane_tasks.kpi_review import record_review
 
     config = _config(args)
     path = record_review(
         config, reviewer=args.reviewer, notes=args.notes, lane=args.lane, now=utc_now(args.now)
     )
     record = json.loads(path.read_text(encoding="utf-8"))
-    unknown = sum(1 for k in record["kpis"] if k["value"] is None)
+    unknown = sum(1 for k in record["kpis"] if k["value"] is None)  # too little data yet
     rel = path.relative_to(config.root).as_posix()
     sys.stdout.write(
         f"KPI review of lane {record['lane']} by {record['reviewer']} at {record['reviewed_at']}: "
-        f"{len(record['kpis'])} KPIs, {unknown} without a value yet; wrote {rel} (commit it)\n"
+        f"{len(record['kpis'])} KPIs, {unknown} unknown; wrote {rel} (commit it)\n"
     )
     return EXIT_OK
 
@@ -670,7 +704,7 @@ def build_parser() -> argparse.ArgumentParser:
     gsub = gate.add_subparsers(dest="gate", metavar="GATE", parser_class=_Parser)
     gsub.required = True
     fast = gsub.add_parser("fast", help="run the quick checks from [gate.fast.checks]")
-    _output_options(fast)
+    _output_options(fast, formats=("json", "text", "sarif", "junit"))
     fast.add_argument("--jobs", "-j", type=int, help="checks run at once (default: CPUs)")
     fast.add_argument("--fail-fast", action="store_true", help="stop the other checks on a failure")
     fast.add_argument(
@@ -678,7 +712,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fast.set_defaults(func=_run_step_cmd("gate-fast"))
     release = gsub.add_parser("release", help="release preflight for this commit")
-    _output_options(release)
+    _output_options(release, formats=("json", "text", "sarif", "junit"))
     release.add_argument(
         "--version", help="the version you mean to release (must be the project's)"
     )
@@ -688,7 +722,7 @@ def build_parser() -> argparse.ArgumentParser:
     release.set_defaults(func=_run_step_cmd("gate-release"))
 
     doctor = sub.add_parser("doctor", help="check the repository is set up for the lanes")
-    _output_options(doctor)
+    _output_options(doctor, formats=("json", "text", "sarif"))
     doctor.set_defaults(func=_run_step_cmd("doctor"))
 
     drift = sub.add_parser("drift", help="canonical-path drift")
@@ -793,6 +827,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write it even when an item is not done (recorded as not done)",
     )
     checklist.set_defaults(func=_release_checklist)
+    add_rollback(relsub)
 
     lanes = sub.add_parser("lanes", help="show and validate lanes.toml")
     lsub = lanes.add_subparsers(dest="lanes", metavar="ACTION", parser_class=_Parser)
@@ -838,9 +873,7 @@ def build_parser() -> argparse.ArgumentParser:
     lrec.add_argument("--format", choices=("json", "text"), default="text")
     lrec.set_defaults(func=_lanes_recommend)
 
-    kpi = sub.add_parser("kpi", help="KPI reviews")
-    ksub = kpi.add_subparsers(dest="kpi", metavar="ACTION", parser_class=_Parser)
-    ksub.required = True
+    ksub = add_commands(sub, _Parser)  # history, events, triage, kpi, dashboard
     kreview = ksub.add_parser(
         "review", help="record a KPI review (UTC time, reviewer, the KPI values seen)"
     )

@@ -28,6 +28,7 @@ __all__ = [
     "Deprecation",
     "DeprecationSettings",
     "DriftSettings",
+    "HistorySettings",
     "Item",
     "KpiSettings",
     "LaneSpec",
@@ -225,6 +226,7 @@ class Config:
     ownership: TeamOwnership = field(default_factory=lambda: TeamOwnership())
     support: SupportSettings = field(default_factory=lambda: SupportSettings())
     kpi: KpiSettings = field(default_factory=lambda: KpiSettings())
+    history: HistorySettings = field(default_factory=lambda: HistorySettings())
     checklist: ChecklistSettings = field(default_factory=lambda: ChecklistSettings())
     compat: CompatSettings = field(default_factory=lambda: CompatSettings())
     deprecations: DeprecationSettings = field(default_factory=lambda: DeprecationSettings())
@@ -475,6 +477,7 @@ def parse_config(text: str, path: Path) -> Config:
             "release",
             "compat",
             "deprecations",
+            "history",
         ],
     )
 
@@ -511,6 +514,7 @@ def parse_config(text: str, path: Path) -> Config:
     teams, ownership = _teams_ownership(r, data, checks)
     support = _support(r, data)
     kpi = _kpi(r, data)
+    history = _history(r, data)
     checklist = _checklist(r, data)
     compat = _compat(r, data)
     deprecations = _deprecations(r, data)
@@ -560,6 +564,7 @@ def parse_config(text: str, path: Path) -> Config:
         ownership=ownership,
         support=support,
         kpi=kpi,
+        history=history,
         checklist=checklist,
         compat=compat,
         deprecations=deprecations,
@@ -953,6 +958,20 @@ class KpiSettings:
 
     review_period_days: int = 7
     reviewers: tuple[str, ...] = ()
+    min_sample: int = 3
+    """Below this many data points a KPI is `unknown` (too little data to mean anything)."""
+
+
+@dataclass(frozen=True)
+class HistorySettings:
+    """[history]: where the run history (SQLite) lives and which repository this one is.
+
+    `path` is relative to the repository (default: inside the artifacts directory, which CI
+    carries between runs with its cache); `repository` names this repository in a program's
+    shared history (default: the git remote `origin`, else the directory name)."""
+
+    path: str | None = None
+    repository: str | None = None
 
 
 CHECKLIST_DECISION = "decision"
@@ -970,11 +989,22 @@ class ChecklistSettings:
 def _kpi(r: _Reader, data: Mapping[str, Any]) -> KpiSettings:
     key = ["kpi"]
     t = r.table(data.get("kpi", {}), key)
-    r.known(t, key, ["review_period_days", "reviewers"])
+    r.known(t, key, ["review_period_days", "reviewers", "min_sample"])
     return KpiSettings(
         review_period_days=r.int_(t, [*key, "review_period_days"], 7, 1),
         reviewers=r.str_list(t, [*key, "reviewers"]),
+        min_sample=r.int_(t, [*key, "min_sample"], 3, 1),
     )
+
+
+def _history(r: _Reader, data: Mapping[str, Any]) -> HistorySettings:
+    key = ["history"]
+    t = r.table(data.get("history", {}), key)
+    r.known(t, key, ["path", "repository"])
+    path = r.str_(t, [*key, "path"], None)
+    if path is not None:
+        _require_inside(r, [*key, "path"], path)
+    return HistorySettings(path=path, repository=r.str_(t, [*key, "repository"], None))
 
 
 def _checklist(r: _Reader, data: Mapping[str, Any]) -> ChecklistSettings:

@@ -1,22 +1,18 @@
-"""KPIs of a lane and the weekly KPI review that records what a named reviewer saw.
+"""The weekly KPI review: a named reviewer's look at the lane's KPIs, recorded as evidence.
 
-The KPI numbers themselves come from run history, which a later issue records (SQLite, issue
-#7). Until then `kpi_values` reports every KPI of the lane as `unknown` with that reason: a
-review records honestly that there was nothing to read, never an invented number.
+The values a review records are the KPIs computed from the run history at that moment
+(`lane_tasks.kpi`): a KPI without enough data is recorded as `unknown` with its reason.
 
 A review is tracked evidence: `<evidence_dir>/kpi-reviews/<YYYYMMDDTHHMMSSZ>.json` (schema
 `lane-tasks/kpi-review`), read back by the `weekly-kpi-review` control.
 
-The clock: `utc_now()` is the real UTC time unless the environment variable `LANE_TASKS_NOW`
-holds an ISO 8601 time (UTC when it names no offset), or `kpi review --now` (a hidden option)
-passes one. Both exist so tests can make a review, or the control's "now", days old without
-waiting; nothing else should set them.
+The clock is `lane_tasks.clock.utc_now()` (tests move it with $LANE_TASKS_NOW or the hidden
+`kpi review --now`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,73 +20,29 @@ from typing import Any
 
 from lane_tasks import __version__
 from lane_tasks.artifacts import SCHEMA_VERSION, atomic_write, canonical_json, schema_errors
-from lane_tasks.catalog import KPIS
+from lane_tasks.clock import parse_now, utc_now
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
+from lane_tasks.kpi import compute_kpis
 
 __all__ = [
-    "NOW_ENV",
     "REVIEWS_DIR",
     "Review",
     "ReviewRefused",
     "age_text",
-    "kpi_values",
     "load_reviews",
-    "parse_now",
     "record_review",
     "review_lane",
     "reviews_path",
-    "utc_now",
 ]
 
-NOW_ENV = "LANE_TASKS_NOW"
 REVIEWS_DIR = "kpi-reviews"
-PENDING_REASON = "run history is not recorded yet (issue #7)"
 
 
 class ReviewRefused(LaneTasksError):
     """A review that cannot be recorded as asked (one already exists for that second)."""
 
     exit_code = EXIT_FAIL
-
-
-def parse_now(text: str, source: str) -> datetime:
-    """An ISO 8601 time as an aware UTC datetime; naive means UTC; `Z` is accepted."""
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ConfigError(
-            f"'{text}' is not an ISO 8601 time (like 2026-01-31T12:00:00Z)", key=source
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-def utc_now(override: str | None = None) -> datetime:
-    """Now, in UTC, to the second: `override`, else $LANE_TASKS_NOW, else the clock."""
-    if override:
-        return parse_now(override, "--now")
-    env = os.environ.get(NOW_ENV)
-    if env:
-        return parse_now(env, NOW_ENV)
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def kpi_values(config: Config, lane: ResolvedLane) -> list[dict[str, Any]]:
-    """Every KPI of the lane, own and inherited, in lane order. No value is known yet: run
-    history is a later issue, so each is `unknown` with the reason, never a made-up number."""
-    del config  # the history the values will come from is found through it (issue #7)
-    return [
-        {
-            "id": item.id,
-            "title": KPIS[item.id].title,
-            "value": None,
-            "status": "unknown",
-            "reason": PENDING_REASON,
-        }
-        for item in lane.kpis
-    ]
 
 
 def reviews_path(config: Config) -> Path:
@@ -137,7 +89,9 @@ def record_review(
         "reviewer": reviewer,
         "lane": resolved.name,
         "notes": notes.strip() if notes and notes.strip() else None,
-        "kpis": kpi_values(config, resolved),
+        "kpis": [
+            k.review_entry() for k in compute_kpis(config, [i.id for i in resolved.kpis], now=when)
+        ],
     }
     problem = schema_errors(record)
     if problem:  # our own record must meet its contract before it becomes evidence

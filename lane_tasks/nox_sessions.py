@@ -11,6 +11,7 @@ backend installs `[nox].install` into a reused session environment and runs the 
 
 from __future__ import annotations
 
+import atexit
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,12 +29,28 @@ __all__ = ["register", "step_argv"]
 _run_id: str | None = None
 
 
-def _current_run_id() -> str:
-    """One run id per nox invocation, made when the first step runs (not by `nox -l`)."""
+def _current_run_id(config: Config, lane: str | None) -> str:
+    """One run id per nox invocation, made when the first step runs (not by `nox -l`); the
+    run is finished when nox exits, whether the lane got to its controls step or not."""
     global _run_id
     if _run_id is None:
         _run_id = new_run_id()
+        atexit.register(_finish, config, _run_id, lane)
     return _run_id
+
+
+def _finish(config: Config, run_id: str, lane: str | None) -> None:
+    """Mark the run ended in the run store and the history, and summarise it for CI."""
+    from lane_tasks.exports.markdown import append_github_summary
+    from lane_tasks.history import record_run_state
+    from lane_tasks.store import finish_run, run_dir
+
+    try:
+        finish_run(config, run_id, lane=lane)
+        record_run_state(config, run_id, "complete", lane=lane)
+        append_github_summary(run_dir(config, run_id))
+    except LaneTasksError as exc:
+        sys.stderr.write(f"lane-tasks: error: {exc}\n")
 
 
 def invocation_lane(session: nox.Session, config: Config) -> str | None:
@@ -106,7 +123,8 @@ def register(config_path: str | Path | None = None) -> Config:
 
 def _register_step(config: Config, step_id: str, title: str, kw: dict[str, Any]) -> None:
     def step(session: nox.Session) -> None:
-        argv = step_argv(config, step_id, _current_run_id(), invocation_lane(session, config))
+        lane = invocation_lane(session, config)
+        argv = step_argv(config, step_id, _current_run_id(config, lane), lane)
         _invoke(session, config, argv, step_id)
 
     step.__doc__ = f"{title} (lane-tasks {' '.join(STEPS[step_id].argv)})"
@@ -117,7 +135,8 @@ def _register_lane(
     config: Config, name: str, steps: list[str], description: str, kw: dict[str, Any]
 ) -> None:
     def lane(session: nox.Session) -> None:
-        _invoke(session, config, controls_argv(config, name, _current_run_id()), f"{name} controls")
+        argv = controls_argv(config, name, _current_run_id(config, name))
+        _invoke(session, config, argv, f"{name} controls")
 
     lane.__doc__ = f"{name} lane: {description or ', '.join(steps)} (then its controls)"
     nox.session(name=name, requires=steps, default=name == config.default_lane, **kw)(lane)

@@ -21,6 +21,7 @@ from lane_tasks import __version__
 from lane_tasks.artifacts import SCHEMA_VERSION, atomic_write, canonical_json, sha256_file
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError
+from lane_tasks.history import actor, ci_name, repository_id
 
 __all__ = [
     "MANIFEST",
@@ -109,6 +110,9 @@ def _new_manifest(config: Config, run_id: str, subject: dict[str, Any]) -> dict[
         "results": [],
         "artifacts": [],
         "retention": {"keep": config.runs_keep},
+        "repository": repository_id(config),
+        "actor": actor(config.root),
+        "ci": ci_name(),
         "run": {
             "id": run_id,
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -62,7 +62,7 @@ def review(root: Path, *args: str, now: str = NOW) -> subprocess.CompletedProces
     return run_cli(root, "kpi", "review", *args, "--now", now)
 
 
-def test_kpi_review_is_recorded_with_every_kpi_unknown(tmp_path: Path) -> None:
+def test_kpi_review_of_an_empty_history_records_every_kpi_unknown(tmp_path: Path) -> None:
     root = project(tmp_path)
     r = review(root, "--reviewer", "ana", "--notes", "  flat week ", "--lane", "scale")
     assert r.returncode == 0, r.stderr
@@ -78,9 +78,9 @@ def test_kpi_review_is_recorded_with_every_kpi_unknown(tmp_path: Path) -> None:
         "failed-release-gate-frequency",
         "mean-time-to-triage",
     ]
-    for k in doc["kpis"]:
+    for k in doc["kpis"]:  # nothing ran yet: no value is invented
         assert k["value"] is None and k["status"] == "unknown"
-        assert "issue #7" in k["reason"]
+        assert k["sample"] == 0 and k["reason"].startswith("no ")
     # the default lane is the first one with the control: scale in init's lanes
     assert review(root, "--reviewer", "ana", now="2026-03-02T10:00:00Z").returncode == 0
     later = json.loads((path.parent / "20260302T100000Z.json").read_text())

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lane_tasks.clock import utc_now
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register
-from lane_tasks.kpi import age_text, load_reviews, reviews_path, utc_now
+from lane_tasks.kpi_review import age_text, load_reviews, reviews_path
 
 __all__ = ["WeeklyKpiReview"]
 

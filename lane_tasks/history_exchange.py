@@ -1,0 +1,262 @@
+"""Moving history between stores: `history export` (JSONL) and `history import` (JSONL, another
+history file, or a run manifest from the run store).
+
+A program sees many repositories (and many CI jobs) in one store by importing their exports.
+Every row keeps its primary key, and import inserts-or-ignores, so importing the same file
+twice adds nothing. An import validates every row first and writes them in one transaction:
+a bad row names its file, line and key, and nothing of that import is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Mapping
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TextIO
+
+from lane_tasks.artifacts import schema_errors
+from lane_tasks.clock import parse_time
+from lane_tasks.config import Config
+from lane_tasks.errors import ConfigError, did_you_mean
+from lane_tasks.history import (
+    REQUIRED,
+    TABLES,
+    connect,
+    history_path,
+    iso,
+    open_history,
+    repository_id,
+    transaction,
+)
+from lane_tasks.records import ImportCount, sync_evidence
+from lane_tasks.store import MANIFEST
+
+__all__ = ["ROW_TYPES", "export_jsonl", "import_files"]
+
+ROW_TYPES = {"run": "runs", "step": "steps", "record": "records", "event": "events"}
+"""The `type` of a JSONL line and the table it belongs to."""
+_TIME_COLUMNS = ("started_at", "ended_at", "at")
+_STATUSES = {
+    "runs": ("pass", "fail", "error", "running"),
+    "steps": ("pass", "fail", "error", "skip"),
+}
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def export_jsonl(config: Config, out: TextIO) -> dict[str, int]:
+    """Every row of the history (evidence records synced first), one JSON object a line,
+    ordered by table and key: the same history exports the same bytes."""
+    counts: dict[str, int] = {}
+    with open_history(config) as conn:
+        sync_evidence(config, conn)
+        for kind, table in ROW_TYPES.items():
+            cols = TABLES[table]
+            n = 0
+            for row in conn.execute(f"SELECT * FROM {table} ORDER BY {', '.join(cols[:3])}"):  # noqa: S608
+                obj = {"type": kind, **{c: row[c] for c in cols}}
+                out.write(json.dumps(obj, sort_keys=True, ensure_ascii=False) + "\n")
+                n += 1
+            counts[table] = n
+    return counts
+
+
+def _check_row(table: str, row: Mapping[str, Any], path: Path, line: int | None) -> tuple[Any, ...]:
+    """A row as the table's tuple, or ConfigError naming file, line and key."""
+    cols = TABLES[table]
+    for key in row:
+        if key not in cols:
+            raise ConfigError(
+                f"unknown column for a {table} row{did_you_mean(key, cols)}",
+                path=path,
+                line=line,
+                key=key,
+            )
+    for key in REQUIRED[table]:
+        value = row.get(key)
+        if not isinstance(value, str) or not value:
+            raise ConfigError("is required (a non-empty string)", path=path, line=line, key=key)
+    for key in cols:
+        if row.get(key) is not None and not isinstance(row[key], str):
+            raise ConfigError("must be a string or null", path=path, line=line, key=key)
+    values = dict(row)
+    for key in _TIME_COLUMNS:
+        if key in cols and values.get(key) is not None:
+            try:
+                values[key] = iso(parse_time(values[key]))
+            except ValueError:
+                raise ConfigError(
+                    f"'{values[key]}' is not an ISO 8601 time", path=path, line=line, key=key
+                ) from None
+    if table in ("records", "steps", "events"):
+        column = "results" if table == "steps" else "data"
+        try:
+            parsed = json.loads(values[column])
+        except ValueError:
+            raise ConfigError("is not JSON", path=path, line=line, key=column) from None
+        if table == "records":
+            problem = schema_errors(parsed)
+            if problem is None and parsed.get("schema") != f"lane-tasks/{values['kind']}":
+                problem = f"is a {parsed.get('schema')} record, not a {values['kind']} record"
+            if problem:
+                raise ConfigError(problem, path=path, line=line, key="data")
+    allowed = _STATUSES.get(table)
+    if allowed and values["status"] not in allowed:
+        raise ConfigError(
+            f"'{values['status']}' is not one of {', '.join(allowed)}",
+            path=path,
+            line=line,
+            key="status",
+        )
+    return tuple(values.get(c) for c in cols)
+
+
+def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            raise ConfigError(f"not JSON: {exc}", path=path, line=n) from None
+        if not isinstance(obj, dict):
+            raise ConfigError("a history line is a JSON object", path=path, line=n)
+        kind = obj.pop("type", None)
+        if kind not in ROW_TYPES:
+            hint = did_you_mean(str(kind), ROW_TYPES) if isinstance(kind, str) else ""
+            raise ConfigError(
+                f"must be one of {', '.join(ROW_TYPES)}, not {kind!r}{hint}",
+                path=path,
+                line=n,
+                key="type",
+            )
+        table = ROW_TYPES[kind]
+        yield table, _check_row(table, obj, path, n)
+
+
+def _sqlite_rows(path: Path) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    try:
+        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        src.row_factory = sqlite3.Row
+        try:
+            for table, cols in TABLES.items():
+                for row in src.execute(f"SELECT {', '.join(cols)} FROM {table}"):  # noqa: S608
+                    yield table, _check_row(table, dict(row), path, None)
+        finally:
+            src.close()
+    except sqlite3.DatabaseError as exc:
+        raise ConfigError(f"not a lane-tasks history ({exc})", path=path) from None
+
+
+def _manifest_rows(
+    config: Config, path: Path, doc: Mapping[str, Any]
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """A run manifest (and the step artifacts beside it) as a run and its steps."""
+    run = doc["run"]
+    repo = doc.get("repository") or repository_id(config)
+    started = iso(parse_time(run["started_at"]))
+    ended = iso(parse_time(run["started_at"]) + _seconds(run.get("duration_s")))
+    commit = (doc.get("subject") or {}).get("commit")
+    version = None
+    for result in doc.get("results", []):
+        artifact = path.parent / str(result.get("artifact", ""))
+        try:
+            step_doc = json.loads(artifact.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            step_doc = {}
+        if schema_errors(step_doc) is not None:
+            step_doc = {}
+        step_run = step_doc.get("run") or {}
+        s_start = iso(parse_time(step_run["started_at"])) if step_run else started
+        s_end = s_start
+        if step_run:
+            s_end = iso(parse_time(step_run["started_at"]) + _seconds(step_run["duration_s"]))
+        v = step_doc.get("version") if isinstance(step_doc.get("version"), str) else None
+        version = version or v
+        results = [
+            {k: r.get(k) for k in ("id", "status", "owner", "message")}
+            for r in step_doc.get("results", [])
+        ]
+        yield "steps", _check_row(
+            "steps",
+            {
+                "repo": repo, "run_id": run["id"], "step": result["id"],
+                "status": result["status"], "lane": doc.get("lane"), "commit_sha": commit,
+                "version": v, "started_at": s_start, "ended_at": s_end,
+                "results": json.dumps(results, sort_keys=True, separators=(",", ":")),
+            },
+            path,
+            None,
+        )  # fmt: skip
+    state = run.get("state", "complete")
+    status = doc["status"]
+    if state == "interrupted":
+        status = "error"
+    elif doc.get("lane") and "controls" not in [r["id"] for r in doc.get("results", [])]:
+        status = status if status in ("fail", "error") else "error"
+    yield "runs", _check_row(
+        "runs",
+        {
+            "repo": repo, "run_id": run["id"], "source": "nox", "lane": doc.get("lane"),
+            "status": status, "state": "interrupted" if state == "interrupted" else "complete",
+            "commit_sha": commit, "version": version, "actor": doc.get("actor"),
+            "ci": doc.get("ci"), "started_at": started, "ended_at": ended,
+        },
+        path,
+        None,
+    )  # fmt: skip
+
+
+def _seconds(value: Any) -> timedelta:
+    return timedelta(seconds=float(value or 0.0))
+
+
+def _rows_of(config: Config, path: Path) -> list[tuple[str, tuple[Any, ...]]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    if raw.startswith(_SQLITE_MAGIC):
+        return list(_sqlite_rows(path))
+    text = raw.decode("utf-8", "replace")
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict):
+        if doc.get("schema") != "lane-tasks/run-manifest":
+            raise ConfigError(
+                f"a JSON document of schema {doc.get('schema')!r}: history import takes a "
+                f"run manifest ({MANIFEST}), a history export (JSONL) or a history file",
+                path=path,
+            )
+        problem = schema_errors(doc)
+        if problem:
+            raise ConfigError(f"invalid run manifest: {problem}", path=path)
+        return list(_manifest_rows(config, path, doc))
+    return list(_jsonl_rows(path, text))
+
+
+def import_files(config: Config, paths: list[Path]) -> dict[str, ImportCount]:
+    """Merge every file into this repository's history; all or nothing."""
+    rows: list[tuple[str, tuple[Any, ...]]] = []
+    target = history_path(config).resolve()
+    for path in paths:
+        if path.is_dir() and (path / MANIFEST).is_file():
+            path = path / MANIFEST
+        if path.resolve() == target:
+            raise ConfigError("is this repository's own history", path=path)
+        rows += _rows_of(config, path)
+    counts = {t: [0, 0] for t in TABLES}
+    conn = connect(history_path(config))
+    try:
+        with transaction(conn):
+            for table, values in rows:
+                marks = ",".join("?" * len(values))
+                before = conn.total_changes
+                conn.execute(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", values)  # noqa: S608
+                counts[table][0 if conn.total_changes > before else 1] += 1
+    finally:
+        conn.close()
+    return {t: ImportCount(a, p) for t, (a, p) in counts.items()}
