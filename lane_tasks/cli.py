@@ -82,6 +82,34 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any]) -> None:
         sys.stdout.write(text)
 
 
+_JUNIT_STEPS = ("gate-fast", "gate-release")
+
+
+def _export(args: argparse.Namespace) -> int:
+    """An artifact already written, in another format: CI report steps never re-run a check."""
+    from lane_tasks.artifacts import atomic_write, read_artifact
+    from lane_tasks.exports import render_export
+
+    doc, problem = read_artifact(Path(args.artifact))
+    if doc is None or problem:
+        raise ConfigError(problem or f"{args.artifact}: not an artifact")
+    if args.format == "junit" and doc.get("step") not in _JUNIT_STEPS:
+        raise ConfigError(
+            f"JUnit is for {' and '.join(_JUNIT_STEPS)} artifacts, not {doc.get('step')}",
+            key="--format",
+        )
+    try:
+        config_path: Path | None = Path(args.config) if args.config else find_config()
+    except ConfigError:
+        config_path = None
+    text = render_export(args.format, doc, config_path=config_path)
+    if args.out:
+        atomic_write(Path(args.out), text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _output_options(
     p: argparse.ArgumentParser, *, stable: bool = True, formats: tuple[str, ...] = ("json", "text")
 ) -> None:
@@ -761,6 +789,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     civ.add_argument("--format", choices=("json", "text"), default="text", help="output format")
     civ.set_defaults(func=_contract_index_verify)
+
+    export = sub.add_parser(
+        "export",
+        help="an artifact in another format (SARIF, JUnit, text), without re-running its step",
+    )
+    export.add_argument("artifact", metavar="ARTIFACT", help="e.g. build/gate-fast.json")
+    export.add_argument("--format", required=True, choices=("sarif", "junit", "text"))
+    export.add_argument("--out", metavar="FILE", help="write it here (atomically)")
+    export.set_defaults(func=_export)
 
     controls = sub.add_parser("controls", help="verify or list controls")
     csub = controls.add_subparsers(dest="controls", metavar="ACTION", parser_class=_Parser)

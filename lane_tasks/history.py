@@ -38,6 +38,7 @@ __all__ = [
     "actor",
     "ci_name",
     "connect",
+    "count_event_days",
     "history_path",
     "iso",
     "open_history",
@@ -70,7 +71,12 @@ CREATE TABLE IF NOT EXISTS events (
     repo TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (repo, id));
+CREATE TABLE IF NOT EXISTS event_days (
+    repo TEXT NOT NULL, type TEXT NOT NULL, day TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (repo, type, day));
+CREATE INDEX IF NOT EXISTS events_by_day ON events (repo, at);
 CREATE INDEX IF NOT EXISTS steps_by_step ON steps (step, started_at);
+CREATE INDEX IF NOT EXISTS steps_by_lane ON steps (repo, step, lane, started_at);
 CREATE INDEX IF NOT EXISTS runs_by_time ON runs (started_at);
 """
 
@@ -146,6 +152,26 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def count_event_days(conn: sqlite3.Connection, days: set[tuple[str, str]] | None) -> None:
+    """Recount `event_days` (events per repository, type and UTC day, which KPIs read instead
+    of every event) for the (repo, day) pairs an import touched, or for all of them (None).
+    Call inside the import's transaction."""
+    if days is None:
+        conn.execute("DELETE FROM event_days")
+        conn.execute(
+            "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
+            "GROUP BY repo, type, substr(at, 1, 10)"
+        )
+        return
+    for repo, day in sorted(days):
+        conn.execute("DELETE FROM event_days WHERE repo = ? AND day = ?", (repo, day))
+        conn.execute(
+            "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
+            "WHERE repo = ? AND at >= ? AND at < ? GROUP BY type",
+            (repo, day, day + "\x7f"),
+        )
 
 
 # ---- who and where --------------------------------------------------------------------------

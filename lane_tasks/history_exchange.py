@@ -24,6 +24,7 @@ from lane_tasks.history import (
     REQUIRED,
     TABLES,
     connect,
+    count_event_days,
     history_path,
     iso,
     open_history,
@@ -257,6 +258,9 @@ def import_files(config: Config, paths: list[Path]) -> dict[str, ImportCount]:
                 before = conn.total_changes
                 conn.execute(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", values)  # noqa: S608
                 counts[table][0 if conn.total_changes > before else 1] += 1
+            days = {(v[0], v[3][:10]) for table, v in rows if table == "events"}
+            if days:
+                count_event_days(conn, days)
     finally:
         conn.close()
     return {t: ImportCount(a, p) for t, (a, p) in counts.items()}

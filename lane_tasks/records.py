@@ -28,7 +28,13 @@ from lane_tasks.artifacts import SCHEMA_VERSION, atomic_write, canonical_json, s
 from lane_tasks.clock import parse_time
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, did_you_mean
-from lane_tasks.history import iso, open_history, repository_id, transaction
+from lane_tasks.history import (
+    count_event_days,
+    iso,
+    open_history,
+    repository_id,
+    transaction,
+)
 from lane_tasks.release import decision_path, load_decision
 from lane_tasks.repo import release_tags
 from lane_tasks.version import VersionProblem, parse_version
@@ -288,4 +294,5 @@ def import_events(config: Config, path: Path) -> ImportCount:
         before = conn.total_changes
         conn.executemany("INSERT OR IGNORE INTO events VALUES (?,?,?,?,?)", rows)
         added = conn.total_changes - before
+        count_event_days(conn, {(row[0], row[3][:10]) for row in rows})
     return ImportCount(added, len(rows) - added)

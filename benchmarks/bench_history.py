@@ -1,0 +1,203 @@
+"""Benchmark: the six KPIs and the program dashboard over a history of 100,000 runs.
+Targets: KPIs < 1 s; dashboard < 2 s and < 2 MB.
+
+    python benchmarks/bench_history.py [--runs N] [--repeat K] [--json OUT]
+
+Builds a project in a temp dir (adopted with `lane_tasks.init.init_repo`) and fills its history
+(the real SQLite schema, through `lane_tasks.history.connect`) with N lane runs over a year, in
+20 repositories and 3 lanes, each run with its four steps (gate-fast, gate-release, doctor,
+controls, so 4 N step rows), about one run in six failing, a decision per released version, a
+rollback now and then, triage for half the failure streaks and 10 docs-view events per run.
+Then it measures, as the median of K runs, in this process:
+
+  kpis        `compute_kpis(config, all six)`: what `lane-tasks kpi --all` computes
+  dashboard   `build_model` + `render_dashboard`: what `lane-tasks dashboard` writes
+  size        the dashboard's bytes
+
+Prints times, ratios to the targets and whether each is met; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from lane_tasks import __version__
+from lane_tasks.catalog import KPIS
+from lane_tasks.config import Config, load_config
+from lane_tasks.dashboard import render_dashboard
+from lane_tasks.dashboard_model import build_model
+from lane_tasks.history import connect, count_event_days, history_path, iso, transaction
+from lane_tasks.init import init_repo
+from lane_tasks.kpi import compute_kpis
+
+TARGETS = {"kpis": 1.0, "dashboard": 2.0}
+SIZE_TARGET = 2_000_000
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+TOOL = {"name": "lane-tasks", "version": __version__}
+CHECKS = ["ruff-check", "ruff-format", "mypy", "pytest"]
+CONTROLS = ["release-confidence-path", "artifact-retention", "release-owner"]
+
+
+def _results(ids: Sequence[str], failing: str | None) -> str:
+    rows = [
+        {"id": i, "status": "fail" if i == failing else "pass", "owner": "platform", "message": ""}
+        for i in ids
+    ]
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def _decision(version: str, at: str) -> str:
+    return json.dumps(
+        {
+            "schema": "lane-tasks/release-decision", "schema_version": "1.0", "tool": TOOL,
+            "version": version, "commit": "a" * 40, "decision": "go", "owner": "lead",
+            "reason": None, "decided_at": at, "preflight": None, "override_reason": None,
+            "evidence_problem": None, "superseded": [],
+        }
+    )  # fmt: skip
+
+
+def fill(config: Config, runs: int, seed: int = 7) -> dict[str, int]:
+    """Write a year of history; returns the row counts."""
+    rng = random.Random(seed)
+    start = NOW - timedelta(days=365)
+    step_rows: list[tuple[Any, ...]] = []
+    run_rows: list[tuple[Any, ...]] = []
+    records: list[tuple[Any, ...]] = []
+    events: list[tuple[Any, ...]] = []
+    versions: dict[str, int] = {}
+    for n in range(runs):
+        repo = f"acme/repo-{n % 20:02d}"
+        lane = ("startup", "scale", "regulated")[n % 3]
+        at = start + timedelta(seconds=n * 365 * 86400 / runs)
+        run_id = f"{at.strftime('%Y%m%dT%H%M%SZ')}-{n:06x}"
+        failing = rng.random() < 1 / 6
+        status = "fail" if failing else "pass"
+        minor = versions.setdefault(repo, 0)
+        version = f"1.{minor}.0"
+        when = iso(at)
+        bad = rng.choice(CHECKS) if failing else None
+        step_rows.append(
+            (repo, run_id, "gate-fast", status, lane, "a" * 40, None, when, when,
+             _results(CHECKS, bad))
+        )  # fmt: skip
+        if not failing:
+            for step in ("gate-release", "doctor"):
+                step_rows.append(
+                    (repo, run_id, step, "pass", lane, "a" * 40, version if step == "gate-release"
+                     else None, when, when, _results(["build"], None))
+                )  # fmt: skip
+            step_rows.append(
+                (repo, run_id, "controls", "pass", lane, "a" * 40, None, when, when,
+                 _results(CONTROLS, None))
+            )  # fmt: skip
+            if rng.random() < 0.05:  # a release: decided an hour later, the next version starts
+                decided = iso(at + timedelta(hours=1))
+                key = f"release-evidence/releases/{version}/decision.json"
+                records.append(
+                    (repo, "release-decision", key, decided, version, None, "lead",
+                     _decision(version, decided))
+                )  # fmt: skip
+                versions[repo] = minor + 1
+        elif rng.random() < 0.5:
+            triaged = iso(at + timedelta(hours=rng.randint(1, 48)))
+            doc = {
+                "schema": "lane-tasks/triage", "schema_version": "1.0", "tool": TOOL,
+                "run_id": run_id, "repository": repo, "lane": lane, "run_status": "fail",
+                "run_started_at": when, "owner": "ana", "note": None, "triaged_at": triaged,
+            }  # fmt: skip
+            records.append(
+                (repo, "triage", f"release-evidence/triage/{run_id}.json", triaged, None, run_id,
+                 "ana", json.dumps(doc))
+            )  # fmt: skip
+        run_rows.append(
+            (repo, run_id, "nox", lane, status, "complete", "a" * 40, version,
+             f"dev{n % 50}@acme.org", "ci" if n % 2 else None, when, when)
+        )  # fmt: skip
+        for k in range(10):
+            events.append(("docs", f"v{n}-{k}", "docs-view", when, "{}"))
+        if n % 40 == 0:
+            events.append(("docs", f"a{n}", "adoption", when, "{}"))
+    conn = connect(history_path(config))
+    try:
+        with transaction(conn):
+            conn.executemany("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", run_rows)
+            conn.executemany("INSERT INTO steps VALUES (?,?,?,?,?,?,?,?,?,?)", step_rows)
+            conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?)", records)
+            conn.executemany("INSERT INTO events VALUES (?,?,?,?,?)", events)
+            count_event_days(conn, None)  # as `events import` keeps them
+    finally:
+        conn.close()
+    return {"runs": len(run_rows), "steps": len(step_rows), "records": len(records),
+            "events": len(events)}  # fmt: skip
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    out: object = None
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--json", metavar="OUT")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-history-") as tmp:
+        root = Path(tmp) / "program"
+        root.mkdir()
+        init_repo(root, lane="regulated")
+        config = load_config(root / "lanes.toml")
+        t0 = time.perf_counter()
+        counts = fill(config, args.runs)
+        fill_s = time.perf_counter() - t0
+        compute_kpis(config, list(KPIS), now=NOW)  # warm-up: imports, page cache
+        kpi_s, kpis = median_time(lambda: compute_kpis(config, list(KPIS), now=NOW), args.repeat)
+
+        def dashboard() -> str:
+            return render_dashboard(build_model(config, since=None, now=NOW))
+
+        dash_s, html = median_time(dashboard, args.repeat)
+        size = len(str(html).encode("utf-8"))
+        db_size = history_path(config).stat().st_size
+    assert isinstance(kpis, list)
+    known = sum(1 for k in kpis if k.value is not None)
+    print(f"history benchmark: median of {args.repeat}, {os.cpu_count()} cpus, "
+          f"Python {sys.version.split()[0]}")  # fmt: skip
+    rows = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    print(f"history: {rows} ({db_size / 1e6:.1f} MB, filled in {fill_s:.1f} s)")
+    print(f"KPIs known: {known} of {len(kpis)}")
+    results = {"kpis": kpi_s, "dashboard": dash_s}
+    for name, took in results.items():
+        target = TARGETS[name]
+        verdict = "met" if took < target else "NOT met"
+        print(f"{name:<10} {took:7.3f} s   ratio to target {took / target:5.2f}   "
+              f"(< {target:.0f} s: {verdict})")  # fmt: skip
+    verdict = "met" if size < SIZE_TARGET else "NOT met"
+    print(f"{'size':<10} {size / 1e6:7.3f} MB  ratio to target {size / SIZE_TARGET:5.2f}   "
+          f"(< 2 MB: {verdict})")  # fmt: skip
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({**results, "size_bytes": size, "rows": counts}, indent=2) + "\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
