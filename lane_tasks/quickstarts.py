@@ -101,6 +101,15 @@ def _release_owner(config: Config) -> list[str]:
         "A `no-go` is recorded the same way (`--decision no-go`). A `go` on a failed or "
         "missing preflight is refused unless you give `--override-reason`, which is recorded.",
         "",
+        "## Roll back version X",
+        "",
+        "When a released version is yanked or superseded, record it (the rollback-rate KPI "
+        "counts these against the `go` decisions):",
+        "",
+        *_block(
+            "lane-tasks release rollback --version X --owner NAME --reason TEXT",
+            f"git add {ev}/releases",
+        ),
     ]
     return out
 
@@ -152,15 +161,17 @@ def _kpi_reviewer(config: Config) -> list[str]:
         "## Record the review",
         "",
         *_block(
-            f"lane-tasks lanes show {lane.name}",
-            "lane-tasks kpi review --reviewer NAME --notes TEXT",
+            f"lane-tasks kpi --lane {lane.name}",
+            f"lane-tasks dashboard --out {config.artifacts_dir}/dashboard/index.html",
+            f"lane-tasks kpi review --reviewer NAME --lane {lane.name} --notes TEXT",
             f"git add {config.evidence_dir}/kpi-reviews",
             'git commit -m "KPI review"',
             f"lane-tasks controls verify --lane {lane.name}",
         ),
-        "The review records the UTC time, your name and every KPI value it saw. Until run "
-        "history is recorded the values are `unknown`, with that reason: a review never "
-        "records an invented number.",
+        "The KPIs come from the run history (`lane-tasks history import` brings in other "
+        "repositories' and CI jobs' runs). The review records the UTC time, your name and "
+        "every KPI value it saw; a KPI without enough data is recorded as `unknown` with the "
+        "reason, never as an invented number.",
         "",
     ]
     return out
@@ -175,9 +186,13 @@ def _support_lead(config: Config) -> list[str]:
             "lane-tasks runs list",
             f"lane-tasks controls verify --lane {lane.name} --format json",
             "lane-tasks controls list",
+            "lane-tasks triage --run RUN_ID --owner NAME --note TEXT",
+            f"git add {config.evidence_dir}/triage",
         ),
         "Each failed control says what it read and how to satisfy it (`fix`); each failed "
-        f"step left its artifact in `{config.artifacts_dir}/lanes/runs/<run-id>/`.",
+        f"step left its artifact in `{config.artifacts_dir}/lanes/runs/<run-id>/`. The triage "
+        "record is what the mean-time-to-triage KPI measures, from the first failed run of "
+        "the streak.",
         "",
     ]
     if _has_step(config, "contract-index"):
