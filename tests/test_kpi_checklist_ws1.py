@@ -401,10 +401,12 @@ def test_quickstarts_hold_each_roles_commands(tmp_path: Path) -> None:
     assert "lane-tasks gate fast --format json --stable-json --out build/gate-fast.json" in gate
     assert "| `smoke` | qa |" in gate
     kpi = (q / "kpi-reviewer.md").read_text()
-    assert "lane-tasks kpi review --reviewer NAME --notes TEXT" in kpi
+    assert "lane-tasks kpi review --reviewer NAME --lane scale --notes TEXT" in kpi
+    assert "lane-tasks kpi --lane scale" in kpi and "lane-tasks dashboard" in kpi
     assert "Review every 14 days" in kpi and "`ana`" in kpi
     support = (q / "support-lead.md").read_text()
     assert "lane-tasks runs list" in support
+    assert "lane-tasks triage --run RUN_ID --owner NAME" in support
     assert "lane-tasks contract-index verify" in support
 
 
