@@ -96,6 +96,7 @@ def default_lanes_toml(root: Path, lane: str = "startup") -> str:
             "default_lane": lane,
         },
         "runs": {"keep": 50},
+        "history": {"path": "build/lanes/history.sqlite"},
         "nox": {"backend": "none"},
         "lanes": LANES,
         "gate": {
