@@ -195,7 +195,7 @@ def read_artifact(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, f"{path}: missing"
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         return None, f"{path}: not valid JSON ({exc})"
     problem = schema_errors(doc)
     if problem:

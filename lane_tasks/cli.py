@@ -150,6 +150,7 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
             "version": getattr(args, "version", None),
             "offline": getattr(args, "offline", False),
             "sign_key": getattr(args, "sign_key", None),
+            "no_cache": getattr(args, "no_cache", False),
         }
         ctx = StepContext(
             config=config,
@@ -163,6 +164,8 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
         if args.lane and "config_error" not in options:
             config.resolve(args.lane)
         report = run_step(step_id, ctx)
+        for warning in report.warnings:
+            sys.stderr.write(f"lane-tasks: warning: {warning}\n")
         doc = report.document(stable=stable, lane=args.lane)
         _emit(args, doc)
         if args.run_id:
@@ -737,6 +740,11 @@ def build_parser() -> argparse.ArgumentParser:
     fast.add_argument("--fail-fast", action="store_true", help="stop the other checks on a failure")
     fast.add_argument(
         "--check", action="append", metavar="ID", help="run only this check (repeatable)"
+    )
+    fast.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every check, even those whose inputs have not changed since they last ran",
     )
     fast.set_defaults(func=_run_step_cmd("gate-fast"))
     release = gsub.add_parser("release", help="release preflight for this commit")

@@ -158,7 +158,7 @@ def parse_snapshot(text: str, where: str) -> Snapshot:
     """A snapshot from JSON text, or SnapshotProblem naming `where` and the first problem."""
     try:
         doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise SnapshotProblem(f"{where}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict) or doc.get("schema") != SNAPSHOT_KIND:
         raise SnapshotProblem(f"{where}: not a compat snapshot (schema is not '{SNAPSHOT_KIND}')")

@@ -62,6 +62,11 @@ class CheckSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: str | None = None
     description: str = ""
+    inputs: tuple[str, ...] = ()
+    """Globs of the files the check reads (its cache key); empty: every tracked file plus the
+    working-tree changes."""
+    shell: bool = False
+    """`cmd` is one shell string run by /bin/sh (opted into with `shell = true`; doctor warns)."""
 
 
 DEFAULT_TAG_PATTERN = r"^[vV]?(?P<version>\d.*)$"
@@ -218,6 +223,8 @@ class Config:
     jobs: int
     doctor_disabled: Mapping[str, str]
     ci_files: tuple[str, ...]
+    gate_cache: bool = True
+    """[gate.fast] cache: answer unchanged checks from the cache (`--no-cache` per run)."""
     release: ReleaseSettings = field(default_factory=lambda: ReleaseSettings())
     drift: DriftSettings = field(default_factory=lambda: DriftSettings())
     adoption_point: str | None = None
@@ -458,6 +465,8 @@ def parse_config(text: str, path: Path) -> Config:
         line = int(m.group(1)) if m else None
         msg = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", msg)
         raise ConfigError(f"invalid TOML: {msg}", path=path, line=line) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError("invalid TOML: arrays or tables nested too deeply", path=path) from None
     r = _Reader(path, text)
     r.known(
         data,
@@ -508,7 +517,7 @@ def parse_config(text: str, path: Path) -> Config:
     install = r.str_list(nox_t, ["nox", "install"]) if "install" in nox_t else ("lane-tasks",)
 
     lanes = _lanes(r, data)
-    checks, jobs = _gate(r, data)
+    checks, jobs, gate_cache = _gate(r, data)
     release = _release(r, data)
     drift = _drift(r, data, lanes)
     teams, ownership = _teams_ownership(r, data, checks)
@@ -555,6 +564,7 @@ def parse_config(text: str, path: Path) -> Config:
         lanes=lanes,
         checks=checks,
         jobs=jobs,
+        gate_cache=gate_cache,
         doctor_disabled=disabled,
         ci_files=ci_files,
         release=release,
@@ -671,12 +681,15 @@ def _check_additive(r: _Reader, specs: Mapping[str, LaneSpec], spec: LaneSpec) -
                 )
 
 
-def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], int]:
+def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], int, bool]:
     gate = r.table(data.get("gate", {}), ["gate"])
     r.known(gate, ["gate"], ["fast", "release"])
     fast = r.table(gate.get("fast", {}), ["gate", "fast"])
-    r.known(fast, ["gate", "fast"], ["checks", "jobs"])
+    r.known(fast, ["gate", "fast"], ["checks", "jobs", "cache"])
     jobs = r.int_(fast, ["gate", "fast", "jobs"], 0, 0)
+    cache = fast.get("cache", True)
+    if not isinstance(cache, bool):
+        raise r.error(["gate", "fast", "cache"], f"must be true or false, not {_type(cache)}")
     checks_t = r.table(fast.get("checks", {}), ["gate", "fast", "checks"])
     checks: dict[str, CheckSpec] = {}
     for cid, raw in checks_t.items():
@@ -684,16 +697,24 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
         if not _ID.match(cid):
             raise r.error(key, "check ids use lowercase letters, digits, '-' and '_'")
         t = r.table(raw, key)
-        r.known(t, key, ["cmd", "owner", "timeout", "env", "cwd", "description"])
+        r.known(t, key, ["cmd", "owner", "timeout", "env", "cwd", "description", "inputs", "shell"])
         if "cmd" not in t:
             raise r.error(
                 key, 'missing required key \'cmd\' (an argv list such as ["ruff", "check", "."])'
             )
         cmd = t["cmd"]
-        if isinstance(cmd, str):
+        shell = t.get("shell", False)
+        if not isinstance(shell, bool):
+            raise r.error([*key, "shell"], f"must be true or false, not {_type(shell)}")
+        if shell:
+            if not isinstance(cmd, str) or not cmd.strip():
+                raise r.error([*key, "cmd"], "with shell = true, cmd is one non-empty string")
+            cmd = [cmd]
+        elif isinstance(cmd, str):
             raise r.error(
                 [*key, "cmd"],
-                f"must be an argv list, not a shell string; write {_argv_hint(cmd)}",
+                f"must be an argv list, not a shell string; write {_argv_hint(cmd)} "
+                "(or set shell = true to run it with /bin/sh, which doctor flags)",
             )
         if not isinstance(cmd, list) or not cmd or not all(isinstance(x, str) for x in cmd):
             got = repr(cmd) if isinstance(cmd, list) else _type(cmd)
@@ -712,6 +733,9 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
         cwd = r.str_(t, [*key, "cwd"], None)
         if cwd is not None:
             _require_inside(r, [*key, "cwd"], cwd)
+        inputs = r.str_list(t, [*key, "inputs"])
+        for pattern in inputs:
+            _require_inside(r, [*key, "inputs"], pattern)
         checks[cid] = CheckSpec(
             id=cid,
             cmd=tuple(cmd),
@@ -720,8 +744,10 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
             env=dict(env),
             cwd=cwd,
             description=r.str_(t, [*key, "description"], "") or "",
+            inputs=inputs,
+            shell=shell,
         )
-    return checks, jobs
+    return checks, jobs, cache
 
 
 def _disabled(
@@ -1196,6 +1222,10 @@ def load_deprecations(config: Config) -> tuple[Deprecation, ...]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=settings.file) from None
+    except RecursionError:
+        raise ConfigError(
+            "invalid TOML: arrays or tables nested too deeply", path=settings.file
+        ) from None
     r = _Reader(Path(settings.file), text)
     r.known(data, [], ["deprecations"])
     t = r.table(data.get("deprecations", {}), ["deprecations"])

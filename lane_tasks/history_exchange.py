@@ -94,7 +94,7 @@ def _check_row(table: str, row: Mapping[str, Any], path: Path, line: int | None)
         column = "results" if table == "steps" else "data"
         try:
             parsed = json.loads(values[column])
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ConfigError("is not JSON", path=path, line=line, key=column) from None
         if table == "records":
             problem = schema_errors(parsed)
@@ -119,12 +119,12 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[str, tuple[Any, ...]]]:
             continue
         try:
             obj = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ConfigError(f"not JSON: {exc}", path=path, line=n) from None
         if not isinstance(obj, dict):
             raise ConfigError("a history line is a JSON object", path=path, line=n)
         kind = obj.pop("type", None)
-        if kind not in ROW_TYPES:
+        if not isinstance(kind, str) or kind not in ROW_TYPES:
             hint = did_you_mean(str(kind), ROW_TYPES) if isinstance(kind, str) else ""
             raise ConfigError(
                 f"must be one of {', '.join(ROW_TYPES)}, not {kind!r}{hint}",
@@ -164,7 +164,7 @@ def _manifest_rows(
         artifact = path.parent / str(result.get("artifact", ""))
         try:
             step_doc = json.loads(artifact.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             step_doc = {}
         if schema_errors(step_doc) is not None:
             step_doc = {}
@@ -223,7 +223,7 @@ def _rows_of(config: Config, path: Path) -> list[tuple[str, tuple[Any, ...]]]:
     text = raw.decode("utf-8", "replace")
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         doc = None
     if isinstance(doc, dict):
         if doc.get("schema") != "lane-tasks/run-manifest":

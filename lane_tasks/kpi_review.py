@@ -129,7 +129,7 @@ def load_reviews(config: Config) -> list[Review]:
     for path in sorted(d.glob("*.json"), reverse=True):
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             out.append(Review(path, None, f"unreadable: {exc}"))
             continue
         problem = schema_errors(doc)

@@ -209,7 +209,7 @@ def sync_evidence(config: Config, conn: sqlite3.Connection) -> int:
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
                 when = parse_time(str(doc[time_field]))
-            except (OSError, ValueError, KeyError, TypeError):
+            except (OSError, ValueError, KeyError, TypeError, RecursionError, OverflowError):
                 continue
             if schema_errors(doc) is not None or doc.get("schema") != f"lane-tasks/{kind}":
                 continue
@@ -241,7 +241,7 @@ def parse_event(line: str, path: Path, lineno: int, default_repo: str) -> tuple[
     """One JSONL line as an events row; ConfigError naming file:line and key otherwise."""
     try:
         doc = json.loads(line)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise ConfigError(
             f"not JSON: {exc.args[0] if exc.args else exc}", path=path, line=lineno
         ) from None

@@ -133,9 +133,11 @@ def load_decision(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, "missing"
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         return None, f"unreadable: {exc}"
     problem = schema_errors(doc)
+    if problem is None and doc.get("schema") != "lane-tasks/release-decision":
+        problem = f"is a {doc.get('schema')} record, not a release decision"
     return (doc, None) if problem is None else (None, problem)
 
 

@@ -25,7 +25,9 @@ def render_text(doc: dict[str, Any], *, verbose: bool = False) -> str:
             bits.append(f"[{r['severity']}]")
         if r.get("owner"):
             bits.append(f"owner={r['owner']}")
-        if "duration_s" in r:
+        if r.get("cached"):
+            bits.append("(cached: inputs unchanged)")
+        elif "duration_s" in r:
             bits.append(f"{r['duration_s']:.2f}s")
         if r.get("message"):
             bits.append(f"- {r['message']}")

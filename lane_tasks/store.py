@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks import __version__
-from lane_tasks.artifacts import SCHEMA_VERSION, atomic_write, canonical_json, sha256_file
+from lane_tasks.artifacts import (
+    SCHEMA_VERSION,
+    atomic_write,
+    canonical_json,
+    schema_errors,
+    sha256_file,
+)
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError
 from lane_tasks.history import actor, ci_name, repository_id
@@ -71,7 +77,7 @@ def _load_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         doc = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, "no manifest.json"
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         return None, f"unreadable manifest.json: {exc}"
     if not isinstance(doc, dict):
         return None, "manifest.json is not an object"
@@ -79,7 +85,8 @@ def _load_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def list_runs(config: Config) -> list[RunRecord]:
-    """Runs, newest first."""
+    """Runs, newest first. A manifest is given only when it is a valid run manifest (what its
+    readers index into); otherwise the record says what is wrong with it."""
     root = runs_root(config)
     if not root.is_dir():
         return []
@@ -88,6 +95,12 @@ def list_runs(config: Config) -> list[RunRecord]:
         (p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True
     ):
         doc, problem = _load_manifest(d)
+        if doc is not None:
+            problem = schema_errors(doc)
+            if problem is None and doc["schema"] != "lane-tasks/run-manifest":
+                problem = f"a {doc['schema']} artifact, not a run manifest"
+            if problem is not None:
+                doc, problem = None, f"invalid {MANIFEST}: {problem}"
         out.append(RunRecord(d.name, d, doc, problem))
     return out
 

@@ -31,6 +31,7 @@ ORDER = [
     "version-determinable",
     "lanes-toml-valid",
     "gate-tools-runnable",
+    "no-shell-commands",
     "git-repo",
     "git-not-shallow",
     "build-dir-ignored",
@@ -125,7 +126,7 @@ def test_clean_project_passes_and_artifact_validates(tmp_path: Path) -> None:
     assert d.doc["step"] == "doctor"
     assert d.doc["subject"] == {"commit": git(root, "rev-parse", "HEAD"), "dirty": False}
     errors = [r for r in d.doc["results"] if r["severity"] == "error"]
-    assert {r["id"] for r in errors} == set(ORDER) - {"ci-invokes-lane"}
+    assert {r["id"] for r in errors} == set(ORDER) - {"ci-invokes-lane", "no-shell-commands"}
     for r in errors:
         assert r["status"] == "pass", d.why()
         assert r["description"] == CHECKS[r["id"]].description() != ""
@@ -134,7 +135,7 @@ def test_clean_project_passes_and_artifact_validates(tmp_path: Path) -> None:
     assert_result(d, "version-determinable", "pass", "version 0.1.0 (static)")
     assert_result(d, "gate-tools-runnable", "pass", "4 gate check tools found")
     assert_result(d, "build-dir-ignored", "pass", "'build/' is ignored")
-    assert d.doc["summary"] == {"pass": 9, "fail": 1, "error": 0, "skip": 0}
+    assert d.doc["summary"] == {"pass": 10, "fail": 1, "error": 0, "skip": 0}
     assert "run" in d.doc  # not stable: the run block is there
     assert "PASS" in d.proc.stdout  # --out prints the text report too
 
@@ -354,6 +355,7 @@ def test_broken_lanes_toml_is_reported_by_a_doctor_that_still_runs(
     assert (d.code, d.doc["status"]) == (1, "fail"), d.why()
     assert_result(d, "lanes-toml-valid", "fail", f"lanes.toml:{line}: ", problem)
     assert_skipped_for(d, "gate-tools-runnable", "lanes-toml-valid")
+    assert_skipped_for(d, "no-shell-commands", "lanes-toml-valid")
     assert_skipped_for(d, "ci-invokes-lane", "lanes-toml-valid")
     for cid in (*PYPROJECT_CHECKS, "git-repo", "git-not-shallow", "build-dir-ignored"):
         assert d.check(cid)["status"] == "pass", d.why()
@@ -521,7 +523,7 @@ def test_ci_that_runs_a_lane_passes_naming_file_and_line(
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (0, "pass"), d.why()
     assert_result(d, "ci-invokes-lane", "pass", message)
-    assert d.doc["summary"] == {"pass": 10, "fail": 0, "error": 0, "skip": 0}
+    assert d.doc["summary"] == {"pass": 11, "fail": 0, "error": 0, "skip": 0}
 
 
 @pytest.mark.parametrize(
@@ -561,7 +563,7 @@ def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
     assert r["fix"] is None
     passed = [r["id"] for r in d.doc["results"] if r["status"] == "pass"]
     assert "git-not-shallow" not in passed
-    assert d.doc["summary"] == {"pass": 8, "fail": 1, "error": 0, "skip": 1}
+    assert d.doc["summary"] == {"pass": 9, "fail": 1, "error": 0, "skip": 1}
     assert len(passed) == d.doc["summary"]["pass"]
 
     text = run_cli(clone, "doctor", "--format", "text")
@@ -569,7 +571,7 @@ def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
     line = next(ln for ln in text.stdout.splitlines() if "git-not-shallow" in ln)
     assert line.split()[0] == "SKIP"
     assert line.endswith("- disabled in lanes.toml: CI uses shallow clones")
-    assert "doctor: 8 pass / 1 fail / 0 error / 1 skip" in text.stdout
+    assert "doctor: 9 pass / 1 fail / 0 error / 1 skip" in text.stdout
 
 
 def test_disabled_check_does_not_satisfy_the_checks_requiring_it(tmp_path: Path) -> None:
@@ -580,7 +582,7 @@ def test_disabled_check_does_not_satisfy_the_checks_requiring_it(tmp_path: Path)
     assert_result(d, "git-repo", "skip", "disabled in lanes.toml: vendored snapshot, no git")
     assert_skipped_for(d, "git-not-shallow", "git-repo")
     assert_skipped_for(d, "build-dir-ignored", "git-repo")
-    assert d.doc["summary"] == {"pass": 6, "fail": 1, "error": 0, "skip": 3}
+    assert d.doc["summary"] == {"pass": 7, "fail": 1, "error": 0, "skip": 3}
 
 
 # ---- the nox session ----------------------------------------------------------------------------

@@ -109,13 +109,20 @@ def test_failed_gate_fast_aborts_the_rest_of_the_lane(tmp_path: Path) -> None:
 
 
 def test_two_stable_runs_are_byte_identical(tmp_path: Path) -> None:
+    """Two runs that ran their checks give the same bytes; so do two answered from the cache,
+    which differ from a fresh run only by each result's `cached: true` (provenance, kept)."""
     root = make_project(tmp_path, failing_test=True)
     outs = []
-    for _ in range(2):
-        r = run_cli(root, "gate", "fast", "--format", "json", "--stable-json")
+    for flags in (["--no-cache"], ["--no-cache"], [], []):
+        r = run_cli(root, "gate", "fast", "--format", "json", "--stable-json", *flags)
         assert r.returncode == 1
         outs.append(r.stdout)
     assert outs[0] == outs[1]
+    assert outs[2] == outs[3] != outs[0]
+    fresh, replayed = json.loads(outs[0]), json.loads(outs[2])
+    for r in replayed["results"]:
+        assert r.pop("cached") is True
+    assert replayed == fresh
     doc = json.loads(outs[0])
     assert "run" not in doc
     assert all("duration_s" not in x for x in doc["results"])

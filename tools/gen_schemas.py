@@ -36,6 +36,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "result": {
             "cmd": {"type": "array", "items": STR, "minItems": 1},
             "error_kind": {"enum": ["environment"]},
+            "cached": {"const": True},
         },
         "result_required": ["cmd"],
     },

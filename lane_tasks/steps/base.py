@@ -53,6 +53,8 @@ class StepReport:
     subject: Subject
     run: RunInfo
     extra: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    """For the person running it (stderr), not for the artifact."""
 
     def document(self, *, stable: bool, lane: str | None) -> dict[str, Any]:
         return envelope(
@@ -113,6 +115,7 @@ def run_step(step_id: str, ctx: StepContext) -> StepReport:
     t0 = time.monotonic()
     results, extra = RUNNERS[step_id](ctx)
     status = extra.pop("status", None) or status_of(results)
+    warnings = tuple(extra.pop("warnings", ()))
     ignore = (ctx.config.artifacts_dir,)
     return StepReport(
         step=step_id,
@@ -123,4 +126,5 @@ def run_step(step_id: str, ctx: StepContext) -> StepReport:
         subject=subject(ctx.root, ignore),
         run=RunInfo(ctx.run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
         extra=extra,
+        warnings=warnings,
     )

@@ -139,7 +139,7 @@ def _run_entry(
             problems.append(f"changed since the run recorded it (sha256 differs from {MANIFEST})")
     try:
         doc = json.loads(data)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         problems.append(f"not a JSON artifact ({str(exc).splitlines()[0]})")
     else:
         if isinstance(doc, dict):
@@ -380,7 +380,7 @@ def _load_json(path: Path) -> tuple[Any, bytes | None, str | None]:
         return None, None, f"cannot read {path.name}: {exc.strerror}"
     try:
         return json.loads(raw), raw, None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         return None, raw, f"{path.name} is not JSON ({str(exc).splitlines()[0]})"
 
 
@@ -486,7 +486,7 @@ def _check_signature(
         report.problems.append(f"{env_path.name}: the statement on disk is not the signed one")
     try:
         signed = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):
         report.problems.append(f"{env_path.name}: the signed payload is not JSON")
         return
     report.problems += _statement_problems(signed, index, f"{env_path.name} (signed)")

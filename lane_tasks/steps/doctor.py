@@ -148,6 +148,24 @@ class GateToolsRunnable(Check):
 
 
 @_check
+class NoShellCommands(Check):
+    """Gate checks run argv lists without a shell; a check that opted into `shell = true`
+    runs a string through /bin/sh, where quoting, globbing and injected text all apply."""
+
+    id = "no-shell-commands"
+    family = "lanes"
+    severity = "warning"
+    requires = ("lanes-toml-valid",)
+    fix = "write cmd as an argv list and drop shell = true (run a script file for pipelines)"
+
+    def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
+        shells = [f"gate.fast.checks.{c.id}" for c in ctx.config.checks.values() if c.shell]
+        if shells:
+            return _fail(f"run through a shell: {', '.join(shells)}")
+        return _pass("every gate check is an argv list")
+
+
+@_check
 class GitRepo(Check):
     """The project is a git repository with at least one commit."""
 

@@ -13,6 +13,7 @@ from typing import Any
 from lane_tasks.artifacts import Result
 from lane_tasks.config import CheckSpec
 from lane_tasks.errors import ConfigError, did_you_mean
+from lane_tasks.gate_cache import GateCache
 from lane_tasks.procs import (
     ProcResult,
     ProcSpec,
@@ -25,7 +26,7 @@ from lane_tasks.procs import (
 )
 from lane_tasks.steps.base import StepContext, register
 
-__all__ = ["check_env", "expand_cmd", "missing_tool", "run"]
+__all__ = ["argv", "check_env", "expand_cmd", "missing_tool", "run"]
 
 
 def expand_cmd(cmd: tuple[str, ...]) -> tuple[str, ...]:
@@ -39,13 +40,22 @@ def check_env(check: CheckSpec) -> dict[str, str]:
     return tool_env(check.env)
 
 
+SHELL = "/bin/sh"
+
+
+def argv(check: CheckSpec) -> tuple[str, ...]:
+    """What runs: the argv list, or `/bin/sh -c <string>` for a check with `shell = true`."""
+    cmd = expand_cmd(check.cmd)
+    return (SHELL, "-c", cmd[0]) if check.shell else cmd
+
+
 def missing_tool(check: CheckSpec, root: Path) -> str | None:
     """Why the check's tool cannot run, or None: a missing program, or a `{python} -m X`
     whose module is not installed next to lane-tasks."""
-    cmd = expand_cmd(check.cmd)
+    cmd = argv(check)
     if which(cmd[0], check_env(check), root / (check.cwd or ".")) is None:
-        return f"tool '{check.cmd[0]}' not found on PATH"
-    if check.cmd[0] == "{python}" and len(cmd) > 2 and cmd[1] == "-m":
+        return f"tool '{cmd[0] if check.shell else check.cmd[0]}' not found on PATH"
+    if not check.shell and check.cmd[0] == "{python}" and len(cmd) > 2 and cmd[1] == "-m":
         module = cmd[2]
         if importlib.util.find_spec(module.split(".")[0]) is None:
             return f"module '{module}' is not installed for {sys.executable}"
@@ -56,7 +66,7 @@ def _spec(ctx: StepContext, check: CheckSpec) -> ProcSpec:
     env = check_env(check)
     return ProcSpec(
         id=check.id,
-        cmd=expand_cmd(check.cmd),
+        cmd=argv(check),
         cwd=ctx.root / (check.cwd or "."),
         timeout=check.timeout,
         env=env,
@@ -88,7 +98,7 @@ def _result(ctx: StepContext, check: CheckSpec, spec: ProcSpec, res: ProcResult)
             extra["error_kind"] = "environment"
     fix = None
     if status != "pass":
-        shown = " ".join(extra["cmd"])
+        shown = " ".join(extra["cmd"]).replace("{python}", "python")
         fix = _FIXES[res.outcome].format(tool=check.cmd[0], id=check.id, cmd=shown)
     return Result(
         id=check.id,
@@ -115,17 +125,38 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
                 key="--check",
             )
         checks = [c for c in checks if c.id in only]
-    runnable = [c for c in checks if missing_tool(c, ctx.root) is None]
-    specs = [_spec(ctx, c) for c in runnable]
+    # --no-cache runs every check but still records what it found, for the next run
+    read_cache = not ctx.options.get("no_cache")
+    cache = GateCache.open(ctx.config, stable=ctx.stable) if ctx.config.gate_cache else None
+    warnings: list[str] = []
+    keys: dict[str, str] = {}
+    cached: dict[str, Result] = {}
+    missing = {c.id: why for c in checks if (why := missing_tool(c, ctx.root)) is not None}
+    specs = [_spec(ctx, c) for c in checks if c.id not in missing]
+    if cache is not None:
+        for c, spec in zip([c for c in checks if c.id not in missing], specs, strict=True):
+            keys[c.id] = cache.key(c, which(spec.cmd[0], spec.env, spec.cwd))
+            if not read_cache:
+                continue
+            hit, warning = cache.get(keys[c.id], c)
+            if warning:
+                warnings.append(warning)
+            if hit is not None:
+                cached[c.id] = hit
+    to_run = [s for s in specs if s.id not in cached]
     jobs = ctx.jobs or ctx.config.jobs or os.cpu_count() or 1
-    done = {r.id: r for r in run_many(specs, jobs=jobs, fail_fast=ctx.fail_fast)}
+    done = {r.id: r for r in run_many(to_run, jobs=jobs, fail_fast=ctx.fail_fast)}
     spec_of = {s.id: s for s in specs}
     results = []
     for c in checks:
-        why = missing_tool(c, ctx.root) if c.id not in done else None
-        if why is not None:
-            res = ProcResult(c.id, "missing", None, "", 0.0, why)
+        if c.id in missing:
+            res = ProcResult(c.id, "missing", None, "", 0.0, missing[c.id])
             results.append(_result(ctx, c, _spec(ctx, c), res))
+        elif c.id in cached:
+            results.append(cached[c.id])
         else:
-            results.append(_result(ctx, c, spec_of[c.id], done[c.id]))
-    return results, {}
+            result = _result(ctx, c, spec_of[c.id], done[c.id])
+            if cache is not None:
+                cache.put(keys[c.id], result)
+            results.append(result)
+    return results, {"warnings": warnings} if warnings else {}
