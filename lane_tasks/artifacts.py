@@ -55,13 +55,15 @@ class Result:
     """Kind-specific fields (severity, cmd, evidence, cached …), merged into the JSON object."""
 
     def to_json(self, *, stable: bool) -> dict[str, Any]:
+        from lane_tasks.procs import scrub
+
         d: dict[str, Any] = {
             "id": self.id,
             "status": self.status,
-            "message": self.message,
+            "message": scrub(self.message),
             "owner": self.owner,
             "exit_code": self.exit_code,
-            "excerpt": self.excerpt,
+            "excerpt": scrub(self.excerpt),
             "fix": self.fix,
         }
         if not stable and self.duration_s is not None:

@@ -26,6 +26,7 @@ from lane_tasks.errors import (
     LaneTasksError,
     did_you_mean,
 )
+from lane_tasks.paths import add_out_guard, output_path
 from lane_tasks.report import render_text
 
 __all__ = ["build_parser", "main"]
@@ -62,8 +63,9 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(Path(args.config) if args.config else None)
 
 
-def _emit(args: argparse.Namespace, doc: dict[str, Any]) -> None:
-    """Write the artifact (atomically) and/or print it, as --format and --out ask."""
+def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None = None) -> None:
+    """Write the artifact (atomically) and/or print it, as --format and --out ask. Inside a
+    lane run, the top-level --out is written only while this run holds the top level."""
     from lane_tasks.artifacts import atomic_write
     from lane_tasks.exports import render_export
 
@@ -75,7 +77,19 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any]) -> None:
             config_path = None
     text = render_export(args.format, doc, config_path=config_path)
     if args.out:
-        atomic_write(Path(args.out), text)
+        holder = None
+        if config is not None and args.run_id:
+            from lane_tasks.top_level import claim
+
+            holder = claim(config, args.run_id, args.out)
+        if holder is None:
+            atomic_write(output_path(args, args.out), text)
+        else:
+            sys.stderr.write(
+                f"lane-tasks: run {holder} is writing the top-level artifacts; this run's "
+                f"{Path(args.out).name} is in {config.artifacts_dir if config else 'build'}"
+                f"/lanes/runs/{args.run_id}/\n"
+            )
         if not args.quiet:
             sys.stdout.write(render_text(doc))
     else:
@@ -104,7 +118,7 @@ def _export(args: argparse.Namespace) -> int:
         config_path = None
     text = render_export(args.format, doc, config_path=config_path)
     if args.out:
-        atomic_write(Path(args.out), text)
+        atomic_write(output_path(args, args.out), text)
     else:
         sys.stdout.write(text)
     return EXIT_OK
@@ -121,6 +135,7 @@ def _output_options(
             help="sorted keys, no timestamps or durations: same inputs give the same bytes",
         )
     p.add_argument("--out", metavar="FILE", help="write the artifact here (atomically)")
+    add_out_guard(p)
     p.add_argument("-q", "--quiet", action="store_true", help="with --out, print nothing")
     p.add_argument("--lane", help="the lane this step runs for (recorded in the artifact)")
     p.add_argument(
@@ -167,11 +182,14 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
         for warning in report.warnings:
             sys.stderr.write(f"lane-tasks: warning: {warning}\n")
         doc = report.document(stable=stable, lane=args.lane)
-        _emit(args, doc)
+        _emit(args, doc, config)
         if args.run_id:
             _record(config, args, step_id, doc)
+        run_id = None
         if "config_error" not in options:  # doctor on a broken lanes.toml has no history
-            _history(config, args, doc, report.run)
+            run_id = _history(config, args, doc, report.run)
+        if report.exit_code == EXIT_INTERRUPTED:
+            _interrupted(config, args, run_id)
         if after is not None:
             return max(report.exit_code, after(config, args, doc))
         return report.exit_code
@@ -219,23 +237,40 @@ def _record(config: Config, args: argparse.Namespace, step_id: str, doc: dict[st
     )
 
 
-def _history(config: Config, args: argparse.Namespace, doc: dict[str, Any], run: RunInfo) -> None:
-    """Append the finished step to the run history (a CLI run outside nox is a run of its own)."""
+def _history(config: Config, args: argparse.Namespace, doc: dict[str, Any], run: RunInfo) -> str:
+    """Append the finished step to the run history (a CLI run outside nox is a run of its
+    own); returns the run id it was recorded under."""
     from datetime import datetime, timedelta
 
     from lane_tasks.history import record_step
     from lane_tasks.store import new_run_id
 
     started = datetime.fromisoformat(run.started_at)
+    run_id: str = args.run_id or new_run_id(started)
     record_step(
         config,
         doc,
-        run_id=args.run_id or new_run_id(started),
+        run_id=run_id,
         source="nox" if args.run_id else "cli",
         lane=args.lane,
         started_at=started,
         ended_at=started + timedelta(seconds=run.duration_s),
     )
+    return run_id
+
+
+def _interrupted(config: Config, args: argparse.Namespace, run_id: str | None) -> None:
+    """The step was stopped: its partial artifact is written; the run is marked interrupted
+    in the run store and the history (a lane's nox process finishes the rest at exit)."""
+    from lane_tasks.history import record_run_state
+    from lane_tasks.interrupts import mark
+    from lane_tasks.store import finish_run
+
+    mark()
+    if args.run_id:
+        finish_run(config, args.run_id, lane=args.lane, state="interrupted")
+    if run_id is not None:
+        record_run_state(config, run_id, "interrupted", lane=args.lane)
 
 
 # ---- contract index -------------------------------------------------------------------------
@@ -245,7 +280,18 @@ def _contract_index_attest(config: Config, args: argparse.Namespace, doc: dict[s
     """Write the in-toto statement (and the DSSE envelope with --sign-key) beside the index."""
     from lane_tasks.steps.contract_index import write_attestation
 
-    written = write_attestation(config, doc, out=args.out, sign_key=args.sign_key)
+    out = args.out
+    if out and args.run_id:
+        from lane_tasks.steps.contract_index import attestation_paths
+        from lane_tasks.store import run_dir
+        from lane_tasks.top_level import claim
+
+        _, statement, envelope = attestation_paths(config, out)
+        if claim(config, args.run_id, statement) is not None:  # beside its own index, then
+            out = str(run_dir(config, args.run_id) / Path(out).name)
+        elif args.sign_key:
+            claim(config, args.run_id, envelope)
+    written = write_attestation(config, doc, out=out, sign_key=args.sign_key)
     if not args.quiet:
         for path in written:
             sys.stderr.write(f"wrote {path}\n")
@@ -308,7 +354,7 @@ def _controls_verify(args: argparse.Namespace) -> int:
         run=RunInfo(run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
         extra={"verified_run": run_id},
     )
-    _emit(args, doc)
+    _emit(args, doc, config)
     args.lane = lane.name
     if args.run_id:
         _record(config, args, "controls", doc)
@@ -423,7 +469,7 @@ def _compat_snapshot(args: argparse.Namespace) -> int:
     from lane_tasks.compat import live_snapshot, render_snapshot
 
     if args.out:
-        path, shown = Path(args.out), args.out
+        path, shown = output_path(args, args.out), args.out
     else:
         config = _config(args)
         if config.compat.source != "lane-tasks":
@@ -614,7 +660,7 @@ def _lanes_docs(args: argparse.Namespace) -> int:
             return EXIT_FAIL
         sys.stdout.write(f"{shown}: matches lanes.toml\n")
     elif args.out:
-        atomic_write(Path(args.out), text)
+        atomic_write(output_path(args, args.out), text)
         sys.stdout.write(f"wrote {args.out}\n")
     else:
         sys.stdout.write(text)
@@ -628,7 +674,7 @@ def _docs_dir(config: Config, args: argparse.Namespace) -> int:
 
     if args.out:
         raise ConfigError("give --out or --out-dir, not both", key="--out-dir")
-    base = Path(args.out_dir)
+    base = output_path(args, args.out_dir, "--out-dir")
     stale = 0
     for rel, text in render_docs(config).items():
         shown = f"{args.out_dir.rstrip('/')}/{rel}"
@@ -805,6 +851,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("artifact", metavar="ARTIFACT", help="e.g. build/gate-fast.json")
     export.add_argument("--format", required=True, choices=("sarif", "junit", "text"))
     export.add_argument("--out", metavar="FILE", help="write it here (atomically)")
+    add_out_guard(export)
     export.set_defaults(func=_export)
 
     controls = sub.add_parser("controls", help="verify or list controls")
@@ -835,6 +882,7 @@ def build_parser() -> argparse.ArgumentParser:
     csnap.add_argument(
         "--check", action="store_true", help="exit 1 when the file differs from the live surface"
     )
+    add_out_guard(csnap)
     csnap.set_defaults(func=_compat_snapshot)
     cdiff = compsub.add_parser(
         "diff", help="changes since the latest release tag's snapshot, each judged by the policy"
@@ -898,6 +946,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="write (or --check) DIR/lanes.md and the role quickstarts DIR/quickstart/<role>.md",
     )
+    add_out_guard(ldocs)
     ldocs.set_defaults(func=_lanes_docs)
     lrec = lsub.add_parser(
         "recommend", help="the smallest lane that meets your constraints, and why"
@@ -956,6 +1005,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from lane_tasks.interrupts import install
+
+    install()  # SIGTERM as well as SIGINT stops the tools and leaves a partial artifact
     parser = build_parser()
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func

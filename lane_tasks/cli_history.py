@@ -17,6 +17,7 @@ from lane_tasks.catalog import KPIS
 from lane_tasks.clock import parse_now, utc_now
 from lane_tasks.config import Config, load_config
 from lane_tasks.errors import EXIT_OK
+from lane_tasks.paths import add_out_guard, output_path
 
 __all__ = ["add_commands", "add_rollback"]
 
@@ -64,7 +65,7 @@ def _history_export(args: argparse.Namespace) -> int:
     buf = io.StringIO()
     counts = export_jsonl(config, buf)
     if args.out:
-        atomic_write(Path(args.out), buf.getvalue())
+        atomic_write(output_path(args, args.out), buf.getvalue())
         rows = ", ".join(f"{n} {t}" for t, n in counts.items())
         sys.stderr.write(f"wrote {args.out}: {rows}\n")
     else:
@@ -150,7 +151,11 @@ def _dashboard(args: argparse.Namespace) -> int:
     config = _config(args)
     model = build_model(config, since=_since(args), now=utc_now(args.now))
     html = render_dashboard(model)
-    out = Path(args.out) if args.out else config.artifacts_path() / "dashboard" / "index.html"
+    out = (
+        output_path(args, args.out)
+        if args.out
+        else config.artifacts_path() / "dashboard" / "index.html"
+    )
     atomic_write(out, html)
     totals = model["totals"]
     sys.stdout.write(
@@ -193,6 +198,7 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> Any:
     hexp = hsub.add_parser("export", help="every row of the history, one JSON object a line")
     hexp.add_argument("--format", choices=("jsonl",), default="jsonl", help="output format")
     hexp.add_argument("--out", metavar="FILE", help="write it here (atomically)")
+    add_out_guard(hexp)
     hexp.set_defaults(func=_history_export)
 
     events = sub.add_parser("events", help="docs-view and adoption events")
@@ -227,6 +233,7 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> Any:
 
     dash = sub.add_parser("dashboard", help="the program dashboard: one self-contained HTML file")
     dash.add_argument("--out", metavar="FILE", help="default: <artifacts_dir>/dashboard/index.html")
+    add_out_guard(dash)
     dash.add_argument("--since", metavar="DATE", help="KPI window start (ISO 8601)")
     dash.add_argument("--now", help=argparse.SUPPRESS)
     dash.set_defaults(func=_dashboard)

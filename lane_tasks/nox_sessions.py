@@ -12,6 +12,7 @@ backend installs `[nox].install` into a reused session environment and runs the 
 from __future__ import annotations
 
 import atexit
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,10 @@ from nox.command import CommandFailed
 
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import CONFIG_NAME, Config, load_config
-from lane_tasks.errors import EXIT_USAGE, LaneTasksError
+from lane_tasks.errors import EXIT_INTERRUPTED, EXIT_USAGE, LaneTasksError
+from lane_tasks.interrupts import install, mark, was_interrupted
 from lane_tasks.store import new_run_id
+from lane_tasks.top_level import NOX_PID_ENV, release
 
 __all__ = ["register", "step_argv"]
 
@@ -45,9 +48,11 @@ def _finish(config: Config, run_id: str, lane: str | None) -> None:
     from lane_tasks.history import record_run_state
     from lane_tasks.store import finish_run, run_dir
 
+    state = "interrupted" if was_interrupted() else "complete"
     try:
-        finish_run(config, run_id, lane=lane)
-        record_run_state(config, run_id, "complete", lane=lane)
+        release(config, run_id)
+        finish_run(config, run_id, lane=lane, state=state)
+        record_run_state(config, run_id, state, lane=lane)
         append_github_summary(run_dir(config, run_id))
     except LaneTasksError as exc:
         sys.stderr.write(f"lane-tasks: error: {exc}\n")
@@ -91,6 +96,9 @@ def _invoke(session: nox.Session, config: Config, argv: list[str], what: str) ->
         from lane_tasks.cli import main
 
         code = main(argv)
+        if code == EXIT_INTERRUPTED:
+            mark()
+            raise KeyboardInterrupt(what)  # nox stops the invocation and exits 130
         if code != 0:
             raise CommandFailed(f"{what} failed (exit {code})")
     else:
@@ -107,6 +115,8 @@ def register(config_path: str | Path | None = None) -> Config:
         sys.stderr.write(f"lane-tasks: error: {exc}\n")
         raise SystemExit(EXIT_USAGE) from None
 
+    install()  # SIGTERM too: stop every tool, keep the partial artifacts, exit 130
+    os.environ[NOX_PID_ENV] = str(os.getpid())  # this process's life is the run's
     nox.options.stop_on_first_error = True  # a failed step aborts the rest of the lane
     nox.options.reuse_existing_virtualenvs = True  # venv backends: build once, reuse
     if config.default_lane:

@@ -23,10 +23,13 @@ from pathlib import Path
 __all__ = [
     "ProcResult",
     "ProcSpec",
+    "ProcsInterrupted",
     "excerpt",
+    "kill_all",
     "redact",
     "run_many",
     "run_one",
+    "scrub",
     "tool_env",
     "which",
 ]
@@ -74,7 +77,8 @@ class ProcSpec:
 class ProcResult:
     id: str
     outcome: str
-    """`exited`, `timeout`, `missing` (tool not found), `oserror` or `cancelled`."""
+    """`exited`, `timeout`, `missing` (tool not found), `oserror`, `cancelled` (--fail-fast)
+    or `interrupted`."""
     exit_code: int | None
     output: str
     duration_s: float
@@ -109,9 +113,35 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+_LIVE: set[subprocess.Popen[bytes]] = set()
+_LIVE_LOCK = threading.Lock()
+_STOP = threading.Event()
+"""Set by an interrupt: no new process starts, every running one is stopped."""
+
+
+def kill_all() -> None:
+    """Stop every tool we started, with its whole process group (an interrupt's first act)."""
+    _STOP.set()
+    with _LIVE_LOCK:
+        procs = list(_LIVE)
+    for proc in procs:
+        _kill_group(proc)
+
+
+class ProcsInterrupted(KeyboardInterrupt):
+    """An interrupt during `run_many`: every process stopped; `results` holds what finished
+    (None where a spec did not)."""
+
+    def __init__(self, results: list[ProcResult | None]) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
 def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult:
     """Run one command in a new session (its own process group), output merged and bounded."""
     start = time.monotonic()
+    if _STOP.is_set():
+        return ProcResult(spec.id, "interrupted", None, "", 0.0, "not started: interrupted")
     if cancel is not None and cancel.is_set():
         return ProcResult(spec.id, "cancelled", None, "", 0.0, "not started: --fail-fast")
     exe = which(spec.cmd[0], spec.env, spec.cwd)
@@ -131,6 +161,10 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
         )
     except OSError as exc:
         return ProcResult(spec.id, "oserror", None, "", 0.0, f"cannot run {spec.cmd[0]}: {exc}")
+    with _LIVE_LOCK:
+        _LIVE.add(proc)
+    if _STOP.is_set():  # an interrupt came while it started: it never gets to run
+        _kill_group(proc)
     tail: deque[bytes] = deque()
     size = [0]
 
@@ -154,6 +188,11 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
                 proc.wait(timeout=0.05)
                 break
             except subprocess.TimeoutExpired:
+                if _STOP.is_set():
+                    outcome, detail = "interrupted", "stopped: interrupted"
+                    _kill_group(proc)
+                    proc.wait()
+                    break
                 if time.monotonic() >= deadline:
                     outcome, detail = "timeout", f"killed after {spec.timeout:g}s timeout"
                     _kill_group(proc)
@@ -169,6 +208,10 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
         proc.wait()
         raise
     finally:
+        with _LIVE_LOCK:
+            _LIVE.discard(proc)
+        if _STOP.is_set() and outcome == "exited":  # killed by the interrupt, not its own exit
+            outcome, detail = "interrupted", "stopped: interrupted"
         # Children that inherited the pipe keep it open: kill the group so the reader ends.
         if outcome != "exited":
             _kill_group(proc)
@@ -198,13 +241,29 @@ def run_many(
         return res
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        return list(pool.map(task, specs))
+        futures = [pool.submit(task, spec) for spec in specs]
+        try:
+            return [f.result() for f in futures]
+        except KeyboardInterrupt:
+            kill_all()  # the workers see it within 50 ms and return what they have
+            done = [f.result() if not f.cancelled() else None for f in futures]
+            raise ProcsInterrupted(done) from None
 
 
-def secret_values(env: Mapping[str, str]) -> list[str]:
-    """Values of environment variables whose names say they are secret."""
+def secret_values(env: Mapping[str, str] | None = None) -> list[str]:
+    """Values of environment variables whose names say they are secret (of `env`, default
+    our own environment, which every tool inherits)."""
+    env = os.environ if env is None else env
     vals = {v for k, v in env.items() if _SECRET_NAME.search(k) and len(v) >= 4}
     return sorted(vals, key=len, reverse=True)
+
+
+def scrub(text: str) -> str:
+    """The values of our secret-named environment variables replaced by ***: the last line of
+    defence for every message and excerpt an artifact carries, whatever step wrote it."""
+    for value in secret_values():
+        text = text.replace(value, REDACTED)
+    return text
 
 
 def redact(text: str, secrets: Sequence[str] = ()) -> str:
@@ -243,7 +302,7 @@ def excerpt(
     """
     text = _ANSI.sub("", output).replace("\r\n", "\n")
     text = "\n".join(part.rsplit("\r", 1)[-1] for part in text.split("\n"))
-    text = redact(text, secrets)
+    text = redact(text, [*secrets, *secret_values()])
     for base in {str(root), str(root.resolve())}:
         text = text.replace(base + os.sep, "").replace(base, ".")
     tmp = re.escape(os.path.realpath(tempfile.gettempdir()))

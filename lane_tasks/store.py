@@ -9,11 +9,12 @@ produced.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from lane_tasks.artifacts import (
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError
 from lane_tasks.history import actor, ci_name, repository_id
+from lane_tasks.top_level import NOX_PID_ENV, alive
 
 __all__ = [
     "MANIFEST",
@@ -126,6 +128,7 @@ def _new_manifest(config: Config, run_id: str, subject: dict[str, Any]) -> dict[
         "repository": repository_id(config),
         "actor": actor(config.root),
         "ci": ci_name(),
+        "pid": int(os.environ.get(NOX_PID_ENV, "0") or 0) or os.getpid(),
         "run": {
             "id": run_id,
             "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -210,12 +213,28 @@ def finish_run(config: Config, run_id: str, *, lane: str | None, state: str = "c
     atomic_write(d / MANIFEST, canonical_json(doc))
 
 
+STALE_AFTER = timedelta(days=1)
+"""A run still `running` after this long was killed without finishing: prunable again."""
+
+
+def _running(rec: RunRecord) -> bool:
+    """Another invocation is still writing this run (a concurrent lane): never delete it."""
+    run = (rec.manifest or {}).get("run") or {}
+    if run.get("state") != "running" or not alive((rec.manifest or {}).get("pid")):
+        return False
+    try:
+        started = datetime.fromisoformat(str(run.get("started_at")))
+    except ValueError:
+        return False
+    return datetime.now(UTC) - started < STALE_AFTER
+
+
 def prune(config: Config, *, keep_id: str | None = None) -> list[str]:
     """Delete the oldest runs beyond `runs.keep`; never the run being recorded."""
     runs = list_runs(config)
     removed = []
     for rec in runs[config.runs_keep :]:
-        if rec.id == keep_id:
+        if rec.id == keep_id or _running(rec):
             continue
         shutil.rmtree(rec.path, ignore_errors=True)
         removed.append(rec.id)

@@ -344,7 +344,9 @@ def test_removed_cli_option_in_docs(tmp_path: Path) -> None:
     ]
     fast, fromat, cfg = doc["findings"]
     assert fast["found"] == "lane-tasks doctor --fast"
-    assert fast["expected"].startswith("an option of `lane-tasks doctor`: --format, --help")
+    assert fast["expected"].startswith(
+        "an option of `lane-tasks doctor`: --allow-outside-root, --format, --help"
+    )
     assert "did you mean '--format'" in fromat["message"]
     assert "did you mean '--config'" in cfg["message"]
 

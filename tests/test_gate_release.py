@@ -773,13 +773,15 @@ def test_inside_a_run_the_runs_gate_fast_artifact_is_the_evidence(tmp_path: Path
     assert (runs / run_id / "gate-fast.json").is_file()
 
     # another run has no gate-fast artifact, even though build/gate-fast.json passes for HEAD
+    assert (root / "build" / "gate-fast.json").is_file()
     other = new_run_id()
     r, doc = preflight(root, "--run-id", other)
     assert r.returncode == 1
     assert_check(doc, "gate-fast-evidence", "fail", f"no gate-fast artifact in run {other}")
 
-    # the run's own copy is read, not build/gate-fast.json (gone, here)
-    (root / "build" / "gate-fast.json").unlink()
+    # the run's own copy is read, not build/gate-fast.json (gone: the other run took over the
+    # top level and removed the earlier run's files, so it never mixes two runs)
+    assert not (root / "build" / "gate-fast.json").exists()
     r, doc = preflight(root, "--run-id", run_id)
     assert r.returncode == 0, r.stdout
     assert_check(

@@ -95,7 +95,16 @@ def test_a_cli_step_outside_nox_is_a_run_of_its_own(tmp_path: Path) -> None:
 
 def test_export_import_round_trip_is_idempotent(laned: Path, tmp_path: Path) -> None:
     export = tmp_path / "export.jsonl"
-    r = run_cli(laned, "history", "export", "--format", "jsonl", "--out", str(export))
+    r = run_cli(
+        laned,
+        "history",
+        "export",
+        "--format",
+        "jsonl",
+        "--out",
+        str(export),
+        "--allow-outside-root",
+    )
     assert r.returncode == 0, r.stderr
     lines = [json.loads(x) for x in export.read_text().splitlines()]
     assert {x["type"] for x in lines} == {"run", "step"}

@@ -173,6 +173,9 @@ KINDS: dict[str, dict[str, Any]] = {
             "repository": NULLABLE_STR,
             "actor": NULLABLE_STR,
             "ci": NULLABLE_STR,
+            # the process whose life is the run's (nox): a `running` run whose process has
+            # ended was killed, not still going
+            "pid": {"type": "integer", "minimum": 1},
         },
         "top_required": ["artifacts", "retention", "run"],
         "run_state": True,
@@ -199,6 +202,7 @@ def schema(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
         },
         "lane": NULLABLE_STR,
         "step": STR,
+        "reason": {"enum": ["interrupted"]},
         "subject": {
             "type": "object",
             "additionalProperties": False,

@@ -12,12 +12,13 @@ from typing import Any
 from lane_tasks.artifacts import Result, RunInfo, envelope
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import Config
-from lane_tasks.errors import EXIT_ENV, EXIT_FAIL, EXIT_OK
+from lane_tasks.errors import EXIT_ENV, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK
 from lane_tasks.repo import Subject, subject
 
 __all__ = [
     "RUNNERS",
     "StepContext",
+    "StepInterrupted",
     "StepReport",
     "exit_code_for",
     "register",
@@ -70,6 +71,14 @@ class StepReport:
         )
 
 
+class StepInterrupted(KeyboardInterrupt):
+    """A step stopped by SIGINT/SIGTERM, with the results it had (the others as errors)."""
+
+    def __init__(self, results: list[Result]) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
 Runner = Callable[[StepContext], "tuple[list[Result], dict[str, Any]]"]
 RUNNERS: dict[str, Runner] = {}
 
@@ -110,18 +119,38 @@ def exit_code_for(status: str, results: list[Result] | tuple[Result, ...]) -> in
     return EXIT_FAIL
 
 
+def _interrupted_result(step_id: str) -> Result:
+    return Result(
+        id=step_id,
+        status="error",
+        message="interrupted",
+        fix="re-run it: the run was interrupted before the step finished",
+    )
+
+
 def run_step(step_id: str, ctx: StepContext) -> StepReport:
     started = datetime.now(UTC)
     t0 = time.monotonic()
-    results, extra = RUNNERS[step_id](ctx)
+    try:
+        results, extra = RUNNERS[step_id](ctx)
+    except KeyboardInterrupt as exc:
+        # every child process group is stopped first; the artifact says what had finished
+        from lane_tasks.procs import kill_all
+
+        kill_all()
+        results = exc.results if isinstance(exc, StepInterrupted) else []
+        if not any(r.status == "error" for r in results):
+            results = [*results, _interrupted_result(step_id)]
+        extra = {"status": "error", "reason": "interrupted"}
     status = extra.pop("status", None) or status_of(results)
     warnings = tuple(extra.pop("warnings", ()))
+    interrupted = extra.get("reason") == "interrupted"
     ignore = (ctx.config.artifacts_dir,)
     return StepReport(
         step=step_id,
         kind=step_id,
         status=status,
-        exit_code=exit_code_for(status, results),
+        exit_code=EXIT_INTERRUPTED if interrupted else exit_code_for(status, results),
         results=tuple(results),
         subject=subject(ctx.root, ignore),
         run=RunInfo(ctx.run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),

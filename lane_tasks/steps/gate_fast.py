@@ -16,6 +16,7 @@ from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.gate_cache import GateCache
 from lane_tasks.procs import (
     ProcResult,
+    ProcsInterrupted,
     ProcSpec,
     excerpt,
     redact,
@@ -24,7 +25,7 @@ from lane_tasks.procs import (
     tool_env,
     which,
 )
-from lane_tasks.steps.base import StepContext, register
+from lane_tasks.steps.base import StepContext, StepInterrupted, register
 
 __all__ = ["argv", "check_env", "expand_cmd", "missing_tool", "run"]
 
@@ -79,6 +80,7 @@ _FIXES = {
     "exited": "run `{cmd}` locally and fix what it reports",
     "oserror": "check gate.fast.checks.{id}.cmd in lanes.toml",
     "cancelled": "re-run without --fail-fast to see this check's result",
+    "interrupted": "re-run it: the run was interrupted before this check finished",
 }
 
 
@@ -145,7 +147,17 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
                 cached[c.id] = hit
     to_run = [s for s in specs if s.id not in cached]
     jobs = ctx.jobs or ctx.config.jobs or os.cpu_count() or 1
-    done = {r.id: r for r in run_many(to_run, jobs=jobs, fail_fast=ctx.fail_fast)}
+    interrupted: ProcsInterrupted | None = None
+    try:
+        finished: list[ProcResult | None] = list(
+            run_many(to_run, jobs=jobs, fail_fast=ctx.fail_fast)
+        )
+    except ProcsInterrupted as exc:
+        interrupted, finished = exc, exc.results
+    done = {
+        s.id: r or ProcResult(s.id, "interrupted", None, "", 0.0, "stopped: interrupted")
+        for s, r in zip(to_run, finished, strict=True)
+    }
     spec_of = {s.id: s for s in specs}
     results = []
     for c in checks:
@@ -156,7 +168,9 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
             results.append(cached[c.id])
         else:
             result = _result(ctx, c, spec_of[c.id], done[c.id])
-            if cache is not None:
+            if cache is not None and interrupted is None:
                 cache.put(keys[c.id], result)
             results.append(result)
+    if interrupted is not None:
+        raise StepInterrupted(results)
     return results, {"warnings": warnings} if warnings else {}

@@ -1,0 +1,57 @@
+"""Where output may go: inside the repository, unless the user says otherwise.
+
+A `--out` (or `--out-dir`) that resolves outside the repository root, directly or through a
+symlink anywhere on its way, is refused with exit 2 unless `--allow-outside-root` is given: a
+lanes.toml, a CI variable or a typo must not make lane-tasks overwrite files elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from lane_tasks.config import find_config
+from lane_tasks.errors import ConfigError
+
+__all__ = ["ALLOW_FLAG", "add_out_guard", "output_path"]
+
+ALLOW_FLAG = "--allow-outside-root"
+
+
+def add_out_guard(parser: argparse.ArgumentParser) -> None:
+    """The flag that lifts the guard, on a command that writes `--out`."""
+    parser.add_argument(
+        ALLOW_FLAG,
+        action="store_true",
+        help="let --out write outside the repository (refused otherwise)",
+    )
+
+
+def _root(args: argparse.Namespace) -> Path:
+    """The repository root: the directory of lanes.toml (--config or found), else the cwd."""
+    if getattr(args, "config", None):
+        return Path(args.config).resolve().parent
+    try:
+        return find_config().resolve().parent
+    except ConfigError:
+        return Path.cwd().resolve()
+
+
+def output_path(args: argparse.Namespace, value: str, key: str = "--out") -> Path:
+    """`value` as a path to write, after the guard; ConfigError (exit 2) when refused."""
+    path = Path(value)
+    if getattr(args, "allow_outside_root", False):
+        return path
+    root = _root(args)
+    real = Path(os.path.realpath(path if path.is_absolute() else Path.cwd() / path))
+    if real == root or real.is_relative_to(root):
+        return path
+    via = ""
+    lexical = Path(os.path.normpath(Path.cwd() / path))
+    if lexical.is_relative_to(root):
+        via = f" (through a symlink: it resolves to {real})"
+    raise ConfigError(
+        f"'{value}' is outside the repository {root}{via}; pass {ALLOW_FLAG} to write there",
+        key=key,
+    )
