@@ -98,7 +98,10 @@ def which(program: str, env: Mapping[str, str] | None, cwd: Path) -> str | None:
 def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """Our environment with the tools installed next to lane-tasks first on PATH (as nox does
     for a session venv), so `ruff` means the ruff of this environment; plus `extra`."""
+    from lane_tasks.top_level import NOX_PID_ENV
+
     env = dict(os.environ)
+    env.pop(NOX_PID_ENV, None)  # the nox run's identity: a tool (or a test suite) is not the run
     bindir = str(Path(sys.executable).parent)
     parts = env.get("PATH", os.defpath).split(os.pathsep)
     env["PATH"] = os.pathsep.join([bindir, *(p for p in parts if p != bindir)])

@@ -270,3 +270,15 @@ def test_huge_tool_output_is_bounded_in_memory_and_in_the_artifact(tmp_path: Pat
     doc = json.loads((root / "build" / "gate-fast.json").read_text())
     assert (root / "build" / "gate-fast.json").stat().st_size < 64 * 1024
     assert doc["results"][0]["status"] == "pass"
+
+
+def test_the_lanes_own_process_id_does_not_leak_into_the_tools(tmp_path: Path) -> None:
+    """A tool that runs lane-tasks itself (this repository's pytest does) must not look like
+    part of the nox run that started it."""
+    root = make_project(tmp_path)
+    code = "import os, sys; sys.exit('LANE_TASKS_NOX_PID' in os.environ)"
+    add_checks(root, {"env": {"cmd": ["{python}", "-c", code]}})
+    r = subprocess.run(
+        [sys.executable, "-m", "nox", "-s", "gate-fast"], cwd=root, capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
