@@ -30,7 +30,7 @@ from typing import Any
 from lane_tasks import __version__
 from lane_tasks.artifacts import Result, atomic_write, canonical_json
 from lane_tasks.config import CheckSpec, Config
-from lane_tasks.repo import git
+from lane_tasks.repo import changed_paths, git
 
 __all__ = ["CACHE_DIR", "GateCache", "tree_fingerprint"]
 
@@ -57,22 +57,12 @@ def tree_fingerprint(root: Path, ignore: Iterable[str]) -> dict[str, str] | None
         meta, path = entry.split("\t", 1)
         if not path.startswith(skip):
             files[path] = meta.split()[1]
-    sample = next(iter(files.values()), "0" * 40)
-    status = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
-    entries = status.stdout.split("\0")
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if len(entry) < 4:
-            continue
-        if entry[0] in "RC":
-            i += 1
-        path = entry[3:]
-        if path.startswith(skip) or _derived(path):
+    sha256 = len(next(iter(files.values()), "0" * 40)) == 64  # the repository's object format
+    for path in changed_paths(root, tuple(ignore), untracked="all"):
+        if _derived(path):
             continue
         try:
-            files[path] = _blob_id((root / path).read_bytes(), sha256=len(sample) == 64)
+            files[path] = _blob_id((root / path).read_bytes(), sha256=sha256)
         except FileNotFoundError:
             files[path] = "deleted"
         except OSError:

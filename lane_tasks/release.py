@@ -30,7 +30,14 @@ from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_me
 from lane_tasks.repo import subject
 from lane_tasks.version import VersionProblem, parse_version
 
-__all__ = ["DecisionRefused", "decide", "decision_path", "load_decision"]
+__all__ = [
+    "DecisionRefused",
+    "decide",
+    "decision_path",
+    "load_decision",
+    "release_version",
+    "require_release_owner",
+]
 
 
 class DecisionRefused(LaneTasksError):
@@ -60,6 +67,25 @@ def _preflight(config: Config, path: Path | None) -> Preflight | None:
     return Preflight(p, sha256_file(p), doc["status"], doc["subject"]["commit"], doc.get("version"))
 
 
+def release_version(version: str) -> Version:
+    """`--version` as PEP 440, or the usage error (exit 2)."""
+    try:
+        return parse_version(version)
+    except VersionProblem as exc:
+        raise ConfigError(str(exc), key="--version") from None
+
+
+def require_release_owner(config: Config, owner: str) -> None:
+    """Only a listed release owner decides on (or rolls back) a release (else exit 2)."""
+    if owner not in config.release_owners:
+        owners = ", ".join(config.release_owners) or "none configured"
+        raise ConfigError(
+            f"'{owner}' is not a release owner{did_you_mean(owner, config.release_owners)}; "
+            f"project.release_owners in {config.path.name}: {owners}",
+            key="--owner",
+        )
+
+
 def decide(
     config: Config,
     *,
@@ -72,17 +98,8 @@ def decide(
     now: datetime | None = None,
 ) -> Path:
     """Write the decision record; refuse an unknown owner (exit 2) or an unsupported go (exit 1)."""
-    try:
-        v = parse_version(version)
-    except VersionProblem as exc:
-        raise ConfigError(str(exc), key="--version") from None
-    if owner not in config.release_owners:
-        owners = ", ".join(config.release_owners) or "none configured"
-        raise ConfigError(
-            f"'{owner}' is not a release owner{did_you_mean(owner, config.release_owners)}; "
-            f"project.release_owners in {config.path.name}: {owners}",
-            key="--owner",
-        )
+    v = release_version(version)
+    require_release_owner(config, owner)
     head = subject(config.root, (config.artifacts_dir,))
     pre = _preflight(config, preflight_path)
     problem = None
