@@ -14,7 +14,8 @@ After one untimed warm-up it measures, as the median of K runs:
   version       `lane-tasks --version`: the interpreter and CLI start alone, for scale
 
 Prints times and whether the target is met; it asserts nothing (speed goals live here, never in
-unit tests). Timings depend on the machine and its load.
+unit tests). Timings depend on the machine and its load. `make_repo`, `write_docs`,
+`DRIFT_ARGV`, `drift_ok` and `timed` are also used by benchmarks/run.py.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from bench_gate_fast import BenchError
 
 from lane_tasks.config import load_config
 from lane_tasks.init import init_repo
@@ -93,6 +96,28 @@ lanes:
 """
 
 
+DRIFT_ARGV = ["drift", "check", "--format", "json", "--out", "build/drift-check.json", "-q"]
+"""`lane-tasks` arguments of the measured drift check."""
+
+
+def write_docs(root: Path, docs: int) -> None:
+    """N docs pages under docs/ and the published docs/lanes.md, in an adopted repository
+    (not committed)."""
+    lanes = ("startup", "scale", "regulated")
+    for i in range(docs):
+        page = root / "docs" / f"section-{i // 50:02d}" / f"page-{i:04d}.md"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(PAGE.format(i=i, lane=lanes[i % 3]), encoding="utf-8")
+    config = load_config(root / "lanes.toml")
+    (root / "docs" / "lanes.md").parent.mkdir(parents=True, exist_ok=True)
+    (root / "docs" / "lanes.md").write_text(render_lanes_md(config), encoding="utf-8")
+
+
+def commit(root: Path, message: str) -> None:
+    for args in (["add", "-A"], ["commit", "-q", "-m", message]):
+        subprocess.run(["git", *args], cwd=root, env=ENV, check=True, capture_output=True)
+
+
 def make_repo(root: Path, docs: int) -> None:
     root.mkdir(parents=True)
     subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, env=ENV, check=True)
@@ -100,30 +125,33 @@ def make_repo(root: Path, docs: int) -> None:
     (root / "bench").mkdir()
     (root / "bench" / "__init__.py").write_text('"""bench."""\n')
     init_repo(root)
-    lanes = ("startup", "scale", "regulated")
-    for i in range(docs):
-        page = root / "docs" / f"section-{i // 50:02d}" / f"page-{i:04d}.md"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(PAGE.format(i=i, lane=lanes[i % 3]), encoding="utf-8")
+    write_docs(root, docs)
     (root / "README.md").write_text(PAGE.format(i="README", lane="startup"), encoding="utf-8")
     (root / ".github" / "workflows").mkdir(parents=True)
     (root / ".github" / "workflows" / "ci.yml").write_text(WORKFLOW, encoding="utf-8")
     (root / ".gitlab-ci.yml").write_text(GITLAB, encoding="utf-8")
-    config = load_config(root / "lanes.toml")
-    (root / "docs" / "lanes.md").write_text(render_lanes_md(config), encoding="utf-8")
-    for args in (["add", "-A"], ["commit", "-q", "-m", "bench"]):
-        subprocess.run(["git", *args], cwd=root, env=ENV, check=True, capture_output=True)
+    commit(root, "bench")
 
 
 def timed(argv: Sequence[str], cwd: Path) -> float:
-    """Wall seconds of one command; a failure stops the benchmark (its time would mean nothing)."""
+    """Wall seconds of one command; a failure stops the benchmark (its time would mean nothing):
+    BenchError."""
     t0 = time.perf_counter()
     r = subprocess.run(argv, cwd=cwd, env=ENV, capture_output=True, text=True, check=False)
     took = time.perf_counter() - t0
     if r.returncode != 0:
         output = r.stdout[-3000:] + r.stderr[-3000:]
-        sys.exit(f"benchmark command failed: {' '.join(argv)}\n{output}")
+        raise BenchError(f"benchmark command failed: {' '.join(argv)}\n{output}")
     return took
+
+
+def drift_ok(root: Path) -> str:
+    """After a drift check in root: the docs result's message, or BenchError when the
+    repository has drift (a timing of a failing check would mean nothing)."""
+    doc = json.loads((root / "build" / "drift-check.json").read_text(encoding="utf-8"))
+    if doc["status"] != "pass" or doc["findings"]:
+        raise BenchError(f"the benchmark repository has drift: {doc['findings'][:3]}")
+    return str(next(r["message"] for r in doc["results"] if r["id"] == "docs"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,21 +160,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--json", metavar="OUT")
     args = ap.parse_args(argv)
-    drift = [sys.executable, "-m", "lane_tasks", "drift", "check", "--format", "json"]
-    drift += ["--out", "build/drift-check.json", "-q"]
+    drift = [sys.executable, "-m", "lane_tasks", *DRIFT_ARGV]
     version = [sys.executable, "-m", "lane_tasks", "--version"]
     with tempfile.TemporaryDirectory(prefix="bench-drift-") as tmp:
         root = Path(tmp) / "bench"
         make_repo(root, args.docs)
-        timed(drift, root)  # warm-up: imports and file caches
-        doc = json.loads((root / "build" / "drift-check.json").read_text(encoding="utf-8"))
-        if doc["status"] != "pass" or doc["findings"]:
-            sys.exit(f"the benchmark repository has drift: {doc['findings'][:3]}")
-        docs_message = next(r["message"] for r in doc["results"] if r["id"] == "docs")
-        check, start = [], []
-        for _ in range(args.repeat):  # interleaved, so machine load hits both alike
-            check.append(timed(drift, root))
-            start.append(timed(version, root))
+        try:
+            timed(drift, root)  # warm-up: imports and file caches
+            docs_message = drift_ok(root)
+            check, start = [], []
+            for _ in range(args.repeat):  # interleaved, so machine load hits both alike
+                check.append(timed(drift, root))
+                start.append(timed(version, root))
+        except BenchError as exc:
+            sys.exit(str(exc))
     c, v = statistics.median(check), statistics.median(start)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print(f"lane-tasks drift check benchmark: median of {args.repeat}")

@@ -6,10 +6,16 @@
 Builds a sample project (a package of N small typed modules, one test file per module,
 adopted with `lane_tasks.init.init_repo` and committed in git) in a temp dir. N is 40 unless
 --modules or --preset says otherwise (small = 10, large = 300: mypy's share grows with N).
+`make_project`, `make_bench` and `Bench` are also used by benchmarks/run.py.
 After one untimed warm-up run of everything, it measures, as the median of K runs:
 
   by_hand     the checks of [gate.fast.checks] in lanes.toml, one after another
-  gate_fast   `lane-tasks gate fast --format json --stable-json --out build/gate-fast.json`
+  gate_fast   `lane-tasks gate fast --format json --stable-json --out build/gate-fast.json`,
+              a first run: gate fast's input-hash cache (build/lanes/cache/gate-fast) is
+              deleted before it, and before the nox run, so the checks really run
+  cached      the same command again on the unchanged tree: every check answered from that
+              cache (each artifact result `"cached": true`; a re-run where one is not is
+              reported)
   floor       the slowest single check alone (timed inside the by-hand sequence, where it
               runs with nothing else on the machine): no scheduler can beat it
   cpu floor   max(floor, the checks' CPU seconds / usable cpus): nor can it fit their CPU
@@ -51,7 +57,7 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -59,6 +65,7 @@ from typing import Any
 
 from lane_tasks import __version__ as LANE_TASKS_VERSION
 from lane_tasks.config import CheckSpec, load_config
+from lane_tasks.gate_cache import CACHE_DIR as GATE_CACHE_DIR
 from lane_tasks.init import init_repo
 from lane_tasks.procs import which
 from lane_tasks.steps.gate_fast import check_env, expand_cmd
@@ -97,14 +104,27 @@ def _write(root: Path, rel: str, text: str) -> None:
     path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
 
 
-def _module_source(i: int) -> str:
-    """A small, strictly typed module; module i > 0 builds on module i - 1 so mypy has an
-    import graph to follow, as in a real package."""
-    if i == 0:
+CHAIN = 500
+"""Module i builds on module i - 1 within chains of this many modules: a call of scale_i
+recurses through its chain, and a longer one would hit Python's recursion limit."""
+
+
+def _name_width(modules: int) -> int:
+    """Digits in the module names: at least 3, and enough that name order is number order.
+    pytest imports the test files in name order and module i imports module i - 1, so with
+    fewer digits test_mod_1000 would come right after test_mod_100 and import a whole chain
+    in one go."""
+    return max(3, len(str(modules - 1)))
+
+
+def _module_source(i: int, width: int = 3) -> str:
+    """A small, strictly typed module; module i builds on module i - 1 (except at the start of
+    each CHAIN) so mypy has an import graph to follow, as in a real package."""
+    if i % CHAIN == 0:
         base_import = ""
         base_call = "value"
     else:
-        base_import = f"\nfrom {PACKAGE}.mod_{i - 1:03d} import scale_{i - 1}\n"
+        base_import = f"\nfrom {PACKAGE}.mod_{i - 1:0{width}d} import scale_{i - 1}\n"
         base_call = f"scale_{i - 1}(value)"
     return f'''\
 """Module {i}: small typed helpers."""
@@ -158,9 +178,9 @@ def describe_{i}(record: Record{i}) -> str:
 '''
 
 
-def _test_source(i: int) -> str:
+def _test_source(i: int, width: int = 3) -> str:
     factor = 1
-    for k in range(i + 1):
+    for k in range(i - i % CHAIN, i + 1):
         factor *= k % 7 + 1
     # the product outgrows a formatted line after ~60 modules (ruff format --check would fail):
     # then compare it modulo a prime; smaller projects keep the plain literal
@@ -168,7 +188,7 @@ def _test_source(i: int) -> str:
     if len(scaled) > 60:
         scaled = f"scale_{i}(2) % 1_000_000_007 == {2 * factor % 1_000_000_007}"
     return f"""\
-from {PACKAGE}.mod_{i:03d} import (
+from {PACKAGE}.mod_{i:0{width}d} import (
     Record{i},
     describe_{i},
     first_over_{i},
@@ -241,9 +261,10 @@ def make_project(root: Path, modules: int) -> None:
     _write(root, ".gitignore", "__pycache__/\n*.egg-info/\n")
     _write(root, f"{PACKAGE}/__init__.py", f'"""{PACKAGE}: small typed helpers."""\n')
     _write(root, f"{PACKAGE}/py.typed", "")
+    width = _name_width(modules)
     for i in range(modules):
-        _write(root, f"{PACKAGE}/mod_{i:03d}.py", _module_source(i))
-        _write(root, f"tests/test_mod_{i:03d}.py", _test_source(i))
+        _write(root, f"{PACKAGE}/mod_{i:0{width}d}.py", _module_source(i, width))
+        _write(root, f"tests/test_mod_{i:0{width}d}.py", _test_source(i, width))
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "sample project")
     init_repo(root)
@@ -282,6 +303,10 @@ class Sample:
 
     wall: float
     cpu: float
+    code: int = 0
+    """The exit code."""
+    output: str = ""
+    """The last lines of what it printed (stdout, then stderr)."""
 
 
 @dataclass
@@ -310,7 +335,7 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def _machine_busy() -> float | None:
+def machine_busy() -> float | None:
     """CPU seconds the whole machine has been busy (all cpus, all processes), from
     /proc/stat; None where there is no /proc."""
     try:
@@ -326,15 +351,17 @@ def _machine_busy() -> float | None:
     return busy / os.sysconf("SC_CLK_TCK")
 
 
-def _run(
+def run_command(
     argv: Sequence[str],
     cwd: Path,
     *,
     env: Mapping[str, str] | None = None,
     timeout: float | None = None,
     what: str,
+    ok: Collection[int] | None = (0,),
 ) -> Sample:
-    """Run a command to completion (output captured, as gate fast captures it)."""
+    """Run a command to completion (output captured, as gate fast captures it). An exit code
+    not in `ok` (None: any is fine) raises BenchError."""
     cpu0 = _children_cpu()
     start = time.perf_counter()
     r = subprocess.run(
@@ -349,13 +376,37 @@ def _run(
     )
     elapsed = time.perf_counter() - start
     cpu = _children_cpu() - cpu0
-    if r.returncode != 0:
-        tail = "\n".join((r.stdout + r.stderr).strip().splitlines()[-30:])
+    tail = "\n".join((r.stdout + r.stderr).strip().splitlines()[-30:])
+    if ok is not None and r.returncode not in ok:
         raise BenchError(f"{what} exited with {r.returncode}:\n{tail}")
-    return Sample(elapsed, cpu)
+    return Sample(elapsed, cpu, r.returncode, tail)
 
 
-def _check_env(check: CheckSpec) -> dict[str, str]:
+@dataclass(frozen=True)
+class CpuMark:
+    """A point in time, to tell how much cpu other processes used since."""
+
+    wall: float
+    busy: float | None
+    own: float
+    kids: float
+
+    @classmethod
+    def now(cls) -> CpuMark:
+        return cls(time.perf_counter(), machine_busy(), time.process_time(), _children_cpu())
+
+    def others_since(self) -> tuple[float, float | None]:
+        """(wall seconds since the mark, cpu seconds the machine spent since on processes
+        other than this one and the children it waited for; None without /proc)."""
+        later = CpuMark.now()
+        others = None
+        if self.busy is not None and later.busy is not None:
+            others = (later.busy - self.busy) - (later.own - self.own) - (later.kids - self.kids)
+            others = max(0.0, others)
+        return later.wall - self.wall, others
+
+
+def check_env_of(check: CheckSpec) -> dict[str, str]:
     """The environment gate fast gives a check, so both sides run the very same tools."""
     env = check_env(check)
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -392,6 +443,20 @@ def _caches(root: Path) -> dict[str, bool]:
     }
 
 
+GATE_FAST_OUT = "build/gate-fast.json"
+
+
+def uncached_results(artifact: Path) -> list[str]:
+    """Ids of the gate fast results in an artifact that were not answered from the cache
+    (every one, if the artifact is unreadable)."""
+    try:
+        doc: Any = json.loads(artifact.read_text(encoding="utf-8"))
+        results = doc["results"]
+        return [str(r["id"]) for r in results if r.get("cached") is not True]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return [f"{artifact.name} unreadable"]
+
+
 @dataclass(frozen=True)
 class Round:
     """One timed round of every command in one cache mode."""
@@ -410,6 +475,9 @@ class Bench:
     nox_backend: str
     mode: str
     """"warm" or "cold"."""
+    gate_cache: Path | None = None
+    """gate fast's own input-hash cache: deleted before every timed command that runs checks,
+    so gate fast (and the nox run) really runs them; only `gate_fast_cached` reads it."""
     per_check: dict[str, Timing] = field(default_factory=dict)
     timings: dict[str, Timing] = field(default_factory=dict)
     inside_gate: dict[str, Timing] = field(default_factory=dict)
@@ -418,14 +486,19 @@ class Bench:
     warm_misses: list[str] = field(default_factory=list)
     """Warm mode: timed runs that started with a cache missing, so were not really warm."""
     rounds: list[Round] = field(default_factory=list)
+    cache_misses: list[str] = field(default_factory=list)
+    """Timed re-runs on an unchanged tree whose artifact had a result not from the cache."""
 
     @property
     def cold(self) -> bool:
         return self.mode == "cold"
 
     def prepare(self, what: str, keep: bool, *, runs_checks: bool = True) -> None:
-        """Just before a timed run (not timed): cold mode deletes the caches (if the command
-        runs checks), warm mode checks they are there."""
+        """Just before a timed run (not timed): a command that runs checks starts without gate
+        fast's cache; cold mode also deletes the tools' caches, warm mode checks they are
+        there."""
+        if runs_checks and self.gate_cache is not None:
+            shutil.rmtree(self.gate_cache, ignore_errors=True)
         if self.cold:
             if not runs_checks:
                 return
@@ -451,12 +524,12 @@ class Bench:
         self, name: str, argv: Sequence[str], what: str, keep: bool, *, runs_checks: bool
     ) -> None:
         self.prepare(what, keep, runs_checks=runs_checks)
-        self.record(name, _run(argv, self.root, env=self.env, what=what), keep)
+        self.record(name, run_command(argv, self.root, env=self.env, what=what), keep)
 
     def by_hand(self, keep: bool) -> None:
         wall = cpu = 0.0
         for check in self.checks:
-            env = _check_env(check)
+            env = check_env_of(check)
             cwd = self.root / (check.cwd or ".")
             argv = _tool_argv(check, env, cwd)
             # cold: every check starts without caches, so each is also a cold run of that
@@ -464,7 +537,7 @@ class Bench:
             # the checks do not share caches (ruff check and ruff format share .ruff_cache,
             # ~0.01-0.05 s of work either way)
             self.prepare(f"by hand, {check.id}", keep)
-            t = _run(argv, cwd, env=env, timeout=check.timeout, what=f"check {check.id}")
+            t = run_command(argv, cwd, env=env, timeout=check.timeout, what=f"check {check.id}")
             wall += t.wall
             cpu += t.cpu
             if keep:
@@ -473,11 +546,24 @@ class Bench:
         # minus the typing between commands
         self.record("by_hand", Sample(wall, cpu), keep)
 
-    def gate_fast(self, keep: bool) -> None:
-        argv = self.lane_tasks(
-            "gate", "fast", "--format", "json", "--stable-json", "--out", "build/gate-fast.json"
+    def gate_fast_argv(self) -> list[str]:
+        return self.lane_tasks(
+            "gate", "fast", "--format", "json", "--stable-json", "--out", GATE_FAST_OUT
         )
-        self.timed("gate_fast", argv, "gate fast", keep, runs_checks=True)
+
+    def gate_fast(self, keep: bool) -> None:
+        """A first run: gate fast's cache is deleted just before, so every check runs."""
+        self.timed("gate_fast", self.gate_fast_argv(), "gate fast", keep, runs_checks=True)
+
+    def gate_fast_cached(self, keep: bool) -> None:
+        """The same command again on the unchanged tree: every check should be answered from
+        gate fast's cache (each result `"cached": true`); a result that is not is noted."""
+        argv = self.gate_fast_argv()
+        self.timed("gate_fast_cached", argv, "gate fast (re-run)", keep, runs_checks=False)
+        if keep:
+            not_cached = uncached_results(self.root / GATE_FAST_OUT)
+            if not_cached:
+                self.cache_misses.append(", ".join(not_cached))
 
     def gate_fast_durations(self, keep: bool) -> None:
         """Untimed diagnostic: --stable-json drops durations, so one more run without it
@@ -485,7 +571,7 @@ class Bench:
         out = "build/gate-fast-durations.json"
         argv = self.lane_tasks("gate", "fast", "--format", "json", "--out", out)
         self.prepare("gate fast (durations)", keep=False)
-        _run(argv, self.root, env=self.env, what="gate fast (durations)")
+        run_command(argv, self.root, env=self.env, what="gate fast (durations)")
         if not keep:
             return
         try:
@@ -519,6 +605,7 @@ class Bench:
         return [
             self.by_hand,
             self.gate_fast,
+            self.gate_fast_cached,
             self.doctor,
             self.nox_steps,
             self.nox_list,
@@ -526,18 +613,13 @@ class Bench:
             self.gate_fast_durations,
         ]
 
-    def round(self, keep: bool) -> None:
-        """Every command once, the sides interleaved."""
-        load = _loadavg()
-        busy0, own0, kids0 = _machine_busy(), time.process_time(), _children_cpu()
-        start = time.perf_counter()
-        for step in self.steps():
+    def round(self, keep: bool, steps: Sequence[Callable[[bool], None]] | None = None) -> None:
+        """Every command (of `steps`, default all) once, the sides interleaved."""
+        load = loadavg()
+        mark = CpuMark.now()
+        for step in self.steps() if steps is None else steps:
             step(keep)
-        wall = time.perf_counter() - start
-        busy1, own1, kids1 = _machine_busy(), time.process_time(), _children_cpu()
-        others = None
-        if busy0 is not None and busy1 is not None:
-            others = max(0.0, (busy1 - busy0) - (own1 - own0) - (kids1 - kids0))
+        wall, others = mark.others_since()
         if keep:
             self.rounds.append(Round(wall, load, others))
 
@@ -559,14 +641,14 @@ def _pytest_plugins() -> list[str]:
     return sorted({ep.name for ep in entry_points(group="pytest11")})
 
 
-def _loadavg() -> float | None:
+def loadavg() -> float | None:
     try:
         return round(os.getloadavg()[0], 2)
     except (AttributeError, OSError):  # not on every platform
         return None
 
 
-def _machine(env: Mapping[str, str], load_at_start: float | None) -> dict[str, Any]:
+def machine_facts(env: Mapping[str, str], load_at_start: float | None) -> dict[str, Any]:
     usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
@@ -577,7 +659,7 @@ def _machine(env: Mapping[str, str], load_at_start: float | None) -> dict[str, A
         "cpu_count": os.cpu_count(),
         "cpus_usable": usable,
         "loadavg_1m_start": load_at_start,
-        "loadavg_1m_end": _loadavg(),
+        "loadavg_1m_end": loadavg(),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
@@ -596,21 +678,23 @@ def _machine(env: Mapping[str, str], load_at_start: float | None) -> dict[str, A
 # --------------------------------------------------------------------------- main
 
 
+def make_bench(root: Path, mode: str) -> Bench:
+    """The measurements of one cache mode on the sample project at root."""
+    config = load_config(root / "lanes.toml")
+    return Bench(
+        root=root,
+        checks=list(config.checks.values()),
+        env=dict(os.environ),
+        nox_backend=config.nox_backend,
+        mode=mode,
+        gate_cache=config.artifacts_path() / GATE_CACHE_DIR,
+    )
+
+
 def measure(
     root: Path, modes: Sequence[str], repeat: int, progress: Callable[[str], None]
 ) -> dict[str, Bench]:
-    config = load_config(root / "lanes.toml")
-    checks = list(config.checks.values())
-    benches = {
-        mode: Bench(
-            root=root,
-            checks=checks,
-            env=dict(os.environ),
-            nox_backend=config.nox_backend,
-            mode=mode,
-        )
-        for mode in modes
-    }
+    benches = {mode: make_bench(root, mode) for mode in modes}
     progress(
         "warm-up run of every command (fills .ruff_cache, .mypy_cache, .pytest_cache, "
         "__pycache__ and the OS file cache; not timed)"
@@ -657,6 +741,7 @@ def summarize_mode(bench: Bench, machine: Mapping[str, Any]) -> dict[str, Any]:
         "floor_over_by_hand": floor / by_hand,
         "cpu_floor_over_by_hand": cpu_floor / by_hand,
         "gate_fast_over_floor": med["gate_fast"] / floor,
+        "gate_fast_cached_over_gate_fast": med["gate_fast_cached"] / med["gate_fast"],
     }
     reachable = ratios["floor_over_by_hand"] <= TARGET_GATE_RATIO
     notes: list[str] = []
@@ -710,6 +795,11 @@ def summarize_mode(bench: Bench, machine: Mapping[str, Any]) -> dict[str, Any]:
             f"other processes kept {others_share:.0%} of the machine's cpu time busy during "
             f"these rounds ({sum(others):.1f} cpu-seconds): the timings are disturbed"
         )
+    if bench.cache_misses:
+        notes.append(
+            f"{len(bench.cache_misses)} gate fast re-runs on the unchanged tree ran checks "
+            f"instead of answering them from the cache, e.g. {bench.cache_misses[0]}"
+        )
     if bench.cold and (not bench.wiped or min(bench.wiped) == 0):
         notes.append("a cold-mode wipe found no cache to delete: those runs were not cold")
     if bench.warm_misses:
@@ -722,9 +812,11 @@ def summarize_mode(bench: Bench, machine: Mapping[str, Any]) -> dict[str, Any]:
         "caches": bench.mode,
         "cache_dirs_wiped_per_run": _spread(bench.wiped) if bench.wiped else None,
         "warm_misses": bench.warm_misses,
+        "gate_cache_misses": bench.cache_misses,
         "seconds": {
             "by_hand": by_hand,
             "gate_fast": med["gate_fast"],
+            "gate_fast_cached": med["gate_fast_cached"],
             "floor": floor,
             "floor_check": slowest,
             "cpu_floor": cpu_floor,
@@ -883,6 +975,13 @@ def render_mode(s: dict[str, Any], ms: dict[str, Any]) -> list[str]:
             f"{sec['cpu_floor']:.3f} s",
             "",
             "max(floor, cpu seconds of all checks / cpus)",
+        ),
+        timed(
+            "gate fast re-run (cached)",
+            sec["gate_fast_cached"],
+            "gate_fast_cached",
+            f"unchanged tree: {rat['gate_fast_cached_over_gate_fast']:.2f} of the first run"
+            + ("" if not ms["gate_cache_misses"] else ", NOT every check cached"),
         ),
         timed("doctor (lane-tasks)", sec["doctor"], "doctor"),
         timed("nox -s gate-fast doctor", sec["nox_gate_fast_doctor"], "nox_gate_fast_doctor"),
@@ -1047,7 +1146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--modules and --repeat must be at least 1")
     modes = list(MODES) if args.caches == "both" else [args.caches]
 
-    load_at_start = _loadavg()
+    load_at_start = loadavg()
     # commits need an identity; a fresh machine may have none configured
     os.environ.update(GIT_IDENTITY)
 
@@ -1064,7 +1163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"bench_gate_fast: error: {exc}", file=sys.stderr)
             return 1
         first = next(iter(benches.values()))
-        machine = _machine(_check_env(first.checks[0]), load_at_start)
+        machine = machine_facts(check_env_of(first.checks[0]), load_at_start)
         summary = summarize(benches, machine, args)
     print(render(summary))
     if args.json is not None:

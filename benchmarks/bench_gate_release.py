@@ -8,7 +8,8 @@ clean tree, gate-fast evidence). Target: gate release <= 1.15x the by-hand time.
 
     python benchmarks/bench_gate_release.py [--modules N] [--repeat K] [--json OUT]
 
-Prints ratios; it asserts nothing (speed goals live here, never in unit tests).
+Prints ratios; it asserts nothing (speed goals live here, never in unit tests). `prepare`,
+`by_hand` and `gate_release` are also used by benchmarks/run.py.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench_gate_fast import PACKAGE, make_project
+from bench_gate_fast import PACKAGE, BenchError, make_project
 
 ENV = {
     **os.environ,
@@ -38,12 +39,13 @@ TARGET = 1.15
 
 
 def run(argv: Sequence[str], cwd: Path) -> float:
-    """Wall seconds of one command; a failure stops the benchmark (its time would mean nothing)."""
+    """Wall seconds of one command; a failure stops the benchmark (its time would mean nothing):
+    BenchError."""
     t0 = time.perf_counter()
     r = subprocess.run(argv, cwd=cwd, env=ENV, capture_output=True, text=True, check=False)
     took = time.perf_counter() - t0
     if r.returncode != 0:
-        sys.exit(
+        raise BenchError(
             f"benchmark command failed: {' '.join(argv)}\n{r.stdout[-2000:]}{r.stderr[-2000:]}"
         )
     return took
@@ -73,11 +75,26 @@ def gate_release(root: Path) -> float:
     return run([*argv, "--format", "json", "--out", "build/release-preflight.json", "-q"], root)
 
 
-def prepare(root: Path, modules: int) -> None:
-    make_project(root, modules)
+OFFLINE = """
+[gate.release]
+offline = true   # build without isolation, with the setuptools installed here: no network
+"""
+
+
+def add_changelog(root: Path, *, offline: bool = False) -> None:
+    """Commit what a release of the sample project needs: a CHANGELOG entry for its version
+    (and, with `offline`, `[gate.release] offline = true` in lanes.toml, for lane runs)."""
     (root / "CHANGELOG.md").write_text("# Changelog\n\n## 1.2.3\n\n- Benchmark release.\n")
+    if offline:
+        with (root / "lanes.toml").open("a", encoding="utf-8") as f:
+            f.write(OFFLINE)
     for args in (["add", "-A"], ["commit", "-q", "-m", "changelog"]):
         subprocess.run(["git", *args], cwd=root, env=ENV, check=True, capture_output=True)
+
+
+def prepare(root: Path, modules: int) -> None:
+    make_project(root, modules)
+    add_changelog(root)
     run([sys.executable, "-m", "lane_tasks", "gate", "fast", "--format", "json",
          "--out", "build/gate-fast.json", "-q"], root)  # fmt: skip
 
@@ -90,12 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-release-") as tmp:
         root = Path(tmp) / PACKAGE
-        prepare(root, args.modules)
-        by_hand(root), gate_release(root)  # warm-up: imports and file caches, both sides
-        hand, gate = [], []
-        for _ in range(args.repeat):  # interleaved, so machine load hits both sides alike
-            hand.append(by_hand(root))
-            gate.append(gate_release(root))
+        try:
+            prepare(root, args.modules)
+            by_hand(root), gate_release(root)  # warm-up: imports and file caches, both sides
+            hand, gate = [], []
+            for _ in range(args.repeat):  # interleaved, so machine load hits both sides alike
+                hand.append(by_hand(root))
+                gate.append(gate_release(root))
+        except BenchError as exc:
+            sys.exit(str(exc))
     h, g = statistics.median(hand), statistics.median(gate)
     ratio = g / h
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None

@@ -14,7 +14,8 @@ Then it measures, as the median of K runs, in this process:
   dashboard   `build_model` + `render_dashboard`: what `lane-tasks dashboard` writes
   size        the dashboard's bytes
 
-Prints times, ratios to the targets and whether each is met; it asserts nothing.
+Prints times, ratios to the targets and whether each is met; it asserts nothing. `fill` and
+`measure` are also used by benchmarks/run.py.
 """
 
 from __future__ import annotations
@@ -153,37 +154,53 @@ def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--json", metavar="OUT")
-    args = ap.parse_args(argv)
+def measure(runs: int, repeat: int) -> dict[str, Any]:
+    """Fill a history of `runs` runs in a temp dir and time the KPIs and the dashboard over
+    it (in this process, each the median of `repeat` after an untimed warm-up)."""
     with tempfile.TemporaryDirectory(prefix="bench-history-") as tmp:
         root = Path(tmp) / "program"
         root.mkdir()
         init_repo(root, lane="regulated")
         config = load_config(root / "lanes.toml")
         t0 = time.perf_counter()
-        counts = fill(config, args.runs)
+        counts = fill(config, runs)
         fill_s = time.perf_counter() - t0
         compute_kpis(config, list(KPIS), now=NOW)  # warm-up: imports, page cache
-        kpi_s, kpis = median_time(lambda: compute_kpis(config, list(KPIS), now=NOW), args.repeat)
+        kpi_s, kpis = median_time(lambda: compute_kpis(config, list(KPIS), now=NOW), repeat)
 
         def dashboard() -> str:
             return render_dashboard(build_model(config, since=None, now=NOW))
 
-        dash_s, html = median_time(dashboard, args.repeat)
+        dash_s, html = median_time(dashboard, repeat)
         size = len(str(html).encode("utf-8"))
         db_size = history_path(config).stat().st_size
     assert isinstance(kpis, list)
-    known = sum(1 for k in kpis if k.value is not None)
+    return {
+        "kpis": kpi_s,
+        "dashboard": dash_s,
+        "size_bytes": size,
+        "rows": counts,
+        "db_bytes": db_size,
+        "fill_s": fill_s,
+        "kpis_known": sum(1 for k in kpis if k.value is not None),
+        "kpis_total": len(kpis),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--json", metavar="OUT")
+    args = ap.parse_args(argv)
+    m = measure(args.runs, args.repeat)
+    counts, size = m["rows"], m["size_bytes"]
     print(f"history benchmark: median of {args.repeat}, {os.cpu_count()} cpus, "
           f"Python {sys.version.split()[0]}")  # fmt: skip
     rows = ", ".join(f"{v:,} {k}" for k, v in counts.items())
-    print(f"history: {rows} ({db_size / 1e6:.1f} MB, filled in {fill_s:.1f} s)")
-    print(f"KPIs known: {known} of {len(kpis)}")
-    results = {"kpis": kpi_s, "dashboard": dash_s}
+    print(f"history: {rows} ({m['db_bytes'] / 1e6:.1f} MB, filled in {m['fill_s']:.1f} s)")
+    print(f"KPIs known: {m['kpis_known']} of {m['kpis_total']}")
+    results = {"kpis": m["kpis"], "dashboard": m["dashboard"]}
     for name, took in results.items():
         target = TARGETS[name]
         verdict = "met" if took < target else "NOT met"
