@@ -69,7 +69,7 @@ def load_checklist(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, "missing"
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         return None, f"unreadable: {exc}"
     problem = schema_errors(doc)
     if problem is None and doc.get("schema") != "lane-tasks/release-checklist":

@@ -24,7 +24,10 @@ def parse_time(text: str) -> datetime:
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is a valid time before year 1 in UTC
+        raise ValueError(f"{text!r} is out of range in UTC") from None
 
 
 def parse_now(text: str, source: str) -> datetime:

@@ -172,7 +172,7 @@ def parse_snapshot(text: str, where: str) -> Snapshot:
     cli: dict[str, tuple[str, ...]] = {}
     for path, opts in cli_raw.items():
         if not isinstance(opts, list) or not all(isinstance(o, str) for o in opts):
-            raise SnapshotProblem(f"{where}: cli['{path}'] must be a list of option strings")
+            raise SnapshotProblem(f"{where}: cli[{path!r}] must be a list of option strings")
         cli[path] = tuple(opts)
     schemas_raw = doc.get("schemas")
     if not isinstance(schemas_raw, dict):
@@ -180,7 +180,7 @@ def parse_snapshot(text: str, where: str) -> Snapshot:
     schemas: dict[str, Fields] = {}
     for kind, fields in schemas_raw.items():
         if not isinstance(fields, dict):
-            raise SnapshotProblem(f"{where}: schemas['{kind}'] must be an object of fields")
+            raise SnapshotProblem(f"{where}: schemas[{kind!r}] must be an object of fields")
         for name, info in fields.items():
             ok = (
                 isinstance(info, dict)
@@ -190,7 +190,7 @@ def parse_snapshot(text: str, where: str) -> Snapshot:
             )
             if not ok:
                 raise SnapshotProblem(
-                    f"{where}: schemas['{kind}']['{name}'] must be "
+                    f"{where}: schemas[{kind!r}][{name!r}] must be "
                     '{"type": [strings], "required": true|false}'
                 )
         schemas[kind] = {

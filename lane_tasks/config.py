@@ -7,11 +7,14 @@ re-listing an inherited id, or trying to drop one, is an error. Every error is o
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 import tomllib
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -414,12 +417,21 @@ class _Reader:
             raise self.error(key, f"'{dup}' is listed twice")
         return tuple(v)
 
-    def int_(self, data: Mapping[str, Any], key: Sequence[str], default: int, minimum: int) -> int:
+    def int_(
+        self,
+        data: Mapping[str, Any],
+        key: Sequence[str],
+        default: int,
+        minimum: int,
+        maximum: int | None = None,
+    ) -> int:
         v = data.get(key[-1], default)
         if isinstance(v, bool) or not isinstance(v, int):
             raise self.error(key, f"must be an integer, not {_type(v)}")
         if v < minimum:
             raise self.error(key, f"must be at least {minimum}, not {v}")
+        if maximum is not None and v > maximum:
+            raise self.error(key, f"must be at most {maximum}, not {v}")
         return v
 
 
@@ -467,6 +479,8 @@ def parse_config(text: str, path: Path) -> Config:
         raise ConfigError(f"invalid TOML: {msg}", path=path, line=line) from None
     except RecursionError:  # tomllib parses nested arrays and inline tables recursively
         raise ConfigError("invalid TOML: arrays or tables nested too deeply", path=path) from None
+    except ValueError as exc:  # an integer of more than 4300 digits (sys.get_int_max_str_digits)
+        raise ConfigError(f"invalid TOML: {exc}", path=path) from None
     r = _Reader(path, text)
     r.known(
         data,
@@ -592,9 +606,15 @@ def _rel_dir(r: _Reader, table: Mapping[str, Any], key: str, default: str) -> st
 
 def _require_inside(r: _Reader, key: list[str], value: str) -> None:
     """Paths in lanes.toml are relative and stay inside the repository."""
-    p = Path(value)
-    if p.is_absolute() or ".." in p.parts:
+    if _outside(value):
         raise r.error(key, f"must be a path inside the repository, not '{value}'")
+
+
+def _outside(value: str) -> bool:
+    """Whether a path from lanes.toml is absolute, climbs out with `..` or cannot name a file
+    at all (a NUL character, which every file system call rejects with ValueError)."""
+    p = Path(value)
+    return p.is_absolute() or ".." in p.parts or "\x00" in value
 
 
 def _lanes(r: _Reader, data: Mapping[str, Any]) -> dict[str, LaneSpec]:
@@ -721,15 +741,17 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
             raise r.error([*key, "cmd"], f"must be a non-empty list of strings, not {got}")
         if not cmd[0].strip():
             raise r.error([*key, "cmd"], "the program name (first element) is empty")
-        timeout = t.get("timeout", 600)
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-            raise r.error(
-                [*key, "timeout"], f"must be a positive number of seconds, not {timeout!r}"
-            )
+        if any("\x00" in x for x in cmd):
+            raise r.error([*key, "cmd"], "an argument holds a NUL character, which no argv can")
+        timeout = _seconds(r, t, [*key, "timeout"], 600)
         env = r.table(t.get("env", {}), [*key, "env"])
         for ek, ev in env.items():
+            if not ek or "=" in ek or "\x00" in ek:
+                raise r.error([*key, "env", ek], "is not an environment variable name")
             if not isinstance(ev, str):
                 raise r.error([*key, "env", ek], f"must be a string, not {_type(ev)}")
+            if "\x00" in ev:
+                raise r.error([*key, "env", ek], "holds a NUL character, which no environment can")
         cwd = r.str_(t, [*key, "cwd"], None)
         if cwd is not None:
             _require_inside(r, [*key, "cwd"], cwd)
@@ -740,7 +762,7 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
             id=cid,
             cmd=tuple(cmd),
             owner=r.str_(t, [*key, "owner"], None),
-            timeout=float(timeout),
+            timeout=timeout,
             env=dict(env),
             cwd=cwd,
             description=r.str_(t, [*key, "description"], "") or "",
@@ -748,6 +770,19 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
             shell=shell,
         )
     return checks, jobs, cache
+
+
+def _seconds(r: _Reader, table: Mapping[str, Any], key: list[str], default: float) -> float:
+    """A timeout: a positive, finite number of seconds. TOML also has nan and inf (a timeout
+    that never fires) and integers too large for a float."""
+    v = table.get(key[-1], default)
+    try:
+        seconds = float(v) if not isinstance(v, bool) and isinstance(v, int | float) else math.nan
+    except OverflowError:
+        seconds = math.inf
+    if not 0 < seconds < math.inf:
+        raise r.error(key, f"must be a positive number of seconds, not {v!r}")
+    return seconds
 
 
 def _disabled(
@@ -778,8 +813,11 @@ def _release(r: _Reader, data: Mapping[str, Any]) -> ReleaseSettings:
     r.known(t, key, ["tag_pattern", "changelog", "offline", "timeout", "disable"])
     pattern = r.str_(t, [*key, "tag_pattern"], DEFAULT_TAG_PATTERN) or DEFAULT_TAG_PATTERN
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
+        with warnings.catch_warnings():
+            # re's FutureWarning ("Possible nested set") printed our own source line on stderr
+            warnings.simplefilter("ignore")
+            compiled = re.compile(pattern)
+    except (re.error, OverflowError, RecursionError) as exc:  # x{99999999999}, deep nesting
         raise r.error([*key, "tag_pattern"], f"not a valid regular expression: {exc}") from None
     if "version" not in compiled.groupindex:
         raise r.error(
@@ -791,16 +829,14 @@ def _release(r: _Reader, data: Mapping[str, Any]) -> ReleaseSettings:
     offline = t.get("offline", False)
     if not isinstance(offline, bool):
         raise r.error([*key, "offline"], f"must be true or false, not {_type(offline)}")
-    timeout = t.get("timeout", 900)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        raise r.error([*key, "timeout"], f"must be a positive number of seconds, not {timeout!r}")
+    timeout = _seconds(r, t, [*key, "timeout"], 900)
     from lane_tasks.steps.gate_release import CHECKS as RELEASE_CHECKS  # it imports config
 
     return ReleaseSettings(
         tag_pattern=pattern,
         changelog=changelog,
         offline=offline,
-        timeout=float(timeout),
+        timeout=timeout,
         disabled=_disabled(r, t, [*key, "disable"], RELEASE_CHECKS, "gate release"),
     )
 
@@ -857,7 +893,7 @@ def _drift(r: _Reader, data: Mapping[str, Any], lanes: Mapping[str, LaneSpec]) -
                 f"findings: {', '.join(FINDINGS)}",
             )
         path = entry["path"]
-        if Path(path).is_absolute() or ".." in Path(path).parts:
+        if _outside(path):
             raise bad(i, ".path", f"must be a path inside the repository, not '{path}'")
         at = entry.get("line")
         if at is not None and (isinstance(at, bool) or not isinstance(at, int) or at < 1):
@@ -1017,7 +1053,8 @@ def _kpi(r: _Reader, data: Mapping[str, Any]) -> KpiSettings:
     t = r.table(data.get("kpi", {}), key)
     r.known(t, key, ["review_period_days", "reviewers", "min_sample"])
     return KpiSettings(
-        review_period_days=r.int_(t, [*key, "review_period_days"], 7, 1),
+        # the control compares ages with timedelta(days=...), which ends at 999999999 days
+        review_period_days=r.int_(t, [*key, "review_period_days"], 7, 1, timedelta.max.days),
         reviewers=r.str_list(t, [*key, "reviewers"]),
         min_sample=r.int_(t, [*key, "min_sample"], 3, 1),
     )
@@ -1169,7 +1206,7 @@ def _deprecation_items(r: _Reader, t: Mapping[str, Any], key: list[str]) -> tupl
                 f"'{item}' must name 'cli:<command> [--option]' or 'schema:<kind>[:<field>]'",
             )
         runbook = entry["runbook"].strip()
-        if Path(runbook).is_absolute() or ".." in Path(runbook).parts:
+        if _outside(runbook):
             raise bad(i, ".runbook", f"must be a path inside the repository, not '{runbook}'")
         out.append(
             Deprecation(
@@ -1226,6 +1263,8 @@ def load_deprecations(config: Config) -> tuple[Deprecation, ...]:
         raise ConfigError(
             "invalid TOML: arrays or tables nested too deeply", path=settings.file
         ) from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise ConfigError(f"invalid TOML: {exc}", path=settings.file) from None
     r = _Reader(Path(settings.file), text)
     r.known(data, [], ["deprecations"])
     t = r.table(data.get("deprecations", {}), ["deprecations"])

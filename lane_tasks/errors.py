@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -16,6 +17,7 @@ __all__ = [
     "EnvironmentProblem",
     "LaneTasksError",
     "did_you_mean",
+    "one_line",
 ]
 
 EXIT_OK = 0
@@ -47,13 +49,26 @@ class ConfigError(LaneTasksError):
         self.path = None if path is None else str(path)
         self.line = line
         self.key = key
-        self.problem = message
+        self.problem = one_line(message)
         where = ""
         if self.path is not None:
             where = self.path if line is None else f"{self.path}:{line}"
             where += ": "
         keyed = f"{key}: " if key else ""
-        super().__init__(f"{where}{keyed}{message}")
+        super().__init__(one_line(f"{where}{keyed}{message}"))
+
+
+_BREAKING = ("Cc", "Cs", "Zl", "Zp")
+"""Control characters, lone surrogates and line/paragraph separators: what would split a
+message (str.splitlines splits on \x1c-\x1e and \u2028 too) or fail to encode."""
+
+
+def one_line(text: str) -> str:
+    """`text` with each line break or other control character escaped (`\\n`, `\\x1e`): keys and
+    values quoted from a user's file must not split the one-line error."""
+    if text.isprintable():
+        return text
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) in _BREAKING else c for c in text)
 
 
 class EnvironmentProblem(LaneTasksError):

@@ -37,6 +37,8 @@ from lane_tasks.store import MANIFEST
 __all__ = ["ROW_TYPES", "export_jsonl", "import_files"]
 
 ROW_TYPES = {"run": "runs", "step": "steps", "record": "records", "event": "events"}
+_EXPORT_NAMES = {"type": "event_type"}
+"""Columns exported under another name: an event's `type` column would clash with the line's."""
 """The `type` of a JSONL line and the table it belongs to."""
 _TIME_COLUMNS = ("started_at", "ended_at", "at")
 _STATUSES = {
@@ -48,7 +50,8 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 def export_jsonl(config: Config, out: TextIO) -> dict[str, int]:
     """Every row of the history (evidence records synced first), one JSON object a line,
-    ordered by table and key: the same history exports the same bytes."""
+    ordered by table and key: the same history exports the same bytes. A line's `type` is its
+    row kind (run, step, record, event); an event's own type is its `event_type`."""
     counts: dict[str, int] = {}
     with open_history(config) as conn:
         sync_evidence(config, conn)
@@ -56,7 +59,7 @@ def export_jsonl(config: Config, out: TextIO) -> dict[str, int]:
             cols = TABLES[table]
             n = 0
             for row in conn.execute(f"SELECT * FROM {table} ORDER BY {', '.join(cols[:3])}"):  # noqa: S608
-                obj = {"type": kind, **{c: row[c] for c in cols}}
+                obj = {_EXPORT_NAMES.get(c, c): row[c] for c in cols} | {"type": kind}
                 out.write(json.dumps(obj, sort_keys=True, ensure_ascii=False) + "\n")
                 n += 1
             counts[table] = n
@@ -81,6 +84,12 @@ def _check_row(table: str, row: Mapping[str, Any], path: Path, line: int | None)
     for key in cols:
         if row.get(key) is not None and not isinstance(row[key], str):
             raise ConfigError("must be a string or null", path=path, line=line, key=key)
+        try:
+            (row.get(key) or "").encode("utf-8")
+        except UnicodeEncodeError:  # what JSON's \ud800 escapes decode to: SQLite cannot store it
+            raise ConfigError(
+                "is not valid Unicode text (a lone surrogate)", path=path, line=line, key=key
+            ) from None
     values = dict(row)
     for key in _TIME_COLUMNS:
         if key in cols and values.get(key) is not None:
@@ -133,6 +142,9 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[str, tuple[Any, ...]]]:
                 key="type",
             )
         table = ROW_TYPES[kind]
+        for column, name in _EXPORT_NAMES.items():
+            if table == "events" and name in obj:
+                obj[column] = obj.pop(name)
         yield table, _check_row(table, obj, path, n)
 
 
@@ -156,8 +168,8 @@ def _manifest_rows(
     """A run manifest (and the step artifacts beside it) as a run and its steps."""
     run = doc["run"]
     repo = doc.get("repository") or repository_id(config)
-    started = iso(parse_time(run["started_at"]))
-    ended = iso(parse_time(run["started_at"]) + _seconds(run.get("duration_s")))
+    started = _time(path, "run", run["started_at"])
+    ended = _time(path, "run", run["started_at"], run.get("duration_s"))
     commit = (doc.get("subject") or {}).get("commit")
     version = None
     for result in doc.get("results", []):
@@ -169,10 +181,10 @@ def _manifest_rows(
         if schema_errors(step_doc) is not None:
             step_doc = {}
         step_run = step_doc.get("run") or {}
-        s_start = iso(parse_time(step_run["started_at"])) if step_run else started
-        s_end = s_start
+        s_start, s_end = started, started
         if step_run:
-            s_end = iso(parse_time(step_run["started_at"]) + _seconds(step_run["duration_s"]))
+            s_start = _time(artifact, "run", step_run["started_at"])
+            s_end = _time(artifact, "run", step_run["started_at"], step_run["duration_s"])
         v = step_doc.get("version") if isinstance(step_doc.get("version"), str) else None
         version = version or v
         results = [
@@ -209,8 +221,18 @@ def _manifest_rows(
     )  # fmt: skip
 
 
-def _seconds(value: Any) -> timedelta:
-    return timedelta(seconds=float(value or 0.0))
+def _time(path: Path, key: str, started_at: str, duration_s: Any = None) -> str:
+    """`started_at` (plus `duration_s` seconds) as a history time, or ConfigError: the schema
+    checks only their form, which a leap second (12:00:60), a time before year 1 in UTC or a
+    NaN or 1e308 duration pass."""
+    try:
+        return iso(parse_time(started_at) + timedelta(seconds=float(duration_s or 0.0)))
+    except (ValueError, OverflowError):
+        raise ConfigError(
+            f"started_at {started_at!r} with duration_s {duration_s!r} is not a recordable time",
+            path=path,
+            key=key,
+        ) from None
 
 
 def _rows_of(config: Config, path: Path) -> list[tuple[str, tuple[Any, ...]]]:

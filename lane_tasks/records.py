@@ -35,9 +35,14 @@ from lane_tasks.history import (
     repository_id,
     transaction,
 )
-from lane_tasks.release import decision_path, load_decision
+from lane_tasks.release import (
+    decision_path,
+    load_decision,
+    release_version,
+    require_release_owner,
+)
 from lane_tasks.repo import release_tags
-from lane_tasks.version import VersionProblem, parse_version
+from lane_tasks.version import parse_version
 
 __all__ = [
     "EVENT_KEYS",
@@ -143,17 +148,8 @@ def record_rollback(
 ) -> Path:
     """Record that a released version was rolled back (yanked or superseded). Only a version
     released with a `go` decision can be rolled back, by one of the release owners."""
-    try:
-        v = parse_version(version)
-    except VersionProblem as exc:
-        raise ConfigError(str(exc), key="--version") from None
-    if owner not in config.release_owners:
-        owners = ", ".join(config.release_owners) or "none configured"
-        raise ConfigError(
-            f"'{owner}' is not a release owner{did_you_mean(owner, config.release_owners)}; "
-            f"project.release_owners in {config.path.name}: {owners}",
-            key="--owner",
-        )
+    v = release_version(version)
+    require_release_owner(config, owner)
     if not reason.strip():
         raise ConfigError("a rollback needs its reason", key="--reason")
     dpath = decision_path(config, v)
@@ -209,7 +205,7 @@ def sync_evidence(config: Config, conn: sqlite3.Connection) -> int:
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
                 when = parse_time(str(doc[time_field]))
-            except (OSError, ValueError, KeyError, TypeError, RecursionError, OverflowError):
+            except (OSError, ValueError, KeyError, TypeError, RecursionError):
                 continue
             if schema_errors(doc) is not None or doc.get("schema") != f"lane-tasks/{kind}":
                 continue
@@ -267,6 +263,13 @@ def parse_event(line: str, path: Path, lineno: int, default_repo: str) -> tuple[
     for key in EVENT_KEYS[2:]:
         if key in doc and (not isinstance(doc[key], str) or not doc[key].strip()):
             raise ConfigError("must be a non-empty string", path=path, line=lineno, key=key)
+        if key in doc and not _encodable(doc[key]):
+            raise ConfigError(
+                "is not valid Unicode text (a lone surrogate escape such as \\ud800)",
+                path=path,
+                line=lineno,
+                key=key,
+            )
     try:
         when = parse_time(str(doc["at"])) if isinstance(doc.get("at"), str) else None
     except ValueError:
@@ -280,6 +283,16 @@ def parse_event(line: str, path: Path, lineno: int, default_repo: str) -> tuple[
         )
     event_id = doc.get("id") or hashlib.sha256(canonical_json(doc).encode()).hexdigest()[:32]
     return (doc.get("repository") or default_repo, event_id, kind, iso(when), canonical_json(doc))
+
+
+def _encodable(text: str) -> bool:
+    """Whether the history (SQLite, UTF-8) can store `text`: JSON's \\ud800 escapes decode to
+    lone surrogates, which it cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def import_events(config: Config, path: Path) -> ImportCount:

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lane_tasks.artifacts import schema_errors
+
 __all__ = ["EXCERPT_LINES", "append_github_summary", "render_run_summary"]
 
 EXCERPT_LINES = 20
@@ -31,10 +33,12 @@ def _read(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None, f"{path.name} is missing"
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         return None, f"{path.name} is unreadable: {exc}"
     if not isinstance(doc, dict):
         return None, f"{path.name} is not a JSON object"
+    if schema_errors(doc) is not None:  # a summary reads only what meets its contract
+        return None, f"{path.name} is not a valid lane-tasks artifact"
     return doc, None
 
 

@@ -78,7 +78,7 @@ class ConfigLocator:
             uri = path.name
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except (OSError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
             data = {}  # doctor reports a broken lanes.toml; its results still get the file
         return cls(uri, key_lines(path), data)
 

@@ -65,6 +65,7 @@ EXCLUDED = frozenset(
 """Names in a run directory that are never indexed (they change after the index is made)."""
 
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_COMMIT = re.compile(r"[0-9a-f]{40,64}")
 _FIX = "the run's evidence is broken: re-run the lane (`nox -s <lane>`); never edit a run's files"
 
 
@@ -147,10 +148,14 @@ def _run_entry(
             entry["schema"] = _text(doc.get("schema"))
             entry["schema_version"] = _text(doc.get("schema_version"))
             entry["lane"] = _text(doc.get("lane"))
-            entry["commit"] = _text(subject.get("commit")) if isinstance(subject, dict) else None
+            commit = _text(subject.get("commit")) if isinstance(subject, dict) else None
+            # read before validation: a broken file's commit must not break the index's schema
+            entry["commit"] = commit if commit and _COMMIT.fullmatch(commit) else None
         problem = schema_errors(doc)
         if problem:
             problems.append(problem)
+        elif "step" not in doc:  # a record (decision, review, ...): valid, but no step made it
+            problems.append(f"a {doc['schema']} record, not a step's artifact")
         elif entry["step"] is None:
             entry["step"] = doc["step"]
         elif doc["step"] != entry["step"]:
