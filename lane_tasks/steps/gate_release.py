@@ -10,6 +10,7 @@ a sane file list (`check-wheel-contents`), and gate fast must have passed on thi
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import importlib.util
 import shutil
 import sys
@@ -361,10 +362,25 @@ class GateFastEvidence(Check):
         return Outcome("pass", f"gate fast passed on {str(commit)[:12]} ({where})")
 
 
+@contextlib.contextmanager
+def _one_at_a_time(ctx: StepContext) -> Iterator[None]:
+    """Two lanes at once on one repository share `build/dist`: their release preflights take
+    turns (an exclusive lock), so neither deletes the other's dists while it checks them."""
+    lock = ctx.config.artifacts_path() / "lanes" / ".gate-release.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 @register("gate-release")
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     facts: dict[str, Any] = {}
-    results = RELEASE.run(ctx, ctx.config.release.disabled, facts=facts)
+    with _one_at_a_time(ctx):
+        results = RELEASE.run(ctx, ctx.config.release.disabled, facts=facts)
     version = facts.get("version")
     return results, {
         "status": verdict(results),
