@@ -28,13 +28,6 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(Path(args.config) if args.config else None)
 
 
-def _rel(config: Config, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(config.root).as_posix()
-    except ValueError:
-        return str(path)
-
-
 def _since(args: argparse.Namespace) -> datetime | None:
     return parse_now(args.since, "--since") if args.since else None
 
@@ -52,7 +45,7 @@ def _history_import(args: argparse.Namespace) -> int:
     present = sum(c.present for c in counts.values())
     detail = ", ".join(f"{t} +{c.added}" for t, c in counts.items() if c.added or c.present)
     sys.stdout.write(
-        f"imported {len(args.files)} file(s) into {_rel(config, history_path(config))}: "
+        f"imported {len(args.files)} file(s) into {config.shown(history_path(config))}: "
         f"{added} new row(s), {present} already there{f' ({detail})' if detail else ''}\n"
     )
     return EXIT_OK
@@ -92,7 +85,7 @@ def _triage(args: argparse.Namespace) -> int:
         config, run_id=args.run, owner=args.owner, note=args.note, now=utc_now(args.now)
     )
     sys.stdout.write(
-        f"run {args.run} triaged by {args.owner}: wrote {_rel(config, path)} (commit it)\n"
+        f"run {args.run} triaged by {args.owner}: wrote {config.shown(path)} (commit it)\n"
     )
     return EXIT_OK
 
@@ -105,7 +98,7 @@ def _rollback(args: argparse.Namespace) -> int:
         config, version=args.version, owner=args.owner, reason=args.reason, now=utc_now(args.now)
     )
     sys.stdout.write(
-        f"rollback of {args.version} by {args.owner}: wrote {_rel(config, path)} (commit it)\n"
+        f"rollback of {args.version} by {args.owner}: wrote {config.shown(path)} (commit it)\n"
     )
     return EXIT_OK
 
@@ -134,7 +127,7 @@ def _kpi(args: argparse.Namespace) -> int:
     if args.format == "json":
         doc = {
             "lane": None if heading == "all" else heading,
-            "history": _rel(config, history_path(config)),
+            "history": config.shown(history_path(config)),
             "repository": args.repo,
             "kpis": [k.to_json() for k in kpis],
         }
@@ -159,7 +152,7 @@ def _dashboard(args: argparse.Namespace) -> int:
     atomic_write(out, html)
     totals = model["totals"]
     sys.stdout.write(
-        f"wrote {_rel(config, out)}: {totals['runs']} run(s) in {totals['repos']} "
+        f"wrote {config.shown(out)}: {totals['runs']} run(s) in {totals['repos']} "
         f"repositor{'y' if totals['repos'] == 1 else 'ies'}, {len(model['kpis'])} KPIs\n"
     )
     return EXIT_OK

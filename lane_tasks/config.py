@@ -282,6 +282,13 @@ class Config:
     def artifacts_path(self) -> Path:
         return self.root / self.artifacts_dir
 
+    def shown(self, path: Path) -> str:
+        """`path` as people and records name it: relative to the repository, else as given."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
 
 class _Locator:
     """Maps dotted key paths to line numbers in TOML source (tomllib gives none).

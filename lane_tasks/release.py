@@ -126,7 +126,7 @@ def decide(
         "preflight": None
         if pre is None
         else {
-            "path": _rel(config, pre.path),
+            "path": config.shown(pre.path),
             "sha256": pre.sha256,
             "status": pre.status,
             "commit": pre.commit,
@@ -156,10 +156,3 @@ def load_decision(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     if problem is None and doc.get("schema") != "lane-tasks/release-decision":
         problem = f"is a {doc.get('schema')} record, not a release decision"
     return (doc, None) if problem is None else (None, problem)
-
-
-def _rel(config: Config, p: Path) -> str:
-    try:
-        return p.resolve().relative_to(config.root).as_posix()
-    except ValueError:
-        return str(p)

@@ -158,3 +158,26 @@ def make_project(
     init_repo(root, lane=lane)
     commit_all(root, "initial")
     return root
+
+
+def keypair(d: Path, name: str) -> tuple[Path, Path]:
+    """An ed25519 key pair (PEM: PKCS8 private, SubjectPublicKeyInfo public) in `d`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private = d / f"{name}.pem"
+    public = d / f"{name}.pub.pem"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return private, public

@@ -19,6 +19,7 @@ from conftest import (
     REPO_ROOT,
     commit_all,
     git,
+    keypair,
     make_project,
     run_cli,
     run_nox,
@@ -383,28 +384,6 @@ def test_verify_rejects_something_that_is_not_an_index(project: tuple[Path, str]
 
 
 # ---- signing --------------------------------------------------------------------------------
-
-
-def keypair(d: Path, name: str) -> tuple[Path, Path]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.generate()
-    private = d / f"{name}.pem"
-    public = d / f"{name}.pub.pem"
-    private.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    public.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    return private, public
 
 
 def flip_byte(path: Path, at: int) -> None:

@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import REPO_ROOT, make_project, run_cli
+from conftest import REPO_ROOT, keypair, make_project, run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -1736,25 +1736,7 @@ def test_contract_index_of_a_run_holding_a_record(seeds: dict[str, Any], tmp_pat
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    d = tmp_path_factory.mktemp("keys")
-    key = Ed25519PrivateKey.generate()
-    private, public = d / "key.pem", d / "key.pub.pem"
-    private.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    public.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    return private, public
+    return keypair(tmp_path_factory.mktemp("keys"), "key")
 
 
 @given(data=st.data())
