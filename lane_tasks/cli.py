@@ -16,7 +16,14 @@ from lane_tasks import __version__
 from lane_tasks.artifacts import RunInfo, canonical_json
 from lane_tasks.catalog import STEPS
 from lane_tasks.cli_history import add_commands, add_rollback
-from lane_tasks.config import Config, ResolvedLane, find_config, load_config, parse_config
+from lane_tasks.config import (
+    ARTIFACTS_DIR,
+    Config,
+    ResolvedLane,
+    find_config,
+    load_config,
+    parse_config,
+)
 from lane_tasks.errors import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -68,6 +75,7 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None =
     lane run, the top-level --out is written only while this run holds the top level."""
     from lane_tasks.artifacts import atomic_write
     from lane_tasks.exports import render_export
+    from lane_tasks.repo import self_ignore
 
     config_path: Path | None = None
     if args.format == "sarif":  # SARIF locates results in the repository and in lanes.toml
@@ -83,11 +91,14 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None =
 
             holder = claim(config, args.run_id, args.out)
         if holder is None:
-            atomic_write(output_path(args, args.out), text)
+            target = output_path(args, args.out)
+            atomic_write(target, text)
+            if config is not None and target.resolve().is_relative_to(config.artifacts_path()):
+                self_ignore(config.artifacts_path())
         else:
             sys.stderr.write(
                 f"lane-tasks: run {holder} is writing the top-level artifacts; this run's "
-                f"{Path(args.out).name} is in {config.artifacts_dir if config else 'build'}"
+                f"{Path(args.out).name} is in {config.artifacts_dir if config else ARTIFACTS_DIR}"
                 f"/lanes/runs/{args.run_id}/\n"
             )
         if not args.quiet:
@@ -755,10 +766,17 @@ def _ownership_show(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from lane_tasks.init import init_repo
 
-    written = init_repo(Path(args.path).resolve(), lane=args.lane, force=args.force)
-    for p in written:
-        sys.stdout.write(f"wrote {p}\n")
-    sys.stdout.write(f"next: nox -s {args.lane}\n")
+    report = init_repo(Path(args.path).resolve(), lane=args.lane, force=args.force)
+    for line in report.choices:
+        sys.stdout.write(f"init: {line}\n")
+    for path in report.written:
+        sys.stdout.write(f"wrote {path}\n")
+    for path, why in report.kept:
+        sys.stdout.write(f"kept {path}: {why}\n")
+    if not report.written:
+        sys.stdout.write("nothing to do: this repository has adopted lane-tasks already\n")
+    for command in report.next_commands:
+        sys.stdout.write(f"next: {command}\n")
     return EXIT_OK
 
 
@@ -999,7 +1017,11 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="adopt lane-tasks in a repository (lanes.toml + noxfile.py)")
     init.add_argument("path", nargs="?", default=".")
     init.add_argument("--lane", choices=("startup", "scale", "regulated"), default="startup")
-    init.add_argument("--force", action="store_true", help="overwrite existing files")
+    init.add_argument(
+        "--force",
+        action="store_true",
+        help="rewrite an existing lanes.toml (the noxfile is only ever added to)",
+    )
     init.set_defaults(func=_init)
     return parser
 

@@ -22,6 +22,7 @@ from lane_tasks.catalog import CONTROLS, KPIS, STEPS
 from lane_tasks.errors import ConfigError, did_you_mean
 
 __all__ = [
+    "ARTIFACTS_DIR",
     "CONFIG_NAME",
     "DEFAULT_DRIFT_DOCS",
     "CheckSpec",
@@ -49,6 +50,10 @@ __all__ = [
 ]
 
 CONFIG_NAME = "lanes.toml"
+ARTIFACTS_DIR = ".lane-tasks"
+"""Where runs write, by default: a dot-directory, as nox, tox, pytest, mypy and ruff use, so it
+can never be taken for a package (flit refuses a project whose package is named `build` when a
+`build/` directory sits beside it). The seed's `build/*.json` layout: `artifacts_dir = "build"`."""
 NOX_BACKENDS = ("none", "venv", "virtualenv", "uv", "conda", "mamba", "micromamba")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _DROP_WORDS = ("remove", "drop", "exclude", "override", "replace", "without", "skip")
@@ -230,6 +235,10 @@ class Config:
     """[gate.fast] cache: answer unchanged checks from the cache (`--no-cache` per run)."""
     release: ReleaseSettings = field(default_factory=lambda: ReleaseSettings())
     drift: DriftSettings = field(default_factory=lambda: DriftSettings())
+    nox_session_prefix: str = ""
+    """[nox] session_prefix: put before every session lane-tasks registers, for a noxfile that
+    already has a session named like a step or lane (`lanes-doctor` beside the project's
+    `doctor`)."""
     adoption_point: str | None = None
     """Git revision from which release controls apply (default: the commit adding lanes.toml)."""
     teams: Mapping[str, Team] = field(default_factory=dict)
@@ -281,6 +290,10 @@ class Config:
 
     def artifacts_path(self) -> Path:
         return self.root / self.artifacts_dir
+
+    def session(self, step_or_lane: str) -> str:
+        """The nox session name of a step or lane (`[nox] session_prefix` + its id)."""
+        return self.nox_session_prefix + step_or_lane
 
     def shown(self, path: Path) -> str:
         """`path` as people and records name it: relative to the repository, else as given."""
@@ -519,14 +532,14 @@ def parse_config(text: str, path: Path) -> Config:
     )
     owners = r.str_list(project, ["project", "release_owners"])
     evidence_dir = _rel_dir(r, project, "evidence_dir", "release-evidence")
-    artifacts_dir = _rel_dir(r, project, "artifacts_dir", "build")
+    artifacts_dir = _rel_dir(r, project, "artifacts_dir", ARTIFACTS_DIR)
 
     runs = r.table(data.get("runs", {}), ["runs"])
     r.known(runs, ["runs"], ["keep"])
     keep = r.int_(runs, ["runs", "keep"], 50, 1)
 
     nox_t = r.table(data.get("nox", {}), ["nox"])
-    r.known(nox_t, ["nox"], ["backend", "python", "install"])
+    r.known(nox_t, ["nox"], ["backend", "python", "install", "session_prefix"])
     backend = r.str_(nox_t, ["nox", "backend"], "none") or "none"
     if backend not in NOX_BACKENDS:
         raise r.error(
@@ -536,6 +549,12 @@ def parse_config(text: str, path: Path) -> Config:
         )
     nox_python = r.str_(nox_t, ["nox", "python"], None)
     install = r.str_list(nox_t, ["nox", "install"]) if "install" in nox_t else ("lane-tasks",)
+    prefix = r.str_(nox_t, ["nox", "session_prefix"], "") or ""
+    if prefix and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", prefix):
+        raise r.error(
+            ["nox", "session_prefix"],
+            f"'{prefix}' is not usable in a nox session name (letters, digits, '_', '.', '-')",
+        )
 
     lanes = _lanes(r, data)
     checks, jobs, gate_cache = _gate(r, data)
@@ -582,6 +601,7 @@ def parse_config(text: str, path: Path) -> Config:
         nox_backend=backend,
         nox_python=nox_python,
         nox_install=install,
+        nox_session_prefix=prefix,
         lanes=lanes,
         checks=checks,
         jobs=jobs,

@@ -1,29 +1,34 @@
-"""`lane-tasks init`: adopt the lanes in any Python repository.
+"""`lane-tasks init`: adopt the lanes in any Python repository, as it is.
 
-Writes a lanes.toml (with tomli-w) whose gate checks fit the repository's layout, a two-line
-noxfile.py, and makes sure the artifacts directory is ignored by git.
+Writes a lanes.toml (with tomli-w) whose gate checks are the project's own (gate_detect), adds
+the lane sessions to the project's noxfile or writes one (noxfile_adopt), and makes the
+artifacts directory ignore itself. Everything is decided and checked before anything is
+written, so a refusal leaves the repository as it was; running init again changes nothing.
 """
 
 from __future__ import annotations
 
 import subprocess
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from lane_tasks.artifacts import atomic_write
-from lane_tasks.config import CONFIG_NAME, parse_config
-from lane_tasks.errors import ConfigError
+from lane_tasks.catalog import STEPS
+from lane_tasks.config import ARTIFACTS_DIR, CONFIG_NAME, load_config, parse_config
+from lane_tasks.errors import ConfigError, LaneTasksError
+from lane_tasks.gate_detect import Proposal, propose_checks
+from lane_tasks.noxfile_adopt import NoxfilePlan, ProjectSession, plan_noxfile
+from lane_tasks.repo import is_git_repo, self_ignore
 
-__all__ = ["NOXFILE", "default_lanes_toml", "init_repo"]
+__all__ = ["InitReport", "default_lanes_toml", "init_repo"]
 
-NOXFILE = '''"""Release-confidence lanes from lanes.toml (`nox -l` lists them)."""
-
-from lane_tasks.nox_sessions import register
-
-register()
-'''
+PREFIX = "lanes-"
+"""The [nox] session_prefix init sets when the project's noxfile has a session named like ours."""
 
 _HEADER = """\
 # lanes.toml: the release-confidence lanes of this repository (see `lane-tasks lanes show <lane>`).
@@ -62,19 +67,6 @@ LANES: dict[str, dict[str, Any]] = {
 }
 
 
-def _source_paths(root: Path) -> list[str]:
-    """Where the code is: src/ layout, else top-level packages and modules."""
-    if (root / "src").is_dir():
-        return ["src"]
-    skip = {"tests", "test", "docs", "build", "dist", "benchmarks", "examples"}
-    found = sorted(
-        p.name
-        for p in root.iterdir()
-        if p.is_dir() and (p / "__init__.py").is_file() and p.name not in skip
-    )
-    return found or ["."]
-
-
 def _owner(root: Path) -> str | None:
     try:
         r = subprocess.run(
@@ -85,97 +77,145 @@ def _owner(root: Path) -> str | None:
     return r.stdout.strip() or None
 
 
-def default_lanes_toml(root: Path, lane: str = "startup") -> str:
-    """The lanes.toml text `init` writes for the repository at `root`."""
+def _pyproject(root: Path) -> Mapping[str, Any]:
+    path = root / "pyproject.toml"
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read it: {exc}", path=path) from None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Plan:
+    """What init writes, decided before anything is written."""
+
+    text: str
+    checks: tuple[Proposal, ...]
+    prefix: str
+    clash: str | None
+
+
+def _clash(sessions: tuple[ProjectSession, ...]) -> str | None:
+    """The first project session named like one of our steps or lanes."""
+    ours = {*STEPS, *LANES}
+    return next((f"{s.name} (noxfile.py:{s.line})" for s in sessions if s.name in ours), None)
+
+
+def _plan(root: Path, lane: str, sessions: tuple[ProjectSession, ...]) -> _Plan:
     owner = _owner(root)
+    checks = tuple(propose_checks(root, _pyproject(root), sessions))
+    clash = _clash(sessions)
+    prefix = PREFIX if clash else ""
     data: dict[str, Any] = {
         "project": {
             "release_owners": [owner] if owner else [],
             "evidence_dir": "release-evidence",
-            "artifacts_dir": "build",
+            "artifacts_dir": ARTIFACTS_DIR,
             "default_lane": lane,
         },
         "runs": {"keep": 50},
-        "history": {"path": "build/lanes/history.sqlite"},
-        "nox": {"backend": "none"},
+        "history": {"path": f"{ARTIFACTS_DIR}/lanes/history.sqlite"},
+        "nox": {"backend": "none", **({"session_prefix": prefix} if prefix else {})},
         "lanes": LANES,
         "gate": {
             "fast": {
                 "checks": {
-                    "ruff-check": {
-                        "cmd": ["ruff", "check", "."],
-                        "owner": "maintainers",
-                        "timeout": 300,
-                    },
-                    "ruff-format": {
-                        "cmd": ["ruff", "format", "--check", "."],
-                        "owner": "maintainers",
-                        "timeout": 300,
-                    },
-                    "mypy": {
-                        "cmd": ["mypy", *_source_paths(root)],
-                        "owner": "maintainers",
-                        "timeout": 600,
-                    },
-                    "pytest": {
-                        "cmd": ["{python}", "-m", "pytest", "-q"],
-                        "owner": "maintainers",
-                        "timeout": 1800,
-                    },
+                    c.id: {"cmd": list(c.cmd), "owner": "maintainers", "timeout": c.timeout}
+                    for c in checks
                 }
             }
         },
     }
     if not owner:
         del data["project"]["release_owners"]
-    return _HEADER + tomli_w.dumps(data)
+    return _Plan(text=_HEADER + tomli_w.dumps(data), checks=checks, prefix=prefix, clash=clash)
 
 
-def _ensure_ignored(root: Path, dirs: tuple[str, ...]) -> Path | None:
-    """Add the directories runs write (artifacts, nox environments) to .gitignore."""
-    missing = [
-        d
-        for d in dirs
-        if subprocess.run(
-            ["git", "check-ignore", "-q", "--no-index", f"{d}/x.json"],
-            cwd=root,
-            capture_output=True,
-            check=False,
-        ).returncode
-        != 0
-    ]
-    if not missing:
-        return None
-    gi = root / ".gitignore"
-    text = gi.read_text(encoding="utf-8") if gi.exists() else ""
-    if text and not text.endswith("\n"):
-        text += "\n"
-    atomic_write(gi, text + "".join(f"/{d}/\n" for d in missing))
-    return gi
+def default_lanes_toml(root: Path, lane: str = "startup") -> str:
+    """The lanes.toml text `init` writes for the repository at `root`."""
+    try:
+        plan = plan_noxfile(root)
+    except LaneTasksError:
+        plan = None
+    return _plan(root, lane, plan.sessions if plan else ()).text
 
 
-def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> list[Path]:
-    """Write lanes.toml and noxfile.py into `root`; refuse to overwrite unless `force`."""
+@dataclass(frozen=True, kw_only=True)
+class InitReport:
+    """What init did: files written, files it left as they were (and why), what it chose."""
+
+    written: tuple[Path, ...]
+    kept: tuple[tuple[Path, str], ...]
+    choices: tuple[str, ...]
+    next_commands: tuple[str, ...]
+
+
+def _refuse_early(root: Path) -> None:
     if not root.is_dir():
         raise ConfigError(f"{root} is not a directory")
-    lanes_toml, noxfile = root / CONFIG_NAME, root / "noxfile.py"
-    existing = [p.name for p in (lanes_toml, noxfile) if p.exists()]
-    if existing and not force:
+    if not is_git_repo(root):
         raise ConfigError(
-            f"{', '.join(existing)} already exist(s) in {root}; use --force to overwrite"
-            + (
-                " (or add `from lane_tasks.nox_sessions import register; register()` to your "
-                "noxfile.py)"
-                if "noxfile.py" in existing
-                else ""
-            )
+            f"{root} is not a git repository: lane-tasks reads its commits and release tags; "
+            "run `git init` there (and commit) first"
         )
-    text = default_lanes_toml(root, lane)
-    parse_config(text, lanes_toml)  # never write a lanes.toml we would reject
-    atomic_write(lanes_toml, text)
-    atomic_write(noxfile, NOXFILE)
-    written = [lanes_toml, noxfile]
-    ignored = _ensure_ignored(root, ("build", ".nox"))
-    if ignored:
-        written.append(ignored)
-    return written
+
+
+def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> InitReport:
+    """Adopt the lanes in `root`: lanes.toml (kept unless `force`), the noxfile's lane sessions
+    (added, never replacing a line), a self-ignoring artifacts directory."""
+    _refuse_early(root)
+    lanes_toml = root / CONFIG_NAME
+    nox_plan: NoxfilePlan = plan_noxfile(root)  # a noxfile that does not parse: refused here
+    plan = _plan(root, lane, nox_plan.sessions)
+    keep_config = lanes_toml.exists() and not force
+    if keep_config:
+        config = load_config(lanes_toml)  # an invalid one is refused before anything is written
+        prefix, artifacts = config.nox_session_prefix, config.artifacts_path()
+        if plan.clash and not prefix:
+            raise ConfigError(
+                f"noxfile.py has a session {plan.clash} named like a lane-tasks step or lane; "
+                f'set [nox] session_prefix = "{PREFIX}" in {CONFIG_NAME} (or run '
+                "`lane-tasks init --force` to rewrite it with that setting)",
+                path=lanes_toml,
+            )
+    else:
+        parse_config(plan.text, lanes_toml)  # never write a lanes.toml we would reject
+        prefix, artifacts = plan.prefix, root / ARTIFACTS_DIR
+
+    written: list[Path] = []
+    kept: list[tuple[Path, str]] = []
+    if keep_config:
+        kept.append((lanes_toml, "exists; `lane-tasks init --force` rewrites it"))
+    else:
+        atomic_write(lanes_toml, plan.text)
+        written.append(lanes_toml)
+    if nox_plan.text is None:
+        kept.append((nox_plan.path, "already registers the lane sessions"))
+    else:
+        atomic_write(nox_plan.path, nox_plan.text)
+        written.append(nox_plan.path)
+    self_ignore(artifacts)
+
+    choices: list[str] = []
+    if not keep_config:
+        choices += [f"gate check '{c.id}': {' '.join(c.cmd)}  ({c.why})" for c in plan.checks]
+        if plan.clash:
+            choices.append(
+                f"nox sessions named '{prefix}<step>': your noxfile already has {plan.clash}"
+            )
+    if nox_plan.action == "add":
+        choices.append("noxfile.py: lane sessions added at its end; nothing of it changed")
+    added = " ".join(p.name for p in written)
+    next_commands = (
+        "nox -l",
+        *([f"git add {added} && git commit -m 'Adopt lane-tasks'"] if written else []),
+        f"nox -s {prefix}{lane}",
+    )
+    return InitReport(
+        written=tuple(written),
+        kept=tuple(kept),
+        choices=tuple(choices),
+        next_commands=next_commands,
+    )

@@ -4,6 +4,12 @@ A lane session `requires=` its steps (in canonical order), so `nox -s regulated`
 once; its own body is the lane's controls step, which verifies every control of the lane from
 what this invocation's steps left in the run store. One nox invocation is one run.
 
+register() adds sessions and changes none of the noxfile's nox options, so a project that adopts
+the lanes into its own noxfile keeps what a bare `nox` runs. The lane's own behaviour comes from
+its sessions: a failed step makes the later steps of the invocation skip (the lane stops at its
+first failure) unless nox is given `--no-stop-on-first-error`; then every step runs and the
+lane's controls are verified after its last step, so a failing lane still shows its controls.
+
 With the default backend ("none") the steps run in the nox process itself: no virtualenv is
 built and no interpreter started per step, which keeps the lane overhead small. Any other
 backend installs `[nox].install` into a reused session environment and runs the same CLI there.
@@ -12,6 +18,7 @@ backend installs `[nox].install` into a reused session environment and runs the 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -22,7 +29,7 @@ from nox.command import CommandFailed
 
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import CONFIG_NAME, Config, load_config
-from lane_tasks.errors import EXIT_INTERRUPTED, EXIT_USAGE, LaneTasksError
+from lane_tasks.errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, LaneTasksError
 from lane_tasks.interrupts import install, mark, was_interrupted
 from lane_tasks.store import new_run_id
 from lane_tasks.top_level import NOX_PID_ENV, release
@@ -67,7 +74,8 @@ def invocation_lane(session: nox.Session, config: Config) -> str | None:
     """
     requested = getattr(getattr(session, "_runner", None), "global_config", None)
     names = getattr(requested, "sessions", None) or nox.options.sessions or []
-    lanes = [n for n in names if n in config.lanes]
+    by_session = {config.session(lane): lane for lane in config.lanes}
+    lanes = [by_session[n] for n in names if n in by_session]
     return lanes[0] if len(set(lanes)) == 1 else None
 
 
@@ -106,47 +114,134 @@ def _invoke(session: nox.Session, config: Config, argv: list[str], what: str) ->
         session.run("lane-tasks", *argv)
 
 
-def register(config_path: str | Path | None = None) -> Config:
-    """Create the sessions. A bad lanes.toml ends nox with the one-line error and exit 2."""
+_OURS = "__lane_tasks_session__"
+"""Marks the functions register() made, so a second register() call is no clash with itself."""
+
+_failed: list[str] = []
+"""The steps of this nox invocation that failed, in order."""
+
+
+def _keep_going() -> bool:
+    """Whether nox was told to go on after a failure (`--no-stop-on-first-error`).
+
+    nox's own default is to go on, so its option value cannot say whether the user asked; the
+    lane's default is to stop, and only the flag on the command line (before `--`) overrides it.
+    """
+    args = sys.argv[1:]
+    args = args[: args.index("--")] if "--" in args else args
+    return "--no-stop-on-first-error" in args
+
+
+def register(config_path: str | Path | None = None, *, default_session: bool = False) -> Config:
+    """Create the sessions; a bad lanes.toml or a clashing session name ends nox with a
+    one-line error and exit 2.
+
+    `default_session=True` makes lanes.toml's default lane a default nox session, so a bare
+    `nox` runs it: for a noxfile that is only ours (the one `lane-tasks init` writes into a
+    project without one). An adopting project's noxfile calls register() without it, and its
+    bare `nox` runs what it ran before.
+    """
     path = Path(config_path) if config_path is not None else Path.cwd() / CONFIG_NAME
     try:
+        if not path.exists():
+            raise ConfigError(
+                f"no {path.name} in {path.parent}: run `lane-tasks init` there to write one",
+                path=None,
+            )
         config = load_config(path)
+        _check_clashes(config)
     except LaneTasksError as exc:
         sys.stderr.write(f"lane-tasks: error: {exc}\n")
         raise SystemExit(EXIT_USAGE) from None
 
-    install()  # SIGTERM too: stop every tool, keep the partial artifacts, exit 130
-    os.environ[NOX_PID_ENV] = str(os.getpid())  # this process's life is the run's
-    nox.options.stop_on_first_error = True  # a failed step aborts the rest of the lane
-    nox.options.reuse_existing_virtualenvs = True  # venv backends: build once, reuse
-    if config.default_lane:
-        nox.options.sessions = [config.default_lane]
-    session_kw: dict[str, Any] = {"venv_backend": config.nox_backend}
-    session_kw["python"] = False if config.nox_backend == "none" else config.nox_python
+    session_kw: dict[str, Any] = {"venv_backend": config.nox_backend, "default": False}
+    if config.nox_backend == "none":
+        session_kw["python"] = False
+    else:  # venv backends: build the environment once, reuse it
+        session_kw.update(python=config.nox_python, reuse_venv=True)
 
     for step_id, info in STEPS.items():
         _register_step(config, step_id, info.title, session_kw)
     for lane in config.resolved_lanes():
-        _register_lane(config, lane.name, list(lane.step_ids()), lane.description, session_kw)
+        is_default = default_session and lane.name == config.default_lane
+        kw = {**session_kw, "default": is_default}
+        _register_lane(config, lane.name, list(lane.step_ids()), lane.description, kw)
     return config
+
+
+def _check_clashes(config: Config) -> None:
+    """A project session named like a step or lane: name both and the setting that renames ours."""
+    theirs = {n: f for n, f in nox.registry.get().items() if not getattr(f, _OURS, False)}
+    ours = [("step", s) for s in STEPS] + [("lane", name) for name in config.lanes]
+    for kind, ident in ours:
+        func = theirs.get(config.session(ident))
+        if func is None:
+            continue
+        code = getattr(getattr(func, "func", func), "__code__", None)
+        where = "noxfile.py"
+        if code is not None:
+            where = f"{config.shown(Path(code.co_filename))}:{code.co_firstlineno}"
+        raise ConfigError(
+            f"{where}: session '{config.session(ident)}' has the name of lane-tasks' {kind} "
+            f"'{ident}'; set [nox] session_prefix = \"lanes-\" in {config.shown(config.path)} to "
+            f"register ours as 'lanes-{ident}' and so on"
+        )
+
+
+def _start_run(config: Config, lane: str | None) -> str:
+    """The run id, made when the first step runs (never by `nox -l`). Only then does this
+    process take on a run: SIGINT/SIGTERM stop our tools, and its life is the run's."""
+    global _run_id
+    if _run_id is None:
+        install()  # SIGTERM too: stop every tool, keep the partial artifacts, exit 130
+        os.environ[NOX_PID_ENV] = str(os.getpid())
+    return _current_run_id(config, lane)
 
 
 def _register_step(config: Config, step_id: str, title: str, kw: dict[str, Any]) -> None:
     def step(session: nox.Session) -> None:
+        if _failed and not _keep_going():
+            session.skip(
+                f"{config.session(_failed[0])} failed, so the lane stops here "
+                "(nox --no-stop-on-first-error runs every step)"
+            )
         lane = invocation_lane(session, config)
-        argv = step_argv(config, step_id, _current_run_id(config, lane), lane)
-        _invoke(session, config, argv, step_id)
+        run_id = _start_run(config, lane)
+        argv = step_argv(config, step_id, run_id, lane)
+        try:
+            _invoke(session, config, argv, step_id)
+        except CommandFailed:
+            _failed.append(step_id)
+            raise
+        finally:
+            if _failed and lane is not None and _keep_going():
+                _controls_after_last_step(session, config, lane, step_id, run_id)
 
     step.__doc__ = f"{title} (lane-tasks {' '.join(STEPS[step_id].argv)})"
-    nox.session(name=step_id, default=False, **kw)(step)
+    setattr(step, _OURS, True)
+    nox.session(name=config.session(step_id), **kw)(step)
+
+
+def _controls_after_last_step(
+    session: nox.Session, config: Config, lane: str, step_id: str, run_id: str
+) -> None:
+    """With --no-stop-on-first-error a failed step still aborts the lane session (nox runs no
+    session whose prerequisite failed), so its controls are verified after its last step."""
+    if config.resolve(lane).step_ids()[-1] != step_id:
+        return
+    session.log(f"{config.session(lane)}: verifying its controls although a step failed")
+    with contextlib.suppress(CommandFailed):
+        _invoke(session, config, controls_argv(config, lane, run_id), f"{lane} controls")
 
 
 def _register_lane(
     config: Config, name: str, steps: list[str], description: str, kw: dict[str, Any]
 ) -> None:
     def lane(session: nox.Session) -> None:
-        argv = controls_argv(config, name, _current_run_id(config, name))
+        argv = controls_argv(config, name, _start_run(config, name))
         _invoke(session, config, argv, f"{name} controls")
 
     lane.__doc__ = f"{name} lane: {description or ', '.join(steps)} (then its controls)"
-    nox.session(name=name, requires=steps, default=name == config.default_lane, **kw)(lane)
+    setattr(lane, _OURS, True)
+    requires = [config.session(s) for s in steps]
+    nox.session(name=config.session(name), requires=requires, **kw)(lane)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from lane_tasks.artifacts import atomic_write
+
 __all__ = [
     "Subject",
     "Tag",
@@ -20,8 +22,20 @@ __all__ = [
     "is_git_repo",
     "release_tags",
     "resolve_rev",
+    "self_ignore",
     "subject",
 ]
+
+_SELF_IGNORE = "# lane-tasks: this directory holds run output, never committed\n*\n"
+
+
+def self_ignore(directory: Path) -> None:
+    """Make `directory` ignore itself (a `.gitignore` of `*` inside it, as .pytest_cache and
+    .ruff_cache do), so runs never dirty the tree and the project's own .gitignore is left alone.
+    A directory that already has a .gitignore keeps it."""
+    marker = directory / ".gitignore"
+    if not marker.exists():
+        atomic_write(marker, _SELF_IGNORE)
 
 
 def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:

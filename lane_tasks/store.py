@@ -29,6 +29,7 @@ from lane_tasks.artifacts import (
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError
 from lane_tasks.history import actor, ci_name, repository_id
+from lane_tasks.repo import self_ignore
 from lane_tasks.top_level import NOX_PID_ENV, alive
 
 __all__ = [
@@ -167,6 +168,7 @@ def record_artifact(
     """Keep one step's artifact in the run and update the manifest (both atomically)."""
     d = run_dir(config, run_id)
     d.mkdir(parents=True, exist_ok=True)
+    self_ignore(config.artifacts_path())
     doc, _ = _load_manifest(d)
     if doc is None:
         doc = _new_manifest(config, run_id, subject)

@@ -113,8 +113,9 @@ def make_project(
 ) -> Path:
     """A small, real Python project adopted with `lane-tasks init`, committed in git.
 
-    Clean by default (ruff, ruff format, mypy and pytest pass); `lint_error` plants an unused
-    import, `failing_test` a failing assertion.
+    It configures ruff (check and format), mypy and pytest, so init picks those four checks.
+    Clean by default (they all pass); `lint_error` plants an unused import, `failing_test` a
+    failing assertion.
     """
     root = make_git_repo(tmp_path / name)
     pkg = name.replace("-", "_")
@@ -136,6 +137,12 @@ def make_project(
 
         [tool.mypy]
         strict = true
+
+        [tool.ruff]
+        line-length = 100
+
+        [tool.ruff.format]
+        quote-style = "double"
         """,
     )
     write(root, "README.md", f"# {name}\n\nA sample project.\n")
@@ -156,8 +163,24 @@ def make_project(
         """,
     )
     init_repo(root, lane=lane)
+    seed_layout(root)
     commit_all(root, "initial")
     return root
+
+
+def seed_layout(root: Path) -> None:
+    """Put the artifacts where the seed document puts them (`build/*.json`), as these tests
+    name them; init's own default (.lane-tasks) is what tests/test_init.py checks."""
+    path = root / "lanes.toml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (
+        ('artifacts_dir = ".lane-tasks"', 'artifacts_dir = "build"'),
+        ('path = ".lane-tasks/lanes/history.sqlite"', 'path = "build/lanes/history.sqlite"'),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    write(root, ".gitignore", "/build/\n/.nox/\n")
 
 
 def keypair(d: Path, name: str) -> tuple[Path, Path]:

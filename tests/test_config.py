@@ -746,7 +746,16 @@ def test_nox_list_with_good_lanes_toml_has_a_session_per_step_and_lane(tmp_path:
         (m.group(2), m.group(1)) for m in re.finditer(r"^([*-]) (\S+) -> ", r.stdout, re.M)
     )
     assert list(sessions) == [*CANONICAL, *LANES]
-    # the default lane (and the steps it requires) is what a bare `nox` runs
+    # register() makes no session a default: a project's bare `nox` runs what it ran before
+    assert set(sessions.values()) == {"-"}
+    # register(default_session=True), as init writes into a noxfile of its own: the default
+    # lane (and the steps it requires) is what a bare `nox` runs
+    write(tmp_path, "noxfile.py", NOXFILE.replace("register()", "register(default_session=True)"))
+    r = run_nox(tmp_path, "-l")
+    assert r.returncode == 0, r.stdout + r.stderr
+    sessions = dict(
+        (m.group(2), m.group(1)) for m in re.finditer(r"^([*-]) (\S+) -> ", r.stdout, re.M)
+    )
     assert sessions["startup"] == "*"
     assert sessions["scale"] == sessions["regulated"] == "-"
     assert sessions["drift-check"] == sessions["contract-index"] == "-"
@@ -817,10 +826,10 @@ def test_parse_config_resolved_model(tmp_path: Path) -> None:
     assert config.release_owners == ("release-lead@example.org",)
     assert (config.evidence_dir, config.artifacts_dir, config.runs_keep) == (
         "release-evidence",
-        "build",
+        ".lane-tasks",  # the default: a dot-directory no build backend takes for a package
         50,
     )
-    assert config.artifacts_path() == tmp_path.resolve() / "build"
+    assert config.artifacts_path() == tmp_path.resolve() / ".lane-tasks"
     assert (config.nox_backend, config.nox_python, config.nox_install) == (
         "none",
         None,

@@ -444,6 +444,7 @@ def test_build_dir_not_ignored(tmp_path: Path) -> None:
     gitignore = root / ".gitignore"
     kept = [ln for ln in gitignore.read_text(encoding="utf-8").splitlines() if ln != "/build/"]
     gitignore.write_text("".join(f"{ln}\n" for ln in kept), encoding="utf-8")
+    write(root, "build/lib/sample/__init__.py", "")  # a build tool's output, no .gitignore in it
     commit_all(root, "stop ignoring build/")
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (1, "fail"), d.why()

@@ -1,11 +1,21 @@
-"""`lane-tasks init` adopts the lanes in another repository, through the real CLI."""
+"""`lane-tasks init` adopts the lanes in a repository as it is, through the real CLI and nox.
+
+The fast tests call the CLI on generated projects (real git, no nox run); the slow ones run nox
+on the result, as a user would right after `init`.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
 import tomllib
 from pathlib import Path
 
-from conftest import commit_all, make_git_repo, run_cli, run_nox, write
+import pytest
+from conftest import commit_all, git, make_git_repo, run_cli, run_nox, write
+
+from lane_tasks.noxfile_adopt import ADOPT_BLOCK, NEW_NOXFILE
 
 
 def bare_project(tmp_path: Path, *, src_layout: bool = False) -> Path:
@@ -18,6 +28,12 @@ def bare_project(tmp_path: Path, *, src_layout: bool = False) -> Path:
         name = "proj"
         version = "1.0.0"
         requires-python = ">=3.11"
+
+        [tool.ruff]
+        line-length = 100
+
+        [tool.mypy]
+        strict = true
         """,
     )
     pkg = "src/proj" if src_layout else "proj"
@@ -25,6 +41,35 @@ def bare_project(tmp_path: Path, *, src_layout: bool = False) -> Path:
     write(root, "tests/test_it.py", "def test_it() -> None:\n    assert True\n")
     commit_all(root, "initial")
     return root
+
+
+PROJECT_NOXFILE = '''\
+"""The project's own sessions."""
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = False
+
+
+@nox.session(venv_backend="none")
+def tests(session: nox.Session) -> None:
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider")
+
+
+@nox.session(venv_backend="none")
+def docs(session: nox.Session) -> None:
+    session.log("docs")
+'''
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file outside .git with its bytes and mode: what "changes nothing" compares."""
+    return {
+        p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
 
 
 def test_init_writes_working_files(tmp_path: Path) -> None:
@@ -36,18 +81,18 @@ def test_init_writes_working_files(tmp_path: Path) -> None:
     assert set(config["lanes"]) == {"startup", "scale", "regulated"}
     assert config["lanes"]["scale"]["extends"] == "startup"
     assert config["project"]["default_lane"] == "startup"
+    assert config["project"]["artifacts_dir"] == ".lane-tasks"
     checks = config["gate"]["fast"]["checks"]
-    assert checks["mypy"]["cmd"] == ["mypy", "proj"]
-    assert set(checks) == {"ruff-check", "ruff-format", "mypy", "pytest"}
-    assert "/build/" in (root / ".gitignore").read_text()
+    assert checks["mypy"]["cmd"] == ["mypy", "proj"]  # no `files` in [tool.mypy]: the package
+    assert set(checks) == {"ruff-check", "mypy", "pytest"}  # no [tool.ruff.format]: no format
+    assert (root / "noxfile.py").read_text() == NEW_NOXFILE
+    assert not (root / ".gitignore").exists()  # the artifacts directory ignores itself
+    assert git(root, "check-ignore", "-q", "--no-index", ".lane-tasks/x.json") == ""
+    assert git(root, "status", "--porcelain") == "?? lanes.toml\n?? noxfile.py".strip()
+    for check in checks:
+        assert f"init: gate check '{check}'" in r.stdout
+    assert "next: nox -s startup" in r.stdout
     assert run_cli(root, "lanes", "validate").returncode == 0
-    listed = run_nox(root, "-l")
-    assert listed.returncode == 0, listed.stderr
-    for session in ("gate-fast", "gate-release", "doctor", "startup", "scale", "regulated"):
-        assert f" {session} " in listed.stdout
-    commit_all(root, "adopt lane-tasks")
-    r = run_nox(root, "-s", "gate-fast", "doctor")
-    assert r.returncode == 0, r.stdout + r.stderr
 
 
 def test_init_detects_src_layout_and_lane(tmp_path: Path) -> None:
@@ -58,22 +103,191 @@ def test_init_detects_src_layout_and_lane(tmp_path: Path) -> None:
     assert config["project"]["default_lane"] == "regulated"
 
 
-def test_init_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+def test_init_adds_to_an_existing_noxfile_and_keeps_every_byte_and_mode(tmp_path: Path) -> None:
     root = bare_project(tmp_path)
-    (root / "noxfile.py").write_text("# mine\n")
+    nf = write(root, "noxfile.py", PROJECT_NOXFILE)
+    nf.chmod(0o755)
+    commit_all(root, "own noxfile")
     r = run_cli(root, "init")
-    assert r.returncode == 2
-    assert "noxfile.py" in r.stderr and "--force" in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1
-    assert (root / "noxfile.py").read_text() == "# mine\n"
-    assert not (root / "lanes.toml").exists()
-    r = run_cli(root, "init", "--force")
-    assert r.returncode == 0
-    assert "register()" in (root / "noxfile.py").read_text()
+    assert r.returncode == 0, r.stderr
+    text = nf.read_text()
+    assert text == PROJECT_NOXFILE + ADOPT_BLOCK
+    assert stat.S_IMODE(nf.stat().st_mode) == 0o755
+    assert "nothing of it changed" in r.stdout
+    checks = tomllib.loads((root / "lanes.toml").read_text())["gate"]["fast"]["checks"]
+    assert checks["nox-tests"]["cmd"] == ["{python}", "-m", "nox", "-s", "tests"]
+    assert "pytest" not in checks  # the project's own `tests` session covers the tests
 
 
-def test_init_keeps_an_existing_gitignore(tmp_path: Path) -> None:
+def test_init_twice_changes_nothing(tmp_path: Path) -> None:
     root = bare_project(tmp_path)
-    (root / ".gitignore").write_text("*.log")
+    write(root, "noxfile.py", PROJECT_NOXFILE)
     assert run_cli(root, "init").returncode == 0
-    assert (root / ".gitignore").read_text() == "*.log\n/build/\n/.nox/\n"
+    before = snapshot(root)
+    again = run_cli(root, "init")
+    assert again.returncode == 0, again.stderr
+    assert "nothing to do" in again.stdout
+    assert snapshot(root) == before
+
+
+def test_init_force_rewrites_lanes_toml_and_never_a_session(tmp_path: Path) -> None:
+    root = bare_project(tmp_path)
+    write(root, "noxfile.py", PROJECT_NOXFILE)
+    write(root, "lanes.toml", '[project]\ndefault_lane = "startup"\n')
+    r = run_cli(root, "init", "--force")
+    assert r.returncode == 0, r.stderr
+    assert (root / "noxfile.py").read_text() == PROJECT_NOXFILE + ADOPT_BLOCK
+    assert "gate" in tomllib.loads((root / "lanes.toml").read_text())
+
+
+def test_init_completes_adoption_with_a_kept_lanes_toml(tmp_path: Path) -> None:
+    """A lanes.toml already there is kept; the missing noxfile part is still added."""
+    root = bare_project(tmp_path)
+    assert run_cli(root, "init").returncode == 0
+    (root / "noxfile.py").write_text(PROJECT_NOXFILE)
+    lanes = (root / "lanes.toml").read_bytes()
+    r = run_cli(root, "init")
+    assert r.returncode == 0, r.stderr
+    assert f"kept {root / 'lanes.toml'}" in r.stdout
+    assert (root / "lanes.toml").read_bytes() == lanes
+    assert (root / "noxfile.py").read_text() == PROJECT_NOXFILE + ADOPT_BLOCK
+
+
+def test_init_renames_our_sessions_when_the_project_has_one_of_their_names(
+    tmp_path: Path,
+) -> None:
+    root = bare_project(tmp_path)
+    theirs = '\n\n@nox.session\ndef doctor(session: nox.Session) -> None:\n    session.log("x")\n'
+    write(root, "noxfile.py", PROJECT_NOXFILE + theirs)
+    r = run_cli(root, "init")
+    assert r.returncode == 0, r.stderr
+    assert tomllib.loads((root / "lanes.toml").read_text())["nox"]["session_prefix"] == "lanes-"
+    assert "your noxfile already has doctor (noxfile.py:" in r.stdout
+    assert "next: nox -s lanes-startup" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("case", "expect"),
+    [
+        ("syntax", "noxfile.py:3: cannot parse it"),
+        ("read-only", "noxfile.py is read-only: make it writable (chmod u+w noxfile.py)"),
+        ("no-git", "is not a git repository"),
+        ("bad-lanes-toml", "lanes.toml:2: project.artifact_dir: unknown key (did you mean"),
+    ],
+)
+def test_init_refusals_are_one_line_and_write_nothing(
+    tmp_path: Path, case: str, expect: str
+) -> None:
+    root = bare_project(tmp_path)
+    if case == "syntax":
+        write(root, "noxfile.py", "import nox\n\ndef broken(:\n")
+    elif case == "read-only":
+        write(root, "noxfile.py", PROJECT_NOXFILE).chmod(0o444)
+    elif case == "no-git":
+        shutil.rmtree(root / ".git")
+    else:
+        write(root, "lanes.toml", '[project]\nartifact_dir = "out"\n')
+    before = snapshot(root)
+    r = run_cli(root, "init")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert expect in r.stderr
+    assert "Traceback" not in r.stderr
+    assert snapshot(root) == before
+
+
+def test_init_keeps_an_existing_gitignore_untouched(tmp_path: Path) -> None:
+    root = bare_project(tmp_path)
+    gi = root / ".gitignore"
+    gi.write_text("*.log")
+    gi.chmod(0o644)
+    assert run_cli(root, "init").returncode == 0
+    assert gi.read_text() == "*.log"
+    assert stat.S_IMODE(gi.stat().st_mode) == 0o644
+
+
+# ---- end to end: nox on what init wrote ------------------------------------------------------
+
+
+def _listed(out: str) -> list[str]:
+    """`nox -l` lines of sessions, with their selected (*) or skipped (-) mark."""
+    return [ln for ln in out.splitlines() if ln[:2] in ("* ", "- ")]
+
+
+@pytest.mark.slow
+def test_adopted_noxfile_keeps_what_a_bare_nox_runs(tmp_path: Path) -> None:
+    root = bare_project(tmp_path)
+    write(root, "noxfile.py", PROJECT_NOXFILE)
+    commit_all(root, "own noxfile")
+    before = run_nox(root, "-l")
+    assert before.returncode == 0, before.stderr
+    assert run_cli(root, "init").returncode == 0
+    after = run_nox(root, "-l")
+    assert after.returncode == 0, after.stderr
+    theirs = [ln for ln in _listed(after.stdout) if ln.split()[1] in ("tests", "docs")]
+    assert theirs == _listed(before.stdout)
+    ours = [ln for ln in _listed(after.stdout) if ln not in theirs]
+    assert ours and all(ln.startswith("- ") for ln in ours)  # none runs by default
+    bare = run_nox(root)
+    assert bare.returncode == 0, bare.stdout + bare.stderr
+    assert "Running session tests" in bare.stderr
+    assert "gate-fast" not in bare.stderr and "startup" not in bare.stderr
+
+
+@pytest.mark.slow
+def test_a_clashing_session_is_one_line_whose_hint_works(tmp_path: Path) -> None:
+    root = bare_project(tmp_path)
+    assert run_cli(root, "init").returncode == 0
+    nf = root / "noxfile.py"
+    nf.write_text(
+        "import nox\n\n\n@nox.session(venv_backend='none')\ndef doctor(session):\n"
+        "    session.log('theirs')\n\n\n" + nf.read_text()
+    )
+    r = run_nox(root, "-l")
+    assert r.returncode == 2
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("lane-tasks: error:")]
+    assert len(errors) == 1, r.stderr
+    assert "noxfile.py:4: session 'doctor' has the name of lane-tasks' step 'doctor'" in errors[0]
+    assert 'session_prefix = "lanes-"' in errors[0]
+    lanes = root / "lanes.toml"
+    lanes.write_text(lanes.read_text().replace("[nox]\n", '[nox]\nsession_prefix = "lanes-"\n'))
+    fixed = run_nox(root, "-l")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "* doctor" in fixed.stdout or "- doctor" in fixed.stdout
+    assert "lanes-doctor" in fixed.stdout and "lanes-startup" in fixed.stdout
+
+
+@pytest.mark.slow
+def test_register_without_lanes_toml_says_run_init(tmp_path: Path) -> None:
+    root = make_git_repo(tmp_path / "p")
+    write(root, "noxfile.py", "from lane_tasks.nox_sessions import register\n\nregister()\n")
+    r = run_nox(root, "-l")
+    assert r.returncode == 2
+    assert "no lanes.toml in" in r.stderr and "run `lane-tasks init` there" in r.stderr
+    assert "Traceback" not in r.stderr
+    assert run_cli(root, "init").returncode == 0  # the hint, followed: a working state
+    assert run_nox(root, "-l").returncode == 0
+
+
+@pytest.mark.slow
+def test_lane_stops_at_a_failed_step_and_shows_controls_when_told_to_go_on(
+    tmp_path: Path,
+) -> None:
+    root = bare_project(tmp_path)
+    write(root, "tests/test_it.py", "def test_it() -> None:\n    assert False\n")
+    assert run_cli(root, "init").returncode == 0
+    commit_all(root, "adopt, with a failing test")
+    env = {**os.environ, "NO_COLOR": "1"}
+    stop = run_nox(root, "-s", "startup", env=env)
+    assert stop.returncode != 0
+    assert "Session gate-fast failed" in stop.stderr
+    assert "gate-fast failed, so the lane stops here" in stop.stderr
+    assert "Session gate-release skipped" in stop.stderr
+    go_on = run_nox(root, "-s", "startup", "--no-stop-on-first-error", env=env)
+    assert go_on.returncode != 0
+    assert "Session gate-release skipped" not in go_on.stderr
+    assert "verifying its controls although a step failed" in go_on.stderr
+    out = go_on.stdout + go_on.stderr
+    assert "release-confidence-path" in out  # the controls' verdicts are shown
+    runs = sorted((root / ".lane-tasks" / "lanes" / "runs").iterdir())
+    assert (runs[-1] / "controls.json").is_file()

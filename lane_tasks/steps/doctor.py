@@ -199,7 +199,8 @@ class GitNotShallow(Check):
 
 @_check
 class BuildDirIgnored(Check):
-    """The artifacts directory is ignored by git, so runs never dirty the tree."""
+    """The artifacts directory is ignored by git, so runs never dirty the tree (lane-tasks gives
+    it a `.gitignore` of `*` when it first writes there)."""
 
     id = "build-dir-ignored"
     family = "git"
@@ -210,6 +211,8 @@ class BuildDirIgnored(Check):
         d = ctx.config.artifacts_dir
         probe = f"{d}/lane-tasks-probe.json"
         if git(ctx.root, "check-ignore", "-q", "--no-index", probe).returncode != 0:
+            if not ctx.config.artifacts_path().exists():
+                return _pass(f"'{d}/' does not exist yet; it ignores itself once written")
             return _fail(f"'{d}/' is not ignored by git")
         tracked = [f for f in git(ctx.root, "ls-files", "-z", "--", d).stdout.split("\0") if f]
         if tracked:

@@ -32,8 +32,13 @@ __all__ = ["argv", "check_env", "expand_cmd", "missing_tool", "run"]
 
 def expand_cmd(cmd: tuple[str, ...]) -> tuple[str, ...]:
     """`{python}` stands for the interpreter running lane-tasks, so `python -m pytest` uses
-    the environment nox and lane-tasks run in, not whatever `python` is first on PATH."""
-    return tuple(part.replace("{python}", sys.executable) for part in cmd)
+    the environment nox and lane-tasks run in, not whatever `python` is first on PATH;
+    `{python_version}` is its X.Y (a project nox session run for this Python only)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return tuple(
+        part.replace("{python}", sys.executable).replace("{python_version}", version)
+        for part in cmd
+    )
 
 
 def check_env(check: CheckSpec) -> dict[str, str]:
