@@ -6,6 +6,7 @@ noxfile.py, and makes sure the artifacts directory is ignored by git.
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,8 +14,10 @@ from typing import Any
 import tomli_w
 
 from lane_tasks.artifacts import atomic_write
+from lane_tasks.compat import SnapshotProblem
 from lane_tasks.config import CONFIG_NAME, parse_config
 from lane_tasks.errors import ConfigError
+from lane_tasks.governance_scaffold import governance_scaffold, merge_tables, write_compat_snapshot
 
 __all__ = ["NOXFILE", "default_lanes_toml", "init_repo"]
 
@@ -128,6 +131,8 @@ def default_lanes_toml(root: Path, lane: str = "startup") -> str:
     }
     if not owner:
         del data["project"]["release_owners"]
+    checks = list(data["gate"]["fast"]["checks"])
+    data = merge_tables(data, governance_scaffold(root, lane, checks, lanes=LANES).tables)
     return _HEADER + tomli_w.dumps(data)
 
 
@@ -171,10 +176,14 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> list
             )
         )
     text = default_lanes_toml(root, lane)
-    parse_config(text, lanes_toml)  # never write a lanes.toml we would reject
+    config = parse_config(text, lanes_toml)  # never write a lanes.toml we would reject
     atomic_write(lanes_toml, text)
     atomic_write(noxfile, NOXFILE)
     written = [lanes_toml, noxfile]
+    if config.compat.source == "project":  # compat-policy names the fix when this fails
+        with contextlib.suppress(SnapshotProblem):
+            write_compat_snapshot(config)
+            written.append(root / config.compat.snapshot)
     ignored = _ensure_ignored(root, ("build", ".nox"))
     if ignored:
         written.append(ignored)
