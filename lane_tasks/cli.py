@@ -30,6 +30,7 @@ from lane_tasks.errors import (
     EXIT_OK,
     EXIT_USAGE,
     ConfigError,
+    EnvironmentProblem,
     LaneTasksError,
     did_you_mean,
 )
@@ -476,34 +477,56 @@ def _kpi_review(args: argparse.Namespace) -> int:
 
 
 def _compat_snapshot(args: argparse.Namespace) -> int:
+    """Write (or --check) the generated snapshot: the user's project's surface with [compat]
+    source = "project", else lane-tasks' own."""
     from lane_tasks.artifacts import atomic_write
-    from lane_tasks.compat import live_snapshot, render_snapshot
+    from lane_tasks.compat import SnapshotProblem, generated_snapshot, live_snapshot
+    from lane_tasks.compat import render_snapshot as render
 
+    config: Config | None
     if args.out:
+        try:
+            config = _config(args)
+        except ConfigError:
+            config = None  # lane-tasks' own surface needs no lanes.toml
         path, shown = output_path(args, args.out), args.out
     else:
         config = _config(args)
-        if config.compat.source != "lane-tasks":
+        if config.compat.source not in ("lane-tasks", "project"):
             raise ConfigError(
-                f"compat.source is '{config.compat.source}': {config.compat.snapshot} describes "
-                "your own CLI and schemas and is yours to maintain; this command writes "
-                "lane-tasks' own surface (give --out to write it elsewhere)",
+                f"compat.source is '{config.compat.source}': {config.compat.snapshot} is yours to "
+                'maintain; set [compat] source = "project" to have it generated from your '
+                "package's API, console scripts and schemas (or give --out to write lane-tasks' "
+                "own surface elsewhere)",
                 path=config.path,
             )
         path, shown = config.root / config.compat.snapshot, config.compat.snapshot
-    text = render_snapshot(live_snapshot())
+    project = config is not None and config.compat.source == "project"
+    try:
+        snapshot = generated_snapshot(config) if project and config else live_snapshot()
+    except SnapshotProblem as exc:
+        raise EnvironmentProblem(f"compat snapshot: {exc}") from None
+    if snapshot.is_empty():
+        raise ConfigError(
+            "compat snapshot: the surface is empty (no public Python API, console script or "
+            "[compat] schemas found): it would check nothing; set [compat] packages or schemas"
+        )
+    text = render(snapshot)
+    what = "the public API, console scripts and schemas" if project else "the CLI and the schemas"
     if args.check:
-        fix = f"run `lane-tasks compat snapshot --out {shown}`"
+        fix = f"run `lane-tasks compat snapshot{f' --out {shown}' if args.out else ''}`"
         if not path.is_file():
             sys.stdout.write(f"{shown}: does not exist ({fix})\n")
             return EXIT_FAIL
         if path.read_text(encoding="utf-8", errors="replace") != text:
-            sys.stdout.write(f"{shown}: stale, the CLI or the schemas changed ({fix})\n")
+            sys.stdout.write(f"{shown}: stale, {what} changed ({fix})\n")
             return EXIT_FAIL
-        sys.stdout.write(f"{shown}: matches the CLI and the schemas\n")
+        sys.stdout.write(f"{shown}: matches {what}\n")
         return EXIT_OK
     atomic_write(path, text)
-    sys.stdout.write(f"wrote {shown}\n")
+    counts = f"{len(snapshot.api)} API name(s), {len(snapshot.cli)} command(s), "
+    counts += f"{len(snapshot.schemas)} schema(s)"
+    sys.stdout.write(f"wrote {shown} ({counts})\n")
     return EXIT_OK
 
 
@@ -888,11 +911,13 @@ def build_parser() -> argparse.ArgumentParser:
     clist.add_argument("--format", choices=("json", "text"), default="text")
     clist.set_defaults(func=_controls_list)
 
-    compat = sub.add_parser("compat", help="the CLI/schema compatibility snapshot and its diff")
+    compat = sub.add_parser("compat", help="the API/CLI/schema compatibility snapshot and its diff")
     compsub = compat.add_subparsers(dest="compat", metavar="ACTION", parser_class=_Parser)
     compsub.required = True
     csnap = compsub.add_parser(
-        "snapshot", help="write lane-tasks' own CLI/schema snapshot (or --check it)"
+        "snapshot",
+        help="write the compat snapshot (source project: your package's public API, console "
+        "scripts and schemas; else lane-tasks' own), or --check it",
     )
     csnap.add_argument(
         "--out", metavar="PATH", help="write it here (default: [compat] snapshot in lanes.toml)"

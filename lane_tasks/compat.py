@@ -1,21 +1,26 @@
-"""The compatibility surface: a snapshot of the CLI (commands, options) and the artifact JSON
-Schemas (flattened fields), and the diff of two snapshots judged against the policy.
+"""The compatibility surface: a snapshot of the CLI (commands, options), the JSON Schemas
+(flattened fields) and, for a user's project, its public Python API (names and signatures), and
+the diff of two snapshots judged against the policy.
 
 A snapshot is one canonical JSON file (default `compat-snapshot.json`):
 `{"schema": "lane-tasks/compat-snapshot", "schema_version": "1.0", "cli": {"<command path>":
 ["--opt", ...]}, "schemas": {"<kind>": {"<dotted field path>": {"type": [...], "required":
-bool}}}}`. The root command's path is `""`; array items are the field path plus `[]`.
+bool}}}, "api": {"<dotted name>": {"kind": "function", "params": [{"name": "x", "kind":
+"positional or keyword", "required": true}]}}}`. The root command's path is `""`; array items
+are the field path plus `[]`. `api` is optional (an additive extension of 1.0: written only when
+it holds names, so lane-tasks' own snapshot is unchanged).
 
 Deprecation items name things in the same words: `cli:gate fast --old-flag`, `cli:gate fast`,
-`schema:gate-fast`, `schema:gate-fast:results[].old_field`. An item covers what lies below it
-(`cli:gate` covers `cli:gate fast --jobs`).
+`schema:gate-fast`, `schema:gate-fast:results[].old_field`, `api:pkg.func`, `api:pkg.func(x)`.
+An item covers what lies below it (`cli:gate` covers `cli:gate fast --jobs`, `api:pkg.mod`
+covers `api:pkg.mod.func(x)`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +40,7 @@ __all__ = [
     "current_snapshot",
     "diff",
     "flatten_schema",
+    "generated_snapshot",
     "has_item",
     "judge",
     "live_snapshot",
@@ -48,6 +54,9 @@ SNAPSHOT_KIND = "lane-tasks/compat-snapshot"
 SNAPSHOT_VERSION = "1.0"
 
 Fields = dict[str, dict[str, Any]]
+ApiEntry = Mapping[str, Any]
+"""`{"kind": str, "params": [{"name", "kind", "required"}]}` (params for functions and classes),
+or `{"kind": "alias", "target": "<dotted path>"}` for a re-exported name from outside."""
 
 
 class SnapshotProblem(Exception):
@@ -56,13 +65,18 @@ class SnapshotProblem(Exception):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The CLI surface and the flattened schemas, as plain data."""
+    """The CLI surface, the flattened schemas and the public Python API, as plain data."""
 
     cli: Mapping[str, tuple[str, ...]]
     schemas: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    api: Mapping[str, ApiEntry] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        """Nothing to compare: a snapshot like this lets every change through."""
+        return not (self.cli or self.schemas or self.api)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "schema": SNAPSHOT_KIND,
             "schema_version": SNAPSHOT_VERSION,
             "cli": {path: sorted(opts) for path, opts in sorted(self.cli.items())},
@@ -71,6 +85,16 @@ class Snapshot:
                 for kind, fields in sorted(self.schemas.items())
             },
         }
+        if self.api:
+            doc["api"] = {name: _api_json(e) for name, e in sorted(self.api.items())}
+        return doc
+
+
+def _api_json(entry: ApiEntry) -> dict[str, Any]:
+    out = dict(entry)
+    if "params" in out:
+        out["params"] = [dict(p) for p in out["params"]]
+    return out
 
 
 def render_snapshot(snapshot: Snapshot) -> str:
@@ -196,7 +220,41 @@ def parse_snapshot(text: str, where: str) -> Snapshot:
         schemas[kind] = {
             n: {"type": sorted(i["type"]), "required": i["required"]} for n, i in fields.items()
         }
-    return Snapshot(cli, schemas)
+    return Snapshot(cli, schemas, _parse_api(doc.get("api", {}), where))
+
+
+PARAM_KINDS = (
+    "positional-only",
+    "positional or keyword",
+    "keyword-only",
+    "variadic positional",
+    "variadic keyword",
+)
+
+
+def _parse_api(raw: Any, where: str) -> dict[str, ApiEntry]:
+    if not isinstance(raw, dict):
+        raise SnapshotProblem(f"{where}: 'api' must be an object of dotted name -> entry")
+    api: dict[str, ApiEntry] = {}
+    for name, entry in raw.items():
+        shape = (
+            f'{where}: api[{name!r}] must be {{"kind": str, "params": [{{"name": str, "kind": '
+            f'one of {", ".join(PARAM_KINDS)}, "required": bool}}]}}'
+        )
+        if not isinstance(entry, dict) or not isinstance(entry.get("kind"), str):
+            raise SnapshotProblem(shape)
+        params = entry.get("params", [])
+        ok = isinstance(params, list) and all(
+            isinstance(p, dict)
+            and isinstance(p.get("name"), str)
+            and p.get("kind") in PARAM_KINDS
+            and isinstance(p.get("required"), bool)
+            for p in params
+        )
+        if not ok or not isinstance(entry.get("target", ""), str):
+            raise SnapshotProblem(shape)
+        api[name] = _api_json(entry)
+    return api
 
 
 def read_snapshot_file(path: Path, shown: str) -> Snapshot:
@@ -217,11 +275,26 @@ def snapshot_at(root: Path, rev: str, rel: str) -> Snapshot | None:
     return parse_snapshot(r.stdout, f"{rev}:{rel}")
 
 
+GENERATED_SOURCES = ("lane-tasks", "project")
+"""Sources whose surface lane-tasks computes (the committed file must match it); with "file"
+the committed file is the surface."""
+
+
+def generated_snapshot(config: Config) -> Snapshot:
+    """The surface computed now: lane-tasks' own, or the user's project's (its public API,
+    console scripts and declared schemas). SnapshotProblem when it cannot be computed."""
+    if config.compat.source == "project":
+        from lane_tasks.project_surface import project_snapshot
+
+        return project_snapshot(config.root, config.compat)
+    return live_snapshot()
+
+
 def current_snapshot(config: Config) -> Snapshot:
-    """The surface now: lane-tasks' live one (source = "lane-tasks") or the snapshot file in
-    the working tree (source = "file")."""
-    if config.compat.source == "lane-tasks":
-        return live_snapshot()
+    """The surface now: the generated one (source = "lane-tasks" or "project") or the snapshot
+    file in the working tree (source = "file")."""
+    if config.compat.source in GENERATED_SOURCES:
+        return generated_snapshot(config)
     rel = config.compat.snapshot
     return read_snapshot_file(config.root / rel, rel)
 
@@ -229,6 +302,12 @@ def current_snapshot(config: Config) -> Snapshot:
 # ---- diff and judgement -----------------------------------------------------------------------
 
 BREAKING = {
+    "name-removed": "public name removed",
+    "name-rekinded": "public name changed kind",
+    "param-removed": "parameter removed",
+    "param-required": "parameter newly required",
+    "param-rekinded": "parameter kind changed",
+    "param-moved": "positional parameter moved",
     "command-removed": "command removed",
     "option-removed": "option removed",
     "schema-removed": "schema removed",
@@ -237,6 +316,10 @@ BREAKING = {
     "field-required": "field newly required",
 }
 ADDITIVE = {
+    "name-added": "public name added",
+    "param-added": "optional parameter added",
+    "param-optional": "parameter no longer required",
+    "param-loosened": "parameter accepts more ways of passing",
     "command-added": "command added",
     "option-added": "option added",
     "schema-added": "schema added",
@@ -302,6 +385,70 @@ def diff(old: Snapshot, new: Snapshot) -> list[Change]:
             out.append(Change("schema-added", f"schema:{kind}"))
             continue
         out += _diff_fields(kind, old.schemas[kind], new.schemas[kind])
+    return out + _diff_api(old.api, new.api)
+
+
+_POSITIONAL = ("positional-only", "positional or keyword")
+
+
+def _diff_api(old: Mapping[str, ApiEntry], new: Mapping[str, ApiEntry]) -> list[Change]:
+    """Names removed, added or changed in kind; for names in both, their parameters. A removed
+    module or class is listed once (not each name below it)."""
+    out: list[Change] = []
+    for name in sorted(set(old) | set(new)):
+        item = f"api:{name}"
+        if name not in new:
+            parent = name.rsplit(".", 1)[0]
+            if parent not in old or parent in new:
+                out.append(Change("name-removed", item))
+            continue
+        if name not in old:
+            out.append(Change("name-added", item))
+            continue
+        o, n = old[name], new[name]
+        if o["kind"] != n["kind"]:
+            out.append(Change("name-rekinded", item, f"{o['kind']} -> {n['kind']}"))
+            continue
+        out += _diff_params(name, o.get("params", []), n.get("params", []))
+    return out
+
+
+def _diff_params(
+    name: str, old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
+) -> list[Change]:
+    out: list[Change] = []
+    old_by = {p["name"]: p for p in old}
+    new_by = {p["name"]: p for p in new}
+    old_pos = [p["name"] for p in old if p["kind"] in _POSITIONAL]
+    new_pos = [p["name"] for p in new if p["kind"] in _POSITIONAL]
+    for p in old:
+        item = f"api:{name}({p['name']})"
+        q = new_by.get(p["name"])
+        if q is None:
+            out.append(Change("param-removed", item))
+            continue
+        if q["kind"] != p["kind"]:
+            loosened = q["kind"] == "positional or keyword" and p["kind"] in (
+                "positional-only",
+                "keyword-only",
+            )
+            kind = "param-loosened" if loosened else "param-rekinded"
+            out.append(Change(kind, item, f"{p['kind']} -> {q['kind']}"))
+        elif p["name"] in old_pos and old_pos.index(p["name"]) != new_pos.index(p["name"]):
+            shown = f"position {old_pos.index(p['name'])} -> {new_pos.index(p['name'])}"
+            out.append(Change("param-moved", item, shown))
+        if q["required"] and not p["required"]:
+            out.append(Change("param-required", item))
+        elif p["required"] and not q["required"]:
+            out.append(Change("param-optional", item))
+    for q in new:
+        if q["name"] in old_by:
+            continue
+        item = f"api:{name}({q['name']})"
+        if q["required"]:
+            out.append(Change("param-required", item, "new required parameter"))
+        else:
+            out.append(Change("param-added", item))
     return out
 
 
@@ -340,21 +487,29 @@ def covers(entry: str, item: str) -> bool:
         return True
     if entry.startswith("cli:"):
         return item.startswith(entry + " ") if entry != "cli:" else False
+    if entry.startswith("api:"):
+        return item.startswith((entry + ".", entry + "("))
     return item.startswith((entry + ".", entry + "[]", entry + ":"))
 
 
 def has_item(snapshot: Snapshot, item: str) -> bool:
-    """Whether a deprecation item (`cli:…` or `schema:…`) is in the snapshot."""
+    """Whether a deprecation item (`cli:…`, `schema:…` or `api:…`) is in the snapshot."""
     if item.startswith("cli:"):
         words = item.removeprefix("cli:").split()
         if words and words[-1].startswith("-"):
             path = " ".join(words[:-1])
             return words[-1] in snapshot.cli.get(path, ())
         return " ".join(words) in snapshot.cli
-    kind, _, field = item.removeprefix("schema:").partition(":")
+    if item.startswith("api:"):
+        name, _, param = item.removeprefix("api:").partition("(")
+        entry = snapshot.api.get(name)
+        if entry is None:
+            return False
+        return not param or param.rstrip(")") in {p["name"] for p in entry.get("params", [])}
+    kind, _, path = item.removeprefix("schema:").partition(":")
     if kind not in snapshot.schemas:
         return False
-    return not field or field in snapshot.schemas[kind]
+    return not path or path in snapshot.schemas[kind]
 
 
 @dataclass(frozen=True)

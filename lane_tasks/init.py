@@ -19,9 +19,11 @@ import tomli_w
 
 from lane_tasks.artifacts import atomic_write
 from lane_tasks.catalog import STEPS
-from lane_tasks.config import ARTIFACTS_DIR, CONFIG_NAME, load_config, parse_config
+from lane_tasks.compat import SnapshotProblem
+from lane_tasks.config import ARTIFACTS_DIR, CONFIG_NAME, Config, load_config, parse_config
 from lane_tasks.errors import ConfigError, LaneTasksError
 from lane_tasks.gate_detect import Proposal, propose_checks
+from lane_tasks.governance_scaffold import governance_scaffold, merge_tables, write_compat_snapshot
 from lane_tasks.noxfile_adopt import NoxfilePlan, ProjectSession, plan_noxfile
 from lane_tasks.repo import is_git_repo, self_ignore
 
@@ -95,6 +97,8 @@ class _Plan:
     checks: tuple[Proposal, ...]
     prefix: str
     clash: str | None
+    why: tuple[str, ...]
+    """The governance scaffold's reasons (teams from CODEOWNERS or the git author …)."""
 
 
 def _clash(sessions: tuple[ProjectSession, ...]) -> str | None:
@@ -130,7 +134,15 @@ def _plan(root: Path, lane: str, sessions: tuple[ProjectSession, ...]) -> _Plan:
     }
     if not owner:
         del data["project"]["release_owners"]
-    return _Plan(text=_HEADER + tomli_w.dumps(data), checks=checks, prefix=prefix, clash=clash)
+    scaffold = governance_scaffold(root, lane, [c.id for c in checks], lanes=LANES)
+    data = merge_tables(data, scaffold.tables)
+    return _Plan(
+        text=_HEADER + tomli_w.dumps(data),
+        checks=checks,
+        prefix=prefix,
+        clash=clash,
+        why=scaffold.why,
+    )
 
 
 def default_lanes_toml(root: Path, lane: str = "startup") -> str:
@@ -181,7 +193,7 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
                 path=lanes_toml,
             )
     else:
-        parse_config(plan.text, lanes_toml)  # never write a lanes.toml we would reject
+        config = parse_config(plan.text, lanes_toml)  # never write a lanes.toml we would reject
         prefix, artifacts = plan.prefix, root / ARTIFACTS_DIR
 
     written: list[Path] = []
@@ -201,16 +213,25 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
     choices: list[str] = []
     if not keep_config:
         choices += [f"gate check '{c.id}': {' '.join(c.cmd)}  ({c.why})" for c in plan.checks]
+        choices += plan.why
         if plan.clash:
             choices.append(
                 f"nox sessions named '{prefix}<step>': your noxfile already has {plan.clash}"
             )
+    snapshot = root / config.compat.snapshot
+    if config.compat.source == "project" and not (keep_config and snapshot.exists()):
+        try:  # compat-policy names the fix when it cannot be written
+            choices.append(write_compat_snapshot(config))
+            written.append(snapshot)
+        except SnapshotProblem as exc:
+            choices.append(f"compat snapshot not written: {exc}")
     if nox_plan.action == "add":
         choices.append("noxfile.py: lane sessions added at its end; nothing of it changed")
-    added = " ".join(p.name for p in written)
+    added = " ".join(config.shown(p) for p in written)
     next_commands = (
         "nox -l",
         *([f"git add {added} && git commit -m 'Adopt lane-tasks'"] if written else []),
+        *_human_evidence(config, lane),
         f"nox -s {prefix}{lane}",
     )
     return InitReport(
@@ -218,4 +239,16 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
         kept=tuple(kept),
         choices=tuple(choices),
         next_commands=next_commands,
+    )
+
+
+def _human_evidence(config: Config, lane: str) -> tuple[str, ...]:
+    """The records only people can make that the lane's first run needs (a KPI review)."""
+    if "weekly-kpi-review" not in config.resolve(lane).control_ids():
+        return ()
+    reviewer = (config.kpi.reviewers or config.release_owners or ("<your name>",))[0]
+    reviews = f"{config.evidence_dir}/kpi-reviews"
+    return (
+        f"lane-tasks kpi review --reviewer {reviewer} --notes 'first review'",
+        f"git add {reviews} && git commit -m 'KPI review'",
     )

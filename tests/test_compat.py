@@ -560,3 +560,332 @@ def test_bad_deprecation_entry_is_one_line_exit_2(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1
     assert "deprecations.items[0].item: 'report --old-flag' must name 'cli:" in r.stderr
+
+
+# ---- source = "project": the user's own API, console scripts and schemas ------------------------
+
+CORE = '''
+"""Core functions."""
+
+__all__ = ["Greeter", "greet", "shout"]
+
+
+def greet(name: str, punct: str = "!") -> str:
+    """Greet."""
+    return f"hello {name}{punct}"
+
+
+def shout(text: str, *, times: int = 1) -> str:
+    """Shout."""
+    return text.upper() * times
+
+
+def unexported(x: int) -> int:
+    """Not in __all__."""
+    return x
+
+
+def _private(x: int) -> int:
+    return x
+
+
+class Greeter:
+    """Greets."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def greet(self, punct: str = "!") -> str:
+        """Greet."""
+        return greet(self.name, punct)
+'''
+
+CLI_SRC = '''
+"""The command line."""
+
+import argparse
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hello")
+    p.add_argument("--loud", action="store_true")
+    sub = p.add_subparsers(dest="cmd")
+    g = sub.add_parser("greet")
+    g.add_argument("--name", "-n", default="world")
+    return p
+
+
+def main() -> int:
+    parser().parse_args()
+    return 0
+'''
+
+CLICK_SRC = '''
+"""A click command line."""
+
+import click
+
+
+@click.group()
+@click.option("--verbose/--quiet", default=False)
+def main(verbose: bool) -> None:
+    """Tool."""
+
+
+@main.command()
+@click.option("--count", "-c", type=int, default=1)
+def run(count: int) -> None:
+    """Run it."""
+'''
+
+
+def project_with_api(tmp_path: Path, lane: str = "scale") -> Path:
+    """A src-layout package with public functions, a class, an argparse and a click console
+    script, adopted with init (which generates and writes the snapshot)."""
+    from conftest import make_git_repo
+
+    from lane_tasks.init import init_repo
+
+    root = make_git_repo(tmp_path / "hello")
+    write(
+        root,
+        "pyproject.toml",
+        """
+        [build-system]
+        requires = ["setuptools>=77"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "hello"
+        version = "0.1.0"
+        description = "Says hello."
+        readme = "README.md"
+        license = "MIT"
+        requires-python = ">=3.11"
+
+        [project.scripts]
+        hello = "hello.cli:main"
+        hello-click = "hello.clicli:main"
+        """,
+    )
+    write(root, "README.md", "# hello\n")
+    write(root, "CHANGELOG.md", "# Changelog\n\n## 0.1.0\n\n- First.\n")
+    write(
+        root,
+        "src/hello/__init__.py",
+        '"""hello."""\n\nfrom hello.core import Greeter, greet, shout\n\n'
+        '__all__ = ["Greeter", "greet", "shout"]\n',
+    )
+    write(root, "src/hello/core.py", CORE)
+    write(root, "src/hello/cli.py", CLI_SRC)
+    write(root, "src/hello/clicli.py", CLICK_SRC)
+    write(root, "src/hello/_internal.py", "def hidden() -> None:\n    pass\n")
+    write(root, "schemas/greeting.schema.json", json.dumps(GREETING_SCHEMA))
+    git(root, "add", "-A")
+    init_repo(root, lane=lane)
+    commit_all(root, "initial")
+    return root
+
+
+GREETING_SCHEMA: dict[str, Any] = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "required": ["text"],
+    "properties": {"text": {"type": "string"}, "lang": {"type": "string"}},
+}
+
+
+def _load(root: Path, module: str) -> Any:
+    import importlib.util
+    import sys
+
+    path = root / "src" / Path(*module.split(".")).with_suffix(".py")
+    spec = importlib.util.spec_from_file_location(f"_t_{module}_{id(root)}", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _signature_params(func: Any, *, drop_self: bool = False) -> list[dict[str, Any]]:
+    import inspect
+
+    kinds = {
+        inspect.Parameter.POSITIONAL_ONLY: "positional-only",
+        inspect.Parameter.POSITIONAL_OR_KEYWORD: "positional or keyword",
+        inspect.Parameter.KEYWORD_ONLY: "keyword-only",
+        inspect.Parameter.VAR_POSITIONAL: "variadic positional",
+        inspect.Parameter.VAR_KEYWORD: "variadic keyword",
+    }
+    params = list(inspect.signature(func).parameters.values())[1 if drop_self else 0 :]
+    return [
+        {
+            "kind": kinds[p.kind],
+            "name": p.name,
+            "required": p.default is inspect.Parameter.empty
+            and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD),
+        }
+        for p in params
+    ]
+
+
+def _argparse_options(parser: Any) -> set[str]:
+    return {o for a in parser._actions for o in a.option_strings}
+
+
+def test_project_snapshot_is_the_real_api_cli_and_schemas(tmp_path: Path) -> None:
+    import argparse
+
+    root = project_with_api(tmp_path)
+    config = tomllib.loads((root / "lanes.toml").read_text())
+    assert config["compat"]["source"] == "project"
+    assert config["compat"]["packages"] == ["hello"]
+    assert config["compat"]["schemas"] == ["schemas/greeting.schema.json"]
+    doc = json.loads((root / SNAPSHOT).read_text())
+    core = _load(root, "hello.core")
+    api = doc["api"]
+    # what __all__ exports, with the real signatures; nothing private or unexported
+    for name in core.__all__:
+        assert f"hello.{name}" in api and f"hello.core.{name}" in api
+    assert api["hello.greet"]["params"] == _signature_params(core.greet)
+    assert api["hello.shout"]["params"] == _signature_params(core.shout)
+    assert api["hello.Greeter"]["params"] == _signature_params(
+        core.Greeter.__init__, drop_self=True
+    )
+    assert api["hello.Greeter.greet"]["params"] == _signature_params(
+        core.Greeter.greet, drop_self=True
+    )
+    assert not [n for n in api if "_private" in n or "_internal" in n or "unexported" in n]
+    # the argparse script: every option of the real parser and its sub-command
+    cli = _load(root, "hello.cli")
+    parser = cli.parser()
+    assert set(doc["cli"]["hello"]) == _argparse_options(parser)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(doc["cli"]["hello greet"]) == _argparse_options(sub.choices["greet"])
+    # the click script: the real command's options
+    clicli = _load(root, "hello.clicli")
+    click_opts = {o for p in clicli.main.params for o in (*p.opts, *p.secondary_opts)}
+    assert set(doc["cli"]["hello-click"]) == click_opts | {"--help"}
+    run_opts = {o for p in clicli.main.commands["run"].params for o in p.opts}
+    assert set(doc["cli"]["hello-click run"]) == run_opts | {"--help"}
+    # the declared schema, flattened
+    assert doc["schemas"]["schemas/greeting.schema.json"] == flatten_schema(GREETING_SCHEMA)
+    # `compat snapshot --check` agrees with what init wrote
+    r = run_cli(root, "compat", "snapshot", "--check")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_removed_public_function_is_breaking_at_the_next_run(tmp_path: Path) -> None:
+    root = project_with_api(tmp_path)
+    git(root, "tag", "v0.1.0")
+    assert compat_policy(root)["status"] == "pass"
+    core = root / "src/hello/core.py"
+    core.write_text(core.read_text().replace('"greet", "shout"', '"greet"'))
+    init = root / "src/hello/__init__.py"
+    init.write_text(init.read_text().replace(", shout", "").replace(', "shout"', ""))
+    set_version(root, "0.2.0")
+    res = compat_policy(root)
+    assert res["status"] == "fail"
+    assert "is stale" in res["message"] and "lane-tasks compat snapshot" in res["message"]
+    assert run_cli(root, "compat", "snapshot").returncode == 0
+    commit_all(root, "drop shout")
+    res = compat_policy(root)
+    assert res["status"] == "fail", res["message"]
+    assert "api:hello.shout: public name removed" in res["message"]
+    assert "api:hello.core.shout: public name removed" in res["message"]
+    assert "since v0.1.0" in res["message"]
+
+
+def test_parameter_made_required_and_option_removed_are_breaking(tmp_path: Path) -> None:
+    root = project_with_api(tmp_path)
+    git(root, "tag", "v0.1.0")
+    core = root / "src/hello/core.py"
+    core.write_text(
+        core.read_text().replace(
+            'punct: str = "!") -> str:\n    """Greet."""\n    return f',
+            'punct: str) -> str:\n    """Greet."""\n    return f',
+        )
+    )
+    cli = root / "src/hello/cli.py"
+    cli.write_text(
+        cli.read_text().replace('    p.add_argument("--loud", action="store_true")\n', "")
+    )
+    assert run_cli(root, "compat", "snapshot").returncode == 0
+    set_version(root, "0.2.0")
+    commit_all(root, "break")
+    r = run_cli(root, "compat", "diff", "--format", "json")
+    assert r.returncode == 1, r.stderr
+    kinds = {c["item"]: c["kind"] for c in json.loads(r.stdout)["changes"]}
+    assert kinds["api:hello.greet(punct)"] == "param-required"
+    assert kinds["cli:hello --loud"] == "option-removed"
+    set_version(root, "1.0.0")
+    commit_all(root, "major")
+    assert compat_policy(root)["status"] == "pass"
+
+
+def test_empty_snapshot_is_refused(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    configure(root)
+    release(root, "0.1.0", snapshot_doc(cli={}, fields={}) | {"schemas": {}})
+    res = compat_policy(root)
+    assert res["status"] == "fail"
+    assert "checks nothing" in res["message"]
+    assert "lane-tasks compat snapshot" in res["message"]
+
+
+def test_project_snapshot_problems_fail_the_control(tmp_path: Path) -> None:
+    root = project_with_api(tmp_path)
+    config = tomllib.loads((root / "lanes.toml").read_text())
+    config["compat"]["schemas"] = ["nothing/*.json"]
+    (root / "lanes.toml").write_text(tomli_w.dumps(config))
+    res = compat_policy(root)
+    assert res["status"] == "fail"
+    assert "'nothing/*.json' matches no file" in res["message"]
+    config["compat"]["schemas"] = []
+    (root / "lanes.toml").write_text(tomli_w.dumps(config))
+    cli = root / "src/hello/cli.py"
+    cli.write_text(
+        cli.read_text().replace("import argparse", "import argparse\nraise SystemExit(4)")
+    )
+    res = compat_policy(root)
+    assert res["status"] == "fail"
+    assert "`hello --help`" in res["message"] and "exited 4" in res["message"]
+
+
+def test_api_diff_units() -> None:
+    def fn(*params: tuple[str, str, bool]) -> dict[str, Any]:
+        return {
+            "kind": "function",
+            "params": [{"name": n, "kind": k, "required": r} for n, k, r in params],
+        }
+
+    pk, kw = "positional or keyword", "keyword-only"
+    old = Snapshot(
+        {},
+        {},
+        {
+            "m": {"kind": "module"},
+            "m.f": fn(("a", pk, True), ("b", pk, False)),
+            "m.C": {"kind": "class", "params": []},
+            "m.C.x": {"kind": "attribute"},
+        },
+    )
+    new = Snapshot(
+        {},
+        {},
+        {"m": {"kind": "module"}, "m.f": fn(("b", pk, False), ("a", kw, True), ("c", kw, False))},
+    )
+    by = {c.item: c for c in diff(old, new)}
+    assert by["api:m.C"].kind == "name-removed" and "api:m.C.x" not in by
+    assert by["api:m.f(a)"].kind == "param-rekinded" and by["api:m.f(a)"].breaking
+    assert by["api:m.f(b)"].kind == "param-moved"
+    assert by["api:m.f(c)"].kind == "param-added" and not by["api:m.f(c)"].breaking
+    assert covers("api:m", "api:m.f(a)") and covers("api:m.f", "api:m.f(a)")
+    assert not covers("api:m.f", "api:m.fg")
+    assert has_item(old, "api:m.f(b)") and not has_item(new, "api:m.C")
+    # an api section round-trips; without one, the 1.0 format is unchanged
+    from lane_tasks.compat import parse_snapshot
+
+    assert parse_snapshot(render_snapshot(new), "x").api == new.api
+    assert "api" not in json.loads(render_snapshot(Snapshot({"": ("--help",)}, {})))

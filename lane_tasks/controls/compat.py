@@ -1,5 +1,6 @@
-"""The compat-policy control: no breaking change to the CLI or the artifact schemas since the
-latest release tag, unless the policy allows it (a major bump, or a passed deprecation window)."""
+"""The compat-policy control: no breaking change to the public API, the CLI or the schemas since
+the latest release tag, unless the policy allows it (a major bump, or a passed deprecation
+window). An empty snapshot checks nothing and is refused."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ from dataclasses import dataclass
 from packaging.version import Version
 
 from lane_tasks.compat import (
+    GENERATED_SOURCES,
     Judged,
     Snapshot,
     SnapshotProblem,
     current_snapshot,
     diff,
     judge,
-    read_snapshot_file,
     render_snapshot,
     snapshot_at,
 )
@@ -24,7 +25,7 @@ from lane_tasks.errors import ConfigError
 from lane_tasks.repo import Tag, release_tags
 from lane_tasks.version import VersionProblem, resolve_version
 
-__all__ = ["Comparison", "CompatPolicy", "compare", "live_problem"]
+__all__ = ["Comparison", "CompatPolicy", "compare", "empty_problem", "live_problem"]
 
 
 @dataclass(frozen=True)
@@ -40,20 +41,38 @@ class Comparison:
         return [j for j in self.judged if not j.allowed]
 
 
-def live_problem(config: Config) -> str | None:
-    """With source = "lane-tasks", the committed snapshot must be the live surface, or the
-    comparison at the next release would be against a snapshot that never was the tool."""
-    if config.compat.source != "lane-tasks":
+def live_problem(config: Config, live: Snapshot) -> str | None:
+    """With a generated source ("lane-tasks", "project"), the committed snapshot must be the
+    live surface, or the comparison at the next release would be against a snapshot that never
+    was the code."""
+    if config.compat.source not in GENERATED_SOURCES:
         return None
     rel = config.compat.snapshot
-    fix = f"run `lane-tasks compat snapshot --out {rel}` and commit it"
+    fix = f"run `lane-tasks compat snapshot` and commit {rel}"
     path = config.root / rel
     if not path.is_file():
         return f"{rel} does not exist ({fix})"
-    live = current_snapshot(config)
     if path.read_text(encoding="utf-8", errors="replace") != render_snapshot(live):
-        return f"{rel} is stale: the CLI or the schemas changed ({fix})"
+        what = "the CLI or the schemas" if config.compat.source == "lane-tasks" else "the surface"
+        return f"{rel} is stale: {what} changed ({fix})"
     return None
+
+
+def empty_problem(config: Config, snapshot: Snapshot) -> str | None:
+    """A snapshot with no API, CLI or schema lets every change through: it checks nothing."""
+    if not snapshot.is_empty():
+        return None
+    rel = config.compat.snapshot
+    if config.compat.source == "project":
+        return (
+            "the project's surface is empty: no public Python API, console script or "
+            "[compat] schemas found (set [compat] packages / schemas, then run "
+            f"`lane-tasks compat snapshot` and commit {rel})"
+        )
+    return (
+        f"{rel} is empty: no API, CLI or schemas, so it checks nothing (set [compat] source = "
+        f'"project" and run `lane-tasks compat snapshot` to generate it, then commit it)'
+    )
 
 
 def compare(config: Config, current: Snapshot, tag: Tag | None, rev: str) -> Comparison | None:
@@ -85,16 +104,19 @@ def compare(config: Config, current: Snapshot, tag: Tag | None, rev: str) -> Com
 
 @register
 class CompatPolicy(Control):
-    """The CLI surface (commands, options) and the artifact JSON Schemas have no breaking
-    change since the snapshot at the latest release tag (removed command, option, schema or
-    field; retyped field; newly required field) unless it is a major version bump (policy
-    "semver") or a deprecation entry covers it and its remove_in version has been reached.
-    With source = "lane-tasks", the committed snapshot must also match the live surface."""
+    """The public Python API (names, parameters), the CLI surface (commands, options) and the
+    JSON Schemas have no breaking change since the snapshot at the latest release tag (removed
+    name, parameter, command, option, schema or field; parameter or field newly required;
+    retyped field; parameter moved or changed kind) unless it is a major version bump (policy
+    "semver") or a deprecation entry covers it and its remove_in version has been reached. A
+    snapshot with nothing in it fails. With a generated source ("project", "lane-tasks"), the
+    committed snapshot must also match the live surface."""
 
     id = "compat-policy"
     evidence = (
         "[compat] snapshot (default compat-snapshot.json) in the tree and at the latest release "
-        "tag (git show), the project version and the [deprecations] registry"
+        "tag (git show), the live surface (source project: the package's public API, console "
+        "scripts' --help, [compat] schemas), the project version and the [deprecations] registry"
     )
     fix = (
         "restore what was removed or changed, bump the major version (policy semver), or "
@@ -105,13 +127,10 @@ class CompatPolicy(Control):
         config = ctx.config
         rel = config.compat.snapshot
         try:
-            stale = live_problem(config)
-            if stale:
-                return Verdict("fail", stale)
-            if config.compat.source == "file":
-                current = read_snapshot_file(config.root / rel, rel)
-            else:
-                current = current_snapshot(config)
+            current = current_snapshot(config)
+            problem = empty_problem(config, current) or live_problem(config, current)
+            if problem:
+                return Verdict("fail", problem)
             tags = release_tags(config.root, config.release.tag_pattern)
             if not tags:
                 return Verdict("pass", "no release tag to compare with")
