@@ -275,6 +275,58 @@ def test_gitlab_scripts_and_extra_ci_files(tmp_path: Path) -> None:
     assert family(doc, "ci")["message"] == "2 CI files, 6 nox invocations; 2 findings"
 
 
+def test_every_way_ci_runs_nox(tmp_path: Path) -> None:
+    """Script mode, uvx, pipx run, python -m, -s=X, -e, --sessions X Y and NOXSESSION (inline,
+    the workflow's, the job's and the step's env) all run sessions; another noxfile's are not
+    checked against ours."""
+    root = make_project(tmp_path)
+    rel = ".github/workflows/ci.yml"
+    write(
+        root,
+        rel,
+        """
+        on: [push]
+        env:
+          NOXSESSION: regulated
+        jobs:
+          forms:
+            runs-on: ubuntu-latest
+            steps:
+              - run: uv run noxfile.py -s startup
+              - run: uvx nox -s nope-uvx
+              - run: pipx run nox -s nope-pipx
+              - run: python -m nox --session nope-python
+              - run: nox --sessions gate-fast nope-many
+              - run: nox -s=nope-eq
+              - run: nox -e nope-dash-e
+              - run: NOXSESSION=nope-inline nox
+              - run: nox
+              - env:
+                  NOXSESSION: scale,nope-env
+                run: nox
+              - run: nox --sessions=gate-fast,doctor
+              - run: nox -f other/noxfile.py -s not-ours
+          job-env:
+            runs-on: ubuntu-latest
+            env:
+              NOXSESSION: nope-job
+            steps:
+              - run: uvx --python 3.12 nox
+        """,
+    )
+    add_config(root, '[drift]\nrequired_ci_lanes = ["startup", "scale", "regulated"]')
+    _, doc = drift(root)
+    nopes = ["uvx", "pipx", "python", "many", "eq", "dash-e", "inline", "env", "job"]
+    expected = [("ci-unknown-session", rel, line_of(root, rel, f"nope-{n}")) for n in nopes]
+    expected.append(("ci-unknown-session", rel, line_of(root, rel, "gate-fast,doctor")))
+    assert sorted(where(doc), key=lambda x: x[2] or 0) == sorted(expected, key=lambda x: x[2])
+    names = {f["found"] for f in doc["findings"]}
+    assert "nox session 'not-ours'" not in names  # other/noxfile.py is not this noxfile
+    comma = next(f for f in doc["findings"] if "," in f["found"])
+    assert "nox does not split a session name at commas: `-s gate-fast doctor`" in comma["message"]
+    assert family(doc, "ci")["message"].startswith("1 CI file, 13 nox invocations; 10 findings")
+
+
 def test_invalid_ci_yaml_is_a_finding_at_its_line(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     write(root, ".github/workflows/broken.yaml", "jobs:\n  x:\n    steps: [\n  y: 1\n")
@@ -376,6 +428,111 @@ def test_unknown_session_in_docs_and_rst(tmp_path: Path) -> None:
         ("docs-unknown-session", "docs/index.rst", 7),
         ("docs-unknown-command", "docs/index.rst", 9),
     ]
+
+
+def test_docs_that_teach_nox_run_their_own_example_sessions(tmp_path: Path) -> None:
+    """The shapes of nox's own docs (README, tutorial, config, cookbook): sessions that an
+    example noxfile in the docs defines are the example's, not drift; a stale name of this
+    project's lanes and steps beside them is still found."""
+    root = make_project(tmp_path)
+    write(
+        root,
+        "README.md",
+        """
+        # sample
+
+        ```python
+        import nox
+
+
+        @nox.session
+        def tests(session: nox.Session) -> None:
+            session.run("pytest")
+        ```
+
+        ### Run a particular session
+
+        ```shell
+        nox -l/--list
+        nox -s/--session test
+        ```
+
+        Our own lane is `nox -s startup`; the old one was `nox -s startpu`.
+        """,
+    )
+    write(
+        root,
+        "docs/tutorial.rst",
+        """
+        Tutorial
+        ========
+
+        .. code-block:: python
+
+            @nox.session(python=["3.10", "3.12"])
+            def test(session):
+                ...
+
+        Run all of them with ``nox --sessions test`` or one with ``nox --sessions test-3.12``.
+        """,
+    )
+    write(
+        root,
+        "docs/config.rst",
+        """
+        Session name
+        ------------
+
+        .. code-block:: python
+
+            @nox.session(
+                name="custom-name",
+                python="3.12",
+            )
+            def a_very_long_function_name(session):
+                print("Hello!")
+
+        .. code-block:: console
+
+            $ nox --session "custom-name"
+        """,
+    )
+    write(
+        root,
+        "docs/cookbook.rst",
+        """
+        Recipes
+        -------
+
+        .. code-block:: python
+
+            @nox.session(default=False)
+            def dev(session: nox.Session) -> None:
+                session.run("virtualenv", ".venv")
+
+            @nox.session
+            @nox.parametrize("part", ["major", "minor"])
+            def release(session: nox.Session, part: str) -> None:
+                \"\"\"
+                Usage:
+                $ nox -s release -- [major|minor|patch]
+                \"\"\"
+
+        With this, a user can simply run ``nox -s dev``, or ``nox -s "release(part='minor')"``.
+        Another noxfile: ``nox -f examples/noxfile.py -s anything``.
+        """,
+    )
+    write(root, "docs/usage.rst", "Usage\n=====\n\nRun one step: ``nox -s gate-slow``.\n")
+    _, doc = drift(root)
+    assert where(doc) == [
+        ("docs-unknown-session", "README.md", line_of(root, "README.md", "startpu")),
+        ("docs-unknown-session", "docs/usage.rst", 4),
+    ]
+    assert "did you mean 'startup'" in doc["findings"][0]["message"]
+    assert family(doc, "docs")["message"] == (
+        "5 docs files: 0 lane-tasks commands, 10 nox sessions named "
+        "(7 of them sessions of the docs' own example noxfiles); 2 findings"
+    )
 
 
 def test_docs_globs_are_configurable(tmp_path: Path) -> None:
