@@ -327,6 +327,33 @@ def test_every_way_ci_runs_nox(tmp_path: Path) -> None:
     assert family(doc, "ci")["message"].startswith("1 CI file, 13 nox invocations; 10 findings")
 
 
+def test_noxsession_from_gitlab_variables_and_exported_in_a_script(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(
+        root,
+        ".gitlab-ci.yml",
+        """
+        variables:
+          NOXSESSION: scale
+        lanes:
+          script: [nox]
+        other:
+          variables:
+            NOXSESSION:
+              value: nope-gitlab
+              description: the job's own
+          script: [nox]
+        """,
+    )
+    write(root, ".ci/run", "#!/bin/sh\nexport NOXSESSION=regulated,nope-export\nnox\n")
+    add_config(root, '[drift]\nci_files = [".ci/*"]\nrequired_ci_lanes = ["scale", "regulated"]')
+    _, doc = drift(root)
+    assert where(doc) == [
+        ("ci-unknown-session", ".ci/run", 2),
+        ("ci-unknown-session", ".gitlab-ci.yml", 8),  # the variable's value
+    ]
+
+
 def test_invalid_ci_yaml_is_a_finding_at_its_line(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     write(root, ".github/workflows/broken.yaml", "jobs:\n  x:\n    steps: [\n  y: 1\n")
