@@ -10,7 +10,8 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import secrets
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -130,19 +131,29 @@ def canonical_json(doc: Any) -> str:
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write via a temp file in the same directory, fsync, rename: never half-written."""
+    """Write via a temp file in the same directory, fsync, rename: never half-written.
+
+    The result has the mode a plain write would give: an existing file keeps its own (an
+    executable noxfile stays executable, a 0644 .gitignore stays 0644), a new one gets the
+    umask's (0666 & ~umask, applied by the OS when the temp file is created)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        old: os.stat_result | None = path.stat()
+    except FileNotFoundError:
+        old = None
+    fd, tmp = _create_temp(path)
     try:
         with os.fdopen(fd, "wb") as fh:
+            if old is not None:
+                _keep_mode(fh.fileno(), tmp, old)
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
-        Path(tmp).replace(path)
+        tmp.replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
+            tmp.unlink()
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
         dfd = os.open(path.parent, os.O_RDONLY)
@@ -150,6 +161,31 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new, exclusively created `.<name>.<random>.tmp` beside `path`, mode 0666 & ~umask
+    (mkstemp would always give 0600)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {path}")
+
+
+def _keep_mode(fd: int, tmp: Path, old: os.stat_result) -> None:
+    """Give the temp file the replaced file's permission bits (and group, where allowed)."""
+    if hasattr(os, "fchown"):
+        with contextlib.suppress(OSError):  # another group is the owner's to choose, not ours
+            os.fchown(fd, -1, old.st_gid)
+    mode = stat.S_IMODE(old.st_mode)
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # Windows before 3.13: only the read-only bit exists
+        tmp.chmod(mode)
 
 
 def sha256_file(path: Path) -> str:

@@ -16,8 +16,9 @@ from conftest import REPO_ROOT, make_project, run_cli, run_nox, validate_artifac
 
 from lane_tasks.config import load_config
 from lane_tasks.lanes_doc import first_difference, render_lanes_md, step_command
+from lane_tasks.nox_command import NOX_OPTIONS, NoxRun, invocation, nox_run
 from lane_tasks.nox_sessions import step_argv
-from lane_tasks.steps.drift import FINDINGS, cli_surface, commands, nox_sessions
+from lane_tasks.steps.drift import FINDINGS, cli_surface, commands
 
 OUT = "build/drift-check.json"
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"  # OASIS, errata 01
@@ -192,7 +193,7 @@ def test_unknown_session_in_github_workflow(tmp_path: Path) -> None:
               - name: "nox -s ignored (a name, not a command)"
                 run: >
                   python -m nox
-                  --sessions=startup,scael
+                  --sessions startup scael
         """,
     )
     r, doc = drift(root)
@@ -272,6 +273,85 @@ def test_gitlab_scripts_and_extra_ci_files(tmp_path: Path) -> None:
     ]
     assert "did you mean 'drift-check'" in doc["findings"][0]["message"]
     assert family(doc, "ci")["message"] == "2 CI files, 6 nox invocations; 2 findings"
+
+
+def test_every_way_ci_runs_nox(tmp_path: Path) -> None:
+    """Script mode, uvx, pipx run, python -m, -s=X, -e, --sessions X Y and NOXSESSION (inline,
+    the workflow's, the job's and the step's env) all run sessions; another noxfile's are not
+    checked against ours."""
+    root = make_project(tmp_path)
+    rel = ".github/workflows/ci.yml"
+    write(
+        root,
+        rel,
+        """
+        on: [push]
+        env:
+          NOXSESSION: regulated
+        jobs:
+          forms:
+            runs-on: ubuntu-latest
+            steps:
+              - run: uv run noxfile.py -s startup
+              - run: uvx nox -s nope-uvx
+              - run: pipx run nox -s nope-pipx
+              - run: python -m nox --session nope-python
+              - run: nox --sessions gate-fast nope-many
+              - run: nox -s=nope-eq
+              - run: nox -e nope-dash-e
+              - run: NOXSESSION=nope-inline nox
+              - run: nox
+              - env:
+                  NOXSESSION: scale,nope-env
+                run: nox
+              - run: nox --sessions=gate-fast,doctor
+              - run: nox -f other/noxfile.py -s not-ours
+          job-env:
+            runs-on: ubuntu-latest
+            env:
+              NOXSESSION: nope-job
+            steps:
+              - run: uvx --python 3.12 nox
+        """,
+    )
+    add_config(root, '[drift]\nrequired_ci_lanes = ["startup", "scale", "regulated"]')
+    _, doc = drift(root)
+    nopes = ["uvx", "pipx", "python", "many", "eq", "dash-e", "inline", "env", "job"]
+    expected = [("ci-unknown-session", rel, line_of(root, rel, f"nope-{n}")) for n in nopes]
+    expected.append(("ci-unknown-session", rel, line_of(root, rel, "gate-fast,doctor")))
+    assert sorted(where(doc), key=lambda x: x[2] or 0) == sorted(expected, key=lambda x: x[2])
+    names = {f["found"] for f in doc["findings"]}
+    assert "nox session 'not-ours'" not in names  # other/noxfile.py is not this noxfile
+    comma = next(f for f in doc["findings"] if "," in f["found"])
+    assert "nox does not split a session name at commas: `-s gate-fast doctor`" in comma["message"]
+    assert family(doc, "ci")["message"].startswith("1 CI file, 13 nox invocations; 10 findings")
+
+
+def test_noxsession_from_gitlab_variables_and_exported_in_a_script(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(
+        root,
+        ".gitlab-ci.yml",
+        """
+        variables:
+          NOXSESSION: scale
+        lanes:
+          script: [nox]
+        other:
+          variables:
+            NOXSESSION:
+              value: nope-gitlab
+              description: the job's own
+          script: [nox]
+        """,
+    )
+    write(root, ".ci/run", "#!/bin/sh\nexport NOXSESSION=regulated,nope-export\nnox\n")
+    add_config(root, '[drift]\nci_files = [".ci/*"]\nrequired_ci_lanes = ["scale", "regulated"]')
+    _, doc = drift(root)
+    assert where(doc) == [
+        ("ci-unknown-session", ".ci/run", 2),
+        ("ci-unknown-session", ".gitlab-ci.yml", 8),  # the variable's value
+    ]
 
 
 def test_invalid_ci_yaml_is_a_finding_at_its_line(tmp_path: Path) -> None:
@@ -375,6 +455,111 @@ def test_unknown_session_in_docs_and_rst(tmp_path: Path) -> None:
         ("docs-unknown-session", "docs/index.rst", 7),
         ("docs-unknown-command", "docs/index.rst", 9),
     ]
+
+
+def test_docs_that_teach_nox_run_their_own_example_sessions(tmp_path: Path) -> None:
+    """The shapes of nox's own docs (README, tutorial, config, cookbook): sessions that an
+    example noxfile in the docs defines are the example's, not drift; a stale name of this
+    project's lanes and steps beside them is still found."""
+    root = make_project(tmp_path)
+    write(
+        root,
+        "README.md",
+        """
+        # sample
+
+        ```python
+        import nox
+
+
+        @nox.session
+        def tests(session: nox.Session) -> None:
+            session.run("pytest")
+        ```
+
+        ### Run a particular session
+
+        ```shell
+        nox -l/--list
+        nox -s/--session test
+        ```
+
+        Our own lane is `nox -s startup`; the old one was `nox -s startpu`.
+        """,
+    )
+    write(
+        root,
+        "docs/tutorial.rst",
+        """
+        Tutorial
+        ========
+
+        .. code-block:: python
+
+            @nox.session(python=["3.10", "3.12"])
+            def test(session):
+                ...
+
+        Run all of them with ``nox --sessions test`` or one with ``nox --sessions test-3.12``.
+        """,
+    )
+    write(
+        root,
+        "docs/config.rst",
+        """
+        Session name
+        ------------
+
+        .. code-block:: python
+
+            @nox.session(
+                name="custom-name",
+                python="3.12",
+            )
+            def a_very_long_function_name(session):
+                print("Hello!")
+
+        .. code-block:: console
+
+            $ nox --session "custom-name"
+        """,
+    )
+    write(
+        root,
+        "docs/cookbook.rst",
+        """
+        Recipes
+        -------
+
+        .. code-block:: python
+
+            @nox.session(default=False)
+            def dev(session: nox.Session) -> None:
+                session.run("virtualenv", ".venv")
+
+            @nox.session
+            @nox.parametrize("part", ["major", "minor"])
+            def release(session: nox.Session, part: str) -> None:
+                \"\"\"
+                Usage:
+                $ nox -s release -- [major|minor|patch]
+                \"\"\"
+
+        With this, a user can simply run ``nox -s dev``, or ``nox -s "release(part='minor')"``.
+        Another noxfile: ``nox -f examples/noxfile.py -s anything``.
+        """,
+    )
+    write(root, "docs/usage.rst", "Usage\n=====\n\nRun one step: ``nox -s gate-slow``.\n")
+    _, doc = drift(root)
+    assert where(doc) == [
+        ("docs-unknown-session", "README.md", line_of(root, "README.md", "startpu")),
+        ("docs-unknown-session", "docs/usage.rst", 4),
+    ]
+    assert "did you mean 'startup'" in doc["findings"][0]["message"]
+    assert family(doc, "docs")["message"] == (
+        "5 docs files: 0 lane-tasks commands, 10 nox sessions named "
+        "(7 of them sessions of the docs' own example noxfiles); 2 findings"
+    )
 
 
 def test_docs_globs_are_configurable(tmp_path: Path) -> None:
@@ -740,38 +925,146 @@ def test_bad_drift_config_is_one_line_exit_2(tmp_path: Path, text: str, needle: 
 # ---- command-line parsing ---------------------------------------------------------------------
 
 
+NO_RUN = "runs no session"
+NOT_NOX = "not nox"
+
+
 @pytest.mark.parametrize(
     ("line", "sessions"),
     [
-        ("nox -s a b", ["a", "b"]),
-        ("nox --sessions=a,b -- --posarg", ["a", "b"]),
-        ("nox --session a --python 3.12 -s b", ["a", "b"]),
-        ("python3 -m nox -e a", ["a"]),
-        ("python3.12 -m nox -s a, b", ["a", "b"]),
-        ("uvx nox -f other.py -s a", ["a"]),
-        (".venv/bin/nox -R -s 'a'", ["a"]),
+        # how CI and docs start nox
+        ("nox -s a", ["a"]),
+        ("nox -s a b -- --posarg", ["a", "b"]),
+        ("nox --sessions a b", ["a", "b"]),
+        ("nox --session a", ["a"]),
+        ("nox -s=a", ["a"]),
+        ("nox --session=a", ["a"]),
+        ("nox -sa", ["a"]),
+        ("nox -e a", ["a"]),
+        ("nox -e a b -p 3.12 -x", ["a", "b"]),
+        ("nox --session a --python 3.12 -s b", ["b"]),  # argparse keeps the last -s
+        ("nox --sessions=a,b", ["a,b"]),  # nox does not split at commas: a name not found
+        ("nox -s 'tests(django=\"2.0\")'", ['tests(django="2.0")']),
+        ("nox -R -f noxfile.py -s a", ["a"]),
+        ("nox -s/--session a", ["a"]),  # docs' notation for either spelling
+        ("python -m nox --session a", ["a"]),
+        ("python3.12 -m nox -s a", ["a"]),
+        ("python -I -X dev -m nox -s a", ["a"]),
+        ("py -3.12 -m nox -s a", ["a"]),
+        (".venv/bin/nox -s a", ["a"]),
+        ("nox.exe -s a", ["a"]),
+        ("uvx nox -s a", ["a"]),
+        ("uvx nox@2025.2.9 -s a", ["a"]),
+        ("uvx 'nox[uv]==2025.2.9' -s a", ["a"]),
+        ("uvx --python 3.12 --with nox-uv nox -s a", ["a"]),
+        ("uv tool run nox -s a", ["a"]),
+        ("uv run --with nox nox -s a", ["a"]),
+        ("uv run -m nox -s a", ["a"]),
+        ("uv run python -m nox -s a", ["a"]),
+        ("uv run noxfile.py -s a", ["a"]),  # nox's script mode
+        ("uv run --script ./noxfile.py -s a", ["a"]),
+        ("./noxfile.py -s a", ["a"]),
+        ("python noxfile.py --session a", ["a"]),
+        ("pipx run nox -s a", ["a"]),
+        ("pipx run --spec nox==2024.10.9 nox -s a", ["a"]),
+        ("pipx run noxfile.py -s a", ["a"]),
+        ("poetry run nox -s a", ["a"]),
+        ("hatch -e dev run nox -s a", ["a"]),
+        ("pdm run nox -s a", ["a"]),
+        ("sudo -E nox -s a", ["a"]),
+        ("time nox -s a", ["a"]),
+        ("$ nox -s a", ["a"]),
         ("FORCE_COLOR=1 nox -s a > log.txt 2>&1", ["a"]),
+        # NOXSESSION: comma-split, and only when no -s is given
+        ("NOXSESSION=a nox", ["a"]),
+        ("NOXSESSION=a,b nox", ["a", "b"]),
+        ("env -u X NOXSESSION=a uvx nox", ["a"]),
+        ("NOXSESSION=a nox -s b", ["b"]),
+        # a bare nox runs the defaults; -k/-t expressions are not resolved
         ("nox", []),
+        ("nox -- --posarg", []),
         ("nox -k 'not slow'", None),
         ("nox -t lint -s a", None),
-        ("nox -l", None),
-        ("echo nox -s a", "no nox"),
-        ("pip install nox", "no nox"),
-        ("python -m pytest -s", "no nox"),
+        ("nox -s a --keywords=b", None),
+        # nox that runs no session
+        ("nox -l", NO_RUN),
+        ("nox -l/--list", NO_RUN),
+        ("nox --list-sessions --json", NO_RUN),
+        ("nox --usage a", NO_RUN),
+        ("nox -s a --help", NO_RUN),
+        ("python -m nox --version", NO_RUN),
+        # not nox at all
+        ("echo nox -s a", NOT_NOX),
+        ("pip install nox", NOT_NOX),
+        ("uv pip install nox", NOT_NOX),
+        ("pipx install nox", NOT_NOX),
+        ("python -m pytest -s a", NOT_NOX),
+        ("python -c 'import nox' -s a", NOT_NOX),
+        ("uvx nox-poetry -s a", NOT_NOX),
+        ("cat noxfile.py", NOT_NOX),
     ],
 )
-def test_nox_session_selection(line: str, sessions: list[str] | str | None) -> None:
-    from lane_tasks.steps.drift import _invoked
-
+def test_nox_command_line(line: str, sessions: list[str] | str | None) -> None:
+    """One parser for every way a nox run is written; each session keeps its line."""
     (cmd, *_) = commands([(7, line)])
-    args = _invoked(cmd, "nox", "nox")
-    if sessions == "no nox":
-        assert args is None
+    run = nox_run(cmd)
+    if sessions in (NO_RUN, NOT_NOX):
+        assert run is None
+        inv = invocation(cmd)
+        assert (inv is not None and inv.program in ("nox", "noxfile.py")) == (sessions == NO_RUN)
         return
-    assert args is not None
-    found = nox_sessions(args)
-    assert (None if found is None else [s for s, _ in found]) == sessions
-    assert all(n == 7 for _, n in found or [])
+    assert run is not None
+    assert run.reads_project_noxfile()
+    got = None if run.sessions is None else [s for s, _ in run.sessions]
+    assert got == sessions
+    assert all(n == 7 for _, n in run.sessions or [])
+
+
+@pytest.mark.parametrize(
+    ("line", "noxfile"),
+    [
+        ("nox -f other.py -s a", "other.py"),
+        ("nox --noxfile=tests/noxfile.py -s a", "tests/noxfile.py"),
+        ("uv run tools/noxfile.py -s a", "tools/noxfile.py"),
+        ("nox -f ./noxfile.py -s a", "noxfile.py"),
+    ],
+)
+def test_nox_command_line_names_its_noxfile(line: str, noxfile: str) -> None:
+    (cmd,) = commands([(1, line)])
+    assert nox_run(cmd) == NoxRun(sessions=(("a", 1),), noxfile=noxfile)
+
+
+def test_noxsession_from_the_surrounding_environment() -> None:
+    """A CI job's `env: NOXSESSION` counts for a bare nox; an assignment on the line wins."""
+    env = {"NOXSESSION": ("a, b", 3)}
+    ((bare,), (inline,), (named,)) = (
+        commands([(9, text)]) for text in ("nox", "NOXSESSION=c nox", "nox -s d")
+    )
+    assert nox_run(bare, env) == NoxRun(sessions=(("a", 3), ("b", 3)))
+    assert nox_run(inline, env) == NoxRun(sessions=(("c", 9),))
+    assert nox_run(named, env) == NoxRun(sessions=(("d", 9),))
+
+
+def test_nox_option_table_matches_nox_itself() -> None:
+    """Every option of the installed nox's own parser, with how many values it takes: a new
+    nox option that takes a value would otherwise be misread as naming a session."""
+    from nox._options import options
+
+    arity = {0: 0, None: 1, 1: 1, "*": None, "?": 1}
+    missing, wrong = [], []
+    for action in options.parser()._actions:
+        for opt in action.option_strings:
+            if opt not in NOX_OPTIONS:
+                missing.append(opt)
+            elif NOX_OPTIONS[opt].takes != arity[action.nargs]:
+                wrong.append(opt)
+    assert (missing, wrong) == ([], [])
+    assert {o for o, row in NOX_OPTIONS.items() if row.role == "sessions"} == {
+        "-s",
+        "-e",
+        "--session",
+        "--sessions",
+    }
 
 
 def test_commands_split_like_a_shell() -> None:

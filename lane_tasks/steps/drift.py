@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from lane_tasks.artifacts import Result
 from lane_tasks.config import Config, Waiver, key_lines
 from lane_tasks.errors import did_you_mean
+from lane_tasks.nox_command import NoxRun, Token, invocation, nox_run
 from lane_tasks.procs import excerpt, tool_env
 from lane_tasks.steps.base import StepContext, register
 
@@ -48,7 +49,6 @@ __all__ = [
     "Sessions",
     "cli_surface",
     "commands",
-    "nox_sessions",
     "run",
 ]
 
@@ -250,19 +250,10 @@ class _NoxProbe:
 
 # ---- shell-like command lines -----------------------------------------------------------------
 
-Token = tuple[str, int]
-"""A word of a command with the line it is on."""
-
 _GITHUB_EXPR = re.compile(r"\$\{\{.*?\}\}")
 _ANGLE = re.compile(r"<[^<>\n]*>")
 _SEPARATOR = re.compile(r"^[();<>|&]+$")
 _PLACEHOLDER = re.compile(r"[\[\]<>{}$*…]|\.\.\.|^[A-Z][A-Z0-9_]*$")
-_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)*)?(?:\.exe)?$")
-_LAUNCHERS = frozenset(
-    {"$", "sudo", "time", "exec", "command", "env", "uvx", "pipx", "uv", "run", "poetry", "pdm"}
-    | {"hatch", "rye", "pipenv"}
-)
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def _placeholder(word: str) -> bool:
@@ -319,58 +310,6 @@ def commands(
     return out
 
 
-def _invoked(argv: Sequence[Token], script: str, module: str) -> list[Token] | None:
-    """The arguments when `argv` runs `script` (or `python -m module`), after env assignments
-    and launchers (`uvx`, `pipx run`, a `$` prompt); None when it runs something else."""
-    for i, (word, _) in enumerate(argv):
-        name = word.rsplit("/", 1)[-1]
-        if name == script:
-            return list(argv[i + 1 :])
-        if _PYTHON.match(name):
-            rest = [w for w, _ in argv[i + 1 : i + 3]]
-            return list(argv[i + 3 :]) if rest == ["-m", module] else None
-        if not (name in _LAUNCHERS or _ASSIGNMENT.match(word) or word.startswith("-")):
-            return None
-    return None
-
-
-_NOX_SESSIONS = frozenset({"-s", "-e", "--session", "--sessions"})
-_NOX_UNRESOLVABLE = frozenset({"-k", "--keywords", "-t", "--tags"})
-_NOX_NO_RUN = frozenset({"-l", "--list", "--list-sessions", "-h", "--help", "--version"})
-_NOX_MANY = frozenset({"-p", "--python", "--pythons", "--extra-pythons", "--extra-python"})
-_NOX_ONE = frozenset(
-    {"-f", "--noxfile", "--envdir", "-db", "--default-venv-backend", "-fb"}
-    | {"--force-venv-backend", "-P", "--force-python", "--download-python", "--script-mode"}
-    | {"--script-venv-backend", "--report", "--verbose-level"}
-)
-
-
-def nox_sessions(args: Sequence[Token]) -> list[Token] | None:
-    """The sessions a nox command line selects, each with its line. [] when it selects none by
-    name (a bare `nox` runs the defaults); None when it runs no session it names: `-k`/`-t`
-    select through expressions this check cannot resolve, `-l`/`--help` run nothing."""
-    found: list[Token] = []
-    i = 0
-    while i < len(args):
-        word, line = args[i]
-        i += 1
-        if word == "--":
-            break
-        opt, eq, value = word.partition("=") if word.startswith("-") else (word, "", "")
-        if opt in _NOX_UNRESOLVABLE or opt in _NOX_NO_RUN:
-            return None
-        if opt in _NOX_SESSIONS or opt in _NOX_MANY:
-            values = [(value, line)] if eq else []
-            while not eq and i < len(args) and not args[i][0].startswith("-"):
-                values.append(args[i])
-                i += 1
-            if opt in _NOX_SESSIONS:
-                found += [(s.strip(), n) for v, n in values for s in v.split(",") if s.strip()]
-        elif opt in _NOX_ONE and not eq:
-            i += 1
-    return found
-
-
 # ---- CI configuration -------------------------------------------------------------------------
 
 
@@ -378,8 +317,16 @@ def nox_sessions(args: Sequence[Token]) -> list[Token] | None:
 class _Invocation:
     path: str
     job: str
-    sessions: tuple[Token, ...] | None
-    """Named sessions; () for a bare `nox` (the defaults), None when not resolvable."""
+    run: NoxRun
+
+
+@dataclass(frozen=True)
+class CiScript:
+    """The commands of one script of a CI job, and the variables the CI file sets around them."""
+
+    job: str
+    commands: list[list[Token]]
+    env: Mapping[str, Token] = field(default_factory=dict)
 
 
 def _yaml() -> Any:
@@ -450,48 +397,74 @@ def _scalar_commands(node: yaml.ScalarNode, source: Sequence[str]) -> list[list[
     return out
 
 
-CiReader = Callable[[str, str], Iterator[tuple[str, list[list[Token]]]]]
-"""(repo-relative path, text) -> (job, commands) for every script in the file."""
+CiReader = Callable[[str, str], Iterator[CiScript]]
+"""(repo-relative path, text) -> every script in the file."""
+
+
+def _variables(*nodes: yaml.Node | None) -> dict[str, Token]:
+    """`env:` / `variables:` mappings, later ones winning, each value with its line (GitLab's
+    `{value: …, description: …}` form included)."""
+    yaml = _yaml()
+    out: dict[str, Token] = {}
+    for node in nodes:
+        for name, value in _items(node):
+            value = _get(value, "value") or value
+            if isinstance(value, yaml.ScalarNode):
+                out[name] = (str(value.value), value.start_mark.line + 1)
+    return out
+
 
 _SCRIPT_KEYS = ("before_script", "script", "after_script")
 
 
-def _github(rel: str, text: str) -> Iterator[tuple[str, list[list[Token]]]]:
-    """GitHub Actions: the `run:` of every step of every job."""
+def _github(rel: str, text: str) -> Iterator[CiScript]:
+    """GitHub Actions: the `run:` of every step of every job, with the workflow's, the job's
+    and the step's `env:`."""
     source = text.splitlines()
     for doc in _compose(text):
         for job, body in _items(_get(doc, "jobs")):
             for step in _seq(_get(body, "steps")):
+                env = _variables(_get(doc, "env"), _get(body, "env"), _get(step, "env"))
                 for scalar in _scalars(_get(step, "run")):
-                    yield f"{rel}:{job}", _scalar_commands(scalar, source)
+                    yield CiScript(f"{rel}:{job}", _scalar_commands(scalar, source), env)
 
 
-def _gitlab(rel: str, text: str) -> Iterator[tuple[str, list[list[Token]]]]:
-    """GitLab CI: `script`, `before_script` and `after_script` of every job (and globally)."""
+def _gitlab(rel: str, text: str) -> Iterator[CiScript]:
+    """GitLab CI: `script`, `before_script` and `after_script` of every job (and globally),
+    with the global and the job's `variables:`."""
     source = text.splitlines()
     for doc in _compose(text):
         for job, body in _items(doc):
             scripts: list[tuple[str, yaml.Node | None]]
             if job in _SCRIPT_KEYS:  # a global before_script/script/after_script
                 scripts = [("(global)", body)]
+                env = _variables(_get(doc, "variables"))
             else:
                 scripts = [(job, _get(body, key)) for key in _SCRIPT_KEYS]
+                env = _variables(_get(doc, "variables"), _get(body, "variables"))
             for name, node in scripts:
                 for scalar in _scalars(node):
-                    yield f"{rel}:{name}", _scalar_commands(scalar, source)
+                    yield CiScript(f"{rel}:{name}", _scalar_commands(scalar, source), env)
 
 
-def _any_yaml(rel: str, text: str) -> Iterator[tuple[str, list[list[Token]]]]:
+def _any_yaml(rel: str, text: str) -> Iterator[CiScript]:
     """Another CI's YAML (named in lanes.toml): every string value may be a command."""
     source = text.splitlines()
     for doc in _compose(text):
         for scalar in _scalars(doc):
-            yield rel, _scalar_commands(scalar, source)
+            yield CiScript(rel, _scalar_commands(scalar, source))
 
 
-def _script(rel: str, text: str) -> Iterator[tuple[str, list[list[Token]]]]:
-    """A shell script or any other text file: every line is a command line."""
-    yield rel, commands(enumerate(text.splitlines(), start=1))
+def _script(rel: str, text: str) -> Iterator[CiScript]:
+    """A shell script or any other text file: every line is a command line (an `export
+    NOXSESSION=…` line sets the variable for the lines after it)."""
+    env: dict[str, Token] = {}
+    for cmd in commands(enumerate(text.splitlines(), start=1)):
+        if len(cmd) == 2 and cmd[0][0] == "export" and "=" in cmd[1][0]:
+            name, _, value = cmd[1][0].partition("=")
+            env[name] = (value, cmd[1][1])
+            continue
+        yield CiScript(rel, [cmd], dict(env))
 
 
 def _is_yaml(rel: str) -> bool:
@@ -612,6 +585,7 @@ def _check_cli(args: Sequence[Token], surface: Mapping[tuple[str, ...], Command]
 # ---- docs -------------------------------------------------------------------------------------
 
 _WORDS = ("nox", "lane-tasks", "lane_tasks")
+_LANE_TASKS = frozenset({"lane-tasks", "lane_tasks"})
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")  # any indent: fences nest in list items
 _MD_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 _RST_SPAN = re.compile(r"``(.+?)``")
@@ -733,6 +707,9 @@ def _session_finding(
     kind: str, path: str, name: str, line: int, sessions: Sessions, where: str
 ) -> Finding:
     hint = did_you_mean(name, sessions.info)
+    if "," in name and all(sessions.exists(n.strip()) for n in name.split(",") if n.strip()):
+        names = " ".join(n.strip() for n in name.split(",") if n.strip())
+        hint = f" (nox does not split a session name at commas: `-s {names}`)"
     return Finding(
         kind,
         path,
@@ -845,19 +822,19 @@ def _ci_family(f: _Facts) -> _Outcome:
                 )
             )
             continue
-        for job, cmds in scripts:
-            for cmd in cmds:
-                args = _invoked(cmd, "nox", "nox")
-                if args is not None:
-                    found = nox_sessions(args)
-                    names = None if found is None else tuple(found)
-                    invocations.append(_Invocation(rel, job, names))
+        for script in scripts:
+            for cmd in script.commands:
+                run = nox_run(cmd, script.env)
+                if run is not None:
+                    invocations.append(_Invocation(rel, script.job, run))
     sessions, _ = f.probe.result()
     ran: set[str] = set()
     for inv in invocations:
-        if inv.sessions == () and sessions is not None:
+        if not inv.run.reads_project_noxfile():
+            continue  # another noxfile's sessions are not this project's to check
+        if inv.run.sessions == () and sessions is not None:
             ran.update(sessions.default())
-        for name, line in inv.sessions or ():
+        for name, line in inv.run.sessions or ():
             if _placeholder(name):
                 continue
             ran.add(name)
@@ -886,45 +863,91 @@ def _ci_family(f: _Facts) -> _Outcome:
     return out
 
 
+_EXAMPLE_DECORATOR = re.compile(r"^\s*@(?:nox\.)?session\b")
+_EXAMPLE_NAME = re.compile(r"""\bname\s*=\s*(['"])(.+?)\1""")
+_EXAMPLE_DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)\s*\(\s*(\w*)")
+_PYTHON_SUFFIX = re.compile(r"-(?:pypy-?)?\d+(?:\.\d+)*t?$")
+
+
+def _example_sessions(snippets: Iterable[Snippet]) -> set[str]:
+    """Sessions that a doc's own example noxfile code defines: `@nox.session` (its `name=`, else
+    the function's name) or a `def X(session…)`. A doc that teaches nox shows them in code and
+    then runs them (`nox -s dev`); they are the example's sessions, not this project's."""
+    found: set[str] = set()
+    for snippet in snippets:
+        decorated, named = False, None
+        for _, line in snippet:
+            if "session" not in line and not decorated:
+                continue
+            if _EXAMPLE_DECORATOR.match(line):
+                decorated = True
+            m = _EXAMPLE_NAME.search(line) if decorated else None
+            named = m.group(2) if m else named
+            d = _EXAMPLE_DEF.match(line)
+            if d:
+                if decorated or d.group(2) == "session":
+                    found.add(named or d.group(1))
+                decorated, named = False, None
+    return found
+
+
+def _is_example(name: str, examples: set[str]) -> bool:
+    """`dev`, `test-3.12` (its python) or `tests(django='2.0')` of an example session."""
+    base = name.split("(", 1)[0]
+    return base in examples or _PYTHON_SUFFIX.sub("", base) in examples
+
+
 def _docs_family(f: _Facts) -> _Outcome:
     """Docs name only nox sessions that exist and only `lane-tasks` commands and options the
-    real command line has."""
+    real command line has. A session that the docs define in their own example noxfile code is
+    that example's, not a claim about this project (docs that teach nox)."""
     files = _glob(f.root, f.config.drift.docs)
     if not files:
         return _Outcome(skip=f"no docs found ({', '.join(f.config.drift.docs)})")
     surface = cli_surface()
     out = _Outcome()
     mentions: list[tuple[str, str, int]] = []
+    examples: set[str] = set()
     n_cli = 0
     for path in files:
         rel = f.rel(path)
         text = path.read_text(encoding="utf-8", errors="replace")
         read = DOC_READERS.get(path.suffix.lower(), _markdown)
-        for snippet in read(text):
+        snippets = list(read(text))
+        if "session" in text:
+            examples |= _example_sessions(snippets)
+        for snippet in snippets:
             for cmd in commands(snippet, _WORDS):
-                args = _invoked(cmd, "lane-tasks", "lane_tasks")
-                if args is not None:
+                inv = invocation(cmd)
+                if inv is not None and inv.program in _LANE_TASKS:
                     n_cli += 1
-                    for p in _check_cli(args, surface):
+                    for p in _check_cli(inv.args, surface):
                         out.findings.append(
                             Finding(p.id, rel, p.line, p.found, p.expected, p.message)
                         )
                     continue
-                args = _invoked(cmd, "nox", "nox")
-                for name, line in (None if args is None else nox_sessions(args)) or ():
-                    if not _placeholder(name):
-                        mentions.append((rel, name, line))
+                run = nox_run(cmd)
+                if run is None or not run.reads_project_noxfile():
+                    continue
+                mentions += [(rel, s, n) for s, n in run.sessions or () if not _placeholder(s)]
     sessions, _ = f.probe.result()
+    n_examples = 0
     if sessions is not None:
         for rel, name, line in mentions:
-            if not sessions.exists(name):
-                out.findings.append(
-                    _session_finding("docs-unknown-session", rel, name, line, sessions, rel)
-                )
+            if sessions.exists(name):
+                continue
+            if _is_example(name, examples):
+                n_examples += 1
+                continue
+            out.findings.append(
+                _session_finding("docs-unknown-session", rel, name, line, sessions, rel)
+            )
     out.summary = (
         f"{_n(len(files), 'docs file')}: {_n(n_cli, 'lane-tasks command')}, "
         f"{_n(len(mentions), 'nox session')} named"
     )
+    if n_examples:
+        out.summary += f" ({n_examples} of them sessions of the docs' own example noxfiles)"
     if sessions is None:
         out.summary += " (session names not checked: noxfile.py could not be loaded)"
     return out
