@@ -131,6 +131,9 @@ target-version = "py311"
 
 [tool.ruff.lint]
 select = ["E", "F", "W", "I", "B", "UP"]
+
+[tool.ruff.format]
+docstring-code-format = true
 """
     )
 
@@ -460,11 +463,15 @@ def test_published_package_adopts_lane_tasks_from_a_fresh_clone(
     assert checks["mypy"]["cmd"] == ["mypy", "src"]
     assert set(checks) == {"ruff-check", "ruff-format", "mypy", "pytest"}
     assert config["project"]["release_owners"] == [OWNER]
-    assert "register()" in (clone / "noxfile.py").read_text(encoding="utf-8")
-    # the project already ignores build/; init adds only what is missing
-    assert (clone / ".gitignore").read_text(encoding="utf-8").endswith("\n.ruff_cache/\n/.nox/\n")
+    assert "register(default_session=True)" in (clone / "noxfile.py").read_text(encoding="utf-8")
+    # the project's .gitignore is its own: the artifacts directory ignores itself
+    assert (clone / ".gitignore").read_text(encoding="utf-8") == GITIGNORE.lstrip("\n")
+    assert (clone / ".lane-tasks" / ".gitignore").is_file()
+    # this project's docs and CI keep the seed's build/*.json layout: artifacts_dir says so
+    lanes = clone / "lanes.toml"
+    lanes.write_text(lanes.read_text(encoding="utf-8").replace('".lane-tasks', '"build'))
     # no network here: build with the backend installed next to lane-tasks
-    with (clone / "lanes.toml").open("a", encoding="utf-8") as fh:
+    with lanes.open("a", encoding="utf-8") as fh:
         fh.write("\n[gate.release]\noffline = true\n")
     assert run_cli(clone, "lanes", "validate").returncode == 0
     head = commit_all(clone, "adopt lane-tasks")

@@ -37,7 +37,7 @@ def lanes_project(tmp_path: Path, lanes: dict[str, Any] | None = None) -> Path:
     """A real project whose lanes.toml has a quick gate and a lane ending in contract-index."""
     root = make_project(tmp_path)
     data = {
-        "project": {"release_owners": ["lead@example.org"]},
+        "project": {"release_owners": ["lead@example.org"], "artifacts_dir": "build"},
         "lanes": lanes or {LANE: {"steps": STEPS, "controls": ["artifact-retention"]}},
         "gate": {"fast": {"checks": FAST_CHECK}, "release": {"offline": True}},
     }

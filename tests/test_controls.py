@@ -24,7 +24,7 @@ def lanes_project(
     """A real project whose lanes.toml has fast checks and the lanes given."""
     root = make_project(tmp_path)
     data = {
-        "project": {"release_owners": ["lead@example.org"]},
+        "project": {"release_owners": ["lead@example.org"], "artifacts_dir": "build"},
         "runs": {"keep": keep},
         "lanes": lanes
         or {

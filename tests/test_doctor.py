@@ -499,7 +499,27 @@ jobs:
             "",
             ".github/workflows/ci.yml:9 runs lane 'startup'",
         ),
-        (".gitlab-ci.yml", "nox --session=lint,scale", "", ".gitlab-ci.yml:9 runs lane 'scale'"),
+        (".gitlab-ci.yml", "nox --sessions lint scale", "", ".gitlab-ci.yml:9 runs lane 'scale'"),
+        (".gitlab-ci.yml", "uvx nox -s startup", "", ".gitlab-ci.yml:9 runs lane 'startup'"),
+        (".gitlab-ci.yml", "pipx run nox -e scale", "", ".gitlab-ci.yml:9 runs lane 'scale'"),
+        (
+            ".gitlab-ci.yml",
+            "uv run noxfile.py -s=startup",
+            "",
+            ".gitlab-ci.yml:9 runs lane 'startup'",
+        ),
+        (
+            ".gitlab-ci.yml",
+            "pip install . && python -m nox --session regulated",
+            "",
+            ".gitlab-ci.yml:9 runs lane 'regulated'",
+        ),
+        (
+            ".github/workflows/ci.yml",
+            "nox -s lanes-startup",
+            "PREFIX",
+            ".github/workflows/ci.yml:9 runs lane 'startup'",
+        ),
         (
             ".github/workflows/ci.yml",
             'nox -s "startup"',
@@ -513,14 +533,28 @@ jobs:
             "tools/pipeline.yml:9 runs lane 'regulated'",
         ),
     ],
-    ids=["github", "gitlab-session-list", "quoted", "ci-files-setting"],
+    ids=[
+        "github",
+        "gitlab-session-list",
+        "uvx",
+        "pipx",
+        "uv-run-script",
+        "after-and",
+        "prefixed",
+        "quoted",
+        "ci-files-setting",
+    ],
 )
 def test_ci_that_runs_a_lane_passes_naming_file_and_line(
     tmp_path: Path, path: str, cmd: str, config: str, message: str
 ) -> None:
     root = make_project(tmp_path)
     write(root, path, WORKFLOW.format(cmd=cmd))
-    append(root / "lanes.toml", config)
+    lanes = root / "lanes.toml"
+    if config == "PREFIX":  # the lanes' sessions are named lanes-<lane>
+        lanes.write_text(lanes.read_text().replace("[nox]\n", '[nox]\nsession_prefix = "lanes-"\n'))
+    else:
+        append(lanes, config)
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (0, "pass"), d.why()
     assert_result(d, "ci-invokes-lane", "pass", message)
@@ -528,7 +562,9 @@ def test_ci_that_runs_a_lane_passes_naming_file_and_line(
 
 
 @pytest.mark.parametrize(
-    "cmd", ["nox -s lint", "nox -s startup-docs", "echo startup"], ids=["lint", "prefix", "echo"]
+    "cmd",
+    ["nox -s lint", "nox -s startup-docs", "echo startup", "nox --sessions=lint,startup"],
+    ids=["lint", "prefix", "echo", "comma-is-part-of-the-name"],
 )
 def test_ci_that_runs_no_lane_fails(tmp_path: Path, cmd: str) -> None:
     root = make_project(tmp_path)

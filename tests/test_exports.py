@@ -179,6 +179,7 @@ def test_sarif_falls_back_to_the_check_definition_in_lanes_toml(tmp_path: Path) 
 def test_doctor_sarif_keeps_warnings_warnings(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / ".gitignore").write_text("/.nox/\n")  # build/ no longer ignored: an error check
+    write(root, "build/lib/stray.py", "")  # what a build tool leaves there
     doc = artifact(root, "doctor")
     bad = failing(doc)
     assert {r["severity"] for r in bad.values()} == {"error", "warning"}, bad

@@ -583,6 +583,7 @@ def test_own_build_output_does_not_dirty_the_tree(tmp_path: Path) -> None:
     write(root, ".gitignore", "/.nox/\n")
     configure(root, release={"disable": {"build": NOT_HERE}})
     assert gate_fast(root)["status"] == "pass"
+    (root / "build" / ".gitignore").unlink()  # the directory's own ignore file, gone too
     write(root, "build/junk.txt", "stray\n")
     assert "?? build/" in git(root, "status", "--porcelain")
     r, doc = preflight(root)

@@ -8,7 +8,7 @@ with the reason given there. The step fails only when a check of severity `error
 
 from __future__ import annotations
 
-import re
+import shlex
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import Any
 
 from lane_tasks.artifacts import Result
 from lane_tasks.checks import Check, CheckRegistry, Outcome, verdict
+from lane_tasks.nox_command import Token, nox_run
 from lane_tasks.pyproject import validation_problem
 from lane_tasks.repo import git, is_git_repo
 from lane_tasks.steps.base import StepContext, register
@@ -244,25 +245,53 @@ class CiInvokesLane(Check):
     )
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
-        lanes = "|".join(re.escape(n) for n in ctx.config.lanes)
+        lanes = {ctx.config.session(name): name for name in ctx.config.lanes}
         if not lanes:
             return _fail("no lanes defined")
-        q = "[\"']?"
-        pattern = re.compile(
-            rf"\bnox\b.*?(?:-s|--sessions?|-e)[ =]{q}(?:[\w-]+{q}[ ,]+{q})*?({lanes}){q}(?![\w-])"
-        )
         files = sorted(set(_ci_files(ctx.root, ctx.config.ci_files)))
         if not files:
             return _fail("no CI configuration found")
         for f in files:
             lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
             for n, text in enumerate(lines, start=1):
-                m = None if text.lstrip().startswith("#") else pattern.search(text)
-                if m:
-                    rel = f.relative_to(ctx.root).as_posix()
-                    return _pass(f"{rel}:{n} runs lane '{m.group(1)}'")
+                for cmd in _commands(text, n):
+                    run = nox_run(cmd)
+                    ran = [s for s, _ in (run.sessions or ()) if s in lanes] if run else []
+                    if ran:
+                        rel = f.relative_to(ctx.root).as_posix()
+                        return _pass(f"{rel}:{n} runs lane '{lanes[ran[0]]}'")
         names = ", ".join(f.relative_to(ctx.root).as_posix() for f in files)
         return _fail(f"no lane session is run by {names}")
+
+
+_SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "(", ")"})
+
+
+def _commands(text: str, line: int) -> Iterator[list[Token]]:
+    """The commands on one CI line (a YAML `- run: nox -s x` item, a quoted one, `a && b`),
+    each as words for the one nox command parser drift check uses too."""
+    text = text.strip()
+    if text.startswith("#"):
+        return
+    for key in ("- ", "run:", "script:"):
+        text = text.removeprefix(key).strip()
+    if text[:1] in "\"'" and text[-1:] == text[:1]:
+        text = text[1:-1]
+    lex = shlex.shlex(text, posix=True, punctuation_chars=True)
+    lex.whitespace_split = True
+    lex.commenters = "#"
+    try:
+        words = list(lex)
+    except ValueError:
+        words = text.split()
+    cmd: list[Token] = []
+    for word in [*words, ";"]:
+        if word in _SEPARATORS:
+            if cmd:
+                yield cmd
+            cmd = []
+        else:
+            cmd.append((word, line))
 
 
 def _ci_files(root: Path, extra: tuple[str, ...]) -> Iterator[Path]:

@@ -745,43 +745,45 @@ def _nox_family(f: _Facts) -> _Outcome:
     for lane in lanes:
         for item in lane.steps:
             steps.setdefault(item.id, item.origin)
+    name = f.config.session  # a step's or lane's session name ([nox] session_prefix)
     for step, origin in steps.items():
-        if step not in sessions.info:
+        if name(step) not in sessions.info:
             out.findings.append(
                 Finding(
                     "nox-missing-session",
                     f.config_rel,
                     f.line_of(["lanes", origin, "steps"]),
-                    f"no nox session '{step}' ({why})",
-                    f"a nox session '{step}' for step '{step}' of lane '{origin}'",
+                    f"no nox session '{name(step)}' ({why})",
+                    f"a nox session '{name(step)}' for step '{step}' of lane '{origin}'",
                     f"step '{step}' of lane '{origin}' has no nox session ({why})",
                 )
             )
     for lane in lanes:
-        expected = list(lane.step_ids())
+        expected = [name(s) for s in lane.step_ids()]
         line = f.line_of(["lanes", lane.name, "steps"])
-        if lane.name not in sessions.info:
+        session = name(lane.name)
+        if session not in sessions.info:
             out.findings.append(
                 Finding(
                     "nox-missing-session",
                     f.config_rel,
                     f.line_of(["lanes", lane.name]),
-                    f"no nox session '{lane.name}' ({why})",
-                    f"a nox session '{lane.name}' with requires={expected}",
+                    f"no nox session '{session}' ({why})",
+                    f"a nox session '{session}' with requires={expected}",
                     f"lane '{lane.name}' has no nox session ({why})",
                 )
             )
             continue
-        got = list(sessions.info[lane.name].requires)
+        got = list(sessions.info[session].requires)
         if got != expected:
             out.findings.append(
                 Finding(
                     "nox-requires-mismatch",
                     f.config_rel,
                     line,
-                    f"nox session '{lane.name}' requires={got}",
+                    f"nox session '{session}' requires={got}",
                     f"requires={expected}",
-                    f"nox session '{lane.name}' does not require exactly the lane's steps "
+                    f"nox session '{session}' does not require exactly the lane's steps "
                     f"(requires={got}, lanes.toml resolves {expected})",
                 )
             )
@@ -845,14 +847,14 @@ def _ci_family(f: _Facts) -> _Outcome:
                 )
     checked = ", ".join(f.rel(p) for p in files) or "none found"
     for lane in required:
-        if lane not in ran:
+        if f.config.session(lane) not in ran:
             out.findings.append(
                 Finding(
                     "ci-missing-lane",
                     f.config_rel,
                     f.line_of(["drift", "required_ci_lanes"]),
                     f"no CI job runs lane '{lane}' (CI files: {checked})",
-                    f"a CI job running `nox -s {lane}`",
+                    f"a CI job running `nox -s {f.config.session(lane)}`",
                     f"lane '{lane}' is required in CI (drift.required_ci_lanes) "
                     f"but no CI job runs it (CI files: {checked})",
                 )
