@@ -164,8 +164,9 @@ def test_version_option_must_be_the_projects(
     r, doc = preflight(root, "--version", asked)
     assert_check(doc, "version", status, needle)
     assert r.returncode == (0 if status == "pass" else 1)
-    if status == "fail":
-        assert_check(doc, "changelog", "skip", "requires version, which did not pass")
+    assert doc["candidate"] is True  # asked for explicitly: every rule is strict
+    # every other check still runs, on the project's own version
+    assert_check(doc, "changelog", "pass", "CHANGELOG.md:3: 0.1.0")
 
 
 def test_missing_release_metadata_fails_metadata(tmp_path: Path) -> None:
@@ -186,17 +187,23 @@ def test_missing_release_metadata_fails_metadata(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
-def test_version_already_tagged_on_another_commit_fails(tmp_path: Path, annotated: bool) -> None:
+def test_version_already_tagged_on_another_commit_fails_when_asked_for(
+    tmp_path: Path, annotated: bool
+) -> None:
     root = quick(tmp_path)
     tagged = head(root)
     tag(root, "v0.1.0", annotated=annotated)
     write(root, "NOTES.md", "after the release\n")
     commit_all(root, "later")
-    r, doc = preflight(root)
+    r, doc = preflight(root, "--version", "0.1.0")
     assert r.returncode == 1
     assert doc["status"] == "fail"
-    assert_check(doc, "version", "fail", f"0.1.0 is already tagged as v0.1.0 on {tagged[:12]}")
-
+    assert doc["candidate"] is True
+    res = assert_check(
+        doc, "version", "fail", f"0.1.0 is already tagged as v0.1.0 on {tagged[:12]}"
+    )
+    assert "bump the version" in res["fix"]
+    # without --version the same commit is simply not a release candidate: see below
 
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
 def test_version_tagged_on_head_passes(tmp_path: Path, annotated: bool) -> None:
@@ -259,9 +266,20 @@ def test_version_must_be_greater_than_the_latest_tag(
     commit_all(root, "later")
     for name, where in tags.items():
         tag(root, name, old if where == "old" else "HEAD")
-    r, doc = preflight(root)
+    r, doc = preflight(root, "--version", version)
     assert r.returncode == (0 if status == "pass" else 1)
     assert_check(doc, "version", status, needle)
+    # without --version a version that is not above the newest tag is no candidate at all,
+    # unless it is tagged on HEAD (the tag commit of a release): then the rules are strict
+    r, doc = preflight(root)
+    if status == "pass" or "head" in tags.values():
+        assert r.returncode == (0 if status == "pass" else 1)
+        assert_check(doc, "version", status, needle)
+        assert doc["candidate"] is True
+    else:
+        assert r.returncode == 0, r.stdout
+        assert_check(doc, "version", "skip", "not a release candidate: ")
+        assert doc["candidate"] is False
 
 
 @pytest.mark.parametrize(
@@ -283,8 +301,11 @@ def test_tags_normalise_through_pep440(
     old = set_version(root, version)
     commit_all(root, "later")
     tag(root, tag_name, old if where == "old" else "HEAD")
-    _, doc = preflight(root)
+    _, doc = preflight(root, "--version", version)
     assert_check(doc, "version", status, needle)
+    if status == "fail":  # without --version: released on another commit, named by its tag
+        _, doc = preflight(root)
+        assert_check(doc, "version", "skip", f"was released on {old[:12]} (tag {tag_name})")
 
 
 def test_custom_tag_pattern_selects_the_release_tags(tmp_path: Path) -> None:
@@ -299,7 +320,7 @@ def test_custom_tag_pattern_selects_the_release_tags(tmp_path: Path) -> None:
     assert_check(doc, "version", "pass", "0.1.0 (static) > latest tag release-0.0.9")
 
     tag(root, "release-0.2.0", old)
-    r, doc = preflight(root)
+    r, doc = preflight(root, "--version", "0.1.0")
     assert r.returncode == 1
     assert_check(doc, "version", "fail", "not greater than the latest release tag release-0.2.0")
 
@@ -342,7 +363,7 @@ def test_pre_and_dev_releases_are_named(
     root = quick(tmp_path)
     set_version(root, version)
     tag(root, latest, "HEAD~1")
-    _, doc = preflight(root)
+    _, doc = preflight(root, "--version", version)
     res = assert_check(doc, "version", status, needle)
     assert res["message"].startswith(needle)
 

@@ -189,7 +189,7 @@ def test_release_owner_passes_when_every_tag_has_a_go(tmp_path: Path) -> None:
     [
         ("no-record", "decision record release-evidence/releases/0.1.0/decision.json missing"),
         ("no-go", "tagged although"),
-        ("wrong-commit", "the tag is on"),
+        ("wrong-commit", "changes sample/__init__.py since"),
         ("owner-removed", "is not a release owner"),
     ],
 )
@@ -203,8 +203,11 @@ def test_release_owner_fails_on_missing_or_wrong_records(
         cut(root, "0.1.0", decision="no-go")
     elif case == "wrong-commit":
         decided = cut(root, "0.1.0")
+        init = root / "sample" / "__init__.py"
+        init.write_text(init.read_text() + "\nLATE = True\n")
+        commit_all(root, "a source change after the decision")
         git(root, "tag", "-d", "v0.1.0")
-        git(root, "tag", "v0.1.0", "HEAD")  # the record commit, not the decided one
+        git(root, "tag", "v0.1.0", "HEAD")  # not what was decided: a source file differs
         assert decided != git(root, "rev-parse", "HEAD")
     else:
         cut(root, "0.1.0")
