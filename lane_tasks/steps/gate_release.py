@@ -110,13 +110,14 @@ def plan(ctx: StepContext, facts: dict[str, Any]) -> Plan:
         resolved = resolve_version(ctx.root, _pyproject(facts, ctx.root))
     except BackendFailed as exc:
         tail = excerpt(exc.output, root=ctx.root, stable=ctx.stable)
+        said = _backend_said(ctx, exc)
         return Plan(
             version=None,
             candidate=bool(asked),
             reason="the version cannot be read: the build backend failed to prepare metadata",
             outcome=Outcome(
                 "fail",
-                f"the version cannot be read, a metadata error (see metadata): {exc}",
+                f"the version cannot be read, a metadata error (see metadata): {said}",
                 tail,
                 fix="fix what the build backend reports (see metadata; `python -m build` "
                 "shows it in full): the version itself is not the problem",
@@ -212,6 +213,11 @@ def plan(ctx: StepContext, facts: dict[str, Any]) -> Plan:
     return Plan(version=version, candidate=True, reason=reason, outcome=outcome)
 
 
+def _backend_said(ctx: StepContext, failed: BackendFailed) -> str:
+    """The backend's failure in one line, paths shown as in excerpts (repository-relative)."""
+    return excerpt(str(failed), root=ctx.root, stable=ctx.stable, lines=1)
+
+
 def _asked_problem(asked: str, version: Version) -> Outcome | None:
     try:
         wanted = parse_version(asked)
@@ -271,7 +277,7 @@ class Metadata(Check):
         if failed is not None:
             return Outcome(
                 "fail",
-                str(failed),
+                _backend_said(ctx, failed),
                 excerpt(failed.output, root=ctx.root, stable=ctx.stable),
                 fix="fix what the build backend reports (the excerpt; `python -m build` "
                 "shows it in full)",
