@@ -9,8 +9,10 @@ under build/ is not tracked; the copy is); the decision record is copied too, so
 keeps the decision it was built on even if the record is later superseded.
 
 An item is done only when its evidence exists and says so: a step's artifact validates,
-passed, and is for the run's commit; the decision is a `go` for that commit. An incomplete
-checklist is refused (exit 1) unless `--allow-incomplete`, which records the items as not done.
+passed, and is for the run's commit; the decision is a `go` for that commit, or for an ancestor
+that differs from it only under the evidence directory (the decision record committed). An
+incomplete checklist is refused (exit 1) unless `--allow-incomplete`, which records the items as
+not done.
 The `release-checklist-evidence` control re-hashes every link, so a changed byte is caught.
 """
 
@@ -37,6 +39,7 @@ from lane_tasks.clock import utc_now
 from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError
 from lane_tasks.release import decision_path, load_decision
+from lane_tasks.repo import evidence_only_change
 from lane_tasks.store import RunRecord, latest_run, list_runs, run_dir
 from lane_tasks.version import VersionProblem, parse_version
 
@@ -152,8 +155,16 @@ def _decision_item(config: Config, version: Version, commit: str | None) -> _Ite
     if record["decision"] != "go":
         note = f"the decision is {record['decision']} by {record['owner']}"
         return _Item(CHECKLIST_DECISION, False, note, path, copy)
-    if commit is None or record["commit"] != commit:
-        note = f"the go is for commit {str(record['commit'])[:12]}, the run for {str(commit)[:12]}"
+    why = (
+        "the run names no commit"
+        if commit is None
+        else evidence_only_change(config.root, record["commit"], commit, config.evidence_dir)
+    )
+    if why:
+        note = (
+            f"the go is for commit {str(record['commit'])[:12]}, the run for "
+            f"{str(commit)[:12]}: {why}"
+        )
         return _Item(CHECKLIST_DECISION, False, note, path, copy)
     return _Item(CHECKLIST_DECISION, True, f"go by {record['owner']}", path, copy)
 

@@ -30,6 +30,9 @@ class Outcome:
     exit_code: int | None = None
     error_kind: str | None = None
     """`environment` when the machine, not the project, is the problem (missing tool)."""
+    fix: str | None = None
+    """This outcome's own fix, when the check's general one would mislead (a backend error
+    found while reading the version is not fixed by bumping it)."""
 
 
 class Check:
@@ -117,7 +120,9 @@ class CheckRegistry:
         }
         if outcome.error_kind:
             extra["error_kind"] = outcome.error_kind
-        fix = cls.fix.format(**fix_vars) if outcome.status in ("fail", "error") else None
+        fix = None
+        if outcome.status in ("fail", "error"):
+            fix = outcome.fix or cls.fix.format(**fix_vars)
         return Result(
             id=cid,
             status=outcome.status,

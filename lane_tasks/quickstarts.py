@@ -89,17 +89,19 @@ def _release_owner(config: Config) -> list[str]:
         ]
         step += 1
     out += [
-        f"{step}. Commit the records under `{ev}/releases/X/`, tag the commit you decided on, "
-        "and verify:",
+        f"{step}. Commit the records under `{ev}/releases/X/`, tag that commit (the decision "
+        f"holds for it: it differs from the decided commit only under `{ev}/`), and verify:",
         "",
         *_block(
             f"git add {ev}/releases",
             'git commit -m "release X: evidence"',
-            "git tag vX COMMIT",
+            "git tag vX",
             f"lane-tasks controls verify --lane {lane.name}",
         ),
         "A `no-go` is recorded the same way (`--decision no-go`). A `go` on a failed or "
-        "missing preflight is refused unless you give `--override-reason`, which is recorded.",
+        "missing preflight is refused unless you give `--override-reason`, which is recorded; "
+        "a `go` on a preflight that found no release candidate (the version already released, "
+        "a dev version) is refused even then.",
         "",
         "## Roll back version X",
         "",

@@ -57,6 +57,10 @@ class Preflight:
     status: str
     commit: str | None
     version: str | None
+    candidate: bool
+    """False when gate release found the version is no release candidate (absent in older
+    preflights, which failed on non-candidates: a passing one was a candidate)."""
+    candidate_reason: str | None
 
 
 def _preflight(config: Config, path: Path | None) -> Preflight | None:
@@ -64,7 +68,15 @@ def _preflight(config: Config, path: Path | None) -> Preflight | None:
     doc, problem = read_artifact(p)
     if doc is None or problem:
         return None
-    return Preflight(p, sha256_file(p), doc["status"], doc["subject"]["commit"], doc.get("version"))
+    return Preflight(
+        p,
+        sha256_file(p),
+        doc["status"],
+        doc["subject"]["commit"],
+        doc.get("version"),
+        doc.get("candidate", True),
+        doc.get("candidate_reason"),
+    )
 
 
 def release_version(version: str) -> Version:
@@ -97,11 +109,25 @@ def decide(
     preflight_path: Path | None = None,
     now: datetime | None = None,
 ) -> Path:
-    """Write the decision record; refuse an unknown owner (exit 2) or an unsupported go (exit 1)."""
+    """Write the decision record; refuse an unknown owner (exit 2) or an unsupported go (exit 1).
+
+    A go on a preflight that found no release candidate (the version is released on another
+    commit, a dev version, or not above the newest tag) is refused even with --override-reason:
+    the override accepts a risk in the evidence of a release, but a version that is no release
+    at all cannot be released by anyone's judgement; it would be tagged twice or go backwards.
+    The way out is a new version, or `gate release --version X` for a version meant to be cut
+    (a dev release, say), which makes it a candidate and checks it strictly.
+    """
     v = release_version(version)
     require_release_owner(config, owner)
     head = subject(config.root, (config.artifacts_dir,))
     pre = _preflight(config, preflight_path)
+    if decision == "go" and pre is not None and not pre.candidate:
+        raise DecisionRefused(
+            f"go refused for {v}: the preflight for {str(pre.commit)[:12]} found no release "
+            f"candidate ({pre.candidate_reason or 'no reason given'}); --override-reason cannot "
+            f"change that: bump the version, or run `lane-tasks gate release --version {v}`"
+        )
     problem = None
     if pre is None:
         problem = "no valid release preflight artifact (run `lane-tasks gate release` first)"

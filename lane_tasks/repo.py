@@ -15,6 +15,7 @@ __all__ = [
     "Subject",
     "Tag",
     "changed_paths",
+    "evidence_only_change",
     "first_commit_adding",
     "git",
     "head_commit",
@@ -138,6 +139,36 @@ def resolve_rev(root: Path, rev: str) -> str | None:
 
 def is_ancestor(root: Path, ancestor: str, descendant: str) -> bool:
     return git(root, "merge-base", "--is-ancestor", ancestor, descendant).returncode == 0
+
+
+def evidence_only_change(
+    root: Path, commit: str | None, target: str, evidence_dir: str
+) -> str | None:
+    """None when what was decided about `commit` still holds for `target`: it is `commit`, or
+    a descendant that changes nothing outside `evidence_dir` (the records of the release itself
+    are committed after the decision, so the tag sits on such a descendant). Otherwise why not,
+    naming a changed file.
+
+    Renames are listed as a deletion and an addition (`--no-renames`): moving a source file into
+    the evidence directory is a change outside it.
+    """
+    if commit == target:
+        return None
+    if not commit:
+        return "the record names no commit"
+    if resolve_rev(root, commit) is None:
+        return f"{commit[:12]} is not a commit of this repository"
+    if not is_ancestor(root, commit, target):
+        return f"{target[:12]} does not descend from {commit[:12]}"
+    r = git(root, "diff", "--name-only", "--no-renames", "-z", commit, target)
+    if r.returncode != 0:
+        return f"git diff {commit[:12]} {target[:12]} failed: {r.stderr.strip()}"
+    prefix = evidence_dir.strip("/") + "/"
+    outside = [p for p in r.stdout.split("\0") if p and not p.startswith(prefix)]
+    if not outside:
+        return None
+    more = f" and {len(outside) - 1} more file(s)" if len(outside) > 1 else ""
+    return f"{target[:12]} changes {outside[0]}{more} since {commit[:12]}, outside {prefix}"
 
 
 def first_commit_adding(root: Path, relpath: str) -> str | None:

@@ -16,11 +16,29 @@ from packaging.version import InvalidVersion, Version
 
 from lane_tasks.pyproject import read_pyproject
 
-__all__ = ["ProjectVersion", "VersionProblem", "parse_version", "resolve_version"]
+__all__ = [
+    "BackendFailed",
+    "ProjectVersion",
+    "VersionProblem",
+    "parse_version",
+    "resolve_version",
+]
 
 
 class VersionProblem(Exception):
     """The version cannot be determined; the message says why."""
+
+
+class BackendFailed(VersionProblem):
+    """The build backend could not prepare the metadata the version is read from: a build or
+    metadata error of the project (fixed in its packaging), not a problem of the version."""
+
+    def __init__(self, backend: str, why: str, output: str) -> None:
+        super().__init__(f"build backend '{backend}' failed to give metadata: {why}")
+        self.backend = backend
+        self.why = why
+        self.output = output
+        """Everything the backend printed (stdout and stderr), for an excerpt."""
 
 
 @dataclass(frozen=True)
@@ -74,11 +92,9 @@ def resolve_version(root: Path, data: dict[str, Any] | None = None) -> ProjectVe
                 f"{sys.executable}"
             ) from None
         except Exception:  # the backend's own error: report its last words, don't crash
-            lines = [ln.strip() for ln in "".join(output).splitlines() if ln.strip()]
-            why = lines[-1] if lines else "no output"
-            raise VersionProblem(
-                f"build backend '{backend}' failed to give metadata: {why}"
-            ) from None
+            said = "".join(output)
+            lines = [ln.strip() for ln in said.splitlines() if ln.strip()]
+            raise BackendFailed(backend, lines[-1] if lines else "no output", said) from None
         meta = (Path(tmp) / dist_info / "METADATA").read_text(encoding="utf-8")
     raw = HeaderParser().parsestr(meta).get("Version")
     if not raw:

@@ -17,7 +17,15 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import commit_all, git, make_project, run_cli, validate_artifact, write
+from conftest import (
+    commit_all,
+    git,
+    make_git_repo,
+    make_project,
+    run_cli,
+    validate_artifact,
+    write,
+)
 
 from lane_tasks.store import new_run_id
 
@@ -164,8 +172,9 @@ def test_version_option_must_be_the_projects(
     r, doc = preflight(root, "--version", asked)
     assert_check(doc, "version", status, needle)
     assert r.returncode == (0 if status == "pass" else 1)
-    if status == "fail":
-        assert_check(doc, "changelog", "skip", "requires version, which did not pass")
+    assert doc["candidate"] is True  # asked for explicitly: every rule is strict
+    # every other check still runs, on the project's own version
+    assert_check(doc, "changelog", "pass", "CHANGELOG.md:3: 0.1.0")
 
 
 def test_missing_release_metadata_fails_metadata(tmp_path: Path) -> None:
@@ -186,16 +195,23 @@ def test_missing_release_metadata_fails_metadata(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
-def test_version_already_tagged_on_another_commit_fails(tmp_path: Path, annotated: bool) -> None:
+def test_version_already_tagged_on_another_commit_fails_when_asked_for(
+    tmp_path: Path, annotated: bool
+) -> None:
     root = quick(tmp_path)
     tagged = head(root)
     tag(root, "v0.1.0", annotated=annotated)
     write(root, "NOTES.md", "after the release\n")
     commit_all(root, "later")
-    r, doc = preflight(root)
+    r, doc = preflight(root, "--version", "0.1.0")
     assert r.returncode == 1
     assert doc["status"] == "fail"
-    assert_check(doc, "version", "fail", f"0.1.0 is already tagged as v0.1.0 on {tagged[:12]}")
+    assert doc["candidate"] is True
+    res = assert_check(
+        doc, "version", "fail", f"0.1.0 is already tagged as v0.1.0 on {tagged[:12]}"
+    )
+    assert "bump the version" in res["fix"]
+    # without --version the same commit is simply not a release candidate: see below
 
 
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
@@ -259,9 +275,20 @@ def test_version_must_be_greater_than_the_latest_tag(
     commit_all(root, "later")
     for name, where in tags.items():
         tag(root, name, old if where == "old" else "HEAD")
-    r, doc = preflight(root)
+    r, doc = preflight(root, "--version", version)
     assert r.returncode == (0 if status == "pass" else 1)
     assert_check(doc, "version", status, needle)
+    # without --version a version that is not above the newest tag is no candidate at all,
+    # unless it is tagged on HEAD (the tag commit of a release): then the rules are strict
+    r, doc = preflight(root)
+    if status == "pass" or "head" in tags.values():
+        assert r.returncode == (0 if status == "pass" else 1)
+        assert_check(doc, "version", status, needle)
+        assert doc["candidate"] is True
+    else:
+        assert r.returncode == 0, r.stdout
+        assert_check(doc, "version", "skip", "not a release candidate: ")
+        assert doc["candidate"] is False
 
 
 @pytest.mark.parametrize(
@@ -283,8 +310,11 @@ def test_tags_normalise_through_pep440(
     old = set_version(root, version)
     commit_all(root, "later")
     tag(root, tag_name, old if where == "old" else "HEAD")
-    _, doc = preflight(root)
+    _, doc = preflight(root, "--version", version)
     assert_check(doc, "version", status, needle)
+    if status == "fail":  # without --version: released on another commit, named by its tag
+        _, doc = preflight(root)
+        assert_check(doc, "version", "skip", f"was released on {old[:12]} (tag {tag_name})")
 
 
 def test_custom_tag_pattern_selects_the_release_tags(tmp_path: Path) -> None:
@@ -299,7 +329,7 @@ def test_custom_tag_pattern_selects_the_release_tags(tmp_path: Path) -> None:
     assert_check(doc, "version", "pass", "0.1.0 (static) > latest tag release-0.0.9")
 
     tag(root, "release-0.2.0", old)
-    r, doc = preflight(root)
+    r, doc = preflight(root, "--version", "0.1.0")
     assert r.returncode == 1
     assert_check(doc, "version", "fail", "not greater than the latest release tag release-0.2.0")
 
@@ -342,7 +372,7 @@ def test_pre_and_dev_releases_are_named(
     root = quick(tmp_path)
     set_version(root, version)
     tag(root, latest, "HEAD~1")
-    _, doc = preflight(root)
+    _, doc = preflight(root, "--version", version)
     res = assert_check(doc, "version", status, needle)
     assert res["message"].startswith(needle)
 
@@ -386,11 +416,16 @@ def test_dynamic_version_the_backend_cannot_give_fails_version(tmp_path: Path) -
     make_dynamic(root, None)  # attr points at a __version__ that does not exist
     r, doc = preflight(root)
     assert r.returncode == 1
-    assert_check(
+    res = assert_check(
         doc, "version", "fail", "build backend 'setuptools.build_meta' failed to give metadata"
     )
-    assert "__version__" in result(doc, "version")["message"]
+    assert "__version__" in res["message"]
+    assert "bump" not in res["fix"]
+    meta = assert_check(doc, "metadata", "fail", "build backend 'setuptools.build_meta' failed")
+    assert "__version__" in meta["excerpt"]
+    assert_check(doc, "changelog", "skip", "cannot check: the project's version is unknown")
     assert doc["version"] is None
+    assert doc["candidate"] is False
 
 
 # ---- changelog ------------------------------------------------------------------------------
@@ -851,3 +886,259 @@ def test_stable_json_of_a_passing_preflight_is_byte_identical(tmp_path: Path) ->
         assert all("duration_s" not in x for x in doc["results"])
         outputs.append((root / OUT).read_bytes())
     assert outputs[0] == outputs[1]
+
+
+# ---- release candidates ---------------------------------------------------------------------
+
+
+def bump_only(root: Path, version: str) -> str:
+    """Change the static version, nothing else (no changelog section), and commit."""
+    pyproject = root / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    assert 'version = "0.1.0"' in text
+    pyproject.write_text(text.replace('version = "0.1.0"', f'version = "{version}"'))
+    return commit_all(root, f"version {version}")
+
+
+def test_between_releases_the_preflight_passes_and_says_not_a_candidate(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    released = head(root)
+    tag(root, "v0.1.0")
+    write(root, "NOTES.md", "work after the release\n")
+    commit_all(root, "after the release")
+    assert gate_fast(root)["status"] == "pass"
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert doc["status"] == "pass"
+    why = f"0.1.0 was released on {released[:12]} (tag v0.1.0)"
+    assert doc["candidate"] is False
+    assert doc["candidate_reason"] == why
+    res = assert_check(doc, "version", "skip", f"not a release candidate: {why}")
+    assert res["message"] == f"not a release candidate: {why}"
+    # every other check ran, and on the released version's own files
+    assert {x["id"]: x["status"] for x in doc["results"]} == {
+        **dict.fromkeys(CHECK_IDS, "pass"),
+        "version": "skip",
+    }
+    assert_check(doc, "changelog", "pass", "CHANGELOG.md:3: 0.1.0")
+    assert_check(doc, "build", "pass", "sample-0.1.0.tar.gz, sample-0.1.0-py3-none-any.whl")
+    assert f"not a release candidate: {why}" in r.stdout
+    # asked for explicitly, the same commit is held to every rule
+    r, doc = preflight(root, "--version", "0.1.0")
+    assert r.returncode == 1
+    assert doc["candidate"] is True
+    assert_check(doc, "version", "fail", f"0.1.0 is already tagged as v0.1.0 on {released[:12]}")
+
+
+@pytest.mark.parametrize(
+    ("version", "tags", "candidate", "reason"),
+    [
+        ("0.1.0", {}, True, "0.1.0: no release tag yet"),
+        ("0.2.0", {"v0.1.0": "old"}, True, "0.2.0 is above the newest release tag v0.1.0"),
+        ("0.2.0", {"v0.2.0": "head", "v0.1.0": "old"}, True, "0.2.0 is tagged v0.2.0 on HEAD"),
+        ("0.2.0.dev3", {"v0.1.0": "old"}, False, "0.2.0.dev3 is a development version"),
+        (
+            "0.2.0rc1",
+            {"v0.2.0": "old"},
+            False,
+            "pre-release 0.2.0rc1 is not above the newest release tag v0.2.0 (0.2.0)",
+        ),
+    ],
+    ids=["first", "above", "tag-commit", "dev", "below"],
+)
+def test_release_candidates(
+    tmp_path: Path, version: str, tags: dict[str, str], candidate: bool, reason: str
+) -> None:
+    root = quick(tmp_path)
+    old = head(root)
+    if version != "0.1.0":
+        set_version(root, version)
+    for name, where in tags.items():
+        tag(root, name, old if where == "old" else "HEAD")
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert doc["status"] == "pass"
+    assert (doc["candidate"], doc["candidate_reason"]) == (candidate, reason)
+    if candidate:
+        assert_check(doc, "version", "pass", version)
+    else:
+        assert_check(doc, "version", "skip", f"not a release candidate: {reason}")
+
+
+def test_a_dev_version_needs_no_changelog_section(tmp_path: Path) -> None:
+    root = quick(tmp_path)
+    tag(root, "v0.1.0")
+    bump_only(root, "0.2.0.dev1")  # the changelog still ends at 0.1.0
+    for args, candidate, version_status in (
+        ((), False, "skip"),
+        (("--version", "0.2.0.dev1"), True, "pass"),
+    ):
+        r, doc = preflight(root, *args)
+        assert r.returncode == 0, r.stdout
+        assert doc["candidate"] is candidate
+        assert result(doc, "version")["status"] == version_status
+        assert_check(
+            doc, "changelog", "skip", "0.2.0.dev1 is a development version: it needs no changelog"
+        )
+    assert_check(doc, "version", "pass", "dev release 0.2.0.dev1 (static) > latest tag v0.1.0")
+    # a final version does need one
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("0.2.0.dev1", "0.2.0"))
+    commit_all(root, "0.2.0")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert_check(doc, "changelog", "fail", "CHANGELOG.md has no entry for 0.2.0")
+
+
+FRAGMENT_TOOLS = {
+    "towncrier": (
+        "pyproject.toml",
+        '\n[tool.towncrier]\ndirectory = "changes"\nfilename = "CHANGELOG.md"\n',
+        "changes",
+        "12.feature.md",
+        "towncrier build --version 0.2.0",
+    ),
+    "towncrier-toml": (
+        "towncrier.toml",
+        '[tool.towncrier]\nfilename = "CHANGELOG.md"\n',
+        "newsfragments",
+        "+note.misc",
+        "towncrier build --version 0.2.0",
+    ),
+    "scriv": (
+        "pyproject.toml",
+        '\n[tool.scriv]\nformat = "md"\nchangelog = "CHANGELOG.md"\n',
+        "changelog.d",
+        "20260101_120000_dev.md",
+        "scriv collect --version 0.2.0",
+    ),
+    "scriv-directory": (
+        None,
+        "",
+        "changelog.d",
+        "20260101_120000_dev.md",
+        "scriv collect --version 0.2.0",
+    ),
+}
+
+
+@pytest.mark.parametrize("tool", list(FRAGMENT_TOOLS))
+def test_changelog_fragments(tmp_path: Path, tool: str) -> None:
+    config, text, directory, fragment, collect = FRAGMENT_TOOLS[tool]
+    root = quick(tmp_path)
+    if config is not None:
+        with (root / config).open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    write(root, f"{directory}/README.md", "One file per change.\n")  # not a fragment
+    commit_all(root, f"use {tool}")
+    tag(root, "v0.1.0")
+    # between releases: fragments pend for the next release, and that is fine
+    write(root, f"{directory}/{fragment}", "Adds subtraction.\n")
+    commit_all(root, "a change with its fragment")
+    name = tool.split("-")[0]
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert doc["candidate"] is False
+    assert_check(
+        doc,
+        "changelog",
+        "pass",
+        f"CHANGELOG.md:3: 0.1.0 (1 {name} fragment(s) pending, for the next release)",
+    )
+    # the release candidate: its section must have been collected, and the fix says how
+    bump_only(root, "0.2.0")
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    assert doc["candidate"] is True
+    res = assert_check(
+        doc,
+        "changelog",
+        "fail",
+        f"CHANGELOG.md has no entry for 0.2.0; 1 {name} fragment(s) pending in {directory}/",
+    )
+    assert res["fix"].startswith(f"`{collect}` collects the 1 pending fragment(s)")
+    # what the collect command does: the section is written, the fragment is consumed
+    log = root / "CHANGELOG.md"
+    log.write_text(
+        log.read_text().replace("## 0.1.0", "## 0.2.0\n\n- Adds subtraction.\n\n## 0.1.0")
+    )
+    (root / directory / fragment).unlink()
+    commit_all(root, "collect 0.2.0")
+    r, doc = preflight(root)
+    assert r.returncode == 0, r.stdout
+    assert_check(doc, "changelog", "pass", "CHANGELOG.md:3: 0.2.0")
+    assert "pending" not in result(doc, "changelog")["message"]
+
+
+def test_every_check_runs_when_the_version_fails(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    assert gate_fast(root)["status"] == "pass"
+    r, doc = preflight(root, "--version", "0.2.0")
+    assert r.returncode == 1
+    res = assert_check(doc, "version", "fail", "--version 0.2.0 but the project's version is 0.1.0")
+    assert "bump" not in res["fix"]
+    assert {x["id"]: x["status"] for x in doc["results"]} == {
+        **dict.fromkeys(CHECK_IDS, "pass"),
+        "version": "fail",
+    }
+    assert doc["version"] == "0.1.0"
+
+
+def flit_project(tmp_path: Path) -> Path:
+    """A flit project whose import package is named `build`, with lane-tasks' artifacts in
+    `build/` (the old default): flit refuses, there being two things that could be `build`."""
+    from lane_tasks.init import init_repo
+
+    root = make_git_repo(tmp_path / "pybuild")
+    write(
+        root,
+        "pyproject.toml",
+        """
+        [build-system]
+        requires = ["flit_core>=3.12"]
+        build-backend = "flit_core.buildapi"
+
+        [project]
+        name = "pybuild-demo"
+        dynamic = ["version", "description"]
+        readme = "README.md"
+        license = "MIT"
+        requires-python = ">=3.11"
+
+        [tool.flit.module]
+        name = "build"
+        """,
+    )
+    write(root, "README.md", "# pybuild-demo\n\nBuilds things.\n")
+    write(root, "CHANGELOG.md", "# Changelog\n\n## 0.1.0\n\n- First release.\n")
+    write(root, "src/build/__init__.py", '"""Builds things."""\n\n__version__ = "0.1.0"\n')
+    init_repo(root)
+    config = tomllib.loads((root / "lanes.toml").read_text(encoding="utf-8"))
+    config["project"]["artifacts_dir"] = "build"
+    config.setdefault("gate", {})["release"] = {"disable": {"gate-fast-evidence": NOT_HERE}}
+    (root / "lanes.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
+    commit_all(root, "initial")
+    return root
+
+
+def test_a_build_backend_failure_is_a_metadata_error_with_its_own_message(
+    tmp_path: Path,
+) -> None:
+    pytest.importorskip("flit_core")
+    root = flit_project(tmp_path)
+    r, doc = preflight(root)
+    assert r.returncode == 1
+    said = "Multiple files or folders could be module build"
+    meta = assert_check(doc, "metadata", "fail", "build backend 'flit_core.buildapi' failed")
+    assert meta["message"].endswith(f"{said}: build, src/build")  # paths relative, not /tmp/…
+    assert said in meta["excerpt"]
+    assert "build backend" in meta["fix"]
+    version = assert_check(doc, "version", "fail", "the version cannot be read, a metadata error")
+    assert said in version["message"] + version["excerpt"]
+    assert "bump" not in version["fix"]
+    assert "the version itself is not the problem" in version["fix"]
+    assert_check(doc, "changelog", "skip", "cannot check: the project's version is unknown")
+    # the committed tree has no build/ directory: flit builds it, and the names are checked
+    build = assert_check(doc, "build", "pass", "pybuild_demo-0.1.0.tar.gz")
+    assert build["message"].endswith("; version unknown, not compared")
+    assert_check(doc, "clean-tree", "pass", "working tree clean")

@@ -74,7 +74,7 @@ def regulated_project(base: Path) -> tuple[Path, str]:
     r = run_cli(root, "kpi", "review", "--reviewer", OWNER, "--notes", "first review")
     assert r.returncode == 0, r.stderr
     commit_all(root, "kpi review")
-    # cut 0.1.0: the lane, a go decision, the checklist, commit the evidence, tag
+    # cut 0.1.0: the lane, a go decision, the checklist, commit the evidence, tag that commit
     lane = run_nox(root, "-s", "regulated")
     assert lane.returncode == 0, lane.stdout + lane.stderr
     decided = git(root, "rev-parse", "HEAD")
@@ -84,8 +84,12 @@ def regulated_project(base: Path) -> tuple[Path, str]:
     ):
         r = run_cli(root, *args)
         assert r.returncode == 0, r.stdout + r.stderr
-    commit_all(root, "release evidence 0.1.0")
-    git(root, "tag", "v0.1.0", decided)
+    tagged = commit_all(root, "release evidence 0.1.0")
+    assert git(root, "diff", "--name-only", decided, tagged).startswith("release-evidence/")
+    git(root, "tag", "v0.1.0")  # the commit that holds the records, as the README says
+    # CI on the tag: every step and control passes there too
+    lane = run_nox(root, "-s", "regulated")
+    assert lane.returncode == 0, lane.stdout + lane.stderr
     # prepare 0.2.0
     py = root / "pyproject.toml"
     py.write_text(py.read_text().replace('version = "0.1.0"', 'version = "0.2.0"'))

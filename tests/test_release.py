@@ -11,9 +11,20 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import commit_all, git, make_project, run_cli, run_nox, validate_artifact
+from conftest import (
+    commit_all,
+    git,
+    make_git_repo,
+    make_project,
+    run_cli,
+    run_nox,
+    validate_artifact,
+    write,
+)
 
 from lane_tasks.artifacts import sha256_file
+from lane_tasks.config import load_config
+from lane_tasks.repo import evidence_only_change
 
 OWNER = "lead@example.org"
 
@@ -119,6 +130,32 @@ def test_go_on_a_preflight_for_another_commit_is_refused(tmp_path: Path) -> None
     assert "HEAD is" in r.stderr
 
 
+def test_go_on_a_preflight_that_is_no_release_candidate_is_refused(tmp_path: Path) -> None:
+    root = release_project(tmp_path)
+    released = git(root, "rev-parse", "HEAD")
+    git(root, "tag", "v0.1.0")
+    (root / "NOTES.md").write_text("after the release\n")
+    commit_all(root, "after the release")
+    assert preflight(root).returncode == 0  # green between releases, but no candidate
+    for extra in ((), ("--override-reason", "ship it anyway")):
+        r = decide(root, "--version", "0.1.0", "--decision", "go", "--owner", OWNER, *extra)
+        assert r.returncode == 1, r.stdout
+        assert "Traceback" not in r.stderr
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1, r.stderr
+        assert "go refused for 0.1.0" in lines[0]
+        assert (
+            f"no release candidate (0.1.0 was released on {released[:12]} (tag v0.1.0))"
+            in (lines[0])
+        )
+        assert "--override-reason cannot change that" in lines[0]
+        assert not (root / "release-evidence").exists()
+    # a no-go needs no candidate
+    r = decide(root, "--version", "0.1.0", "--decision", "no-go", "--owner", OWNER)
+    assert r.returncode == 0, r.stderr
+    assert record(root, "0.1.0")["decision"] == "no-go"
+
+
 def test_a_later_decision_supersedes_and_keeps_the_earlier(tmp_path: Path) -> None:
     root = release_project(tmp_path)
     assert (
@@ -189,7 +226,7 @@ def test_release_owner_passes_when_every_tag_has_a_go(tmp_path: Path) -> None:
     [
         ("no-record", "decision record release-evidence/releases/0.1.0/decision.json missing"),
         ("no-go", "tagged although"),
-        ("wrong-commit", "the tag is on"),
+        ("wrong-commit", "changes sample/__init__.py since"),
         ("owner-removed", "is not a release owner"),
     ],
 )
@@ -203,8 +240,11 @@ def test_release_owner_fails_on_missing_or_wrong_records(
         cut(root, "0.1.0", decision="no-go")
     elif case == "wrong-commit":
         decided = cut(root, "0.1.0")
+        init = root / "sample" / "__init__.py"
+        init.write_text(init.read_text() + "\nLATE = True\n")
+        commit_all(root, "a source change after the decision")
         git(root, "tag", "-d", "v0.1.0")
-        git(root, "tag", "v0.1.0", "HEAD")  # the record commit, not the decided one
+        git(root, "tag", "v0.1.0", "HEAD")  # not what was decided: a source file differs
         assert decided != git(root, "rev-parse", "HEAD")
     else:
         cut(root, "0.1.0")
@@ -274,3 +314,117 @@ def test_startup_lane_fails_on_a_tag_without_a_decision(tmp_path: Path) -> None:
     res = next(x for x in controls["results"] if x["id"] == "release-owner")
     assert res["status"] == "fail"
     assert "v0.1.0" in res["message"]
+
+
+# ---- a decision holds for a descendant that adds only evidence ------------------------------
+
+
+def test_evidence_only_change(tmp_path: Path) -> None:
+    root = make_git_repo(tmp_path / "repo")
+    write(root, "src/app.py", "X = 1\n")
+    decided = commit_all(root, "the release")
+    assert evidence_only_change(root, decided, decided, "release-evidence") is None
+    write(root, "release-evidence/releases/1.0.0/decision.json", "{}\n")
+    records = commit_all(root, "the records")
+    assert evidence_only_change(root, decided, records, "release-evidence") is None
+    assert evidence_only_change(root, decided, records, "release-evidence/") is None
+    # a directory merely named like the evidence directory is outside it
+    write(root, "release-evidence-old/notes.md", "x\n")
+    near = commit_all(root, "near miss")
+    why = evidence_only_change(root, decided, near, "release-evidence")
+    assert why == (
+        f"{near[:12]} changes release-evidence-old/notes.md since {decided[:12]}, "
+        "outside release-evidence/"
+    )
+    # a source file moved into the evidence directory is a change outside it
+    git(root, "reset", "-q", "--hard", records)
+    git(root, "mv", "src/app.py", "release-evidence/app.py")
+    moved = commit_all(root, "move")
+    assert "changes src/app.py since" in str(
+        evidence_only_change(root, decided, moved, "release-evidence")
+    )
+    # two source changes: one named, the rest counted
+    git(root, "reset", "-q", "--hard", records)
+    write(root, "src/app.py", "X = 2\n")
+    write(root, "src/more.py", "Y = 1\n")
+    edited = commit_all(root, "edit")
+    assert "changes src/app.py and 1 more file(s) since" in str(
+        evidence_only_change(root, decided, edited, "release-evidence")
+    )
+    # not a descendant at all, and not a commit at all
+    assert evidence_only_change(root, edited, decided, "release-evidence") == (
+        f"{decided[:12]} does not descend from {edited[:12]}"
+    )
+    assert "is not a commit" in str(evidence_only_change(root, "0" * 40, decided, "x"))
+    assert evidence_only_change(root, None, decided, "x") == "the record names no commit"
+
+
+def artifact(root: Path, name: str) -> dict[str, Any]:
+    config = load_config(root / "lanes.toml")
+    doc: dict[str, Any] = json.loads((config.artifacts_path() / name).read_text())
+    validate_artifact(doc)
+    return doc
+
+
+def release_controls(root: Path) -> dict[str, dict[str, Any]]:
+    """release-owner and release-checklist-evidence, verified as the regulated lane does."""
+    r = run_cli(root, "controls", "verify", "--lane", "regulated", "--format", "json")
+    assert "Traceback" not in r.stderr, r.stderr
+    results = {x["id"]: x for x in json.loads(r.stdout)["results"]}
+    return {k: results[k] for k in ("release-owner", "release-checklist-evidence")}
+
+
+@pytest.mark.slow
+def test_the_release_flow_is_green_at_the_tag(tmp_path: Path) -> None:
+    """The README's recipe, step by step, in a generated project; then the lane on the tag."""
+    root = release_project(tmp_path)
+    # the lane on the commit to release (it runs gate release)
+    lane = run_nox(root, "-s", "startup")
+    assert lane.returncode == 0, lane.stdout + lane.stderr
+    assert artifact(root, "release-preflight.json")["candidate"] is True
+    decided = git(root, "rev-parse", "HEAD")
+    for args in (
+        ("release", "decide", "--version", "0.1.0", "--decision", "go", "--owner", OWNER),
+        ("release", "checklist", "--version", "0.1.0"),
+    ):
+        r = run_cli(root, *args)
+        assert r.returncode == 0, r.stdout + r.stderr
+    tagged = commit_all(root, "release 0.1.0: decision and checklist")
+    git(root, "tag", "v0.1.0")
+    assert git(root, "diff", "--name-only", decided, tagged).startswith("release-evidence/")
+    # CI on the tag: the lane passes, every control included
+    lane = run_nox(root, "-s", "startup")
+    assert lane.returncode == 0, lane.stdout + lane.stderr
+    controls = artifact(root, "controls.json")
+    assert {x["id"]: x["status"] for x in controls["results"]} == dict.fromkeys(
+        ["release-confidence-path", "artifact-retention", "release-owner"], "pass"
+    )
+    preflight_doc = artifact(root, "release-preflight.json")
+    assert preflight_doc["subject"]["commit"] == tagged
+    assert preflight_doc["candidate"] is True
+    assert preflight_doc["candidate_reason"] == "0.1.0 is tagged v0.1.0 on HEAD"
+    assert {k: v["status"] for k, v in release_controls(root).items()} == {
+        "release-owner": "pass",
+        "release-checklist-evidence": "pass",
+    }
+    # the next commit: green again, and no candidate
+    (root / "NOTES.md").write_text("after the release\n")
+    commit_all(root, "after the release")
+    lane = run_nox(root, "-s", "startup")
+    assert lane.returncode == 0, lane.stdout + lane.stderr
+    preflight_doc = artifact(root, "release-preflight.json")
+    assert preflight_doc["candidate"] is False
+    assert preflight_doc["candidate_reason"].startswith(f"0.1.0 was released on {tagged[:12]}")
+    # a tag on a descendant that changes a source file is not what was decided
+    git(root, "checkout", "-q", "-b", "hotfix", tagged)
+    init = root / "sample" / "__init__.py"
+    init.write_text(init.read_text() + "\nLATE = True\n")
+    late = commit_all(root, "a source change")
+    git(root, "tag", "-f", "v0.1.0", late)
+    results = release_controls(root)
+    for control in ("release-owner", "release-checklist-evidence"):
+        assert results[control]["status"] == "fail", results[control]
+        assert (
+            f"{late[:12]} changes sample/__init__.py since {decided[:12]}"
+            in (results[control]["message"])
+        )

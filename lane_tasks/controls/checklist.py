@@ -9,7 +9,7 @@ from lane_tasks.artifacts import sha256_file
 from lane_tasks.checklist import checklist_path, load_checklist
 from lane_tasks.config import Config
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register, tags_since_adoption
-from lane_tasks.repo import Tag
+from lane_tasks.repo import Tag, evidence_only_change
 
 __all__ = ["ReleaseChecklistEvidence"]
 
@@ -17,9 +17,10 @@ __all__ = ["ReleaseChecklistEvidence"]
 @register
 class ReleaseChecklistEvidence(Control):
     """Every release tag after the adoption point has <evidence_dir>/releases/<version>/
-    checklist.json that validates, is for the tagged commit, marks every item of [release]
-    checklist done, and links each item's evidence by a path inside the repository whose
-    file still has the recorded sha256 (a changed byte is reported as tampered)."""
+    checklist.json that validates, is for the tagged commit (or an ancestor that differs from
+    it only under the evidence directory, where the checklist is committed), marks every item
+    of [release] checklist done, and links each item's evidence by a path inside the repository
+    whose file still has the recorded sha256 (a changed byte is reported as tampered)."""
 
     id = "release-checklist-evidence"
     evidence = (
@@ -58,10 +59,11 @@ def _problems(config: Config, tag: Tag) -> list[str]:
     out = []
     if doc["version"] != str(tag.version):
         out.append(f"{tag.name}: {rel} is for version {doc['version']}")
-    if doc["commit"] != tag.commit:
+    why = evidence_only_change(config.root, doc["commit"], tag.commit, config.evidence_dir)
+    if why:
         out.append(
             f"{tag.name}: {rel} is for commit {str(doc['commit'])[:12]}, "
-            f"the tag is on {tag.commit[:12]}"
+            f"the tag is on {tag.commit[:12]}: {why}"
         )
     items: dict[str, dict[str, Any]] = {i["id"]: i for i in doc["items"]}
     for item_id in config.checklist.items:

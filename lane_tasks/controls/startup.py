@@ -12,7 +12,7 @@ from lane_tasks.controls.base import (
     tags_since_adoption,
 )
 from lane_tasks.release import decision_path, load_decision
-from lane_tasks.repo import subject
+from lane_tasks.repo import evidence_only_change, subject
 from lane_tasks.store import MANIFEST, list_runs
 
 __all__ = ["ArtifactRetention", "ReleaseConfidencePath", "ReleaseOwner"]
@@ -127,13 +127,14 @@ class ArtifactRetention(Control):
 @register
 class ReleaseOwner(Control):
     """Every release tag after the lane's adoption point has a `go` decision record naming a
-    release owner, and the record's commit is the tagged commit."""
+    release owner, for the tagged commit or for an ancestor of it that differs from it only
+    under the evidence directory (the decision record itself is committed after the go)."""
 
     id = "release-owner"
     evidence = "git release tags and <evidence_dir>/releases/<version>/decision.json"
     fix = (
         "before tagging, run `lane-tasks release decide --version X --decision go --owner NAME` "
-        "on the commit you tag, and commit the record"
+        "on the commit you release, commit the record, and tag that commit"
     )
 
     def verify(self, ctx: ControlContext) -> Verdict:
@@ -156,10 +157,12 @@ class ReleaseOwner(Control):
                 problems.append(f"{tag.name}: tagged although {rel} says {record['decision']}")
             elif record["owner"] not in config.release_owners:
                 problems.append(f"{tag.name}: '{record['owner']}' is not a release owner")
-            elif record["commit"] != tag.commit:
+            elif why := evidence_only_change(
+                root, record["commit"], tag.commit, config.evidence_dir
+            ):
                 problems.append(
                     f"{tag.name}: the decision is for {str(record['commit'])[:12]}, "
-                    f"the tag is on {tag.commit[:12]}"
+                    f"the tag is on {tag.commit[:12]}: {why}"
                 )
         if problems:
             return Verdict("fail", "; ".join(problems))

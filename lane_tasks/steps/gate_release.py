@@ -16,6 +16,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,14 @@ from lane_tasks.artifacts import Result, read_artifact
 from lane_tasks.catalog import STEPS
 from lane_tasks.changelog import CANDIDATES, find_changelog, find_entry
 from lane_tasks.checks import Check, CheckRegistry, Outcome, verdict
+from lane_tasks.fragments import find_fragments
 from lane_tasks.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
 from lane_tasks.pyproject import read_pyproject, validation_problem
 from lane_tasks.repo import changed_paths, git, head_commit, is_git_repo, release_tags, subject
 from lane_tasks.steps.base import StepContext, register
-from lane_tasks.version import VersionProblem, parse_version, resolve_version
+from lane_tasks.version import BackendFailed, VersionProblem, parse_version, resolve_version
 
-__all__ = ["CHECKS", "RELEASE", "dist_dir", "run"]
+__all__ = ["CHECKS", "RELEASE", "Plan", "dist_dir", "plan", "run"]
 
 RELEASE = CheckRegistry()
 CHECKS = RELEASE.checks
@@ -79,9 +81,168 @@ def _tool_outcome(ctx: StepContext, res: ProcResult, what: str) -> Outcome:
     return Outcome("error", res.detail, text)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    """What this preflight is about, settled once before the checks run (they all need it):
+    the version, whether it is a release candidate, and the version check's verdict."""
+
+    version: Version | None
+    """None when it cannot be resolved; the checks that only need the value still run."""
+    candidate: bool
+    reason: str
+    outcome: Outcome
+    """The `version` check's outcome."""
+    backend: BackendFailed | None = None
+    """The build backend's own failure while preparing metadata (reported by `metadata`)."""
+
+
+_BUMP = "bump the version in pyproject.toml (or your version source) above the latest tag"
+
+
+def plan(ctx: StepContext, facts: dict[str, Any]) -> Plan:
+    """A release candidate is a version above the newest release tag, a version tagged on HEAD
+    itself (the tag commit of a release), or one asked for with `--version`. Not a candidate:
+    a version released on another commit, a development version, or one not above the newest
+    tag; for those the version check is skipped with the reason, and every other check runs
+    as usual, so a lane is green between releases. `--version` keeps every rule strict."""
+    asked = ctx.options.get("version")
+    try:
+        resolved = resolve_version(ctx.root, _pyproject(facts, ctx.root))
+    except BackendFailed as exc:
+        tail = excerpt(exc.output, root=ctx.root, stable=ctx.stable)
+        said = _backend_said(ctx, exc)
+        return Plan(
+            version=None,
+            candidate=bool(asked),
+            reason="the version cannot be read: the build backend failed to prepare metadata",
+            outcome=Outcome(
+                "fail",
+                f"the version cannot be read, a metadata error (see metadata): {said}",
+                tail,
+                fix="fix what the build backend reports (see metadata; `python -m build` "
+                "shows it in full): the version itself is not the problem",
+            ),
+            backend=exc,
+        )
+    except (VersionProblem, FileNotFoundError, ValueError) as exc:
+        why = "no pyproject.toml" if isinstance(exc, FileNotFoundError) else str(exc)
+        return Plan(
+            version=None,
+            candidate=bool(asked),
+            reason=f"the version cannot be read: {why}",
+            outcome=Outcome(
+                "fail",
+                why,
+                fix="declare a PEP 440 version: project.version in pyproject.toml, or "
+                '`dynamic = ["version"]` with the build backend\'s version source',
+            ),
+        )
+    version = resolved.version
+    if asked:
+        problem = _asked_problem(asked, version)
+        if problem is not None:
+            return Plan(
+                version=version, candidate=True, reason=f"--version {asked}", outcome=problem
+            )
+    if not is_git_repo(ctx.root):
+        return Plan(
+            version=version,
+            candidate=bool(asked),
+            reason="not a git repository: release tags cannot be read",
+            outcome=Outcome(
+                "error",
+                "not a git repository: release tags cannot be read",
+                error_kind="environment",
+            ),
+        )
+    head = head_commit(ctx.root)
+    tags = release_tags(ctx.root, ctx.config.release.tag_pattern)
+    same = [t for t in tags if t.version == version]
+    on_head = [t for t in same if t.commit == head]
+    elsewhere = [t for t in same if t.commit != head]
+    older = [t for t in tags if t.version != version]
+    newest = older[0] if older else None
+    kind = _kind(version)
+    above = newest is None or version > newest.version
+    if asked:
+        candidate, reason = True, f"--version {asked}"
+    elif on_head:
+        candidate, reason = True, f"{version} is tagged {on_head[0].name} on HEAD"
+    elif elsewhere:
+        t = elsewhere[0]
+        candidate, reason = False, f"{version} was released on {t.commit[:12]} (tag {t.name})"
+    elif version.is_devrelease:
+        candidate, reason = False, f"{version} is a development version"
+    elif not above:
+        assert newest is not None
+        candidate = False
+        reason = (
+            f"{kind}{version} is not above the newest release tag {newest.name} ({newest.version})"
+        )
+    else:
+        candidate = True
+        reason = (
+            f"{version} is above the newest release tag {newest.name}"
+            if newest
+            else f"{version}: no release tag yet"
+        )
+    if not candidate:
+        return Plan(
+            version=version,
+            candidate=False,
+            reason=reason,
+            outcome=Outcome("skip", f"not a release candidate: {reason}"),
+        )
+    if elsewhere:
+        t = elsewhere[0]
+        outcome = Outcome(
+            "fail", f"{version} is already tagged as {t.name} on {t.commit[:12]}", fix=_BUMP
+        )
+    elif not above:
+        assert newest is not None
+        outcome = Outcome(
+            "fail",
+            f"{kind}{version} is not greater than the latest release tag "
+            f"{newest.name} ({newest.version})",
+            fix=_BUMP,
+        )
+    else:
+        tail = f" > latest tag {newest.name}" if newest else " (no earlier release tag)"
+        here = f"; tagged {on_head[0].name} on HEAD" if on_head else ""
+        outcome = Outcome("pass", f"{kind}{version} ({resolved.source}){tail}{here}")
+    return Plan(version=version, candidate=True, reason=reason, outcome=outcome)
+
+
+def _backend_said(ctx: StepContext, failed: BackendFailed) -> str:
+    """The backend's failure in one line, paths shown as in excerpts (repository-relative)."""
+    return excerpt(str(failed), root=ctx.root, stable=ctx.stable, lines=1)
+
+
+def _asked_problem(asked: str, version: Version) -> Outcome | None:
+    try:
+        wanted = parse_version(asked)
+    except VersionProblem as exc:
+        return Outcome(
+            "fail", f"--version: {exc}", fix=f"pass the project's version: --version {version}"
+        )
+    if wanted != version:
+        return Outcome(
+            "fail",
+            f"--version {asked} but the project's version is {version}",
+            fix=f"set the project's version to {wanted} and commit, or pass --version {version}",
+        )
+    return None
+
+
+def _plan(facts: dict[str, Any]) -> Plan:
+    settled: Plan = facts["plan"]
+    return settled
+
+
 @RELEASE.register
 class Metadata(Check):
-    """pyproject.toml validates and declares name, version, readme, license, requires-python."""
+    """pyproject.toml validates and declares name, version, readme, license, requires-python;
+    a dynamic version's build backend can prepare the metadata."""
 
     id = "metadata"
     family = "packaging"
@@ -112,59 +273,32 @@ class Metadata(Check):
         missing = [k for k, ok in wanted.items() if not ok]
         if missing:
             return Outcome("fail", f"project.{', project.'.join(missing)} missing")
+        failed = _plan(facts).backend
+        if failed is not None:
+            return Outcome(
+                "fail",
+                _backend_said(ctx, failed),
+                excerpt(failed.output, root=ctx.root, stable=ctx.stable),
+                fix="fix what the build backend reports (the excerpt; `python -m build` "
+                "shows it in full)",
+            )
         return Outcome("pass", f"{project['name']}: all release metadata declared")
 
 
 @RELEASE.register
 class VersionCheck(Check):
-    """The version resolves (static or through the build backend), is valid PEP 440, is greater
-    than the latest release tag and is not already tagged on another commit."""
+    """The version resolves (static or through the build backend) and is valid PEP 440. For a
+    release candidate (above the newest release tag, tagged on HEAD, or `--version`) it must
+    be greater than the latest release tag and not tagged on another commit; a version that is
+    not a candidate (already released elsewhere, a dev version, not above the newest tag) is
+    reported as such without failing the step."""
 
     id = "version"
     family = "versioning"
-    fix = "bump the version in pyproject.toml (or your version source) above the latest tag"
+    fix = _BUMP
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
-        try:
-            resolved = resolve_version(ctx.root, _pyproject(facts, ctx.root))
-        except (VersionProblem, FileNotFoundError, ValueError) as exc:
-            return Outcome("fail", str(exc))
-        version = resolved.version
-        asked = ctx.options.get("version")
-        if asked:
-            try:
-                wanted = parse_version(asked)
-            except VersionProblem as exc:
-                return Outcome("fail", f"--version: {exc}")
-            if wanted != version:
-                return Outcome("fail", f"--version {asked} but the project's version is {version}")
-        facts["version"] = version
-        facts["name"] = _pyproject(facts, ctx.root).get("project", {}).get("name", "")
-        if not is_git_repo(ctx.root):
-            return Outcome(
-                "error",
-                "not a git repository: release tags cannot be read",
-                error_kind="environment",
-            )
-        head = head_commit(ctx.root)
-        tags = release_tags(ctx.root, ctx.config.release.tag_pattern)
-        same = [t for t in tags if t.version == version]
-        elsewhere = [t for t in same if t.commit != head]
-        if elsewhere:
-            t = elsewhere[0]
-            return Outcome("fail", f"{version} is already tagged as {t.name} on {t.commit[:12]}")
-        older = [t for t in tags if t.version != version]
-        kind = _kind(version)
-        if older and version <= older[0].version:
-            latest = older[0]
-            return Outcome(
-                "fail",
-                f"{kind}{version} is not greater than the latest release tag "
-                f"{latest.name} ({latest.version})",
-            )
-        tail = f" > latest tag {older[0].name}" if older else " (no earlier release tag)"
-        here = f"; tagged {same[0].name} on HEAD" if same else ""
-        return Outcome("pass", f"{kind}{version} ({resolved.source}){tail}{here}")
+        return _plan(facts).outcome
 
 
 def _kind(v: Version) -> str:
@@ -177,26 +311,59 @@ def _kind(v: Version) -> str:
 
 @RELEASE.register
 class Changelog(Check):
-    """The changelog has a non-empty entry for this version."""
+    """The changelog has a non-empty entry for this version; a development version needs none
+    of its own. With changelog fragments (towncrier, scriv) a release candidate's section must
+    have been collected; between releases pending fragments are fine."""
 
     id = "changelog"
     family = "docs"
-    requires = ("version",)
     fix = "add a section headed with this version, listing its changes, to the changelog"
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
-        version: Version = facts["version"]
-        path = find_changelog(ctx.root, ctx.config.release.changelog)
+        settled = _plan(facts)
+        version = settled.version
+        if version is None:
+            return Outcome(
+                "skip", "cannot check: the project's version is unknown (see the version check)"
+            )
+        if version.is_devrelease:
+            return Outcome(
+                "skip", f"{version} is a development version: it needs no changelog section"
+            )
+        try:
+            fragments = find_fragments(ctx.root, _pyproject(facts, ctx.root))
+        except (FileNotFoundError, ValueError):
+            fragments = None
+        configured = ctx.config.release.changelog or (fragments.changelog if fragments else None)
+        path = find_changelog(ctx.root, configured or None)
+        pending = fragments.pending if fragments else ()
+        collect = None
+        if fragments and pending and settled.candidate:
+            collect = (
+                f"`{fragments.command(version)}` collects the {len(pending)} pending "
+                f"fragment(s) into the changelog; commit the result"
+            )
         if path is None:
-            where = ctx.config.release.changelog or "/".join(CANDIDATES[:4])
-            return Outcome("fail", f"no changelog found ({where})")
+            where = configured or "/".join(CANDIDATES[:4])
+            return Outcome("fail", f"no changelog found ({where})", fix=collect)
         rel = path.relative_to(ctx.root).as_posix()
         entry = find_entry(path.read_text(encoding="utf-8", errors="replace"), version)
         if entry is None:
+            if fragments and pending:
+                return Outcome(
+                    "fail",
+                    f"{rel} has no entry for {version}; {len(pending)} {fragments.tool} "
+                    f"fragment(s) pending in {fragments.directory}/",
+                    fix=collect,
+                )
             return Outcome("fail", f"{rel} has no entry for {version}")
         if entry.empty:
             return Outcome("fail", f"{rel}:{entry.line}: the entry '{entry.heading}' is empty")
-        return Outcome("pass", f"{rel}:{entry.line}: {entry.heading}")
+        note = ""
+        if fragments and pending:
+            later = "for the next release" if not settled.candidate else "not in this section"
+            note = f" ({len(pending)} {fragments.tool} fragment(s) pending, {later})"
+        return Outcome("pass", f"{rel}:{entry.line}: {entry.heading}{note}")
 
 
 @RELEASE.register
@@ -248,7 +415,6 @@ class Build(Check):
 
     id = "build"
     family = "packaging"
-    requires = ("version",)
     fix = "run `python -m build` and fix what it reports (--offline builds without isolation)"
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
@@ -272,14 +438,18 @@ class Build(Check):
             return Outcome(
                 "fail", f"expected one wheel and one sdist, got {len(wheels)} and {len(sdists)}"
             )
-        version: Version = facts["version"]
-        name = canonicalize_name(facts["name"])
+        version = _plan(facts).version
+        try:
+            declared = str(_pyproject(facts, ctx.root).get("project", {}).get("name", ""))
+        except (FileNotFoundError, ValueError):
+            declared = ""
+        name = canonicalize_name(declared) if declared else None
         wname, wver, _, _ = parse_wheel_filename(wheels[0].name)
         sname, sver = parse_sdist_filename(sdists[0].name)
         wrong = [
             f"{f.name} is {n} {v}"
             for f, n, v in ((wheels[0], wname, wver), (sdists[0], sname, sver))
-            if n != name or v != version
+            if (name is not None and n != name) or (version is not None and v != version)
         ]
         if wrong:
             return Outcome(
@@ -288,7 +458,9 @@ class Build(Check):
         facts["dists"] = [sdists[0], wheels[0]]
         mode = "offline, no isolation" if offline else "isolated"
         rel = out.relative_to(ctx.root).as_posix()
-        return Outcome("pass", f"{rel}/{sdists[0].name}, {wheels[0].name} ({mode})")
+        unknown = [w for w, v in (("name", name), ("version", version)) if v is None]
+        unchecked = f"; {' and '.join(unknown)} unknown, not compared" if unknown else ""
+        return Outcome("pass", f"{rel}/{sdists[0].name}, {wheels[0].name} ({mode}){unchecked}")
 
 
 @RELEASE.register
@@ -380,9 +552,11 @@ def _one_at_a_time(ctx: StepContext) -> Iterator[None]:
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     facts: dict[str, Any] = {}
     with _one_at_a_time(ctx):
+        settled = facts["plan"] = plan(ctx, facts)
         results = RELEASE.run(ctx, ctx.config.release.disabled, facts=facts)
-    version = facts.get("version")
     return results, {
         "status": verdict(results),
-        "version": None if version is None else str(version),
+        "version": None if settled.version is None else str(settled.version),
+        "candidate": settled.candidate,
+        "candidate_reason": settled.reason,
     }
