@@ -48,11 +48,14 @@ class ProjectVersion:
     """`static` or `dynamic, from <backend>`."""
 
 
-def resolve_version(root: Path, data: dict[str, Any] | None = None) -> ProjectVersion:
+def resolve_version(
+    root: Path, data: dict[str, Any] | None = None, *, env: Mapping[str, str] | None = None
+) -> ProjectVersion:
     """Static `project.version`, or the backend's own metadata hook when it is dynamic.
 
     The hook runs in a subprocess with this interpreter (no isolated build env, so no network),
-    which is how build frontends ask setuptools, hatchling, flit, pdm or poetry for metadata.
+    which is how build frontends ask setuptools, hatchling, flit, pdm or poetry for metadata;
+    `env` is added to its environment (a version a VCS plugin is told to pretend).
     """
     data = read_pyproject(root) if data is None else data
     project = data.get("project", {})
@@ -67,11 +70,12 @@ def resolve_version(root: Path, data: dict[str, Any] | None = None) -> ProjectVe
     from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 
     output: list[str] = []
+    extra = env
 
     def runner(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
-        env = {**os.environ, **(extra_environ or {})}
+        env = {**os.environ, **(extra_environ or {}), **(extra or {})}
         proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
         output.append(proc.stdout + proc.stderr)
         proc.check_returncode()

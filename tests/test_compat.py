@@ -384,6 +384,42 @@ def test_stale_lane_tasks_snapshot_fails_the_control(tmp_path: Path) -> None:
     assert f"{SNAPSHOT} is stale" in res["message"]
 
 
+def test_a_stale_snapshot_fails_only_a_release_candidate(tmp_path: Path) -> None:
+    """Between releases the lane stays green and says the snapshot needs regenerating; the
+    release candidate's run fails on it, since the next release is compared with it."""
+    root = make_project(tmp_path)
+    configure(root, compat={"source": "lane-tasks"})
+    assert run_cli(root, "compat", "snapshot").returncode == 0
+    commit_all(root, "snapshot")
+    git(root, "tag", "v0.1.0")
+    doc = json.loads((root / SNAPSHOT).read_text())
+    doc["cli"]["gate fast"].append("--not-an-option")  # the file no longer matches the CLI
+    (root / SNAPSHOT).write_text(json.dumps(doc))
+    commit_all(root, "a commit between releases")
+
+    def policy_after_preflight(run_id: str) -> dict[str, Any]:
+        r = run_cli(
+            root, "gate", "release", "--format", "json", "--run-id", run_id,
+            "--out", "build/release-preflight.json", "--offline",
+        )  # fmt: skip
+        assert "Traceback" not in r.stderr, r.stderr
+        r = run_cli(root, "controls", "verify", "--lane", "scale", "--run-id", run_id,
+                    "--format", "json")  # fmt: skip
+        res: dict[str, Any] = next(
+            x for x in json.loads(r.stdout)["results"] if x["id"] == "compat-policy"
+        )
+        return res
+
+    between = policy_after_preflight("20261201T000000Z-aaaaaa")
+    assert between["status"] == "pass", between
+    assert f"before the next release: {SNAPSHOT} is stale" in between["message"]
+    set_version(root, "0.2.0")
+    commit_all(root, "bump: a release candidate")
+    candidate = policy_after_preflight("20261201T000001Z-bbbbbb")
+    assert candidate["status"] == "fail"
+    assert candidate["message"].startswith(f"{SNAPSHOT} is stale")
+
+
 def test_this_repository_snapshot_is_current() -> None:
     committed = (REPO_ROOT / SNAPSHOT).read_text(encoding="utf-8")
     assert committed == render_snapshot(live_snapshot()), (

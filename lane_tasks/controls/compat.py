@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
+from lane_tasks.artifacts import read_artifact
+from lane_tasks.catalog import STEPS
 from lane_tasks.compat import (
     GENERATED_SOURCES,
     Judged,
@@ -128,18 +130,30 @@ class CompatPolicy(Control):
         rel = config.compat.snapshot
         try:
             current = current_snapshot(config)
-            problem = empty_problem(config, current) or live_problem(config, current)
+            problem = empty_problem(config, current)
             if problem:
                 return Verdict("fail", problem)
+            stale = live_problem(config, current)
+            missing = not (config.root / rel).is_file()
+            if stale and (missing or _release_candidate(ctx)):
+                return Verdict("fail", stale)
             tags = release_tags(config.root, config.release.tag_pattern)
             if not tags:
-                return Verdict("pass", "no release tag to compare with")
+                note = f"; before the next release: {stale}" if stale else ""
+                return Verdict("pass", f"no release tag to compare with{note}")
             tag = tags[0]
             result = compare(config, current, tag, tag.name)
         except SnapshotProblem as exc:
             return Verdict("fail", str(exc))
         except ConfigError as exc:
             return Verdict("fail", f"deprecation registry: {exc}")
+        verdict = self._judge(tag, rel, result)
+        if stale and verdict.status == "pass":  # between releases: said, not failed
+            return Verdict("pass", f"{verdict.message}; before the next release: {stale}")
+        return verdict
+
+    @staticmethod
+    def _judge(tag: Tag, rel: str, result: Comparison | None) -> Verdict:
         if result is None:
             return Verdict(
                 "pass", f"release tag {tag.name} predates the snapshot ({rel} is not in it)"
@@ -160,3 +174,16 @@ class CompatPolicy(Control):
                 f"{additive} additive",
             )
         return Verdict("pass", f"no breaking change since {tag.name} ({additive} additive)")
+
+
+def _release_candidate(ctx: ControlContext) -> bool:
+    """Whether the run's release preflight says this commit is a release candidate. The
+    committed snapshot is what the next release is compared with, so it must match the code
+    when a release is cut; between releases a stale one is said, not failed. Without a
+    preflight in the run (or one from before `candidate` existed) it counts as a candidate."""
+    if ctx.run_path is None:
+        return True
+    doc, problem = read_artifact(ctx.run_path / STEPS["gate-release"].out)
+    if doc is None or problem:
+        return True
+    return doc.get("candidate") is not False

@@ -52,8 +52,21 @@ def _pyproject(facts: dict[str, Any], root: Path) -> dict[str, Any]:
     return data
 
 
+PRETEND = "SETUPTOOLS_SCM_PRETEND_VERSION"
+"""How a VCS-versioned project (setuptools-scm, hatch-vcs, which uses it) is built as a version
+not yet tagged: the tag comes after the decision, so `--version X` sets it for the version
+check and the build. A backend that does not read it ignores it, and the version check still
+says when the project's version is not X."""
+
+
+def version_env(ctx: StepContext) -> dict[str, str]:
+    asked = ctx.options.get("version")
+    return {PRETEND: str(asked)} if asked else {}
+
+
 def _tool(ctx: StepContext, check_id: str, args: list[str], cwd: Path) -> ProcResult | Outcome:
-    """Run `python -m <tool>` from lane-tasks' environment; an Outcome when it cannot run."""
+    """Run `python -m <tool>` from lane-tasks' environment (with `--version` pretended, see
+    PRETEND); an Outcome when it cannot run."""
     module = args[0]
     if importlib.util.find_spec(module) is None:
         return Outcome(
@@ -67,7 +80,7 @@ def _tool(ctx: StepContext, check_id: str, args: list[str], cwd: Path) -> ProcRe
         cmd=(sys.executable, "-m", *args),
         cwd=cwd,
         timeout=ctx.config.release.timeout,
-        env=tool_env(),
+        env=tool_env(version_env(ctx)),
     )
     return run_one(spec)
 
@@ -107,7 +120,7 @@ def plan(ctx: StepContext, facts: dict[str, Any]) -> Plan:
     as usual, so a lane is green between releases. `--version` keeps every rule strict."""
     asked = ctx.options.get("version")
     try:
-        resolved = resolve_version(ctx.root, _pyproject(facts, ctx.root))
+        resolved = resolve_version(ctx.root, _pyproject(facts, ctx.root), env=version_env(ctx))
     except BackendFailed as exc:
         tail = excerpt(exc.output, root=ctx.root, stable=ctx.stable)
         said = _backend_said(ctx, exc)
