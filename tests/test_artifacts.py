@@ -197,10 +197,10 @@ def test_init_keeps_an_existing_gitignore_mode(tmp_path: Path, umask: Callable[[
     umask(0o027)
     r = run_cli(root, "init")
     assert r.returncode == 0, r.stdout + r.stderr
-    text = gitignore.read_text()
-    assert text.startswith("*.pyc\n") and text != "*.pyc\n"  # init added its directories
+    assert gitignore.read_text() == "*.pyc\n"  # the artifacts directory ignores itself
     assert mode(gitignore) == 0o644
     assert mode(root / "lanes.toml") == 0o640
+    assert mode(root / ".lane-tasks" / ".gitignore") == 0o640
     assert not list(root.glob(".*.tmp"))
 
 

@@ -49,7 +49,13 @@ KINDS: dict[str, dict[str, Any]] = {
             "error_kind": {"enum": ["environment"]},
         },
         "result_required": ["severity", "family", "description"],
-        "top": {"version": NULLABLE_STR},
+        # candidate: a release candidate (a version above the newest tag, tagged on HEAD, or
+        # asked for with --version), else a commit between releases; additive, so optional
+        "top": {
+            "version": NULLABLE_STR,
+            "candidate": {"type": "boolean"},
+            "candidate_reason": STR,
+        },
         "top_required": ["version"],
     },
     "doctor": {
