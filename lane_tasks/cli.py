@@ -796,7 +796,7 @@ def _init(args: argparse.Namespace) -> int:
         sys.stdout.write(f"wrote {path}\n")
     for path, why in report.kept:
         sys.stdout.write(f"kept {path}: {why}\n")
-    if not report.written:
+    if not report.written and report.complete:
         sys.stdout.write("nothing to do: this repository has adopted lane-tasks already\n")
     for command in report.next_commands:
         sys.stdout.write(f"next: {command}\n")

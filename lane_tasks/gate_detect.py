@@ -37,6 +37,7 @@ _NAMES: Mapping[str, tuple[str, ...]] = {
 fmt, blacken, fix) are never proposed: a gate checks, it does not edit."""
 
 _TIMEOUT = {"lint": 600, "format": 300, "typing": 900, "tests": 1800}
+_PRE_COMMIT_NAMES = frozenset({"pre-commit", "precommit", "pre-commit-run"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,6 +48,8 @@ class Proposal:
     cmd: tuple[str, ...]
     roles: tuple[str, ...]
     why: str
+    runs_pre_commit: bool = False
+    """It runs the project's pre-commit hooks itself: pre-commit is not proposed again."""
 
     @property
     def timeout(self) -> int:
@@ -103,12 +106,20 @@ def _from_nox(p: Project) -> list[Proposal]:
         role = _role_of(s.name)
         if role is None or (role == "tests" and s.name == "py"):
             continue
-        cmd = ["{python}", "-m", "nox", "-s", s.name]
+        cmd = ["{python}", "-m", "nox", "-s", s.name, "--error-on-missing-interpreters"]
         if s.by_python:
             cmd += ["--force-python", "{python_version}"]
         roles = ("lint", "format") if role == "lint" else (role,)
         why = f"your noxfile's '{s.name}' session (noxfile.py:{s.line})"
-        found.append(Proposal(id=f"nox-{_slug(s.name)}", cmd=tuple(cmd), roles=roles, why=why))
+        found.append(
+            Proposal(
+                id=f"nox-{_slug(s.name)}",
+                cmd=tuple(cmd),
+                roles=roles,
+                why=why,
+                runs_pre_commit=s.runs_pre_commit,
+            )
+        )
     return found
 
 
@@ -142,7 +153,15 @@ def _from_tox(p: Project) -> list[Proposal]:
             continue
         roles = ("lint", "format") if role == "lint" else (role,)
         why = f"your tox environment '{env}' ({filename})"
-        found.append(Proposal(id=f"tox-{_slug(env)}", cmd=("tox", "-e", env), roles=roles, why=why))
+        found.append(
+            Proposal(
+                id=f"tox-{_slug(env)}",
+                cmd=("tox", "-e", env),
+                roles=roles,
+                why=why,
+                runs_pre_commit=_slug(env) in _PRE_COMMIT_NAMES,
+            )
+        )
     if generic and not any("tests" in f.roles for f in found):
         why = f"your tox [testenv] ({filename}), for the running Python"
         found.append(Proposal(id="tox-py", cmd=("tox", "-e", "py"), roles=("tests",), why=why))
@@ -157,7 +176,7 @@ def _from_hatch(p: Project) -> list[Proposal]:
     found = []
     for env, table in envs.items():
         scripts = table.get("scripts", {}) if isinstance(table, Mapping) else {}
-        for script in scripts if isinstance(scripts, Mapping) else ():
+        for script, body in scripts.items() if isinstance(scripts, Mapping) else ():
             role = _role_of(script) or (_role_of(env) if script in ("all", "check") else None)
             if role is None:
                 continue
@@ -170,6 +189,7 @@ def _from_hatch(p: Project) -> list[Proposal]:
                     cmd=("hatch", "run", target),
                     roles=roles,
                     why=why,
+                    runs_pre_commit="pre-commit" in str(body),
                 )
             )
     return found
@@ -342,6 +362,8 @@ def propose_checks(
     covered: set[str] = set()
     for source in _SOURCES:
         before = set(covered)  # a source's proposals are judged together: black and isort both
+        if source is _from_pre_commit and any(c.runs_pre_commit for c in chosen):
+            continue  # a session or environment of the project runs the hooks already
         for proposal in source(project):
             if not set(proposal.roles) - before or any(c.id == proposal.id for c in chosen):
                 continue

@@ -25,7 +25,7 @@ from lane_tasks.errors import ConfigError, LaneTasksError
 from lane_tasks.gate_detect import Proposal, propose_checks
 from lane_tasks.governance_scaffold import governance_scaffold, merge_tables, write_compat_snapshot
 from lane_tasks.noxfile_adopt import NoxfilePlan, ProjectSession, plan_noxfile
-from lane_tasks.repo import is_git_repo, self_ignore
+from lane_tasks.repo import git, is_git_repo, self_ignore
 
 __all__ = ["InitReport", "default_lanes_toml", "init_repo"]
 
@@ -99,6 +99,8 @@ class _Plan:
     clash: str | None
     why: tuple[str, ...]
     """The governance scaffold's reasons (teams from CODEOWNERS or the git author …)."""
+    governance: tuple[str, ...] = ()
+    """The top-level tables the lane's controls read (teams, ownership, support …)."""
 
 
 def _clash(sessions: tuple[ProjectSession, ...]) -> str | None:
@@ -142,6 +144,7 @@ def _plan(root: Path, lane: str, sessions: tuple[ProjectSession, ...]) -> _Plan:
         prefix=prefix,
         clash=clash,
         why=scaffold.why,
+        governance=tuple(t for t in scaffold.tables if t != "gate"),
     )
 
 
@@ -162,6 +165,8 @@ class InitReport:
     kept: tuple[tuple[Path, str], ...]
     choices: tuple[str, ...]
     next_commands: tuple[str, ...]
+    complete: bool = True
+    """False when a kept lanes.toml lacks what the asked-for lane needs."""
 
 
 def _refuse_early(root: Path) -> None:
@@ -171,6 +176,13 @@ def _refuse_early(root: Path) -> None:
         raise ConfigError(
             f"{root} is not a git repository: lane-tasks reads its commits and release tags; "
             "run `git init` there (and commit) first"
+        )
+    top = git(root, "rev-parse", "--show-toplevel").stdout.strip()
+    markers = ("pyproject.toml", "setup.py", "setup.cfg")
+    if Path(top).resolve() != root.resolve() and not any((root / m).exists() for m in markers):
+        raise ConfigError(
+            f"{root} is inside the repository {top} but is no Python project (no "
+            f"{', '.join(markers)}): run `lane-tasks init` in the project's own directory"
         )
 
 
@@ -198,8 +210,19 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
 
     written: list[Path] = []
     kept: list[tuple[Path, str]] = []
+    complete = True
     if keep_config:
-        kept.append((lanes_toml, "exists; `lane-tasks init --force` rewrites it"))
+        have = tomllib.loads(lanes_toml.read_text(encoding="utf-8"))
+        lacking = [t for t in plan.governance if t not in have]
+        why = "exists; `lane-tasks init --force` rewrites it"
+        if lacking or lane not in config.lanes:
+            complete = False
+            tables = ", ".join(f"[{t}]" for t in lacking) or f"a lane '{lane}'"
+            why = (
+                f"exists, without {tables} that the {lane} lane needs: "
+                f"`lane-tasks init --lane {lane} --force` rewrites it with them"
+            )
+        kept.append((lanes_toml, why))
     else:
         atomic_write(lanes_toml, plan.text)
         written.append(lanes_toml)
@@ -211,6 +234,11 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
     self_ignore(artifacts)
 
     choices: list[str] = []
+    if not (root / "pyproject.toml").exists():
+        choices.append(
+            "warning: no pyproject.toml: gate release reads the release metadata from its "
+            "[project] table (PEP 621), so the lanes fail until the project has one"
+        )
     if not keep_config:
         choices += [f"gate check '{c.id}': {' '.join(c.cmd)}  ({c.why})" for c in plan.checks]
         choices += plan.why
@@ -239,6 +267,7 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
         kept=tuple(kept),
         choices=tuple(choices),
         next_commands=next_commands,
+        complete=complete,
     )
 
 

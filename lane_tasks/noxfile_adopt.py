@@ -23,6 +23,7 @@ __all__ = [
     "NOXFILE",
     "NoxfilePlan",
     "ProjectSession",
+    "adopted",
     "plan_noxfile",
     "project_sessions",
 ]
@@ -31,17 +32,35 @@ NOXFILE = "noxfile.py"
 
 NEW_NOXFILE = '''"""Release-confidence lanes from lanes.toml (`nox -l` lists them)."""
 
-from lane_tasks.nox_sessions import register
-
-register(default_session=True)  # a bare `nox` runs the default lane
+# An expression, not an import statement, so import-order rules have
+# nothing to say about this file. A bare `nox` runs the default lane.
+lanes = __import__("lane_tasks.nox_sessions").nox_sessions
+lanes.register(default_session=True)
 '''
 
-ADOPT_BLOCK = """
+ADOPT_BLOCK = """\
 # --- lane-tasks: the lanes of lanes.toml as nox sessions (`nox -l`).
 # Added by `lane-tasks init`; it changes none of the sessions or options
-# above. An expression, not an import, so import-order rules keep quiet.
-__import__("lane_tasks.nox_sessions").nox_sessions.register()
+# above. An expression, not an import, so import-order rules keep quiet;
+# where lane-tasks is not installed, the sessions above still run.
+try:
+    __import__("lane_tasks.nox_sessions").nox_sessions.register()
+except ModuleNotFoundError as exc:
+    if exc.name != "lane_tasks":
+        raise
 """
+"""Every line at most 79 characters, two blank lines before it (pycodestyle's E305 after a
+function), in the file's own line endings: what flake8, black, isort and ruff accept as they
+come."""
+
+
+def adopted(source: str) -> str:
+    """`source` with the block added: its text unchanged, then two blank lines and the block."""
+    newline = "\r\n" if "\r\n" in source else "\n"
+    block = ADOPT_BLOCK.replace("\n", newline)
+    body = source.rstrip("\r\n")
+    return body + newline * 3 + block if body else block
+
 
 _MARK = "lane_tasks.nox_sessions"
 """Any mention of it means the noxfile already registers the lanes: init leaves it alone."""
@@ -54,7 +73,10 @@ class ProjectSession:
     name: str
     line: int
     by_python: bool
-    """Parametrized by Python versions (`python=[...]`): run it for one with --force-python."""
+    """It names its Python (`python="3.12"`, `python=[...]`): a gate runs it once, with the
+    running interpreter (--force-python), never skipped for an interpreter that is missing."""
+    runs_pre_commit: bool = False
+    """Its body mentions pre-commit (or prek): the project's hooks run through it."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,8 +101,16 @@ def _session_decorator(node: ast.expr) -> ast.Call | bool:
     return node if isinstance(node, ast.Call) else True
 
 
-def project_sessions(tree: ast.Module) -> tuple[ProjectSession, ...]:
-    """The sessions a noxfile defines with `@nox.session` / `@session`, by name."""
+_PRE_COMMIT_WORDS = ("pre-commit", "pre_commit", "prek")
+
+
+def _names_python(value: ast.expr) -> bool:
+    return not (isinstance(value, ast.Constant) and value.value in (None, False))
+
+
+def project_sessions(tree: ast.Module, source: str = "") -> tuple[ProjectSession, ...]:
+    """The sessions a noxfile defines with `@nox.session` / `@session`, by name (`source`, the
+    file's text, tells which of them run pre-commit)."""
     found: list[ProjectSession] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -95,8 +125,16 @@ def project_sessions(tree: ast.Module) -> tuple[ProjectSession, ...]:
                     if kw.arg == "name" and isinstance(kw.value, ast.Constant):
                         name = str(kw.value.value)
                     if kw.arg in ("python", "py"):
-                        by_python = isinstance(kw.value, ast.List | ast.Tuple | ast.Name)
-            found.append(ProjectSession(name=name, line=node.lineno, by_python=by_python))
+                        by_python = _names_python(kw.value)
+            body = (ast.get_source_segment(source, node) or "") if source else ""
+            found.append(
+                ProjectSession(
+                    name=name,
+                    line=node.lineno,
+                    by_python=by_python,
+                    runs_pre_commit=any(w in body for w in _PRE_COMMIT_WORDS),
+                )
+            )
     return tuple(found)
 
 
@@ -116,7 +154,7 @@ def plan_noxfile(root: Path) -> NoxfilePlan:
     if not path.exists():
         return NoxfilePlan(path=path, text=NEW_NOXFILE, action="create", sessions=())
     try:
-        source = path.read_text(encoding="utf-8")
+        source = path.read_bytes().decode("utf-8")  # as it is: CRLF stays CRLF
         tree = ast.parse(source, filename=str(path))
     except SyntaxError as exc:
         raise ConfigError(
@@ -127,9 +165,8 @@ def plan_noxfile(root: Path) -> NoxfilePlan:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read it: {exc}", path=path) from None
-    sessions = project_sessions(tree)
+    sessions = project_sessions(tree, source)
     if _MARK in source:
         return NoxfilePlan(path=path, text=None, action="keep", sessions=sessions)
     _writable(path)
-    text = source + ("" if source.endswith("\n") or not source else "\n") + ADOPT_BLOCK
-    return NoxfilePlan(path=path, text=text, action="add", sessions=sessions)
+    return NoxfilePlan(path=path, text=adopted(source), action="add", sessions=sessions)

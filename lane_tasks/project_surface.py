@@ -15,6 +15,7 @@ rely on, read from the working tree.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sys
 from collections.abc import Iterable
@@ -139,6 +140,9 @@ def python_api(root: Path, packages: Iterable[str]) -> dict[str, ApiEntry]:
     """Every public importable name of `packages` (read from the source tree by griffe)."""
     import griffe
 
+    # griffe reports what it cannot resolve (outside bases, aliases) as warnings on the console
+    # of every lane run; the snapshot says what it found, so only its errors are worth showing
+    logging.getLogger("griffe").setLevel(logging.ERROR)
     where = _search_root(root)
     out: dict[str, ApiEntry] = {}
     loader = griffe.GriffeLoader(search_paths=[str(where)], allow_inspection=False)

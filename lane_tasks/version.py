@@ -6,20 +6,24 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from lane_tasks.pyproject import read_pyproject
 
 __all__ = [
     "BackendFailed",
+    "BackendMissing",
     "ProjectVersion",
     "VersionProblem",
+    "missing_requirements",
     "parse_version",
     "resolve_version",
 ]
@@ -41,6 +45,18 @@ class BackendFailed(VersionProblem):
         """Everything the backend printed (stdout and stderr), for an excerpt."""
 
 
+class BackendMissing(VersionProblem):
+    """This environment lacks what the build backend needs (`build-system.requires`), and the
+    version may not be asked for in isolation (offline)."""
+
+    def __init__(self, backend: str, missing: Sequence[str]) -> None:
+        super().__init__(
+            f"version is dynamic and build backend '{backend}' needs what is not installed "
+            f"in {sys.executable}: {', '.join(missing)}"
+        )
+        self.missing = tuple(missing)
+
+
 @dataclass(frozen=True)
 class ProjectVersion:
     version: Version
@@ -48,14 +64,42 @@ class ProjectVersion:
     """`static` or `dynamic, from <backend>`."""
 
 
+def missing_requirements(requires: Sequence[str]) -> list[str]:
+    """The `build-system.requires` entries this environment does not satisfy."""
+    missing = []
+    for raw in requires:
+        try:
+            req = Requirement(raw)
+        except InvalidRequirement:
+            missing.append(raw)
+            continue
+        if req.marker is not None and not req.marker.evaluate():
+            continue
+        try:
+            installed = metadata.version(req.name)
+        except metadata.PackageNotFoundError:
+            missing.append(raw)
+            continue
+        if req.specifier and not req.specifier.contains(installed, prereleases=True):
+            missing.append(f"{raw} (installed: {installed})")
+    return missing
+
+
 def resolve_version(
-    root: Path, data: dict[str, Any] | None = None, *, env: Mapping[str, str] | None = None
+    root: Path,
+    data: dict[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    isolated: bool = False,
 ) -> ProjectVersion:
     """Static `project.version`, or the backend's own metadata hook when it is dynamic.
 
-    The hook runs in a subprocess with this interpreter (no isolated build env, so no network),
-    which is how build frontends ask setuptools, hatchling, flit, pdm or poetry for metadata;
-    `env` is added to its environment (a version a VCS plugin is told to pretend).
+    The hook runs in a subprocess with this interpreter when this environment has the
+    backend's requirements (no isolated build env, so no network), which is how build frontends
+    ask setuptools, hatchling, flit, pdm or poetry for metadata. When it lacks them, `isolated`
+    asks the backend in an isolated build environment (pypa/build installs `requires` there, as
+    the build itself does); without it the missing requirements are the problem. `env` is
+    added to the hook's environment (a version a VCS plugin is told to pretend).
     """
     data = read_pyproject(root) if data is None else data
     project = data.get("project", {})
@@ -67,18 +111,24 @@ def resolve_version(
         )
     build = data.get("build-system", {})
     backend = build.get("build-backend", "setuptools.build_meta:__legacy__")
-    from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
-
+    requires = build.get("requires", ["setuptools"])
+    missing = missing_requirements(requires if isinstance(requires, list) else [])
+    if missing and not isolated:
+        raise BackendMissing(backend, missing)
     output: list[str] = []
-    extra = env
+    extra = dict(env or {})
 
     def runner(
         cmd: Sequence[str], cwd: str | None = None, extra_environ: Mapping[str, str] | None = None
     ) -> None:
-        env = {**os.environ, **(extra_environ or {}), **(extra or {})}
-        proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+        full = {**os.environ, **(extra_environ or {}), **extra}
+        proc = subprocess.run(cmd, cwd=cwd, env=full, capture_output=True, text=True, check=False)
         output.append(proc.stdout + proc.stderr)
         proc.check_returncode()
+
+    if missing:
+        return _isolated_version(root, backend, runner, output)
+    from pyproject_hooks import BackendUnavailable, BuildBackendHookCaller
 
     caller = BuildBackendHookCaller(
         str(root),
@@ -96,14 +146,41 @@ def resolve_version(
                 f"{sys.executable}"
             ) from None
         except Exception:  # the backend's own error: report its last words, don't crash
-            said = "".join(output)
-            lines = [ln.strip() for ln in said.splitlines() if ln.strip()]
-            raise BackendFailed(backend, lines[-1] if lines else "no output", said) from None
+            raise _failed(backend, output) from None
         meta = (Path(tmp) / dist_info / "METADATA").read_text(encoding="utf-8")
     raw = HeaderParser().parsestr(meta).get("Version")
     if not raw:
         raise VersionProblem(f"build backend '{backend}' produced metadata without a Version")
     return ProjectVersion(parse_version(raw), f"dynamic, from {backend}")
+
+
+def _failed(backend: str, output: list[str]) -> BackendFailed:
+    said = "".join(output)
+    lines = [ln.strip() for ln in said.splitlines() if ln.strip()]
+    return BackendFailed(backend, lines[-1] if lines else "no output", said)
+
+
+def _isolated_version(
+    root: Path, backend: str, runner: Callable[..., None], output: list[str]
+) -> ProjectVersion:
+    """The version from metadata prepared in an isolated build environment (pypa/build)."""
+    try:
+        import build.util
+    except ImportError:
+        raise VersionProblem(
+            f"version is dynamic and build backend '{backend}' is not installed here, and "
+            'neither is `build` to ask it in isolation (pip install "lane-tasks[release]")'
+        ) from None
+    try:
+        meta = build.util.project_wheel_metadata(root, isolated=True, runner=runner)
+    except (build.BuildException, build.BuildBackendException, subprocess.CalledProcessError):
+        raise _failed(backend, output) from None
+    except OSError as exc:
+        raise BackendFailed(backend, str(exc), "".join(output)) from None
+    raw = meta.get_all("Version", [None])[0]
+    if not raw:
+        raise VersionProblem(f"build backend '{backend}' produced metadata without a Version")
+    return ProjectVersion(parse_version(raw), f"dynamic, from {backend} in isolation")
 
 
 def parse_version(raw: str) -> Version:

@@ -13,12 +13,16 @@ from conftest import write
 from lane_tasks.gate_detect import propose_checks
 from lane_tasks.noxfile_adopt import project_sessions
 
+MISSING = "--error-on-missing-interpreters"
+"""A session nox skips for want of its interpreter exits 0: a gate must fail instead."""
+
 
 def proposed(root: Path) -> dict[str, tuple[str, ...]]:
     pyproject = root / "pyproject.toml"
     data = tomllib.loads(pyproject.read_text()) if pyproject.exists() else {}
     noxfile = root / "noxfile.py"
-    sessions = project_sessions(ast.parse(noxfile.read_text())) if noxfile.exists() else ()
+    text = noxfile.read_text() if noxfile.exists() else ""
+    sessions = project_sessions(ast.parse(text), text)
     return {p.id: p.cmd for p in propose_checks(root, data, sessions)}
 
 
@@ -88,9 +92,10 @@ def test_project_nox_sessions_win_and_python_parametrized_runs_once(tmp_path: Pa
     )
     got = proposed(tmp_path)
     assert got["nox-tests"] == (
-        "{python}", "-m", "nox", "-s", "tests", "--force-python", "{python_version}",
+        "{python}", "-m", "nox", "-s", "tests", "--error-on-missing-interpreters",
+        "--force-python", "{python_version}",
     )  # fmt: skip
-    assert got["nox-lint"] == ("{python}", "-m", "nox", "-s", "lint")
+    assert got["nox-lint"] == ("{python}", "-m", "nox", "-s", "lint", MISSING)
     assert "ruff-check" not in got and "pytest" not in got
     assert got["mypy"] == ("mypy", ".")  # no typing session: the configured tool
     assert not any("format" in cmd for cmd in got.values())  # a rewriting session never
@@ -139,3 +144,34 @@ def test_ruff_format_only_when_the_project_formats_with_ruff(tmp_path: Path, fmt
     assert got["ruff-format"] == ("ruff", "format", "--check", ".")
     write(tmp_path, "pyproject.toml", "[tool.ruff]\n")
     assert "ruff-format" not in proposed(tmp_path)
+
+
+def test_a_session_naming_one_python_runs_with_ours_and_never_skips(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "noxfile.py",
+        """
+        import nox
+
+        @nox.session(python="3.12")
+        def lint(session):
+            session.run("pre-commit", "run", "--all-files")
+        """,
+    )
+    write(tmp_path, ".pre-commit-config.yaml", "repos: []\n")
+    got = proposed(tmp_path)
+    assert got["nox-lint"] == (
+        "{python}", "-m", "nox", "-s", "lint", MISSING, "--force-python", "{python_version}",
+    )  # fmt: skip
+    assert "pre-commit" not in got  # the lint session runs the hooks: not twice
+
+
+def test_a_tox_pre_commit_environment_is_the_hooks_once(tmp_path: Path) -> None:
+    write(tmp_path, "tox.ini", "[tox]\nenvlist = pre-commit, py\n[testenv]\n")
+    write(
+        tmp_path,
+        ".pre-commit-config.yaml",
+        "repos:\n  - repo: local\n    hooks: [{id: mypy}]\n",
+    )
+    got = proposed(tmp_path)
+    assert got == {"tox-pre-commit": ("tox", "-e", "pre-commit"), "tox-py": ("tox", "-e", "py")}

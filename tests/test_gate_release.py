@@ -789,6 +789,22 @@ def test_gate_fast_from_an_earlier_commit_is_stale(tmp_path: Path) -> None:
     )
 
 
+def test_a_failed_gate_fast_of_an_earlier_commit_is_stale_not_failed(tmp_path: Path) -> None:
+    """An old result says nothing of HEAD: the message is that it is old, not that it failed."""
+    root = evidence_project(tmp_path, "raise SystemExit(1)")
+    earlier = head(root)
+    assert gate_fast(root)["status"] == "fail"
+    write(root, "NOTES.md", "a later commit\n")
+    later = commit_all(root, "later")
+    _, doc = preflight(root)
+    assert_check(
+        doc,
+        "gate-fast-evidence",
+        "fail",
+        f"stale: gate fast ran on {earlier[:12]}, HEAD is {later[:12]}",
+    )
+
+
 def test_gate_fast_on_a_dirty_tree_is_not_evidence(tmp_path: Path) -> None:
     root = evidence_project(tmp_path)
     scratch = write(root, "scratch.py", "X = 1\n")
@@ -1142,3 +1158,24 @@ def test_a_build_backend_failure_is_a_metadata_error_with_its_own_message(
     build = assert_check(doc, "build", "pass", "pybuild_demo-0.1.0.tar.gz")
     assert build["message"].endswith("; version unknown, not compared")
     assert_check(doc, "clean-tree", "pass", "working tree clean")
+
+
+def test_a_backend_not_installed_here_is_named_with_what_to_install(tmp_path: Path) -> None:
+    """Offline, the version of a dynamic project is asked of its backend in this environment:
+    what the backend needs and is missing is named, never "bump the version"."""
+    root = make_project(tmp_path)
+    py = root / "pyproject.toml"
+    text = py.read_text(encoding="utf-8")
+    text = text.replace(
+        'requires = ["setuptools>=77"]', 'requires = ["setuptools>=77", "no-such-plugin-x>=1"]'
+    )
+    text = text.replace('version = "0.1.0"', 'dynamic = ["version"]')
+    text += '\n[tool.setuptools.dynamic]\nversion = { attr = "sample.__version__" }\n'
+    py.write_text(text, encoding="utf-8")
+    commit_all(root, "a dynamic version whose backend needs a plugin")
+    _, doc = preflight(root)
+    version = assert_check(doc, "version", "fail", "needs what is not installed")
+    assert "no-such-plugin-x>=1" in version["message"]
+    assert version["fix"].startswith("pip install 'no-such-plugin-x>=1'")
+    assert "bump" not in version["fix"]
+    assert result(doc, "build")["status"] != "skip"  # every other check still runs

@@ -9,13 +9,15 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
 from conftest import commit_all, git, make_git_repo, run_cli, run_nox, write
 
-from lane_tasks.noxfile_adopt import ADOPT_BLOCK, NEW_NOXFILE
+from lane_tasks.noxfile_adopt import ADOPT_BLOCK, NEW_NOXFILE, adopted
 
 
 def bare_project(tmp_path: Path, *, src_layout: bool = False) -> Path:
@@ -61,6 +63,9 @@ def tests(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     session.log("docs")
 '''
+
+
+ADOPTED = PROJECT_NOXFILE.rstrip("\n") + "\n\n\n" + ADOPT_BLOCK
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
@@ -111,11 +116,13 @@ def test_init_adds_to_an_existing_noxfile_and_keeps_every_byte_and_mode(tmp_path
     r = run_cli(root, "init")
     assert r.returncode == 0, r.stderr
     text = nf.read_text()
-    assert text == PROJECT_NOXFILE + ADOPT_BLOCK
+    assert text == ADOPTED
     assert stat.S_IMODE(nf.stat().st_mode) == 0o755
     assert "nothing of it changed" in r.stdout
     checks = tomllib.loads((root / "lanes.toml").read_text())["gate"]["fast"]["checks"]
-    assert checks["nox-tests"]["cmd"] == ["{python}", "-m", "nox", "-s", "tests"]
+    assert checks["nox-tests"]["cmd"] == [
+        "{python}", "-m", "nox", "-s", "tests", "--error-on-missing-interpreters",
+    ]  # fmt: skip
     assert "pytest" not in checks  # the project's own `tests` session covers the tests
 
 
@@ -136,7 +143,7 @@ def test_init_force_rewrites_lanes_toml_and_never_a_session(tmp_path: Path) -> N
     write(root, "lanes.toml", '[project]\ndefault_lane = "startup"\n')
     r = run_cli(root, "init", "--force")
     assert r.returncode == 0, r.stderr
-    assert (root / "noxfile.py").read_text() == PROJECT_NOXFILE + ADOPT_BLOCK
+    assert (root / "noxfile.py").read_text() == ADOPTED
     assert "gate" in tomllib.loads((root / "lanes.toml").read_text())
 
 
@@ -150,7 +157,43 @@ def test_init_completes_adoption_with_a_kept_lanes_toml(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert f"kept {root / 'lanes.toml'}" in r.stdout
     assert (root / "lanes.toml").read_bytes() == lanes
-    assert (root / "noxfile.py").read_text() == PROJECT_NOXFILE + ADOPT_BLOCK
+    assert (root / "noxfile.py").read_text() == ADOPTED
+
+
+def test_init_for_a_lane_the_kept_lanes_toml_cannot_serve_says_how(tmp_path: Path) -> None:
+    root = bare_project(tmp_path)
+    assert run_cli(root, "init").returncode == 0
+    lanes = root / "lanes.toml"
+    data = tomllib.loads(lanes.read_text())
+    for table in ("teams", "ownership"):
+        data.pop(table, None)
+    lanes.write_text(tomli_w.dumps(data))
+    before = snapshot(root)
+    r = run_cli(root, "init", "--lane", "regulated")
+    assert r.returncode == 0, r.stderr
+    assert "nothing to do" not in r.stdout
+    assert "without [teams]" in r.stdout and "init --lane regulated --force" in r.stdout
+    assert snapshot(root) == before
+    assert run_cli(root, "init", "--lane", "regulated", "--force").returncode == 0
+    assert {"teams", "ownership", "support"} <= set(tomllib.loads(lanes.read_text()))
+
+
+def test_init_in_a_subdirectory_that_is_no_project_refuses(tmp_path: Path) -> None:
+    root = bare_project(tmp_path)
+    before = snapshot(root)
+    r = run_cli(root / "proj", "init")
+    assert r.returncode == 2
+    assert "is no Python project" in r.stderr and "project's own directory" in r.stderr
+    assert snapshot(root) == before
+
+
+def test_init_warns_about_a_project_without_pyproject(tmp_path: Path) -> None:
+    root = bare_project(tmp_path)
+    (root / "pyproject.toml").unlink()
+    write(root, "setup.py", "from setuptools import setup\n\nsetup()\n")
+    r = run_cli(root, "init")
+    assert r.returncode == 0, r.stderr
+    assert "init: warning: no pyproject.toml" in r.stdout
 
 
 def test_init_renames_our_sessions_when_the_project_has_one_of_their_names(
@@ -291,3 +334,86 @@ def test_lane_stops_at_a_failed_step_and_shows_controls_when_told_to_go_on(
     assert "release-confidence-path" in out  # the controls' verdicts are shown
     runs = sorted((root / ".lane-tasks" / "lanes" / "runs").iterdir())
     assert (runs[-1] / "controls.json").is_file()
+
+
+# ---- what init writes passes the project's own linters ---------------------------------------
+
+LINTERS = {
+    "flake8": ["flake8", "--isolated"],  # pycodestyle's defaults: 79 columns, E305, E402
+    "black": ["black", "--check", "-q"],
+    "black-79": ["black", "--check", "-q", "-l", "79"],
+    "isort": ["isort", "--check-only", "-q"],
+    "isort-black": ["isort", "--check-only", "-q", "--profile", "black"],
+    "ruff": ["ruff", "check", "--isolated", "--select", "E,W,F,I,UP,B,SIM,RUF"],
+    "ruff-after-imports-2": [
+        "ruff", "check", "--isolated", "--select", "I",
+        "--config", "lint.isort.lines-after-imports=2",
+    ],
+    "ruff-format": ["ruff", "format", "--check", "--isolated"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("linter", sorted(LINTERS))
+@pytest.mark.parametrize("shape", ["new", "adopted"])
+def test_the_noxfile_init_writes_passes_common_linters(
+    tmp_path: Path, linter: str, shape: str
+) -> None:
+    """The project's pre-commit or lint session lints noxfile.py: ours must not turn it red."""
+    cmd = LINTERS[linter]
+    if shutil.which(cmd[0]) is None:
+        pytest.fail(f"{cmd[0]} is a test dependency (pip install -e '.[test]')")
+
+    def lint(text: str, where: str) -> tuple[int, str]:
+        d = tmp_path / where
+        d.mkdir()
+        (d / "noxfile.py").write_text(text)
+        r = subprocess.run([*cmd, "noxfile.py"], cwd=d, capture_output=True, text=True)
+        return r.returncode, r.stdout + r.stderr
+
+    if shape == "new":
+        code, out = lint(NEW_NOXFILE, "new")
+        assert code == 0, f"{linter} on the noxfile init writes:\n{out}"
+    else:  # the project's own lines may have findings of their own: ours adds none
+        assert lint(adopted(PROJECT_NOXFILE), "after") == lint(PROJECT_NOXFILE, "before")
+
+
+def test_a_crlf_noxfile_gets_its_own_line_endings(tmp_path: Path) -> None:
+    root = bare_project(tmp_path)
+    crlf = PROJECT_NOXFILE.replace("\n", "\r\n").encode()
+    (root / "noxfile.py").write_bytes(crlf)
+    assert run_cli(root, "init").returncode == 0
+    raw = (root / "noxfile.py").read_bytes()
+    assert raw.startswith(crlf)
+    assert raw.count(b"\n") == raw.count(b"\r\n")  # not one bare LF added
+
+
+@pytest.mark.slow
+def test_the_adopted_noxfile_runs_its_sessions_where_lane_tasks_is_not_installed(
+    tmp_path: Path,
+) -> None:
+    """A contributor or CI job with only nox installed still runs the project's sessions."""
+    root = bare_project(tmp_path)
+    write(root, "noxfile.py", PROJECT_NOXFILE)
+    assert run_cli(root, "init").returncode == 0
+    hide = tmp_path / "without-lane-tasks"
+    write(
+        hide,
+        "sitecustomize.py",
+        """
+        import sys
+
+
+        class _NotInstalled:
+            def find_spec(self, name, path=None, target=None):
+                if name == "lane_tasks" or name.startswith("lane_tasks."):
+                    raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+                return None
+
+
+        sys.meta_path.insert(0, _NotInstalled())
+        """,
+    )
+    env = {**os.environ, "PYTHONPATH": str(hide)}
+    r = run_nox(root, "-l", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "* tests" in r.stdout and "startup" not in r.stdout

@@ -89,7 +89,7 @@ def compare(config: Config, current: Snapshot, tag: Tag | None, rev: str) -> Com
     deprecations: tuple[Deprecation, ...] = ()
     if any(c.breaking for c in changes):  # asking a build backend costs a subprocess
         try:
-            version = resolve_version(config.root).version
+            version = resolve_version(config.root, isolated=not config.release.offline).version
         except VersionProblem as exc:
             problem = str(exc)
         deprecations = load_deprecations(config)

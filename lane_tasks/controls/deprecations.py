@@ -93,7 +93,7 @@ class DeprecationWindows(Control):
         early: list[str] = []
         if removed:
             try:
-                current = resolve_version(config.root).version
+                current = resolve_version(config.root, isolated=not config.release.offline).version
             except VersionProblem as exc:
                 return Verdict("error", f"cannot check removals: the project version: {exc}")
             for d in removed:

@@ -105,11 +105,16 @@ class VersionDeterminable(Check):
     id = "version-determinable"
     family = "packaging"
     requires = ("pyproject-valid",)
-    fix = "set project.version, or list it in dynamic and install the build backend"
+    fix = (
+        "set project.version, or list it in dynamic and install build-system.requires "
+        "(or set [gate.release] offline = false, which asks the backend in isolation)"
+    )
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
         try:
-            v = resolve_version(ctx.root, facts["pyproject"])
+            v = resolve_version(
+                ctx.root, facts["pyproject"], isolated=not ctx.config.release.offline
+            )
         except VersionProblem as exc:
             return _fail(str(exc))
         return _pass(f"version {v.version} ({v.source})")

@@ -30,14 +30,16 @@ from lane_tasks.steps.base import StepContext, StepInterrupted, register
 __all__ = ["argv", "check_env", "expand_cmd", "missing_tool", "run"]
 
 
-def expand_cmd(cmd: tuple[str, ...]) -> tuple[str, ...]:
+PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def expand_cmd(cmd: tuple[str, ...], python: str = sys.executable) -> tuple[str, ...]:
     """`{python}` stands for the interpreter running lane-tasks, so `python -m pytest` uses
     the environment nox and lane-tasks run in, not whatever `python` is first on PATH;
-    `{python_version}` is its X.Y (a project nox session run for this Python only)."""
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    `{python_version}` is its X.Y (a project nox session run for this Python only). People
+    are shown `python` for `{python}` (`python=`)."""
     return tuple(
-        part.replace("{python}", sys.executable).replace("{python_version}", version)
-        for part in cmd
+        part.replace("{python}", python).replace("{python_version}", PYTHON_VERSION) for part in cmd
     )
 
 
@@ -105,7 +107,7 @@ def _result(ctx: StepContext, check: CheckSpec, spec: ProcSpec, res: ProcResult)
             extra["error_kind"] = "environment"
     fix = None
     if status != "pass":
-        shown = " ".join(extra["cmd"]).replace("{python}", "python")
+        shown = " ".join(expand_cmd(tuple(extra["cmd"]), python="python"))
         fix = _FIXES[res.outcome].format(tool=check.cmd[0], id=check.id, cmd=shown)
     return Result(
         id=check.id,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import importlib.util
+import shlex
 import shutil
 import sys
 import tempfile
@@ -32,7 +33,13 @@ from lane_tasks.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
 from lane_tasks.pyproject import read_pyproject, validation_problem
 from lane_tasks.repo import changed_paths, git, head_commit, is_git_repo, release_tags, subject
 from lane_tasks.steps.base import StepContext, register
-from lane_tasks.version import BackendFailed, VersionProblem, parse_version, resolve_version
+from lane_tasks.version import (
+    BackendFailed,
+    BackendMissing,
+    VersionProblem,
+    parse_version,
+    resolve_version,
+)
 
 __all__ = ["CHECKS", "RELEASE", "Plan", "dist_dir", "plan", "run"]
 
@@ -57,6 +64,11 @@ PRETEND = "SETUPTOOLS_SCM_PRETEND_VERSION"
 not yet tagged: the tag comes after the decision, so `--version X` sets it for the version
 check and the build. A backend that does not read it ignores it, and the version check still
 says when the project's version is not X."""
+
+
+def _offline(ctx: StepContext) -> bool:
+    """`--offline` or [gate.release] offline: build (and ask for the version) without isolation."""
+    return bool(ctx.options.get("offline") or ctx.config.release.offline)
 
 
 def version_env(ctx: StepContext) -> dict[str, str]:
@@ -120,7 +132,9 @@ def plan(ctx: StepContext, facts: dict[str, Any]) -> Plan:
     as usual, so a lane is green between releases. `--version` keeps every rule strict."""
     asked = ctx.options.get("version")
     try:
-        resolved = resolve_version(ctx.root, _pyproject(facts, ctx.root), env=version_env(ctx))
+        resolved = resolve_version(
+            ctx.root, _pyproject(facts, ctx.root), env=version_env(ctx), isolated=not _offline(ctx)
+        )
     except BackendFailed as exc:
         tail = excerpt(exc.output, root=ctx.root, stable=ctx.stable)
         said = _backend_said(ctx, exc)
@@ -136,6 +150,20 @@ def plan(ctx: StepContext, facts: dict[str, Any]) -> Plan:
                 "shows it in full): the version itself is not the problem",
             ),
             backend=exc,
+        )
+    except BackendMissing as exc:
+        wanted = " ".join(shlex.quote(m.split(" (installed")[0]) for m in exc.missing)
+        return Plan(
+            version=None,
+            candidate=bool(asked),
+            reason="the version cannot be read: the build backend is not installed here",
+            outcome=Outcome(
+                "fail",
+                str(exc),
+                fix=f"pip install {wanted} (the project's build-system.requires), or build in "
+                "isolation ([gate.release] offline = false): the version itself is not the "
+                "problem",
+            ),
         )
     except (VersionProblem, FileNotFoundError, ValueError) as exc:
         why = "no pyproject.toml" if isinstance(exc, FileNotFoundError) else str(exc)
@@ -434,7 +462,7 @@ class Build(Check):
         out = dist_dir(ctx)
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
-        offline = ctx.options.get("offline") or ctx.config.release.offline
+        offline = _offline(ctx)
         with _committed_tree(ctx.root) as tree:
             args = ["build", "--sdist", "--wheel", "--outdir", str(out)]
             if offline:
@@ -536,12 +564,12 @@ class GateFastEvidence(Check):
             return Outcome("fail", f"the artifact in {where} is {doc['schema']}, not gate fast's")
         head = subject(ctx.root, (ctx.config.artifacts_dir,)).commit
         commit = doc["subject"]["commit"]
-        if doc["status"] != "pass":
-            return Outcome("fail", f"gate fast did not pass ({doc['status']}) in {where}")
-        if commit != head:
+        if commit != head:  # an old result, pass or fail, says nothing of this commit
             return Outcome(
                 "fail", f"stale: gate fast ran on {str(commit)[:12]}, HEAD is {str(head)[:12]}"
             )
+        if doc["status"] != "pass":
+            return Outcome("fail", f"gate fast did not pass ({doc['status']}) in {where}")
         if doc["subject"]["dirty"]:
             return Outcome("fail", "gate fast ran on a dirty tree: its result is not this commit's")
         return Outcome("pass", f"gate fast passed on {str(commit)[:12]} ({where})")
