@@ -24,6 +24,9 @@ class StepInfo:
     """Artifact file name inside the artifacts directory."""
     stable: bool
     """Whether the canonical path asks for `--stable-json`."""
+    posargs: tuple[str, ...] = ()
+    """Options a lane run passes on to this step from nox's posargs (`nox -s startup --
+    --version 1.2.0`), each taking one value."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,12 @@ STEPS: dict[str, StepInfo] = {
     for s in (
         StepInfo("gate-fast", "Gate fast", ("gate", "fast"), "gate-fast.json", True),
         StepInfo(
-            "gate-release", "Gate release", ("gate", "release"), "release-preflight.json", False
+            "gate-release",
+            "Gate release",
+            ("gate", "release"),
+            "release-preflight.json",
+            False,
+            posargs=("--version",),
         ),
         StepInfo("doctor", "Doctor", ("doctor",), "doctor.json", False),
         StepInfo("drift-check", "Drift check", ("drift", "check"), "drift-check.json", True),

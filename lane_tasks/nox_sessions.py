@@ -206,8 +206,9 @@ def _register_step(config: Config, step_id: str, title: str, kw: dict[str, Any])
                 "(nox --no-stop-on-first-error runs every step)"
             )
         lane = invocation_lane(session, config)
+        passed = _passed_on(session, step_id)
         run_id = _start_run(config, lane)
-        argv = step_argv(config, step_id, run_id, lane)
+        argv = [*step_argv(config, step_id, run_id, lane), *passed]
         try:
             _invoke(session, config, argv, step_id)
         except CommandFailed:
@@ -220,6 +221,19 @@ def _register_step(config: Config, step_id: str, title: str, kw: dict[str, Any])
     step.__doc__ = f"{title} (lane-tasks {' '.join(STEPS[step_id].argv)})"
     setattr(step, _OURS, True)
     nox.session(name=config.session(step_id), **kw)(step)
+
+
+def _passed_on(session: nox.Session, step_id: str) -> list[str]:
+    """The posargs this step takes (`nox -s startup -- --version 1.2.0` reaches gate release
+    only); any other posargs are an error, not silently dropped."""
+    args = list(session.posargs)
+    allowed = {opt for info in STEPS.values() for opt in info.posargs}
+    pairs = list(zip(args[::2], args[1::2], strict=False))
+    if len(args) % 2 or any(opt not in allowed or value.startswith("-") for opt, value in pairs):
+        shown = " ".join(sorted(allowed))
+        _failed.append(step_id)
+        session.error(f"after `--`, lane-tasks takes only {shown} with a value; got {args}")
+    return [w for opt, value in pairs if opt in STEPS[step_id].posargs for w in (opt, value)]
 
 
 def _controls_after_last_step(

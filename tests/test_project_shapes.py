@@ -188,15 +188,15 @@ def test_setuptools_scm_lane_is_green_at_the_tag_and_between_releases(tmp_path: 
                      "--decision", "go", "--owner", owner)  # fmt: skip
     assert decide.returncode == 1 and "found no release candidate" in decide.stderr
 
-    # the release flow: preflight as 0.1.0 (the tag comes after the decision), decide, commit
+    # the release flow: the lane as 0.1.0 (the tag comes after the decision), decide, commit
     # the record, tag that commit, and the lane on the tag is green
-    r = run_cli(root, "gate", "release", "--version", "0.1.0", "--offline", "--format", "json",
-                "--out", ".lane-tasks/release-preflight.json")  # fmt: skip
+    bad = run_nox(root, "-s", "startup", "--", "--bogus", "x")
+    assert bad.returncode != 0 and "lane-tasks takes only --version with a value" in bad.stderr
+    r = run_nox(root, "-s", "startup", "--", "--version", "0.1.0")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert (
-        "scmproj-0.1.0-py3-none-any.whl"
-        in by_id(artifact(root, "release-preflight.json"))["build"]["message"]
-    )
+    pre = artifact(root, "release-preflight.json")
+    assert pre["candidate"] is True and pre["version"] == "0.1.0", pre
+    assert "scmproj-0.1.0-py3-none-any.whl" in by_id(pre)["build"]["message"]
     r = run_cli(root, "release", "decide", "--version", "0.1.0", "--decision", "go",
                 "--owner", owner)  # fmt: skip
     assert r.returncode == 0, r.stdout + r.stderr
