@@ -124,6 +124,26 @@ class Plan:
 _BUMP = "bump the version in pyproject.toml (or your version source) above the latest tag"
 
 
+def _unread(
+    asked: object,
+    why: str,
+    message: str,
+    fix: str,
+    *,
+    excerpt: str = "",
+    backend: BackendFailed | None = None,
+) -> Plan:
+    """The plan when the version cannot be read: the version check fails with `fix`; the
+    checks that need only the value still run without it."""
+    return Plan(
+        version=None,
+        candidate=bool(asked),
+        reason=f"the version cannot be read: {why}",
+        outcome=Outcome("fail", message, excerpt, fix=fix),
+        backend=backend,
+    )
+
+
 def plan(ctx: StepContext, facts: dict[str, Any]) -> Plan:
     """A release candidate is a version above the newest release tag, a version tagged on HEAD
     itself (the tag commit of a release), or one asked for with `--version`. Not a candidate:
@@ -136,47 +156,33 @@ def plan(ctx: StepContext, facts: dict[str, Any]) -> Plan:
             ctx.root, _pyproject(facts, ctx.root), env=version_env(ctx), isolated=not _offline(ctx)
         )
     except BackendFailed as exc:
-        tail = excerpt(exc.output, root=ctx.root, stable=ctx.stable)
         said = _backend_said(ctx, exc)
-        return Plan(
-            version=None,
-            candidate=bool(asked),
-            reason="the version cannot be read: the build backend failed to prepare metadata",
-            outcome=Outcome(
-                "fail",
-                f"the version cannot be read, a metadata error (see metadata): {said}",
-                tail,
-                fix="fix what the build backend reports (see metadata; `python -m build` "
-                "shows it in full): the version itself is not the problem",
-            ),
+        return _unread(
+            asked,
+            "the build backend failed to prepare metadata",
+            f"the version cannot be read, a metadata error (see metadata): {said}",
+            "fix what the build backend reports (see metadata; `python -m build` shows it in "
+            "full): the version itself is not the problem",
+            excerpt=excerpt(exc.output, root=ctx.root, stable=ctx.stable),
             backend=exc,
         )
     except BackendMissing as exc:
         wanted = " ".join(shlex.quote(m.split(" (installed")[0]) for m in exc.missing)
-        return Plan(
-            version=None,
-            candidate=bool(asked),
-            reason="the version cannot be read: the build backend is not installed here",
-            outcome=Outcome(
-                "fail",
-                str(exc),
-                fix=f"pip install {wanted} (the project's build-system.requires), or build in "
-                "isolation ([gate.release] offline = false): the version itself is not the "
-                "problem",
-            ),
+        return _unread(
+            asked,
+            "the build backend is not installed here",
+            str(exc),
+            f"pip install {wanted} (the project's build-system.requires), or build in isolation "
+            "([gate.release] offline = false): the version itself is not the problem",
         )
     except (VersionProblem, FileNotFoundError, ValueError) as exc:
         why = "no pyproject.toml" if isinstance(exc, FileNotFoundError) else str(exc)
-        return Plan(
-            version=None,
-            candidate=bool(asked),
-            reason=f"the version cannot be read: {why}",
-            outcome=Outcome(
-                "fail",
-                why,
-                fix="declare a PEP 440 version: project.version in pyproject.toml, or "
-                '`dynamic = ["version"]` with the build backend\'s version source',
-            ),
+        return _unread(
+            asked,
+            why,
+            why,
+            "declare a PEP 440 version: project.version in pyproject.toml, or `dynamic = "
+            '["version"]` with the build backend\'s version source',
         )
     version = resolved.version
     if asked:
