@@ -1017,7 +1017,9 @@ def build_parser() -> argparse.ArgumentParser:
     kreview.add_argument("--reviewer", required=True, help="who reviewed (kpi.reviewers if set)")
     kreview.add_argument("--notes", help="what was noticed or decided (recorded)")
     kreview.add_argument(
-        "--lane", help="the lane whose KPIs were reviewed (default: one with weekly-kpi-review)"
+        "--lane",
+        help="the lane whose KPIs were reviewed (default: the default lane, if it has "
+        "weekly-kpi-review, else the first lane that has it)",
     )
     kreview.add_argument("--now", help=argparse.SUPPRESS)  # tests: an ISO 8601 UTC time
     kreview.set_defaults(func=_kpi_review)

@@ -38,8 +38,13 @@ class Fragments:
 _NOT_FRAGMENTS = ("readme", "template", "new_fragment")
 
 
-def _pending(directory: Path) -> tuple[str, ...]:
-    """Fragment files: not hidden, not the tool's README or templates."""
+_TOWNCRIER_TYPES = frozenset({"feature", "bugfix", "doc", "removal", "misc"})
+"""towncrier's default fragment types: a fragment is named `<issue>.<type>[.<n>][.ext]`."""
+
+
+def _pending(directory: Path, types: frozenset[str] | None = None) -> tuple[str, ...]:
+    """Fragment files: not hidden, not the tool's README or templates; with `types`, only the
+    files whose name carries one of them (towncrier ignores `README.rst`, `_template.rst`)."""
     if not directory.is_dir():
         return ()
     return tuple(
@@ -47,10 +52,26 @@ def _pending(directory: Path) -> tuple[str, ...]:
             p.name
             for p in directory.iterdir()
             if p.is_file()
-            and not p.name.startswith(".")
+            and not p.name.startswith((".", "_"))
             and not p.name.lower().startswith(_NOT_FRAGMENTS)
+            and (types is None or bool(types & set(p.name.split(".")[1:])))
         )
     )
+
+
+def _towncrier_types(conf: dict[str, Any]) -> frozenset[str]:
+    """The configured types (`[[tool.towncrier.type]] directory`, `[tool.towncrier.fragment.X]`),
+    else towncrier's defaults."""
+    listed = conf.get("type")
+    named = (
+        {str(t["directory"]) for t in listed if isinstance(t, dict) and "directory" in t}
+        if (isinstance(listed, list))
+        else set()
+    )
+    fragment = conf.get("fragment")
+    if isinstance(fragment, dict):
+        named |= {str(k) for k in fragment}
+    return frozenset(named) or _TOWNCRIER_TYPES
 
 
 def _name(value: object) -> str | None:
@@ -81,7 +102,7 @@ def _towncrier(root: Path, pyproject: dict[str, Any]) -> Fragments | None:
     return Fragments(
         tool="towncrier",
         directory=directory.as_posix(),
-        pending=_pending(root / directory),
+        pending=_pending(root / directory, _towncrier_types(conf)),
         changelog=_name(conf.get("filename")),
         collect="towncrier build --version {version}",
     )

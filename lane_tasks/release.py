@@ -126,7 +126,9 @@ def decide(
         raise DecisionRefused(
             f"go refused for {v}: the preflight for {str(pre.commit)[:12]} found no release "
             f"candidate ({pre.candidate_reason or 'no reason given'}); --override-reason cannot "
-            f"change that: bump the version, or run `lane-tasks gate release --version {v}`"
+            f"change that: bump the version, or run the lane as `nox -s <lane> -- --version {v}` "
+            f"(or `lane-tasks gate release --version {v} --format json --out "
+            f"{config.artifacts_dir}/{STEPS['gate-release'].out}`)"
         )
     problem = None
     if pre is None:

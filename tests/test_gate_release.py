@@ -1046,6 +1046,7 @@ def test_changelog_fragments(tmp_path: Path, tool: str) -> None:
         with (root / config).open("a", encoding="utf-8") as fh:
             fh.write(text)
     write(root, f"{directory}/README.md", "One file per change.\n")  # not a fragment
+    write(root, f"{directory}/_template.rst", "{{ name }}\n")  # nor is the tool's template
     commit_all(root, f"use {tool}")
     tag(root, "v0.1.0")
     # between releases: fragments pend for the next release, and that is fine
