@@ -11,9 +11,14 @@ checks (a `lint` or `tests` session is the project's own way to lint or test).
 from __future__ import annotations
 
 import ast
+import io
 import stat
+import tokenize
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lane_tasks.errors import ConfigError
 
@@ -23,41 +28,114 @@ __all__ = [
     "NOXFILE",
     "NoxfilePlan",
     "ProjectSession",
+    "Style",
     "adopted",
+    "new_noxfile",
     "plan_noxfile",
     "project_sessions",
+    "project_style",
 ]
 
 NOXFILE = "noxfile.py"
 
-NEW_NOXFILE = '''"""Release-confidence lanes from lanes.toml (`nox -l` lists them)."""
+_NEW = '''"""Release-confidence lanes from lanes.toml (`nox -l` lists them)."""
 
 # An expression, not an import statement, so import-order rules have
 # nothing to say about this file. A bare `nox` runs the default lane.
-lanes = __import__("lane_tasks.nox_sessions").nox_sessions
+lanes = __import__({q}lane_tasks.nox_sessions{q}).nox_sessions
 lanes.register(default_session=True)
 '''
+NEW_NOXFILE = _NEW.format(q='"')
 
-ADOPT_BLOCK = """\
+_BLOCK = """\
 # --- lane-tasks: the lanes of lanes.toml as nox sessions (`nox -l`).
 # Added by `lane-tasks init`; it changes none of the sessions or options
 # above. An expression, not an import, so import-order rules keep quiet;
 # where lane-tasks is not installed, the sessions above still run.
 try:
-    __import__("lane_tasks.nox_sessions").nox_sessions.register()
+    __import__({q}lane_tasks.nox_sessions{q}).nox_sessions.register()
 except ModuleNotFoundError as exc:
-    if exc.name != "lane_tasks":
+    if exc.name != {q}lane_tasks{q}:
         raise
 """
+ADOPT_BLOCK = _BLOCK.format(q='"')
 """Every line at most 79 characters, two blank lines before it (pycodestyle's E305 after a
 function), in the file's own line endings: what flake8, black, isort and ruff accept as they
 come."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class Style:
+    """What the project's ruff configuration asks of a Python file that init writes whole: the
+    quote style (`[format] quote-style`), the imports every file must have (`isort
+    required-imports`) and the blank lines after them (`isort lines-after-imports`)."""
+
+    quote: str = '"'
+    required_imports: tuple[str, ...] = ()
+    lines_after_imports: int = 1
+
+
+def _ruff_table(root: Path) -> Mapping[str, Any]:
+    for name in ("ruff.toml", ".ruff.toml"):
+        try:
+            return tomllib.loads((root / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    ruff = data.get("tool", {}).get("ruff", {})
+    return ruff if isinstance(ruff, Mapping) else {}
+
+
+def project_style(root: Path) -> Style:
+    """The Style of the project's ruff configuration (defaults where it says nothing)."""
+    ruff = _ruff_table(root)
+    fmt = ruff.get("format", {})
+    lint = ruff.get("lint", {})
+    isort = (lint.get("isort") if isinstance(lint, Mapping) else None) or ruff.get("isort", {})
+    quote = "'" if isinstance(fmt, Mapping) and fmt.get("quote-style") == "single" else '"'
+    required = isort.get("required-imports", []) if isinstance(isort, Mapping) else []
+    after = isort.get("lines-after-imports", -1) if isinstance(isort, Mapping) else -1
+    return Style(
+        quote=quote,
+        required_imports=tuple(str(i) for i in required if isinstance(i, str)),
+        lines_after_imports=after if isinstance(after, int) and after >= 0 else 1,
+    )
+
+
+def new_noxfile(style: Style) -> str:
+    """NEW_NOXFILE as the project's style writes it."""
+    text = NEW_NOXFILE.replace(
+        '"lane_tasks.nox_sessions"', f"{style.quote}lane_tasks.nox_sessions{style.quote}"
+    )
+    if style.required_imports:
+        doc, rest = text.split("\n\n", 1)
+        imports = "\n".join(style.required_imports)
+        text = f"{doc}\n\n{imports}\n" + "\n" * style.lines_after_imports + rest
+    return text
+
+
+def _dominant_quote(source: str) -> str:
+    """The quote most of the file's (non-docstring) strings use."""
+    counts = {"'": 0, '"': 0}
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type == tokenize.STRING:
+                body = tok.string.lstrip("rbuRBUfF")
+                if body[:1] in counts and not body.startswith(('"""', "'''")):
+                    counts[body[0]] += 1
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return "'" if counts["'"] > counts['"'] else '"'
+
+
 def adopted(source: str) -> str:
-    """`source` with the block added: its text unchanged, then two blank lines and the block."""
+    """`source` with the block added: its text unchanged, then two blank lines and the block,
+    in the file's own line endings and quote style."""
     newline = "\r\n" if "\r\n" in source else "\n"
-    block = ADOPT_BLOCK.replace("\n", newline)
+    block = _BLOCK.format(q=_dominant_quote(source)).replace("\n", newline)
     body = source.rstrip("\r\n")
     return body + newline * 3 + block if body else block
 
@@ -152,7 +230,8 @@ def plan_noxfile(root: Path) -> NoxfilePlan:
     """What init will do to `root/noxfile.py`; a noxfile that does not parse is refused."""
     path = root / NOXFILE
     if not path.exists():
-        return NoxfilePlan(path=path, text=NEW_NOXFILE, action="create", sessions=())
+        text = new_noxfile(project_style(root))
+        return NoxfilePlan(path=path, text=text, action="create", sessions=())
     try:
         source = path.read_bytes().decode("utf-8")  # as it is: CRLF stays CRLF
         tree = ast.parse(source, filename=str(path))

@@ -417,3 +417,50 @@ def test_the_adopted_noxfile_runs_its_sessions_where_lane_tasks_is_not_installed
     r = run_nox(root, "-l", env=env)
     assert r.returncode == 0, r.stderr
     assert "* tests" in r.stdout and "startup" not in r.stdout
+
+
+SINGLE_QUOTED = """
+[project]
+name = "proj"
+version = "1.0.0"
+requires-python = ">=3.11"
+
+[tool.ruff.format]
+quote-style = "single"
+
+[tool.ruff.lint]
+select = ["E", "F", "W", "I", "Q"]
+flake8-quotes = { inline-quotes = "single" }
+
+[tool.ruff.lint.isort]
+required-imports = ["from __future__ import annotations"]
+lines-after-imports = 2
+"""
+
+
+@pytest.mark.parametrize("shape", ["new", "adopted"])
+def test_the_noxfile_follows_the_projects_own_ruff_style(tmp_path: Path, shape: str) -> None:
+    """Single quotes, a required `from __future__` import, two lines after imports (pypa/build,
+    filelock): the file init writes, or its block, passes the project's own ruff."""
+    root = bare_project(tmp_path)
+    write(root, "pyproject.toml", SINGLE_QUOTED)
+    if shape == "adopted":
+        write(
+            root,
+            "noxfile.py",
+            """
+            from __future__ import annotations
+
+            import nox
+
+
+            @nox.session(venv_backend='none')
+            def tests(session: nox.Session) -> None:
+                session.run('python', '-m', 'pytest')
+            """,
+        )
+    commit_all(root, "the project's own style")
+    assert run_cli(root, "init").returncode == 0
+    for cmd in (["ruff", "check", "noxfile.py"], ["ruff", "format", "--check", "noxfile.py"]):
+        r = subprocess.run(cmd, cwd=root, capture_output=True, text=True, check=False)
+        assert r.returncode == 0, f"{' '.join(cmd)}:\n{r.stdout}{r.stderr}"
