@@ -136,12 +136,26 @@ def _tox_envs(p: Project) -> tuple[list[str], bool, str]:
         envlist = parser.get(f"{prefix}tox", "envlist", fallback="")
         names += [e.strip() for e in envlist.replace(",", "\n").split() if "{" not in e]
         return list(dict.fromkeys(names)), parser.has_section("testenv"), filename
-    legacy = p.tool("tox")
-    if legacy is not None:
-        envs = legacy.get("env", {})
+    native: list[tuple[Mapping[str, Any] | None, str]] = [
+        (_toml(p.root / "tox.toml"), "tox.toml"),
+        (p.tool("tox"), "pyproject.toml"),
+    ]
+    for table, filename in native:  # tox 4's TOML: env_list, [env.NAME], [env_run_base]
+        if table is None:
+            continue
+        envs = table.get("env", {})
+        listed = table.get("env_list", [])
         names = list(envs) if isinstance(envs, Mapping) else []
-        return names, "env_run_base" in legacy, "pyproject.toml"
+        names += [e for e in listed if isinstance(e, str)] if isinstance(listed, list) else []
+        return list(dict.fromkeys(names)), "env_run_base" in table, filename
     return [], False, ""
+
+
+def _toml(path: Path) -> Mapping[str, Any] | None:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
 
 
 def _from_tox(p: Project) -> list[Proposal]:

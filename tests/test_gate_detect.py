@@ -175,3 +175,26 @@ def test_a_tox_pre_commit_environment_is_the_hooks_once(tmp_path: Path) -> None:
     )
     got = proposed(tmp_path)
     assert got == {"tox-pre-commit": ("tox", "-e", "pre-commit"), "tox-py": ("tox", "-e", "py")}
+
+
+def test_tox_toml_environments(tmp_path: Path) -> None:
+    """tox 4's own TOML (filelock, pypa/build): env_list, [env.NAME], [env_run_base]."""
+    write(
+        tmp_path,
+        "tox.toml",
+        """
+        env_list = ["3.13", "fix", "type"]
+
+        [env_run_base]
+        commands = [["pytest"]]
+
+        [env.fix]
+        commands = [["pre-commit", "run", "--all-files"]]
+
+        [env.type]
+        commands = [["mypy", "src"]]
+        """,
+    )
+    write(tmp_path, "pyproject.toml", "[tool.mypy]\nfiles = ['src']\n")
+    got = proposed(tmp_path)
+    assert got == {"tox-type": ("tox", "-e", "type"), "tox-py": ("tox", "-e", "py")}
