@@ -100,6 +100,20 @@ def _slug(text: str) -> str:
 # ---- the project's own runners ---------------------------------------------------------------
 
 
+def _named(
+    kind: str, name: str, role: str, cmd: tuple[str, ...], why: str, *, runs_pre_commit: bool
+) -> Proposal:
+    """A proposal to run one of the project's own sessions, environments or scripts: a lint
+    one also covers formatting (it usually runs the formatter's check too)."""
+    return Proposal(
+        id=f"{kind}-{_slug(name)}",
+        cmd=cmd,
+        roles=("lint", "format") if role == "lint" else (role,),
+        why=why,
+        runs_pre_commit=runs_pre_commit,
+    )
+
+
 def _from_nox(p: Project) -> list[Proposal]:
     found = []
     for s in p.sessions:
@@ -109,16 +123,9 @@ def _from_nox(p: Project) -> list[Proposal]:
         cmd = ["{python}", "-m", "nox", "-s", s.name, "--error-on-missing-interpreters"]
         if s.by_python:
             cmd += ["--force-python", "{python_version}"]
-        roles = ("lint", "format") if role == "lint" else (role,)
         why = f"your noxfile's '{s.name}' session (noxfile.py:{s.line})"
         found.append(
-            Proposal(
-                id=f"nox-{_slug(s.name)}",
-                cmd=tuple(cmd),
-                roles=roles,
-                why=why,
-                runs_pre_commit=s.runs_pre_commit,
-            )
+            _named("nox", s.name, role, tuple(cmd), why, runs_pre_commit=s.runs_pre_commit)
         )
     return found
 
@@ -165,17 +172,9 @@ def _from_tox(p: Project) -> list[Proposal]:
         role = _role_of(env)
         if role is None or (role == "tests" and env == "py"):
             continue
-        roles = ("lint", "format") if role == "lint" else (role,)
         why = f"your tox environment '{env}' ({filename})"
-        found.append(
-            Proposal(
-                id=f"tox-{_slug(env)}",
-                cmd=("tox", "-e", env),
-                roles=roles,
-                why=why,
-                runs_pre_commit=_slug(env) in _PRE_COMMIT_NAMES,
-            )
-        )
+        pre_commit = _slug(env) in _PRE_COMMIT_NAMES
+        found.append(_named("tox", env, role, ("tox", "-e", env), why, runs_pre_commit=pre_commit))
     if generic and not any("tests" in f.roles for f in found):
         why = f"your tox [testenv] ({filename}), for the running Python"
         found.append(Proposal(id="tox-py", cmd=("tox", "-e", "py"), roles=("tests",), why=why))
@@ -195,17 +194,10 @@ def _from_hatch(p: Project) -> list[Proposal]:
             if role is None:
                 continue
             target = script if env == "default" else f"{env}:{script}"
-            roles = ("lint", "format") if role == "lint" else (role,)
             why = f"your hatch script '{target}' (pyproject.toml [tool.hatch.envs.{env}])"
-            found.append(
-                Proposal(
-                    id=f"hatch-{_slug(target)}",
-                    cmd=("hatch", "run", target),
-                    roles=roles,
-                    why=why,
-                    runs_pre_commit="pre-commit" in str(body),
-                )
-            )
+            cmd = ("hatch", "run", target)
+            pre_commit = "pre-commit" in str(body)
+            found.append(_named("hatch", target, role, cmd, why, runs_pre_commit=pre_commit))
     return found
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import CHECKLIST_DECISION, DEFAULT_CHECKLIST, Config
-from lane_tasks.repo import git
+from lane_tasks.repo import git, git_config
 
 __all__ = [
     "CODEOWNERS_PATHS",
@@ -118,15 +118,10 @@ def teams_from_codeowners(root: Path) -> TeamGuess | None:
     return TeamGuess(teams=teams, owner=names[default], why=why)
 
 
-def _git_config(root: Path, key: str) -> str | None:
-    r = git(root, "config", "--get", key)
-    return (r.stdout.strip() or None) if r.returncode == 0 else None
-
-
 def teams_from_git(root: Path) -> TeamGuess:
     """One team, 'maintainers', reached at the git author's email; a placeholder contact (said
     so in `why`) only when git has no identity."""
-    name, email = _git_config(root, "user.name"), _git_config(root, "user.email")
+    name, email = git_config(root, "user.name"), git_config(root, "user.email")
     if email:
         who = f"{name} <{email}>" if name else email
         team = {"contact": email, "description": f"The git author {who}; split it as you grow."}

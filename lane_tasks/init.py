@@ -8,7 +8,6 @@ written, so a refusal leaves the repository as it was; running init again change
 
 from __future__ import annotations
 
-import subprocess
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from lane_tasks.errors import ConfigError, LaneTasksError
 from lane_tasks.gate_detect import Proposal, propose_checks
 from lane_tasks.governance_scaffold import governance_scaffold, merge_tables, write_compat_snapshot
 from lane_tasks.noxfile_adopt import NoxfilePlan, ProjectSession, plan_noxfile
-from lane_tasks.repo import git, is_git_repo, self_ignore
+from lane_tasks.pyproject import read_pyproject
+from lane_tasks.repo import git, git_config, is_git_repo, self_ignore
 
 __all__ = ["InitReport", "default_lanes_toml", "init_repo"]
 
@@ -69,24 +69,13 @@ LANES: dict[str, dict[str, Any]] = {
 }
 
 
-def _owner(root: Path) -> str | None:
-    try:
-        r = subprocess.run(
-            ["git", "config", "user.email"], cwd=root, capture_output=True, text=True, check=False
-        )
-    except FileNotFoundError:
-        return None
-    return r.stdout.strip() or None
-
-
 def _pyproject(root: Path) -> Mapping[str, Any]:
-    path = root / "pyproject.toml"
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return read_pyproject(root)
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read it: {exc}", path=path) from None
+        raise ConfigError(f"cannot read it: {exc}", path=root / "pyproject.toml") from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -110,7 +99,7 @@ def _clash(sessions: tuple[ProjectSession, ...]) -> str | None:
 
 
 def _plan(root: Path, lane: str, sessions: tuple[ProjectSession, ...]) -> _Plan:
-    owner = _owner(root)
+    owner = git_config(root, "user.email")
     checks = tuple(propose_checks(root, _pyproject(root), sessions))
     clash = _clash(sessions)
     prefix = PREFIX if clash else ""

@@ -18,6 +18,7 @@ __all__ = [
     "evidence_only_change",
     "first_commit_adding",
     "git",
+    "git_config",
     "head_commit",
     "is_ancestor",
     "is_git_repo",
@@ -45,6 +46,12 @@ def git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
     except FileNotFoundError:
         return subprocess.CompletedProcess(["git", *args], 127, "", "git not found on PATH")
+
+
+def git_config(root: Path, key: str) -> str | None:
+    """A git configuration value as git resolves it for `root` (None when unset)."""
+    r = git(root, "config", "--get", key)
+    return (r.stdout.strip() or None) if r.returncode == 0 else None
 
 
 def is_git_repo(root: Path) -> bool:
