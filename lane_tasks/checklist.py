@@ -38,6 +38,7 @@ from lane_tasks.artifacts import (
 from lane_tasks.clock import utc_now
 from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError
+from lane_tasks.record_signature import check_signer, verify, write_record
 from lane_tasks.release import decision_path, load_decision
 from lane_tasks.repo import evidence_only_change
 from lane_tasks.store import RunRecord, latest_run, list_runs, run_dir
@@ -152,6 +153,8 @@ def _decision_item(config: Config, version: Version, commit: str | None) -> _Ite
     record, problem = load_decision(path)
     if record is None:
         return _Item(CHECKLIST_DECISION, False, f"invalid decision record: {problem}", path, copy)
+    if why := verify(config, path, (record["owner"],)):  # with [signing.keys]: the owner's
+        return _Item(CHECKLIST_DECISION, False, why, path, copy)
     if record["decision"] != "go":
         note = f"the decision is {record['decision']} by {record['owner']}"
         return _Item(CHECKLIST_DECISION, False, note, path, copy)
@@ -176,8 +179,10 @@ def build_checklist(
     run_id: str | None = None,
     allow_incomplete: bool = False,
     now: datetime | None = None,
+    sign_key: Path | None = None,
 ) -> Built:
-    """Build and write the checklist (and the evidence copies); refuse an incomplete one."""
+    """Build and write the checklist (and the evidence copies); refuse an incomplete one.
+    With `sign_key`, a release owner's signature goes beside it (lane_tasks.record_signature)."""
     try:
         v = parse_version(version)
     except VersionProblem as exc:
@@ -197,6 +202,7 @@ def build_checklist(
         raise ChecklistRefused(
             f"checklist for {v} is incomplete ({listed}); fix it, or pass --allow-incomplete"
         )
+    check_signer(config, sign_key, config.release_owners)  # before the evidence copies
     links: list[dict[str, Any]] = []
     for item in items:
         evidence = None
@@ -221,5 +227,7 @@ def build_checklist(
     if problem:  # our own record must meet its contract before it becomes evidence
         raise ChecklistRefused(f"checklist record does not validate: {problem}")
     path = checklist_path(config, v)
-    atomic_write(path, canonical_json(record))
+    write_record(
+        config, path, canonical_json(record), sign_key=sign_key, signers=config.release_owners
+    )
     return Built(path, record)

@@ -333,6 +333,7 @@ def _controls_verify(args: argparse.Namespace) -> int:
 
     from lane_tasks.artifacts import envelope
     from lane_tasks.controls import ControlContext, verify_lane
+    from lane_tasks.record_signature import require_crypto_for
     from lane_tasks.repo import subject
     from lane_tasks.steps.base import exit_code_for, status_of
     from lane_tasks.store import finish_run, latest_run, list_runs, run_dir
@@ -353,6 +354,7 @@ def _controls_verify(args: argparse.Namespace) -> int:
         else:
             manifest, problem = rec.manifest, rec.problem
     ctx = ControlContext(config, lane, run_id, path, manifest, problem)
+    require_crypto_for(config, lane)  # exit 3 with the install line, not a crash per control
     results = verify_lane(ctx)
     status = status_of(results)
     doc = envelope(
@@ -420,12 +422,29 @@ def _release_decide(args: argparse.Namespace) -> int:
         reason=args.reason,
         override_reason=args.override_reason,
         preflight_path=Path(args.preflight) if args.preflight else None,
+        sign_key=Path(args.sign_key) if args.sign_key else None,
     )
     rel = path.relative_to(config.root).as_posix()
     sys.stdout.write(
-        f"{args.decision} for {args.version} by {args.owner}: wrote {rel} (commit it)\n"
+        f"{args.decision} for {args.version} by {args.owner}: wrote {rel}"
+        f"{_signed(config, args, path)} (commit it)\n"
     )
     return EXIT_OK
+
+
+def _signed(config: Config, args: argparse.Namespace, record: Path) -> str:
+    """` and its signature X.dsse.json`, or nothing (with a note on stderr when lanes.toml
+    lists [signing.keys], whose controls refuse an unsigned record)."""
+    from lane_tasks.record_signature import envelope_path
+
+    if args.sign_key:
+        return f" and its signature {config.shown(envelope_path(record))}"
+    if config.signing.keys:
+        sys.stderr.write(
+            f"lane-tasks: note: {config.shown(record)} is not signed; lanes.toml lists "
+            "[signing.keys], so the controls will refuse it: record it again with --sign-key\n"
+        )
+    return ""
 
 
 def _release_checklist(args: argparse.Namespace) -> int:
@@ -437,13 +456,15 @@ def _release_checklist(args: argparse.Namespace) -> int:
         version=args.version,
         run_id=args.run_id,
         allow_incomplete=args.allow_incomplete,
+        sign_key=Path(args.sign_key) if args.sign_key else None,
     )
     items = built.record["items"]
     done = sum(1 for i in items if i["done"])
     rel = built.path.relative_to(config.root).as_posix()
     sys.stdout.write(
         f"checklist for {built.record['version']} from run {built.record['run_id'] or '-'}: "
-        f"{done}/{len(items)} items done; wrote {rel} (commit it with its evidence/)\n"
+        f"{done}/{len(items)} items done; wrote {rel}{_signed(config, args, built.path)} "
+        "(commit it with its evidence/)\n"
     )
     for i in items:
         sys.stdout.write(f"  {'done' if i['done'] else 'NOT DONE':<8} {i['id']}: {i['note']}\n")
@@ -461,14 +482,20 @@ def _kpi_review(args: argparse.Namespace) -> int:
 
     config = _config(args)
     path = record_review(
-        config, reviewer=args.reviewer, notes=args.notes, lane=args.lane, now=utc_now(args.now)
+        config,
+        reviewer=args.reviewer,
+        notes=args.notes,
+        lane=args.lane,
+        now=utc_now(args.now),
+        sign_key=Path(args.sign_key) if args.sign_key else None,
     )
     record = json.loads(path.read_text(encoding="utf-8"))
     unknown = sum(1 for k in record["kpis"] if k["value"] is None)  # too little data yet
     rel = path.relative_to(config.root).as_posix()
     sys.stdout.write(
         f"KPI review of lane {record['lane']} by {record['reviewer']} at {record['reviewed_at']}: "
-        f"{len(record['kpis'])} KPIs, {unknown} unknown; wrote {rel} (commit it)\n"
+        f"{len(record['kpis'])} KPIs, {unknown} unknown; wrote {rel}"
+        f"{_signed(config, args, path)} (commit it)\n"
     )
     return EXIT_OK
 
@@ -806,6 +833,15 @@ def _init(args: argparse.Namespace) -> int:
 # ---- parser ---------------------------------------------------------------------------------
 
 
+def add_record_sign_key(parser: argparse.ArgumentParser, whose: str) -> None:
+    parser.add_argument(
+        "--sign-key",
+        metavar="KEYFILE",
+        help=f"{whose} ed25519 private key (PEM, PKCS8): also write the record's signed DSSE "
+        "envelope beside it (<record>.dsse.json)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="lane-tasks",
@@ -948,6 +984,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--override-reason", help="go although the preflight did not pass (recorded)"
     )
     decide.add_argument("--preflight", metavar="FILE", help="default: build/release-preflight.json")
+    add_record_sign_key(decide, "the owner's")
     decide.set_defaults(func=_release_decide)
     checklist = relsub.add_parser(
         "checklist",
@@ -962,6 +999,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write it even when an item is not done (recorded as not done)",
     )
+    add_record_sign_key(checklist, "a release owner's")
     checklist.set_defaults(func=_release_checklist)
     add_rollback(relsub)
 
@@ -1021,6 +1059,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the lane whose KPIs were reviewed (default: the default lane, if it has "
         "weekly-kpi-review, else the first lane that has it)",
     )
+    add_record_sign_key(kreview, "the reviewer's")
     kreview.add_argument("--now", help=argparse.SUPPRESS)  # tests: an ISO 8601 UTC time
     kreview.set_defaults(func=_kpi_review)
 

@@ -38,6 +38,7 @@ __all__ = [
     "LaneSpec",
     "ResolvedLane",
     "SeverityLevel",
+    "SigningSettings",
     "SupportSettings",
     "Team",
     "TeamOwnership",
@@ -249,6 +250,7 @@ class Config:
     checklist: ChecklistSettings = field(default_factory=lambda: ChecklistSettings())
     compat: CompatSettings = field(default_factory=lambda: CompatSettings())
     deprecations: DeprecationSettings = field(default_factory=lambda: DeprecationSettings())
+    signing: SigningSettings = field(default_factory=lambda: SigningSettings())
 
     def resolve(self, name: str) -> ResolvedLane:
         """The lane with its ancestors' steps, controls and KPIs (validated at load time)."""
@@ -521,6 +523,7 @@ def parse_config(text: str, path: Path) -> Config:
             "compat",
             "deprecations",
             "history",
+            "signing",
         ],
     )
 
@@ -567,6 +570,7 @@ def parse_config(text: str, path: Path) -> Config:
     checklist = _checklist(r, data)
     compat = _compat(r, data)
     deprecations = _deprecations(r, data)
+    signing = _signing(r, data, path.parent.resolve(), owners, kpi)
 
     doctor = r.table(data.get("doctor", {}), ["doctor"])
     r.known(doctor, ["doctor"], ["disable", "ci_files"])
@@ -619,6 +623,7 @@ def parse_config(text: str, path: Path) -> Config:
         checklist=checklist,
         compat=compat,
         deprecations=deprecations,
+        signing=signing,
     )
     _check_needs(r, config)
     _check_checklist_steps(r, config)
@@ -1130,6 +1135,88 @@ def _check_checklist_steps(r: _Reader, config: Config) -> None:
                 f"item(s) {', '.join(missing)} are steps lane '{lane.name}' does not run, "
                 "so its release-checklist-evidence control could never pass",
             )
+
+
+@dataclass(frozen=True)
+class SigningSettings:
+    """[signing.keys]: person -> public key (a PEM file in the repository). Empty: records need
+    no signature. Set: the release-owner, release-checklist-evidence and weekly-kpi-review
+    controls accept only records signed by the person they name (lane_tasks.record_signature)."""
+
+    keys: Mapping[str, str] = field(default_factory=dict)
+
+
+_PEM_PUBLIC = b"-----BEGIN PUBLIC KEY-----"
+_KEY_FILE_MAX = 64 * 1024
+"""A PEM public key is a few hundred bytes; a bigger file is not one (and is not read whole)."""
+
+
+def _signing(
+    r: _Reader, data: Mapping[str, Any], root: Path, owners: Sequence[str], kpi: KpiSettings
+) -> SigningSettings:
+    """[signing.keys]: like [ownership.steps], a table of names; each is a release owner or a
+    KPI reviewer (any name when kpi.reviewers is empty), each key a PEM public key file inside
+    the repository, no two people sharing one (a signature must name one person)."""
+    key = ["signing"]
+    t = r.table(data.get("signing", {}), key)
+    r.known(t, key, ["keys"])
+    keys_t = r.table(t.get("keys", {}), [*key, "keys"])
+    people = [*owners, *(x for x in kpi.reviewers if x not in owners)]
+    keys: dict[str, str] = {}
+    seen: dict[bytes, str] = {}
+    for name, value in keys_t.items():
+        k = [*key, "keys", name]
+        if name not in owners and kpi.reviewers and name not in kpi.reviewers:
+            raise r.error(
+                k,
+                f"'{name}' is neither a release owner nor a KPI reviewer"
+                f"{did_you_mean(name, people)}; signers: {', '.join(people) or 'none configured'}",
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise r.error(k, f"must be the path of a public key file (a string), not {value!r}")
+        _require_inside(r, k, value)
+        file = root / value
+        if not file.resolve().is_relative_to(root):  # a symlink out of the repository
+            raise r.error(k, f"must be a path inside the repository, not '{value}'")
+        if not file.is_file():  # never open a FIFO or a directory
+            raise r.error(k, f"no public key file {value} in the repository")
+        try:
+            with file.open("rb") as fh:
+                pem = fh.read(_KEY_FILE_MAX + 1)
+        except OSError as exc:
+            raise r.error(k, f"cannot read the public key {value}: {exc.strerror}") from None
+        if b"PRIVATE KEY-----" in pem:
+            raise r.error(
+                k,
+                f"{value} is a private key: list the public one (`openssl pkey -in KEY -pubout "
+                f"-out {value}`) and keep the private key out of the repository",
+            )
+        if len(pem) > _KEY_FILE_MAX or _PEM_PUBLIC not in pem:
+            raise r.error(
+                k,
+                f"{value} is not a PEM public key (make one: `openssl genpkey -algorithm "
+                f"ed25519 -out KEY && openssl pkey -in KEY -pubout -out {value}`)",
+            )
+        _ed25519_or_error(r, k, file)
+        if (other := seen.get(pem.strip())) is not None:
+            raise r.error(k, f"{value} is the same key as '{other}'s: each signer needs their own")
+        seen[pem.strip()] = name
+        keys[name] = Path(value).as_posix()
+    return SigningSettings(keys=keys)
+
+
+def _ed25519_or_error(r: _Reader, key: list[str], file: Path) -> None:
+    """An RSA or EC key passes the PEM check; with `cryptography` installed (the sign extra),
+    say so at load. Without it the file is checked when a record is verified (exit 3 then)."""
+    from lane_tasks.errors import EnvironmentProblem
+    from lane_tasks.signing import load_public_key
+
+    try:
+        load_public_key(file)
+    except EnvironmentProblem:
+        return
+    except ConfigError as exc:
+        raise r.error(key, exc.problem) from None
 
 
 COMPAT_SOURCES = ("lane-tasks", "project", "file")

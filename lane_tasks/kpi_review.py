@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks import __version__
-from lane_tasks.artifacts import SCHEMA_VERSION, atomic_write, canonical_json, schema_errors
+from lane_tasks.artifacts import SCHEMA_VERSION, canonical_json, schema_errors
 from lane_tasks.clock import parse_now, utc_now
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
 from lane_tasks.kpi import compute_kpis
+from lane_tasks.record_signature import is_envelope, write_record
 
 __all__ = [
     "REVIEWS_DIR",
@@ -73,8 +74,10 @@ def record_review(
     notes: str | None,
     lane: str | None = None,
     now: datetime | None = None,
+    sign_key: Path | None = None,
 ) -> Path:
-    """Write one review record; an empty or unlisted reviewer is a usage error (exit 2)."""
+    """Write one review record; an empty or unlisted reviewer is a usage error (exit 2).
+    With `sign_key`, the reviewer's signature goes beside it (lane_tasks.record_signature)."""
     reviewer = reviewer.strip()
     if not reviewer:
         raise ConfigError("the reviewer's name must not be empty", key="--reviewer")
@@ -108,7 +111,7 @@ def record_review(
             f"{path.relative_to(config.root).as_posix()} already exists: "
             "one review per second; try again"
         )
-    atomic_write(path, canonical_json(record))
+    write_record(config, path, canonical_json(record), sign_key=sign_key, signers=(reviewer,))
     return path
 
 
@@ -127,12 +130,13 @@ class Review:
 
 
 def load_reviews(config: Config) -> list[Review]:
-    """Every `*.json` in the reviews directory, validated, newest file name first."""
+    """Every `*.json` in the reviews directory (not the `*.dsse.json` signatures beside them),
+    validated, newest file name first."""
     d = reviews_path(config)
     if not d.is_dir():
         return []
     out = []
-    for path in sorted(d.glob("*.json"), reverse=True):
+    for path in sorted((p for p in d.glob("*.json") if not is_envelope(p)), reverse=True):
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError) as exc:

@@ -54,6 +54,40 @@ def _block(*lines: str) -> list[str]:
     return ["```", *lines, "```", ""]
 
 
+def _sign(config: Config) -> str:
+    """` --sign-key KEY` on a record command when lanes.toml lists [signing.keys]."""
+    return " --sign-key KEY" if config.signing.keys else ""
+
+
+def _signing(config: Config, records: str, signer: str) -> list[str]:
+    """How this role signs its records: required once lanes.toml lists keys, else optional."""
+    listed = ", ".join(f"`{n}`" for n in config.signing.keys)
+    head = (
+        f"lanes.toml lists public keys in `[signing.keys]` ({listed}): the controls accept "
+        f"{records} only when signed, unchanged, by {signer}. Give your private key with "
+        "`--sign-key KEY` as above; it writes `<record>.dsse.json` beside the record (commit "
+        "both)."
+        if config.signing.keys
+        else f"Optional: sign {records} with `--sign-key KEY` (it writes `<record>.dsse.json` "
+        f"beside the record). Once lanes.toml lists public keys in `[signing.keys]`, the "
+        f"controls accept only records signed, unchanged, by {signer}."
+    )
+    return [
+        "## Sign your records",
+        "",
+        head + " Make a key once, keep the private one out of the repository, and commit the "
+        'public one (`pip install "lane-tasks[sign]"` for the signing itself):',
+        "",
+        *_block(
+            "mkdir -p ~/.config/lane-tasks keys",
+            "openssl genpkey -algorithm ed25519 -out ~/.config/lane-tasks/me.pem",
+            "openssl pkey -in ~/.config/lane-tasks/me.pem -pubout -out keys/me.pub",
+        ),
+        'Then in lanes.toml: `[signing.keys]` with `"NAME" = "keys/me.pub"`.',
+        "",
+    ]
+
+
 def _release_owner(config: Config) -> list[str]:
     default = config.resolve(config.default_lane or next(iter(config.lanes)))
     lane = (
@@ -77,7 +111,10 @@ def _release_owner(config: Config) -> list[str]:
         *_block(f"nox -s {default.name}"),
         "2. Decide, on the evidence of that run's release preflight:",
         "",
-        *_block("lane-tasks release decide --version X --decision go --owner NAME --reason TEXT"),
+        *_block(
+            "lane-tasks release decide --version X --decision go --owner NAME --reason TEXT"
+            + _sign(config)
+        ),
     ]
     step = 3
     if _has(config, "release-checklist-evidence"):
@@ -85,7 +122,7 @@ def _release_owner(config: Config) -> list[str]:
             f"{step}. Attach the release checklist (`[release] checklist`: "
             f"{', '.join(config.checklist.items)}), built from the same run:",
             "",
-            *_block("lane-tasks release checklist --version X"),
+            *_block("lane-tasks release checklist --version X" + _sign(config)),
         ]
         step += 1
     out += [
@@ -111,6 +148,11 @@ def _release_owner(config: Config) -> list[str]:
         *_block(
             "lane-tasks release rollback --version X --owner NAME --reason TEXT",
             f"git add {ev}/releases",
+        ),
+        *_signing(
+            config,
+            "decisions and checklists",
+            "the decision's owner (a checklist: any release owner)",
         ),
     ]
     return out
@@ -165,7 +207,8 @@ def _kpi_reviewer(config: Config) -> list[str]:
         *_block(
             f"lane-tasks kpi --lane {lane.name}",
             f"lane-tasks dashboard --out {config.artifacts_dir}/dashboard/index.html",
-            f"lane-tasks kpi review --reviewer NAME --lane {lane.name} --notes TEXT",
+            f"lane-tasks kpi review --reviewer NAME --lane {lane.name} --notes TEXT"
+            + _sign(config),
             f"git add {config.evidence_dir}/kpi-reviews",
             'git commit -m "KPI review"',
             f"lane-tasks controls verify --lane {lane.name}",
@@ -175,6 +218,7 @@ def _kpi_reviewer(config: Config) -> list[str]:
         "every KPI value it saw; a KPI without enough data is recorded as `unknown` with the "
         "reason, never as an invented number.",
         "",
+        *_signing(config, "KPI reviews", "their reviewer"),
     ]
     return out
 

@@ -18,7 +18,6 @@ from packaging.version import Version
 from lane_tasks import __version__
 from lane_tasks.artifacts import (
     SCHEMA_VERSION,
-    atomic_write,
     canonical_json,
     read_artifact,
     schema_errors,
@@ -27,6 +26,7 @@ from lane_tasks.artifacts import (
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
+from lane_tasks.record_signature import write_record
 from lane_tasks.repo import subject
 from lane_tasks.version import VersionProblem, parse_version
 
@@ -108,8 +108,10 @@ def decide(
     override_reason: str | None,
     preflight_path: Path | None = None,
     now: datetime | None = None,
+    sign_key: Path | None = None,
 ) -> Path:
     """Write the decision record; refuse an unknown owner (exit 2) or an unsupported go (exit 1).
+    With `sign_key`, the owner's signature goes beside it (lane_tasks.record_signature).
 
     A go on a preflight that found no release candidate (the version is released on another
     commit, a dev version, or not above the newest tag) is refused even with --override-reason:
@@ -168,7 +170,7 @@ def decide(
     if previous is not None:
         earlier = previous.pop("superseded", [])
         record["superseded"] = [*earlier, previous]
-    atomic_write(path, canonical_json(record))
+    write_record(config, path, canonical_json(record), sign_key=sign_key, signers=(owner,))
     return path
 
 

@@ -1,4 +1,5 @@
-"""DSSE v1 envelopes signed with ed25519, for the contract index's in-toto statement.
+"""DSSE v1 envelopes signed with ed25519: the contract index's in-toto statement, and the
+evidence records (lane_tasks.record_signature), each with its own payloadType.
 
 Signing is optional: the `cryptography` package comes with the `sign` extra, and without it
 signing and signature checks end with exit 3 and the install line, never a traceback. Keys are
@@ -31,6 +32,7 @@ __all__ = [
     "load_private_key",
     "load_public_key",
     "pae",
+    "require_crypto",
     "sign_envelope",
     "verify_envelope",
 ]
@@ -45,7 +47,7 @@ def pae(payload_type: str, payload: bytes) -> bytes:
     return b"DSSEv1 %d %b %d %b" % (len(t), t, len(payload), payload)
 
 
-def _require_crypto() -> None:
+def require_crypto() -> None:
     """Fail with the install line (exit 3) when the optional dependency is missing."""
     try:
         import cryptography.hazmat.primitives.asymmetric.ed25519  # noqa: F401
@@ -62,7 +64,7 @@ def _read_key(path: Path, option: str) -> bytes:
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     """An unencrypted ed25519 private key in PEM (PKCS8); anything else is a usage error."""
-    _require_crypto()
+    require_crypto()
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -85,26 +87,25 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     return key
 
 
-def load_public_key(path: Path) -> Ed25519PublicKey:
-    """An ed25519 public key in PEM (SubjectPublicKeyInfo); anything else is a usage error."""
-    _require_crypto()
+def load_public_key(path: Path, option: str = "--public-key") -> Ed25519PublicKey:
+    """An ed25519 public key in PEM (SubjectPublicKeyInfo); anything else is a usage error
+    naming `option` (the flag, or the lanes.toml key that listed the file)."""
+    require_crypto()
     from cryptography.exceptions import UnsupportedAlgorithm
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    data = _read_key(path, "--public-key")
+    data = _read_key(path, option)
     try:
         key = load_pem_public_key(data)
     except (ValueError, UnsupportedAlgorithm):
         raise ConfigError(
             "not a PEM public key (want an ed25519 SubjectPublicKeyInfo PEM)",
             path=path,
-            key="--public-key",
+            key=option,
         ) from None
     if not isinstance(key, Ed25519PublicKey):
-        raise ConfigError(
-            f"not an ed25519 key ({type(key).__name__})", path=path, key="--public-key"
-        )
+        raise ConfigError(f"not an ed25519 key ({type(key).__name__})", path=path, key=option)
     return key
 
 
@@ -116,13 +117,16 @@ def keyid(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(der).hexdigest()
 
 
-def sign_envelope(payload: bytes, key_path: Path) -> dict[str, Any]:
-    """A DSSE envelope over `payload` (an in-toto statement) signed with the key at key_path."""
+def sign_envelope(
+    payload: bytes, key_path: Path, payload_type: str = PAYLOAD_TYPE
+) -> dict[str, Any]:
+    """A DSSE envelope over `payload` (by default an in-toto statement) signed with the key at
+    key_path."""
     key = load_private_key(key_path)
-    sig = key.sign(pae(PAYLOAD_TYPE, payload))
+    sig = key.sign(pae(payload_type, payload))
     return {
         "payload": base64.b64encode(payload).decode("ascii"),
-        "payloadType": PAYLOAD_TYPE,
+        "payloadType": payload_type,
         "signatures": [
             {"keyid": keyid(key.public_key()), "sig": base64.b64encode(sig).decode("ascii")}
         ],
@@ -136,10 +140,15 @@ def _b64(text: str) -> bytes:
     return base64.b64decode(padded, altchars=alt, validate=True)
 
 
-def verify_envelope(envelope: Any, key_path: Path) -> tuple[bytes | None, str | None]:
+def verify_envelope(
+    envelope: Any,
+    key_path: Path,
+    payload_type: str = PAYLOAD_TYPE,
+    option: str = "--public-key",
+) -> tuple[bytes | None, str | None]:
     """(payload, None) when a signature in the envelope verifies with the public key at
     key_path, else (None, why). Only the returned payload bytes are trusted, never a copy."""
-    key = load_public_key(key_path)  # first: it reports a missing `cryptography` (exit 3)
+    key = load_public_key(key_path, option)  # first: it reports a missing `cryptography` (exit 3)
     from cryptography.exceptions import InvalidSignature
 
     if not isinstance(envelope, dict):
@@ -147,8 +156,8 @@ def verify_envelope(envelope: Any, key_path: Path) -> tuple[bytes | None, str | 
     payload_b64, ptype, sigs = (envelope.get(k) for k in ("payload", "payloadType", "signatures"))
     if not isinstance(payload_b64, str) or not isinstance(ptype, str) or not isinstance(sigs, list):
         return None, "the envelope lacks payload, payloadType or signatures"
-    if ptype != PAYLOAD_TYPE:
-        return None, f"payloadType is '{ptype}', not '{PAYLOAD_TYPE}'"
+    if ptype != payload_type:
+        return None, f"payloadType is '{ptype}', not '{payload_type}'"
     try:
         payload = _b64(payload_b64)
     except (binascii.Error, ValueError):

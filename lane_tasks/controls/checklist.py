@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lane_tasks import record_signature
 from lane_tasks.artifacts import sha256_file
 from lane_tasks.checklist import checklist_path, load_checklist
 from lane_tasks.config import Config
@@ -20,7 +21,9 @@ class ReleaseChecklistEvidence(Control):
     checklist.json that validates, is for the tagged commit (or an ancestor that differs from
     it only under the evidence directory, where the checklist is committed), marks every item
     of [release] checklist done, and links each item's evidence by a path inside the repository
-    whose file still has the recorded sha256 (a changed byte is reported as tampered)."""
+    whose file still has the recorded sha256 (a changed byte is reported as tampered). When
+    lanes.toml lists [signing.keys], each checklist must be signed, unchanged, by a release
+    owner."""
 
     id = "release-checklist-evidence"
     evidence = (
@@ -56,6 +59,8 @@ def _problems(config: Config, tag: Tag) -> list[str]:
     doc, problem = load_checklist(path)
     if doc is None:
         return [f"{tag.name}: checklist {rel} {problem}"]
+    if why := record_signature.verify(config, path, config.release_owners):
+        return [f"{tag.name}: {why}"]
     out = []
     if doc["version"] != str(tag.version):
         out.append(f"{tag.name}: {rel} is for version {doc['version']}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lane_tasks import record_signature
 from lane_tasks.clock import utc_now
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register
 from lane_tasks.kpi_review import age_text, load_reviews, reviews_path
@@ -16,7 +17,8 @@ class WeeklyKpiReview(Control):
     """The newest KPI review record in the evidence directory validates, names a reviewer
     (one of kpi.reviewers when that is set) and is no older than kpi.review_period_days
     (default 7). Every record there must validate: tracked evidence is never silently bad.
-    "Now" is the clock, or $LANE_TASKS_NOW (ISO 8601, for tests)."""
+    When lanes.toml lists [signing.keys], the newest must be signed, unchanged, by its
+    reviewer. "Now" is the clock, or $LANE_TASKS_NOW (ISO 8601, for tests)."""
 
     id = "weekly-kpi-review"
     evidence = "<evidence_dir>/kpi-reviews/<YYYYMMDDTHHMMSSZ>.json (working tree)"
@@ -42,6 +44,8 @@ class WeeklyKpiReview(Control):
         assert newest.record is not None
         reviewer = newest.record["reviewer"]
         name = newest.path.relative_to(config.root).as_posix()
+        if why := record_signature.verify(config, newest.path, (reviewer,)):
+            return Verdict("fail", f"the newest KPI review: {why}")
         allowed = config.kpi.reviewers
         if allowed and reviewer not in allowed:
             return Verdict(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lane_tasks import record_signature
 from lane_tasks.artifacts import read_artifact, schema_errors, sha256_file
 from lane_tasks.catalog import CONTROLS as CATALOG
 from lane_tasks.controls.base import (
@@ -128,7 +129,8 @@ class ArtifactRetention(Control):
 class ReleaseOwner(Control):
     """Every release tag after the lane's adoption point has a `go` decision record naming a
     release owner, for the tagged commit or for an ancestor of it that differs from it only
-    under the evidence directory (the decision record itself is committed after the go)."""
+    under the evidence directory (the decision record itself is committed after the go). When
+    lanes.toml lists [signing.keys], each record must be signed, unchanged, by its owner."""
 
     id = "release-owner"
     evidence = "git release tags and <evidence_dir>/releases/<version>/decision.json"
@@ -153,6 +155,8 @@ class ReleaseOwner(Control):
             record, problem = load_decision(path)
             if record is None:
                 problems.append(f"{tag.name}: decision record {rel} {problem}")
+            elif why := record_signature.verify(config, path, (record["owner"],)):
+                problems.append(f"{tag.name}: {why}")
             elif record["decision"] != "go":
                 problems.append(f"{tag.name}: tagged although {rel} says {record['decision']}")
             elif record["owner"] not in config.release_owners:
