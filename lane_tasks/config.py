@@ -1176,15 +1176,18 @@ def _signing(
             raise r.error(k, f"must be the path of a public key file (a string), not {value!r}")
         _require_inside(r, k, value)
         file = root / value
-        if not file.resolve().is_relative_to(root):  # a symlink out of the repository
-            raise r.error(k, f"must be a path inside the repository, not '{value}'")
-        if not file.is_file():  # never open a FIFO or a directory
-            raise r.error(k, f"no public key file {value} in the repository")
         try:
-            with file.open("rb") as fh:
-                pem = fh.read(_KEY_FILE_MAX + 1)
-        except OSError as exc:
-            raise r.error(k, f"cannot read the public key {value}: {exc.strerror}") from None
+            inside, is_file = file.resolve().is_relative_to(root), file.is_file()
+            if inside and is_file:  # never open a FIFO or a directory
+                with file.open("rb") as fh:
+                    pem = fh.read(_KEY_FILE_MAX + 1)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+            why = getattr(exc, "strerror", None) or str(exc)
+            raise r.error(k, f"cannot read the public key {value}: {why}") from None
+        if not inside:  # a symlink out of the repository
+            raise r.error(k, f"must be a path inside the repository, not '{value}'")
+        if not is_file:
+            raise r.error(k, f"no public key file {value} in the repository")
         if b"PRIVATE KEY-----" in pem:
             raise r.error(
                 k,

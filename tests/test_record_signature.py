@@ -334,6 +334,8 @@ def test_signed_checklist_verifies_and_needs_a_signed_decision(
         ("keys/rsa.pub", "not an ed25519 key (RSAPublicKey)"),
         ("keys/bob.pub", "keys/bob.pub is the same key as"),
         ("keys", "no public key file keys in the repository"),
+        ("keys/fifo.pub", "no public key file keys/fifo.pub in the repository"),  # no hang
+        ("keys/outside.pub", "must be a path inside the repository, not 'keys/outside.pub'"),
     ],
 )
 def test_bad_key_path_in_lanes_toml_is_a_config_error(
@@ -354,6 +356,8 @@ def test_bad_key_path_in_lanes_toml_is_a_config_error(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
+    os.mkfifo(root / "keys" / "fifo.pub")
+    (root / "keys" / "outside.pub").symlink_to(keys[ALICE][1])  # a public key, out of the repo
     bob = f'"{BOB}" = "keys/bob.pub"\n'
     path.write_text(path.read_text().replace(bob, f'{bob}"{ALICE}" = "{value}"\n'))
     line = path.read_text().splitlines().index(f'"{ALICE}" = "{value}"') + 1
