@@ -405,3 +405,22 @@ def test_without_the_sign_extra_signed_controls_exit_3_with_the_install_line(
     assert not (root / DECISION).exists()
     r = run_cli(root, "controls", "verify", "--lane", "audit", env=env)
     assert r.returncode == 3 and r.stderr.strip() == f"lane-tasks: error: {HINT}"
+
+
+def test_quickstarts_sign_once_keys_are_listed(
+    tmp_path: Path, keys: dict[str, tuple[Path, Path]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, _ = project(tmp_path, keys)
+    assert main(root, "lanes", "docs", "--out-dir", "docs", capsys=capsys)[0] == 0
+    owner = (root / "docs" / "quickstart" / "release-owner.md").read_text()
+    decide_line = "lane-tasks release decide --version X --decision go --owner NAME --reason TEXT"
+    assert f"{decide_line} --sign-key KEY" in owner
+    assert "lane-tasks release checklist --version X --sign-key KEY" in owner
+    assert f"`[signing.keys]` (`{ALICE}`, `{BOB}`, `{CAROL}`)" in owner
+    assert "openssl genpkey -algorithm ed25519" in owner
+    kpi = (root / "docs" / "quickstart" / "kpi-reviewer.md").read_text()
+    assert "--notes TEXT --sign-key KEY" in kpi
+    # and the commands the pages name exist: drift check reads them
+    _, out, _ = main(root, "drift", "check", "--format", "json", capsys=capsys)
+    docs = next(r for r in json.loads(out)["results"] if r["id"] == "docs")
+    assert docs["status"] == "pass", docs
