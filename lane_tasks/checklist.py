@@ -29,7 +29,6 @@ from packaging.version import Version
 from lane_tasks import __version__
 from lane_tasks.artifacts import (
     SCHEMA_VERSION,
-    atomic_write,
     canonical_json,
     read_artifact,
     schema_errors,
@@ -38,7 +37,7 @@ from lane_tasks.artifacts import (
 from lane_tasks.clock import utc_now
 from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError
-from lane_tasks.record_signature import check_signer, verify, write_record
+from lane_tasks.record_signature import check_signer, copy_record, verify, write_record
 from lane_tasks.release import decision_path, load_decision
 from lane_tasks.repo import evidence_only_change
 from lane_tasks.store import RunRecord, latest_run, list_runs, run_dir
@@ -209,7 +208,7 @@ def build_checklist(
         if item.source is not None:
             linked = item.source
             if item.target is not None:
-                atomic_write(item.target, item.source.read_bytes())
+                copy_record(item.source, item.target)  # with its signature, if any
                 linked = item.target
             evidence = {"path": _rel(config, linked), "sha256": sha256_file(linked)}
         links.append({"id": item.id, "done": item.done, "evidence": evidence, "note": item.note})

@@ -32,6 +32,7 @@ __all__ = [
     "RECORD_PAYLOAD_TYPE",
     "SIGNED_CONTROLS",
     "check_signer",
+    "copy_record",
     "envelope_path",
     "is_envelope",
     "require_crypto_for",
@@ -112,13 +113,28 @@ def write_record(
     atomic_write(path, data)
     env = envelope_path(path)
     if envelope is None:
-        try:
-            env.unlink(missing_ok=True)  # it signed the bytes this record replaces
-        except OSError as exc:
-            raise EnvironmentProblem(f"{env}: cannot remove: {exc.strerror}") from None
+        _remove(env)  # it signed the bytes this record replaces
         return None
     atomic_write(env, canonical_json(envelope))
     return env
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise EnvironmentProblem(f"{path}: cannot remove: {exc.strerror}") from None
+
+
+def copy_record(source: Path, target: Path) -> None:
+    """Copy a record and its envelope (a checklist's frozen copy of the decision keeps the
+    owner's signature); a stale envelope at the target is removed."""
+    atomic_write(target, source.read_bytes())
+    env = envelope_path(source)
+    if env.is_file():
+        atomic_write(envelope_path(target), env.read_bytes())
+        return
+    _remove(envelope_path(target))
 
 
 def require_crypto_for(config: Config, lane: ResolvedLane) -> None:

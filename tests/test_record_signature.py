@@ -19,7 +19,8 @@ import tomli_w
 from conftest import commit_all, git, keypair, make_project, run_cli
 
 from lane_tasks import cli
-from lane_tasks.record_signature import RECORD_PAYLOAD_TYPE, envelope_path
+from lane_tasks.config import load_config
+from lane_tasks.record_signature import RECORD_PAYLOAD_TYPE, envelope_path, verify
 from lane_tasks.signing import sign_envelope
 from lane_tasks.store import new_run_id
 
@@ -304,6 +305,10 @@ def test_signed_checklist_verifies_and_needs_a_signed_decision(
     )  # fmt: skip
     assert code == 0, err
     assert "2/2 items done" in out and "checklist.dsse.json" in out
+    # the frozen copy of the decision keeps the owner's signature
+    copy = root / CHECKLIST.parent / "evidence" / "decision.json"
+    assert verify(load_config(root / "lanes.toml"), copy, (ALICE,)) is None
+    assert envelope_path(copy).read_bytes() == (root / envelope_path(DECISION)).read_bytes()
     commit_all(root, "release 0.1.0: evidence")
     git(root, "tag", "v0.1.0", decided)
     res = control(root, "release-checklist-evidence", capsys)
