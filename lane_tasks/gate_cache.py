@@ -159,7 +159,7 @@ def _secret(path: Path) -> bytes:
     except FileNotFoundError:
         pass
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(tmp, flags, 0o600)
     try:
@@ -214,7 +214,13 @@ def tree_fingerprint(root: Path, ignore: Iterable[str]) -> dict[str, str] | None
     sha256 = any(len(oid) == 64 for oid in files.values())  # the repository's object format
     linked = set(gitlinks)
     derived = _Derived(root)
-    for path in changed_paths(root, tuple(ignore), untracked="all"):
+    # ls-files names paths from `root`, status from the top of the work tree (a project in a
+    # subdirectory of its repository)
+    prefix = git(root, "rev-parse", "--show-prefix").stdout.strip()
+    for top_path in changed_paths(root, tuple(prefix + d for d in ignore), untracked="all"):
+        if not top_path.startswith(prefix):
+            continue
+        path = top_path[len(prefix) :]
         if path in linked or (path not in files and derived.file(path)):
             continue
         try:
@@ -341,7 +347,7 @@ def _editables(root: Path) -> dict[str, str]:
                     src = src.resolve()
                 if src == inside or inside in src.parents or str(src) in found:
                     continue
-                found[str(src)] = _source_fingerprint(src)
+                found[str(src)] = _source_fingerprint(src, inside)
     return found
 
 
@@ -362,15 +368,23 @@ def _editable_source(p: Path) -> Path | None:
     return None
 
 
-def _source_fingerprint(src: Path) -> str:
+def _source_fingerprint(src: Path, project: Path) -> str:
+    """An editable's source: the git work tree holding it, or its files by stat; without the
+    project itself where it lies inside (a monorepo), which its own fingerprint covers."""
     if not src.is_dir():
         return "missing"
     top = git(src, "rev-parse", "--show-toplevel")
     if top.returncode == 0 and top.stdout.strip():
-        tree = tree_fingerprint(Path(top.stdout.strip()), ())
+        base = Path(top.stdout.strip()).resolve()
+        within = project.relative_to(base).as_posix() if base in project.parents else None
+        tree = tree_fingerprint(base, (within,) if within else ())
         if tree is not None:
             return "git " + _sha(canonical_json(tree).encode())
-    return "files " + _sha(canonical_json(_walk(src, ".")).encode())
+    walked = _walk(src, ".")
+    if src in project.parents:
+        within = project.relative_to(src).as_posix() + "/"
+        walked = {p: d for p, d in walked.items() if not p.startswith(within)}
+    return "files " + _sha(canonical_json(walked).encode())
 
 
 def _env_names(check: CheckSpec) -> tuple[str, ...]:
@@ -440,14 +454,14 @@ class GateCache:
                 f"gate fast cache: off: its key {path} would be inside the artifacts "
                 "directory, which others can write; set XDG_CACHE_HOME elsewhere"
             )
+        files = tree_fingerprint(config.root, (config.artifacts_dir,))
+        if files is None:
+            return None, None
         try:
             secret = _secret(path)
         except (OSError, ValueError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             return None, f"gate fast cache: off: cannot use its key {path}: {why}"
-        files = tree_fingerprint(config.root, (config.artifacts_dir,))
-        if files is None:
-            return None, None
         return (
             cls(directory, files, _editables(config.root), stable, secret, config.path),
             None,

@@ -443,3 +443,20 @@ def test_inputs_glob_matching_nothing_is_error(tmp_path: Path) -> None:
     data["gate"]["fast"]["cache"] = False
     (root / "lanes.toml").write_text(tomli_w.dumps(data))
     assert run_cli(root, "gate", "fast").returncode == 0
+
+
+def test_project_in_a_repository_subdirectory_keys_every_change(tmp_path: Path) -> None:
+    """git status names paths from the top of the work tree, ls-files from the project: a
+    second edit of a file once looked like the same deletion, and replayed a stale pass."""
+    top = make_git_repo(tmp_path / "mono")
+    write(top, "app/code.py", "x = 0\n")
+    write(top, "lib/other.py", "y = 0\n")
+    commit_all(top, "mono")
+    app = top / "app"
+    seen = []
+    for text in ("x = 1\n", "x = 2\n"):
+        (app / "code.py").write_text(text)
+        seen.append(tree_fingerprint(app, ("build",)))
+    assert seen[0] != seen[1] and seen[1] is not None and set(seen[1]) == {"code.py"}
+    (top / "lib" / "other.py").write_text("y = 1\n")  # outside the project: not its input
+    assert tree_fingerprint(app, ("build",)) == seen[1]
