@@ -22,11 +22,11 @@ What a check's key covers (any change re-runs the check):
   distributions installed for this interpreter, the Python and lane-tasks versions, and
   whether the excerpt is stable.
 
-Not covered: files outside the repository other than editable installs and the program
-(user config such as `~/.config/ruff`, system libraries, data a test downloads), network
-state, time, and variables outside those lists: name them in `input_env`, or use
-`--no-cache`. An `inputs` glob that matches no fingerprinted file is a config error, not a
-key that never changes.
+Not covered: files outside the project directory other than editable installs and the
+program (user config such as `~/.config/ruff`, the targets of symlinks that point outside,
+system libraries, data a test downloads), network state, time, and variables outside those
+lists: name them in `input_env`, or use `--no-cache`. An `inputs` glob that matches no
+fingerprinted file is a config error, not a key that never changes.
 
 Entries are authenticated: HMAC-SHA256 under a random per-user secret kept in the user cache
 directory (`gate-cache.key`), never in the artifacts directory, so an entry edited, or
@@ -176,7 +176,8 @@ def _secret(path: Path) -> bytes:
 
 
 def _read_secret(path: Path) -> bytes:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    # O_NONBLOCK: a FIFO put in its place opens at once (and is refused), never hangs
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fh.fileno())
         if not stat.S_ISREG(st.st_mode):
@@ -449,10 +450,10 @@ class GateCache:
         tree (no warning), or no usable secret (the cache is off, with this warning)."""
         directory = config.artifacts_path() / CACHE_DIR
         path = secret_path()
-        if config.artifacts_path().resolve() in path.resolve().parents:
+        if config.root.resolve() in path.resolve().parents:
             return None, (
-                f"gate fast cache: off: its key {path} would be inside the artifacts "
-                "directory, which others can write; set XDG_CACHE_HOME elsewhere"
+                f"gate fast cache: off: its key {path} would be inside the project, which a "
+                "copied or restored tree carries; set XDG_CACHE_HOME outside it"
             )
         files = tree_fingerprint(config.root, (config.artifacts_dir,))
         if files is None:

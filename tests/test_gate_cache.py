@@ -276,6 +276,16 @@ def test_unusable_cache_key_turns_the_cache_off_with_one_warning(tmp_path: Path)
     (home / "lane-tasks" / "gate-cache.key").chmod(0o644)
     doc = gate(root, env=user_env(home))
     assert cached(doc) == {"t": False} and "others can read or write it" in doc["_stderr"]
+    # a FIFO in its place is refused at once, never waited on
+    fifo_home = tmp_path / "fifo-home"
+    (fifo_home / "lane-tasks").mkdir(parents=True)
+    os.mkfifo(fifo_home / "lane-tasks" / "gate-cache.key")
+    doc = gate(root, env=user_env(fifo_home))
+    assert cached(doc) == {"t": False} and "not a regular file" in doc["_stderr"]
+    # a key inside the project would travel with a copied or restored tree
+    doc = gate(root, env=user_env(root / ".cache"))
+    assert "would be inside the project" in doc["_stderr"]
+    assert not (root / ".cache").exists()
 
 
 # -- issue 12, part 6: what a key covers --------------------------------------------------
