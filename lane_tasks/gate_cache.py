@@ -429,6 +429,20 @@ def _program(program: str | None) -> dict[str, Any]:
     return {"path": program, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def _read_regular(path: Path) -> str | None:
+    """A regular file's text, or None for anything else there (a FIFO, a directory: opened
+    without blocking, never waited on) or text that is not UTF-8."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None
+        data = fh.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 # -- the cache -------------------------------------------------------------------------------
 
 
@@ -513,21 +527,22 @@ class GateCache:
         entry was corrupt or did not authenticate and has been discarded."""
         path = self._path(key)
         try:
-            raw = path.read_text(encoding="utf-8")
+            raw = _read_regular(path)
         except FileNotFoundError:
             return None, None
-        except (OSError, UnicodeDecodeError) as exc:
-            return None, f"gate fast cache: cannot read {path.name}: {exc}"
-        result, problem = self._load(raw, key, check)
+        except OSError as exc:
+            return None, f"gate fast cache: cannot read {path}: {exc.strerror or exc}"
+        result, problem = (None, "a corrupt entry") if raw is None else self._load(raw, key, check)
         if result is None:
             with contextlib.suppress(OSError):
                 path.unlink()
             return None, f"gate fast cache: discarded {problem} for '{check.id}' ({path})"
         return result, None
 
-    def put(self, key: str, result: Result) -> None:
+    def put(self, key: str, result: Result) -> str | None:
+        """Keep a finished check's result; a warning (never an error) when it cannot be kept."""
         if result.status not in _CACHED_STATUSES or result.extra.get("cached"):
-            return
+            return None
         body = {
             "key": key,
             "result": {
@@ -543,7 +558,11 @@ class GateCache:
             },
         }
         entry = {**body, "hmac_sha256": self._mac(canonical_json(body).encode())}
-        atomic_write(self._path(key), canonical_json(entry))
+        try:
+            atomic_write(self._path(key), canonical_json(entry))
+        except OSError as exc:
+            return f"gate fast cache: cannot keep the result of '{result.id}': {exc}"
+        return None
 
     def _load(self, raw: str, key: str, check: CheckSpec) -> tuple[Result | None, str]:
         """An authenticated entry as a Result marked cached, or (None, what was wrong)."""
@@ -551,11 +570,12 @@ class GateCache:
             entry = json.loads(raw)
             body = {"key": entry["key"], "result": entry["result"]}
             mac = entry["hmac_sha256"]
+            expected = self._mac(canonical_json(body).encode())
             if not isinstance(mac, str):
                 return None, "a corrupt entry"
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             return None, "a corrupt entry"
-        if not hmac.compare_digest(mac, self._mac(canonical_json(body).encode())):
+        if not hmac.compare_digest(mac.encode("utf-8", "replace"), expected.encode()):
             return None, "an entry this user's cache key does not authenticate (edited or copied)"
         try:
             r = entry["result"]

@@ -470,3 +470,20 @@ def test_project_in_a_repository_subdirectory_keys_every_change(tmp_path: Path) 
     assert seen[0] != seen[1] and seen[1] is not None and set(seen[1]) == {"code.py"}
     (top / "lib" / "other.py").write_text("y = 1\n")  # outside the project: not its input
     assert tree_fingerprint(app, ("build",)) == seen[1]
+
+
+def test_a_planted_fifo_or_directory_entry_neither_hangs_nor_crashes(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(root, "code.txt", "1\n")
+    set_checks(root, {"t": {"cmd": exits_with("code.txt")}})
+    gate(root)
+    entry = entry_of(root, '"t"')
+    entry.unlink()
+    os.mkfifo(entry)
+    doc = gate(root)
+    assert status(doc) == {"t": "fail"} and "discarded a corrupt entry for 't'" in doc["_stderr"]
+    entry.unlink()
+    (entry / "x").mkdir(parents=True)  # a directory where the entry goes: it cannot be kept
+    doc = gate(root)
+    assert status(doc) == {"t": "fail"} and "cannot keep the result of 't'" in doc["_stderr"]
+    assert "Traceback" not in doc["_stderr"]

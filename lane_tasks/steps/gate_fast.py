@@ -179,7 +179,9 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
         else:
             result = _result(ctx, c, spec_of[c.id], done[c.id])
             if cache is not None and interrupted is None:
-                cache.put(keys[c.id], result)
+                warning = cache.put(keys[c.id], result)
+                if warning:
+                    warnings.append(warning)
             results.append(result)
     if interrupted is not None:
         raise StepInterrupted(results)
