@@ -72,8 +72,11 @@ class CheckSpec:
     cwd: str | None = None
     description: str = ""
     inputs: tuple[str, ...] = ()
-    """Globs of the files the check reads (its cache key); empty: every tracked file plus the
-    working-tree changes."""
+    """Globs of the files the check reads (its cache key); empty: every file of the work tree
+    the cache fingerprints (see gate_cache)."""
+    input_env: tuple[str, ...] = ()
+    """Environment variables (or `NAME_*` patterns) the check reads beyond gate_cache's
+    defaults: their values are part of its cache key."""
     shell: bool = False
     """`cmd` is one shell string run by /bin/sh (opted into with `shell = true`; doctor warns)."""
 
@@ -749,7 +752,21 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
         if not _ID.match(cid):
             raise r.error(key, "check ids use lowercase letters, digits, '-' and '_'")
         t = r.table(raw, key)
-        r.known(t, key, ["cmd", "owner", "timeout", "env", "cwd", "description", "inputs", "shell"])
+        r.known(
+            t,
+            key,
+            [
+                "cmd",
+                "owner",
+                "timeout",
+                "env",
+                "cwd",
+                "description",
+                "inputs",
+                "input_env",
+                "shell",
+            ],
+        )
         if "cmd" not in t:
             raise r.error(
                 key, 'missing required key \'cmd\' (an argv list such as ["ruff", "check", "."])'
@@ -790,6 +807,13 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
         inputs = r.str_list(t, [*key, "inputs"])
         for pattern in inputs:
             _require_inside(r, [*key, "inputs"], pattern)
+        input_env = r.str_list(t, [*key, "input_env"])
+        for name in input_env:
+            if "=" in name or "\x00" in name or name != name.strip():
+                raise r.error(
+                    [*key, "input_env"],
+                    f"'{name}' is not an environment variable name (or a NAME_* pattern)",
+                )
         checks[cid] = CheckSpec(
             id=cid,
             cmd=tuple(cmd),
@@ -799,6 +823,7 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
             cwd=cwd,
             description=r.str_(t, [*key, "description"], "") or "",
             inputs=inputs,
+            input_env=input_env,
             shell=shell,
         )
     return checks, jobs, cache

@@ -49,6 +49,19 @@ def _git_identity() -> Iterator[None]:
             os.environ[k] = v
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The gate fast cache keeps its per-user secret in the user cache directory: one for the
+    test session, not the real ~/.cache."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 def git(cwd: Path, *args: str) -> str:
     """Run git and return stdout; fail the test on a git error."""
     r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)

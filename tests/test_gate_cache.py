@@ -4,15 +4,21 @@ are discarded with a warning, errors are never replayed."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import stat
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import tomli_w
-from conftest import commit_all, make_project, run_cli, run_nox, write
+from conftest import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
+
+from lane_tasks.artifacts import canonical_json
+from lane_tasks.gate_cache import tree_fingerprint
 
 CACHE = Path("build/lanes/cache/gate-fast")
 
@@ -136,8 +142,8 @@ def test_a_corrupt_or_tampered_entry_is_discarded_never_trusted(tmp_path: Path) 
     doc = gate(root)
     assert status(doc)["pytest"] == "fail" and cached(doc)["pytest"] is False
     assert cached(doc)["mypy"] is False and cached(doc)["ruff-check"] is True
-    assert doc["_stderr"].count("discarded a corrupt entry") == 2
-    assert "'pytest'" in doc["_stderr"] and "'mypy'" in doc["_stderr"]
+    assert doc["_stderr"].count("discarded a corrupt entry for 'mypy'") == 1
+    assert doc["_stderr"].count("does not authenticate (edited or copied) for 'pytest'") == 1
     again = gate(root)  # the re-run wrote fresh entries
     assert all(cached(again).values()) and again["_stderr"] == ""
 
@@ -176,3 +182,308 @@ def test_the_cache_can_be_turned_off_in_lanes_toml(tmp_path: Path) -> None:
     gate(root)
     assert not any(cached(gate(root)).values())
     assert not (root / CACHE).exists()
+
+
+# -- issue 12, part 5: entries are authenticated with a per-user secret ---------------------
+
+PY = "{python}"
+
+
+def exits_with(path: str) -> list[str]:
+    """A check whose exit code is the integer in `path` (relative to the project)."""
+    return [PY, "-c", f"import sys; sys.exit(int(open({path!r}).read()))"]
+
+
+def user_env(home: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "XDG_CACHE_HOME": str(home), **extra}
+
+
+def entry_of(root: Path, check: str) -> Path:
+    found = [p for p in (root / CACHE).glob("*.json") if check in p.read_text()]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def forge_pass(path: Path, secret: bytes | None) -> None:
+    """What someone who can write the artifacts directory does: fail becomes pass, with the
+    entry's digest recomputed (plain sha256, or an HMAC under a secret they hold)."""
+    entry = json.loads(path.read_text())
+    entry["result"].update(status="pass", exit_code=0, message="", excerpt="", fix=None)
+    body = canonical_json({"key": entry["key"], "result": entry["result"]}).encode()
+    digest = hashlib.sha256(body).hexdigest()
+    if secret is not None:
+        digest = hmac.new(secret, body, hashlib.sha256).hexdigest()
+    entry["hmac_sha256"] = digest
+    entry["sha256"] = digest
+    path.write_text(canonical_json(entry))
+
+
+def test_forged_cache_entry_is_rejected(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(root, "code.txt", "1\n")
+    set_checks(root, {"t": {"cmd": exits_with("code.txt")}})
+    assert status(gate(root)) == {"t": "fail"}
+    forge_pass(entry_of(root, '"t"'), secret=None)
+    doc = gate(root)
+    assert status(doc) == {"t": "fail"} and cached(doc) == {"t": False}
+    assert "does not authenticate (edited or copied) for 't'" in doc["_stderr"]
+    # the secret lives in the user cache directory, 0600, never in the artifacts directory
+    key = Path(os.environ["XDG_CACHE_HOME"]) / "lane-tasks" / "gate-cache.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600 and len(key.read_bytes()) == 32
+    assert not [p for p in root.rglob("*.key")]
+    # the lane run on the forged commit fails as the check does
+    forge_pass(entry_of(root, '"t"'), secret=None)
+    assert run_nox(root, "-s", "startup").returncode == 1
+    evidence = json.loads((root / "build" / "gate-fast.json").read_text())
+    assert status(evidence) == {"t": "fail"} and evidence["status"] == "fail"
+
+
+def test_copied_cache_dir_cannot_replay(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(root, "code.txt", "1\n")
+    set_checks(root, {"t": {"cmd": exits_with("code.txt")}})
+    mine, theirs = tmp_path / "mine", tmp_path / "theirs"
+    # another user (a CI cache, a copied build dir) has entries, forged with their own secret
+    assert status(gate(root, env=user_env(theirs))) == {"t": "fail"}
+    their_secret = (theirs / "lane-tasks" / "gate-cache.key").read_bytes()
+    forge_pass(entry_of(root, '"t"'), secret=their_secret)
+    assert status(gate(root, env=user_env(theirs))) == {"t": "pass"}  # it works for them only
+    # restored here: our keys are not theirs, so nothing replays
+    doc = gate(root, env=user_env(mine))
+    assert status(doc) == {"t": "fail"} and cached(doc) == {"t": False}
+    # even an entry renamed to our key and signed with their secret does not authenticate
+    ours = [p for p in (root / CACHE).glob("*.json") if '"fail"' in p.read_text()]
+    assert len(ours) == 1
+    forge_pass(ours[0], secret=their_secret)
+    doc = gate(root, env=user_env(mine))
+    assert status(doc) == {"t": "fail"} and "does not authenticate" in doc["_stderr"]
+
+
+def test_unusable_cache_key_turns_the_cache_off_with_one_warning(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(root, "code.txt", "0\n")
+    set_checks(root, {"t": {"cmd": exits_with("code.txt")}})
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    for env in (user_env(blocked / "cache"), user_env(blocked)):  # read-only/unusable homes
+        doc = gate(root, env=env)
+        assert status(doc) == {"t": "pass"} and cached(doc) == {"t": False}
+        assert doc["_stderr"].count("gate fast cache: off: cannot use its key") == 1
+        assert "Traceback" not in doc["_stderr"]
+    # a key others can read is not a secret
+    home = tmp_path / "home"
+    gate(root, env=user_env(home))
+    (home / "lane-tasks" / "gate-cache.key").chmod(0o644)
+    doc = gate(root, env=user_env(home))
+    assert cached(doc) == {"t": False} and "others can read or write it" in doc["_stderr"]
+    # a FIFO in its place is refused at once, never waited on
+    fifo_home = tmp_path / "fifo-home"
+    (fifo_home / "lane-tasks").mkdir(parents=True)
+    os.mkfifo(fifo_home / "lane-tasks" / "gate-cache.key")
+    doc = gate(root, env=user_env(fifo_home))
+    assert cached(doc) == {"t": False} and "not a regular file" in doc["_stderr"]
+    # a key inside the project would travel with a copied or restored tree
+    doc = gate(root, env=user_env(root / ".cache"))
+    assert "would be inside the project" in doc["_stderr"]
+    assert not (root / ".cache").exists()
+
+
+# -- issue 12, part 6: what a key covers --------------------------------------------------
+
+
+def test_changed_env_var_reruns_check(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    reads = "import os, sys; sys.exit(int(os.environ.get({!r}) or 0))"
+    set_checks(
+        root,
+        {
+            "default": {"cmd": [PY, "-c", reads.format("PYTEST_ADDOPTS_CODE")]},
+            "declared": {
+                "cmd": [PY, "-c", reads.format("SAMPLE_MODE")],
+                "input_env": ["SAMPLE_*"],
+            },
+            "own": {"cmd": [PY, "-c", reads.format("OWN")], "env": {"OWN": "0"}},
+        },
+    )
+    base = {**os.environ, "OWN": "1"}  # the check's own env table wins over the caller's
+    assert status(gate(root, env=base)) == {"default": "pass", "declared": "pass", "own": "pass"}
+    assert all(cached(gate(root, env=base)).values())
+    # a variable of the default set (PYTEST_*) is part of every check's key
+    changed = {**base, "PYTEST_ADDOPTS_CODE": "1"}
+    doc = gate(root, env=changed)
+    assert status(doc) == {"default": "fail", "declared": "pass", "own": "pass"}
+    assert not any(cached(doc).values())
+    # a declared one (input_env) of the check that declares it
+    doc = gate(root, env={**changed, "SAMPLE_MODE": "1"})
+    assert status(doc) == {"default": "fail", "declared": "fail", "own": "pass"}
+    assert cached(doc) == {"default": True, "declared": False, "own": True}
+    # the check's own env table decides what it sees; an undeclared variable outside the
+    # default set is not an input (documented)
+    again = {**changed, "SAMPLE_MODE": "1", "OWN": "2", "UNRELATED_XYZ": "1"}
+    assert all(cached(gate(root, env=again)).values())
+
+
+def test_input_env_names_are_validated(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    set_checks(root, {"t": {"cmd": [PY, "-c", "pass"], "input_env": ["A=B"]}})
+    r = run_cli(root, "gate", "fast")
+    assert r.returncode == 2 and "gate.fast.checks.t.input_env" in r.stderr
+    assert "lanes.toml:" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_ignored_input_file_change_reruns(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(root, ".gitignore", "/build/\n/.nox/\n/local.txt\n/data/\n/.venv/\n")
+    write(root, "local.txt", "0\n")
+    write(root, "data/deep/code.txt", "0\n")
+    set_checks(
+        root,
+        {
+            "local": {"cmd": exits_with("local.txt")},
+            "data": {"cmd": exits_with("data/deep/code.txt")},
+        },
+    )
+    assert status(gate(root)) == {"local": "pass", "data": "pass"}
+    assert all(cached(gate(root)).values())
+    (root / "local.txt").write_text("1\n")
+    doc = gate(root)
+    assert status(doc)["local"] == "fail" and cached(doc)["local"] is False
+    (root / "data" / "deep" / "code.txt").write_text("1\n")
+    assert status(gate(root))["data"] == "fail"
+    assert all(cached(gate(root)).values())
+    # derived directories are not inputs: a virtualenv, a tool cache, bytecode, coverage data
+    venv = root / ".venv"
+    write(root, ".venv/pyvenv.cfg", "home = /usr\n")
+    write(root, ".venv/lib/site.py", "x = 1\n")
+    write(root, ".mypy_cache/3.11/x.json", "{}")
+    write(root, ".coverage", "data")
+    assert all(cached(gate(root)).values())
+    (venv / "lib" / "site.py").write_text("x = 2\n")
+    (root / ".mypy_cache" / "3.11" / "x.json").write_text("[]")
+    (root / ".coverage").write_text("more data")
+    assert all(cached(gate(root)).values())
+
+
+def test_ignored_listing_does_not_walk_a_virtualenv(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(root, ".gitignore", "/build/\n/.venv/\n/env2/\n")
+    for venv in (".venv", "env2"):  # by .gitignore, or nested and found by its pyvenv.cfg
+        write(root, f"{venv}/pyvenv.cfg", "home = /usr\n")
+        for i in range(40):
+            pkg = root / venv / "lib" / f"pkg{i}"
+            pkg.mkdir(parents=True)
+            for j in range(100):
+                (pkg / f"m{j}.py").write_text("")
+    start = time.perf_counter()
+    files = tree_fingerprint(root, ("build",))
+    elapsed = time.perf_counter() - start
+    assert files is not None
+    assert not [p for p in files if p.startswith((".venv/", "env2/"))]
+    assert elapsed < 1.0, elapsed  # two git calls; 8000 files would be walked otherwise
+
+
+def test_editable_dependency_outside_repo_change_reruns(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    plain = tmp_path / "plain-dep"  # a directory outside git
+    write(plain, "plain_dep.py", "CODE = 0\n")
+    tracked = make_git_repo(tmp_path / "git-dep")  # a checkout of another repository
+    write(tracked, "git_dep.py", "CODE = 0\n")
+    commit_all(tracked, "dep")
+    site = tmp_path / "site-packages"  # where the installer put their metadata
+    for name, src in (("plain_dep", plain), ("git_dep", tracked)):
+        info = site / f"{name}-1.0.dist-info"
+        write(info, "METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        url = {"url": src.as_uri(), "dir_info": {"editable": True}}
+        write(info, "direct_url.json", json.dumps(url))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (site, plain, tracked)))}
+    imports = "import sys, {0}; sys.exit({0}.CODE)"
+    set_checks(
+        root,
+        {
+            "plain": {"cmd": [PY, "-c", imports.format("plain_dep")]},
+            "git": {"cmd": [PY, "-c", imports.format("git_dep")]},
+        },
+    )
+    assert status(gate(root, env=env)) == {"plain": "pass", "git": "pass"}
+    assert all(cached(gate(root, env=env)).values())
+    (plain / "plain_dep.py").write_text("CODE = 1\n")
+    doc = gate(root, env=env)
+    assert status(doc)["plain"] == "fail" and not any(cached(doc).values())
+    (tracked / "git_dep.py").write_text("CODE = 1\n")  # a working-tree change
+    doc = gate(root, env=env)
+    assert status(doc)["git"] == "fail" and not any(cached(doc).values())
+    assert all(cached(gate(root, env=env)).values())
+
+
+def test_modified_submodule_reruns(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    upstream = make_git_repo(tmp_path / "upstream")
+    write(upstream, "code.txt", "0\n")
+    commit_all(upstream, "upstream")
+    git(root, "-c", "protocol.file.allow=always", "submodule", "add", str(upstream), "vendor/up")
+    set_checks(root, {"t": {"cmd": exits_with("vendor/up/code.txt")}})  # commits the submodule
+    sub = root / "vendor" / "up"
+    assert status(gate(root)) == {"t": "pass"}
+    assert cached(gate(root)) == {"t": True}
+    (sub / "code.txt").write_text("1\n")  # a working-tree change inside the submodule
+    assert status(gate(root)) == {"t": "fail"}
+    (sub / "code.txt").write_text("0\n")
+    assert cached(gate(root)) == {"t": True}  # back to the content that passed
+    write(sub, "code.txt", "2\n")
+    commit_all(sub, "moved")  # the submodule's HEAD moves, the superproject's record does not
+    assert status(gate(root)) == {"t": "fail"}
+    write(sub, "new.txt", "x")  # an untracked file inside it
+    assert cached(gate(root)) == {"t": False}
+
+
+def test_inputs_glob_matching_nothing_is_error(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    set_checks(
+        root,
+        {"src": {"cmd": [PY, "-c", "pass"], "inputs": ["sample/**", "smaple/*.py"]}},
+    )
+    r = run_cli(root, "gate", "fast")
+    assert r.returncode == 2, r.stderr
+    line = r.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in line
+    assert "lanes.toml:" in line and "gate.fast.checks.src.inputs" in line
+    assert "'smaple/*.py' matches no file" in line
+    # with the cache off the globs are not used, and the check runs
+    data = tomllib.loads((root / "lanes.toml").read_text())
+    data["gate"]["fast"]["cache"] = False
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    assert run_cli(root, "gate", "fast").returncode == 0
+
+
+def test_project_in_a_repository_subdirectory_keys_every_change(tmp_path: Path) -> None:
+    """git status names paths from the top of the work tree, ls-files from the project: a
+    second edit of a file once looked like the same deletion, and replayed a stale pass."""
+    top = make_git_repo(tmp_path / "mono")
+    write(top, "app/code.py", "x = 0\n")
+    write(top, "lib/other.py", "y = 0\n")
+    commit_all(top, "mono")
+    app = top / "app"
+    seen = []
+    for text in ("x = 1\n", "x = 2\n"):
+        (app / "code.py").write_text(text)
+        seen.append(tree_fingerprint(app, ("build",)))
+    assert seen[0] != seen[1] and seen[1] is not None and set(seen[1]) == {"code.py"}
+    (top / "lib" / "other.py").write_text("y = 1\n")  # outside the project: not its input
+    assert tree_fingerprint(app, ("build",)) == seen[1]
+
+
+def test_a_planted_fifo_or_directory_entry_neither_hangs_nor_crashes(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    write(root, "code.txt", "1\n")
+    set_checks(root, {"t": {"cmd": exits_with("code.txt")}})
+    gate(root)
+    entry = entry_of(root, '"t"')
+    entry.unlink()
+    os.mkfifo(entry)
+    doc = gate(root)
+    assert status(doc) == {"t": "fail"} and "discarded a corrupt entry for 't'" in doc["_stderr"]
+    entry.unlink()
+    (entry / "x").mkdir(parents=True)  # a directory where the entry goes: it cannot be kept
+    doc = gate(root)
+    assert status(doc) == {"t": "fail"} and "cannot keep the result of 't'" in doc["_stderr"]
+    assert "Traceback" not in doc["_stderr"]

@@ -381,6 +381,7 @@ def check_table(kit: Kit) -> st.SearchStrategy[dict[str, Any]]:
             "cwd": kit.v(kit.paths),
             "description": kit.v(kit.text),
             "inputs": kit.v(st.lists(kit.paths, max_size=2)),
+            "input_env": kit.v(st.lists(kit.ids(["A", "B_*", "C=D", " E", "F\x00"]), max_size=2)),
             "shell": st.just(True) if kit.hostile else st.just(False),
         },
     )
@@ -730,6 +731,7 @@ VOCAB_KEYS = [
     ("gate", "fast", "checks", "mypy", "env", "A"),
     ("gate", "fast", "checks", "mypy", "cwd"),
     ("gate", "fast", "checks", "mypy", "inputs"),
+    ("gate", "fast", "checks", "mypy", "input_env"),
     ("gate", "fast", "checks", "mypy", "shell"),
     ("gate", "release", "tag_pattern"),
     ("gate", "release", "changelog"),
@@ -812,6 +814,7 @@ def typed_values() -> dict[tuple[str, ...], st.SearchStrategy[Any]]:
         (*check, "env"): st.dictionaries(st.sampled_from(["A", "B=C", "", "D\x00"]), any_text),
         (*check, "cwd"): paths,
         (*check, "inputs"): path_lists,
+        (*check, "input_env"): st.lists(st.sampled_from(["A", "B_*", "C=D", " E", "F\x00"])),
         ("gate", "release", "tag_pattern"): regexes,
         ("gate", "release", "changelog"): paths,
         ("project", "evidence_dir"): paths,

@@ -136,15 +136,18 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
         checks = [c for c in checks if c.id in only]
     # --no-cache runs every check but still records what it found, for the next run
     read_cache = not ctx.options.get("no_cache")
-    cache = GateCache.open(ctx.config, stable=ctx.stable) if ctx.config.gate_cache else None
-    warnings: list[str] = []
+    cache, off = (
+        GateCache.open(ctx.config, stable=ctx.stable) if ctx.config.gate_cache else (None, None)
+    )
+    warnings: list[str] = [off] if off else []
     keys: dict[str, str] = {}
     cached: dict[str, Result] = {}
     missing = {c.id: why for c in checks if (why := missing_tool(c, ctx.root)) is not None}
     specs = [_spec(ctx, c) for c in checks if c.id not in missing]
     if cache is not None:
         for c, spec in zip([c for c in checks if c.id not in missing], specs, strict=True):
-            keys[c.id] = cache.key(c, which(spec.cmd[0], spec.env, spec.cwd))
+            env = spec.env or {}
+            keys[c.id] = cache.key(c, which(spec.cmd[0], env, spec.cwd), env)
             if not read_cache:
                 continue
             hit, warning = cache.get(keys[c.id], c)
@@ -176,7 +179,9 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
         else:
             result = _result(ctx, c, spec_of[c.id], done[c.id])
             if cache is not None and interrupted is None:
-                cache.put(keys[c.id], result)
+                warning = cache.put(keys[c.id], result)
+                if warning:
+                    warnings.append(warning)
             results.append(result)
     if interrupted is not None:
         raise StepInterrupted(results)
