@@ -24,6 +24,7 @@ __all__ = [
     "ProcResult",
     "ProcSpec",
     "ProcsInterrupted",
+    "cut_tail",
     "excerpt",
     "kill_all",
     "redact",
@@ -41,25 +42,68 @@ EXCERPT_CHARS = 8000
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _SECRET_NAME = re.compile(
-    r"TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH|_KEY$|^KEY$",
+    r"TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|CREDENTIAL|COOKIE|API_?KEY|PRIVATE_?KEY|AUTH"
+    r"|_KEY$|^KEY$",
     re.I,
 )
-_SECRET_PATTERNS = (
-    # key=value / key: value where the key says it is secret
+# Redaction must be linear in its input: it runs after the check has ended, where no timeout
+# bounds it (issue 12 part 10). So every repetition below is possessive or bounded (no
+# backtracking into it), and a pattern can only start on a literal (no scan over a run that
+# starts again one character later). The name/URL patterns run case-sensitively on an ASCII
+# lower-cased copy (same length, so the same positions): a case-insensitive pattern loses
+# the engine's first-character skip and costs ten times as much on every input.
+_KEYWORDS = (
+    r"token|pass(?:word|wd|phrase)|secret|c(?:redential|ookie)"
+    r"|a(?:uth(?!or)|pi[_-]?key|ccess[_-]?key)|private[_-]?key"
+)
+_NAME_TAIL = 64
+"""Name characters allowed after the keyword (`password_for_pypi_upload=...`)."""
+_COLON = (":", "%3a", "\\u003a")
+_SLASH = r"(?:/|\\/|%2f|\\u002f)"
+_AT = r"(?:@|%40|\\u0040)"
+_LOWER_PATTERNS = (
+    # key=value / key: value where the name says secret: the value (group 3)
     re.compile(
-        r"(?i)\b([\w.-]*(?:token|password|passwd|secret|api[_-]?key|access[_-]?key|private[_-]?key)"
-        r"[\w.-]*)(\s*[:=]\s*|\s+)([\"']?)([^\s\"',;]{4,})\3"
+        rf"(?:{_KEYWORDS})[\w.-]{{0,{_NAME_TAIL}}}+(\s*+[:=]\s*+|\s++)([\"']?+)([^\s\"',;]{{4,}}+)"
     ),
-    re.compile(r"(?i)(authorization:\s*(?:bearer|basic|token)\s+)(\S+)"),
-    re.compile(r"(?i)\b(bearer\s+)([a-z0-9._~+/-]{8,}=*)"),
-    re.compile(r"([a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)", re.I),
+    re.compile(
+        r"(?:authorization|proxy-authorization):\s*+(?:bearer|basic|token|digest)\s++(\S++)"
+    ),
+    re.compile(r"bearer\s++([a-z0-9._~+/-]{8,}+=*+)"),
+    # scheme://user:password@ ...
+    re.compile(r":(?<=[a-z0-9+.-]:)//[^/\\\s:@]++:([^/\s@]++)@"),
+    # ... also URL-encoded (%3A %2F %40) or JSON-escaped (\/ \u0040)
+    re.compile(
+        "(?:"
+        + "|".join(rf"{re.escape(c)}(?<=[a-z0-9+.-]{re.escape(c)})" for c in _COLON)
+        + rf"){_SLASH}{_SLASH}"
+        r"(?:[^/\\\s:@%]|%(?!3a|40|2f)|\\(?!u003a|u0040|/|u002f))++"
+        r"(?::|%3a|\\u003a)"
+        r"((?:[^/\\\s@%]|%(?!40|2f)|\\(?!u0040|/|u002f))++)"
+        rf"{_AT}"
+    ),
 )
 _TOKEN_SHAPES = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}"
-    r"|pypi-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,}"
-    r"|sk-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
+    "|".join(
+        # the word boundary is checked after the first character: the engine then skips to
+        # the first characters it can start on instead of trying every position
+        rf"{first}(?<!\w{first}){rest}"
+        for first, rest in (
+            ("g", r"h[pousr]_[A-Za-z0-9]{20,}+"),
+            ("g", r"ithub_pat_[A-Za-z0-9_]{20,}+"),
+            ("g", r"lpat-[A-Za-z0-9_-]{20,}+"),
+            ("p", r"ypi-[A-Za-z0-9_-]{20,}+"),
+            ("A", r"KIA[0-9A-Z]{16}"),
+            ("x", r"ox[abposr]-[A-Za-z0-9-]{10,}+"),
+            ("s", r"k-[A-Za-z0-9_-]{20,}+"),
+            # a JWT's first part stops before another "-eyJ": two starts never scan one run
+            ("e", r"yJ(?:[A-Za-z0-9_]|-(?!eyJ)){10,}+\.[A-Za-z0-9_-]{10,}+\.[A-Za-z0-9_-]{10,}+"),
+        )
+    )
 )
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 REDACTED = "***"
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -222,7 +266,7 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
         if reader.is_alive():
             _kill_group(proc)
             reader.join(timeout=5)
-    output = b"".join(tail)[-OUTPUT_LIMIT:].decode("utf-8", "replace")
+    output = cut_tail(b"".join(tail).decode("utf-8", "replace"), OUTPUT_LIMIT)
     code = proc.returncode if outcome == "exited" else None
     return ProcResult(spec.id, outcome, code, output, time.monotonic() - start, detail)
 
@@ -270,24 +314,47 @@ def scrub(text: str) -> str:
 
 
 def redact(text: str, secrets: Sequence[str] = ()) -> str:
-    """Replace secret values, `password=…`-style pairs and token-shaped strings with ***."""
+    """Replace secret values, `password=…`-style pairs, URL passwords and token-shaped
+    strings with ***, in time linear in `len(text)`."""
     for value in secrets:
         text = text.replace(value, REDACTED)
-    for pat in _SECRET_PATTERNS:
-        groups = pat.groups
-        if groups == 4:
-            text = pat.sub(
-                lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}{m.group(3)}", text
-            )
-        elif groups == 3:
-            text = pat.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
-        else:
-            text = pat.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    return _TOKEN_SHAPES.sub(REDACTED, text)
+    low = text.translate(_ASCII_LOWER)
+    spans = [m.span(m.lastindex or 0) for pat in _LOWER_PATTERNS for m in pat.finditer(low)]
+    spans += [m.span() for m in _TOKEN_SHAPES.finditer(text)]
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        if end <= pos:
+            continue
+        if start > pos:
+            out.append(text[pos:start])
+            out.append(REDACTED)
+        elif not out or out[-1] != REDACTED:
+            out.append(REDACTED)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
-_DURATION = re.compile(r"\b\d+(?:\.\d+)?(?:s|ms| seconds?)\b")
-_ADDR = re.compile(r"\b0x[0-9a-f]{6,}\b")
+def cut_tail(text: str, limit: int) -> str:
+    """The last `limit` characters of `text`; when that cuts a word, the cut word's remaining
+    part becomes "…", so a secret cut at the boundary (whose name or prefix is gone, so no
+    pattern would know it) is not leaked."""
+    if len(text) <= limit:
+        return text
+    tail = text[-limit:]
+    if text[-limit - 1].isspace():
+        return tail
+    space = _SPACE.search(tail)
+    return "…" + tail[space.start() :] if space else "…"
+
+
+# \b after the first character (not before it): see _TOKEN_SHAPES
+_DURATION = re.compile(r"\d(?<!\w\d)\d*+(?:\.\d++)?+(?:s|ms| seconds?)\b")
+_ADDR = re.compile(r"0(?<!\w0)x[0-9a-f]{6,}+\b")
 
 
 def excerpt(
@@ -303,8 +370,11 @@ def excerpt(
     ANSI codes go, the repository path becomes `.`, temp paths become `<tmp>`, secrets are
     redacted; in stable mode durations and memory addresses are normalised as well.
     """
-    text = _ANSI.sub("", output).replace("\r\n", "\n")
-    text = "\n".join(part.rsplit("\r", 1)[-1] for part in text.split("\n"))
+    # Only the tail is shown: redacting more than the bytes a tool's output keeps is waste.
+    text = cut_tail(output, OUTPUT_LIMIT)
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
+    if "\r" in text:
+        text = "\n".join(part.rsplit("\r", 1)[-1] for part in text.split("\n"))
     text = redact(text, [*secrets, *secret_values()])
     for base in {str(root), str(root.resolve())}:
         text = text.replace(base + os.sep, "").replace(base, ".")
@@ -313,7 +383,7 @@ def excerpt(
     if stable:
         text = _DURATION.sub("<duration>", text)
         text = _ADDR.sub("0x<addr>", text)
-    kept = [ln.rstrip() for ln in text.strip("\n").split("\n")][-lines:]
+    kept = [ln.rstrip() for ln in text.strip("\n").rsplit("\n", lines)[-lines:]]
     out = "\n".join(kept).strip("\n")
     if len(out) > EXCERPT_CHARS:
         out = "…" + out[-EXCERPT_CHARS:]
