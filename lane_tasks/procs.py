@@ -155,7 +155,114 @@ def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+REAPED = sys.platform.startswith("linux") and Path("/proc/self/task").is_dir()
+"""On Linux every command runs under the reaper below: nothing it starts outlives it."""
+
+_REAPER = r"""
+import ctypes, os, signal, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: every orphan below comes to us
+libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG: lane-tasks died -> SIGTERM
+status_fd, me = int(sys.argv[2]), os.getpid()
+if os.getppid() != int(sys.argv[1]):
+    os._exit(137)  # lane-tasks died before we could ask to be told
+
+def tree():
+    kids = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/" + name + "/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != b"Z":
+                kids.setdefault(int(fields[1]), []).append(int(name))
+    out, todo = [], [me]
+    while todo:
+        for pid in kids.get(todo.pop(), ()):
+            out.append(pid)
+            todo.append(pid)
+    return out
+
+def end_all():
+    for _ in range(50):  # a process may fork while we look: look again until none is left
+        pids = tree()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        if not pids:
+            return
+        signal.sigtimedwait([signal.SIGCHLD], 0.01)
+
+def stop(signum, frame):
+    end_all()
+    os._exit(128 + signum)
+
+signal.signal(signal.SIGTERM, stop)
+child = os.fork()
+if child == 0:
+    os.set_inheritable(status_fd, False)  # closed by a successful exec
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # the command dies with us, whatever kills us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        os.execv(sys.argv[3], sys.argv[3:])
+    except OSError as exc:
+        try:
+            os.write(status_fd, str(exc).encode("utf-8", "replace"))
+        except OSError:
+            pass
+        os._exit(127)
+os.close(status_fd)
+while True:
+    try:
+        _, status = os.waitpid(child, 0)
+        break
+    except ChildProcessError:
+        status = 0
+        break
+end_all()
+if os.WIFSIGNALED(status):  # die of the same signal, so lane-tasks sees what the command did
+    try:
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass
+    os.kill(me, os.WTERMSIG(status))
+os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+"""
+"""A one-process supervisor between lane-tasks and each command, run as `python -I -c`.
+
+Why a wrapper and not preexec_fn in lane-tasks: preexec_fn is unsafe in a threaded program
+(run_many runs checks from threads). Why the wrapper is the subreaper and not lane-tasks: it
+then knows that every process re-parented to it belongs to its one check (also one that
+called setsid, which leaves the process group), while lane-tasks would be handed the orphans
+of every concurrent check and of unrelated children, and could not tell them apart. It dies
+with lane-tasks (PR_SET_PDEATHSIG) and then, like when its command ends, kills its whole
+tree; the command dies with it even if it is killed with SIGKILL."""
+
+
+def _command(exe: str, args: Sequence[str], status_fd: int) -> list[str]:
+    if not REAPED:
+        return [exe, *args]
+    return [sys.executable, "-I", "-S", "-c", _REAPER, str(os.getpid()), str(status_fd), exe, *args]
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a command and everything it started: its reaper ends the tree (SIGTERM), then
+    SIGKILL goes to the process group in case the reaper itself could not."""
+    if REAPED and proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 
@@ -171,6 +278,11 @@ def kill_all() -> None:
     _STOP.set()
     with _LIVE_LOCK:
         procs = list(_LIVE)
+    if REAPED:  # every reaper ends its tree at once, then each is waited for
+        for proc in procs:
+            if proc.returncode is None:  # not reaped: the pid is still this reaper's
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(proc.pid, signal.SIGTERM)
     for proc in procs:
         _kill_group(proc)
 
@@ -196,18 +308,24 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
         return ProcResult(
             spec.id, "missing", None, "", 0.0, f"tool '{spec.cmd[0]}' not found on PATH"
         )
+    status_r, status_w = os.pipe() if REAPED else (-1, -1)
     try:
         proc = subprocess.Popen(
-            [exe, *spec.cmd[1:]],
+            _command(exe, spec.cmd[1:], status_w),
             cwd=spec.cwd,
             env=dict(spec.env) if spec.env is not None else None,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            pass_fds=(status_w,) if REAPED else (),
         )
     except OSError as exc:
         return ProcResult(spec.id, "oserror", None, "", 0.0, f"cannot run {spec.cmd[0]}: {exc}")
+    finally:
+        if REAPED:
+            os.close(status_w)
+    exec_error = _ExecError(status_r)
     with _LIVE_LOCK:
         _LIVE.add(proc)
     if _STOP.is_set():  # an interrupt came while it started: it never gets to run
@@ -267,8 +385,33 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
             _kill_group(proc)
             reader.join(timeout=5)
     output = cut_tail(b"".join(tail).decode("utf-8", "replace"), OUTPUT_LIMIT)
+    problem = exec_error.read()
+    if problem and outcome == "exited":
+        return ProcResult(
+            spec.id, "oserror", None, output, 0.0, f"cannot run {spec.cmd[0]}: {problem}"
+        )
     code = proc.returncode if outcome == "exited" else None
     return ProcResult(spec.id, outcome, code, output, time.monotonic() - start, detail)
+
+
+class _ExecError:
+    """The reaper's report that the command could not be executed (the read end of a pipe
+    it writes the OSError to; closed unwritten when the exec succeeded)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def read(self) -> str:
+        if self.fd < 0:
+            return ""
+        try:
+            os.set_blocking(self.fd, False)
+            return os.read(self.fd, 4096).decode("utf-8", "replace")
+        except OSError:
+            return ""
+        finally:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def run_many(
