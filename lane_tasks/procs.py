@@ -332,6 +332,7 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
         _kill_group(proc)
     tail: deque[bytes] = deque()
     size = [0]
+    dropped = [False]
 
     def pump() -> None:
         stream = proc.stdout
@@ -342,6 +343,7 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
             size[0] += len(chunk)
             while size[0] - len(tail[0]) >= OUTPUT_LIMIT:
                 size[0] -= len(tail.popleft())
+                dropped[0] = True
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
@@ -384,7 +386,7 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
         if reader.is_alive():
             _kill_group(proc)
             reader.join(timeout=5)
-    output = cut_tail(b"".join(tail).decode("utf-8", "replace"), OUTPUT_LIMIT)
+    output = cut_tail(b"".join(tail).decode("utf-8", "replace"), OUTPUT_LIMIT, cut=dropped[0])
     problem = exec_error.read()
     if problem and outcome == "exited":
         return ProcResult(
@@ -482,14 +484,15 @@ def redact(text: str, secrets: Sequence[str] = ()) -> str:
     return "".join(out)
 
 
-def cut_tail(text: str, limit: int) -> str:
+def cut_tail(text: str, limit: int, *, cut: bool = False) -> str:
     """The last `limit` characters of `text`; when that cuts a word, the cut word's remaining
     part becomes "…", so a secret cut at the boundary (whose name or prefix is gone, so no
-    pattern would know it) is not leaked."""
-    if len(text) <= limit:
+    pattern would know it) is not leaked. `cut`: `text` itself is already a tail (its first
+    word may be a part)."""
+    if len(text) <= limit and not cut:
         return text
     tail = text[-limit:]
-    if text[-limit - 1].isspace():
+    if len(text) > limit and text[-limit - 1].isspace():
         return tail
     space = _SPACE.search(tail)
     return "…" + tail[space.start() :] if space else "…"

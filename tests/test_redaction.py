@@ -6,6 +6,7 @@ a quadratic pattern turned one 40 KB line into 20 s (issue 12 part 10).
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 
 from lane_tasks import cli
 from lane_tasks.config import MAX_CONFIG_CHARS
-from lane_tasks.procs import cut_tail, excerpt, redact
+from lane_tasks.procs import OUTPUT_LIMIT, ProcSpec, cut_tail, excerpt, redact, run_one
 
 # Pieces the old patterns backtracked on: name characters, keyword starts, URL delimiters in
 # their raw, URL-encoded and JSON-escaped forms, token prefixes, escape sequences.
@@ -114,3 +115,17 @@ def test_huge_lanes_toml_is_refused_quickly(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
     assert "lanes.toml" in err and "too large" in err
+
+
+def test_output_cut_at_the_limit_does_not_leak_a_partial_secret(tmp_path: Path) -> None:
+    # one secret straddles the point where the kept tail of the output starts
+    script = (
+        "import sys; w = sys.stdout.write; "
+        f"w('x' * ({OUTPUT_LIMIT} - 10) + ' password=' + 'S3CRETVALUE' * 20 + ' end\\n'); "
+        f"w('y ' * ({OUTPUT_LIMIT} // 2 - 100))"
+    )
+    r = run_one(ProcSpec(id="big", cmd=(sys.executable, "-c", script), cwd=tmp_path, timeout=60))
+    assert r.outcome == "exited", r.detail
+    assert "S3CRET" not in r.output and "CRETVALUE" not in r.output
+    assert r.output.startswith("… end")
+    assert cut_tail("abc def", 100, cut=True) == "… def"
