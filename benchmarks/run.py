@@ -52,6 +52,7 @@ from typing import Any
 import bench_drift
 import bench_gate_release
 import bench_history
+import bench_redaction
 from bench_gate_fast import (
     GATE_FAST_OUT,
     GIT_IDENTITY,
@@ -216,6 +217,7 @@ ORDER = (
     "kpis_s",
     "dashboard_s",
     "dashboard_mb",
+    "redaction_256k_s",
 )
 """The table's order: the brief's (speed goals 1 to 7); sdetkit's rows come last."""
 
@@ -704,6 +706,24 @@ def history_rows(runs: int, repeat: int) -> list[Row]:
     return [kpis, dash, size]
 
 
+def redaction_row(repeat: int) -> Row:
+    m = bench_redaction.measure(repeat)
+    row = Row(
+        "redaction_256k_s",
+        "excerpt redaction of 256 KB of adversarial output (worst shape)",
+        m["redact"],
+        "s",
+        Target("<", bench_redaction.TARGET_S, "< 50 ms"),
+        details=m,
+    ).judge()
+    row.notes.append(
+        f"in process, `procs.redact`, CPU time; worst of {len(m['per_input'])} shapes: "
+        f"{m['redact_worst_input']}; the whole excerpt (ANSI, paths, durations too) "
+        f"{m['excerpt'] * 1000:.0f} ms at worst ({m['excerpt_worst_input']})"
+    )
+    return row
+
+
 # --------------------------------------------------------------------------- 7
 
 
@@ -1043,6 +1063,11 @@ def measure(plan: Plan, progress: Progress) -> tuple[list[Row], list[str], dict[
             f"KPIs and dashboard over {plan.history_runs:,} history runs",
             [("kpis_s", f"KPIs over {plan.history_runs:,} runs", "s")],
             lambda: history_rows(plan.history_runs, plan.repeat),
+        )
+        section(
+            "redaction of 256 KB of adversarial output",
+            [("redaction_256k_s", "redaction of 256 KB of adversarial output", "s")],
+            lambda: [redaction_row(plan.repeat)],
         )
     busy = {
         title: s["others_cpu_share"]

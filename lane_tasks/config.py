@@ -478,6 +478,10 @@ def find_config(start: Path | None = None) -> Path:
     )
 
 
+MAX_CONFIG_CHARS = 1024 * 1024
+"""The largest lanes.toml read: a 20 MB string took 30 s and 2.4 GB to validate."""
+
+
 def load_config(path: Path | None = None) -> Config:
     """Read and validate lanes.toml (found upward from the cwd when `path` is None)."""
     path = find_config() if path is None else path
@@ -494,6 +498,12 @@ def load_config(path: Path | None = None) -> Config:
 
 def parse_config(text: str, path: Path) -> Config:
     """Validate TOML text as lanes.toml; `path` names the file in errors and sets the root."""
+    if len(text) > MAX_CONFIG_CHARS:  # parsing and locating keys cost seconds per megabyte
+        raise ConfigError(
+            f"too large: {len(text):,} characters (at most {MAX_CONFIG_CHARS:,}; "
+            "lanes.toml is configuration, not data)",
+            path=path,
+        )
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

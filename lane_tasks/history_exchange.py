@@ -99,6 +99,14 @@ def _check_row(table: str, row: Mapping[str, Any], path: Path, line: int | None)
                 raise ConfigError(
                     f"'{values[key]}' is not an ISO 8601 time", path=path, line=line, key=key
                 ) from None
+    ended = values.get("ended_at")
+    if ended is not None and "started_at" in cols and ended < values["started_at"]:
+        raise ConfigError(
+            f"{ended} is before started_at {values['started_at']}",
+            path=path,
+            line=line,
+            key="ended_at",
+        )
     if table in ("records", "steps", "events"):
         column = "results" if table == "steps" else "data"
         try:
@@ -122,7 +130,11 @@ def _check_row(table: str, row: Mapping[str, Any], path: Path, line: int | None)
     return tuple(values.get(c) for c in cols)
 
 
-def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[str, tuple[Any, ...]]]:
+Row = tuple[str, tuple[Any, ...], Path, int | None]
+"""A checked row: its table, its values, and the file and line it came from."""
+
+
+def _jsonl_rows(path: Path, text: str) -> Iterator[Row]:
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -145,26 +157,24 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[str, tuple[Any, ...]]]:
         for column, name in _EXPORT_NAMES.items():
             if table == "events" and name in obj:
                 obj[column] = obj.pop(name)
-        yield table, _check_row(table, obj, path, n)
+        yield table, _check_row(table, obj, path, n), path, n
 
 
-def _sqlite_rows(path: Path) -> Iterator[tuple[str, tuple[Any, ...]]]:
+def _sqlite_rows(path: Path) -> Iterator[Row]:
     try:
         src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         src.row_factory = sqlite3.Row
         try:
             for table, cols in TABLES.items():
                 for row in src.execute(f"SELECT {', '.join(cols)} FROM {table}"):  # noqa: S608
-                    yield table, _check_row(table, dict(row), path, None)
+                    yield table, _check_row(table, dict(row), path, None), path, None
         finally:
             src.close()
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"not a lane-tasks history ({exc})", path=path) from None
 
 
-def _manifest_rows(
-    config: Config, path: Path, doc: Mapping[str, Any]
-) -> Iterator[tuple[str, tuple[Any, ...]]]:
+def _manifest_rows(config: Config, path: Path, doc: Mapping[str, Any]) -> Iterator[Row]:
     """A run manifest (and the step artifacts beside it) as a run and its steps."""
     run = doc["run"]
     repo = doc.get("repository") or repository_id(config)
@@ -191,7 +201,7 @@ def _manifest_rows(
             {k: r.get(k) for k in ("id", "status", "owner", "message")}
             for r in step_doc.get("results", [])
         ]
-        yield "steps", _check_row(
+        yield "steps", *_located(_check_row(
             "steps",
             {
                 "repo": repo, "run_id": run["id"], "step": result["id"],
@@ -201,14 +211,14 @@ def _manifest_rows(
             },
             path,
             None,
-        )  # fmt: skip
+        ), path)  # fmt: skip
     state = run.get("state", "complete")
     status = doc["status"]
     if state == "interrupted":
         status = "error"
     elif doc.get("lane") and "controls" not in [r["id"] for r in doc.get("results", [])]:
         status = status if status in ("fail", "error") else "error"
-    yield "runs", _check_row(
+    yield "runs", *_located(_check_row(
         "runs",
         {
             "repo": repo, "run_id": run["id"], "source": "nox", "lane": doc.get("lane"),
@@ -218,7 +228,11 @@ def _manifest_rows(
         },
         path,
         None,
-    )  # fmt: skip
+    ), path)  # fmt: skip
+
+
+def _located(values: tuple[Any, ...], path: Path) -> tuple[tuple[Any, ...], Path, None]:
+    return values, path, None
 
 
 def _time(path: Path, key: str, started_at: str, duration_s: Any = None) -> str:
@@ -235,7 +249,7 @@ def _time(path: Path, key: str, started_at: str, duration_s: Any = None) -> str:
         ) from None
 
 
-def _rows_of(config: Config, path: Path) -> list[tuple[str, tuple[Any, ...]]]:
+def _rows_of(config: Config, path: Path) -> list[Row]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -247,7 +261,8 @@ def _rows_of(config: Config, path: Path) -> list[tuple[str, tuple[Any, ...]]]:
         doc = json.loads(text)
     except (ValueError, RecursionError):
         doc = None
-    if isinstance(doc, dict):
+    # a one-line history export is a JSON object too: a row has a `type`, a document a `schema`
+    if isinstance(doc, dict) and not ("schema" not in doc and doc.get("type") in ROW_TYPES):
         if doc.get("schema") != "lane-tasks/run-manifest":
             raise ConfigError(
                 f"a JSON document of schema {doc.get('schema')!r}: history import takes a "
@@ -261,9 +276,86 @@ def _rows_of(config: Config, path: Path) -> list[tuple[str, tuple[Any, ...]]]:
     return list(_jsonl_rows(path, text))
 
 
+KEYS = {"runs": 2, "steps": 3, "records": 3, "events": 2}
+"""How many leading columns of each table make its primary key."""
+
+
+def _where(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line is not None else str(path)
+
+
+def _unique(rows: list[Row], conn: sqlite3.Connection) -> list[Row]:
+    """The rows without repeats; ConfigError when two rows (in the files, or a file and the
+    history) share a key with different values: keeping either one silently would make the
+    history say what one of its sources did not."""
+    seen: dict[tuple[str, tuple[Any, ...]], Row] = {}
+    out: list[Row] = []
+    for row in rows:
+        table, values, path, line = row
+        key = (table, values[: KEYS[table]])
+        first = seen.get(key)
+        if first is None:
+            seen[key] = row
+            out.append(row)
+            stored = conn.execute(
+                f"SELECT * FROM {table} WHERE "  # noqa: S608
+                + " AND ".join(f"{c} = ?" for c in TABLES[table][: KEYS[table]]),
+                key[1],
+            ).fetchone()
+            if stored is not None and tuple(stored) != values:
+                raise _conflict(
+                    table, values, tuple(stored), path, line, "the row already in the history"
+                )
+        elif first[1] != values:
+            raise _conflict(table, values, first[1], path, line, _where(first[2], first[3]))
+        else:
+            out.append(row)  # the same row twice: counted as already there
+    return out
+
+
+def _conflict(
+    table: str,
+    values: tuple[Any, ...],
+    other_values: tuple[Any, ...],
+    path: Path,
+    line: int | None,
+    other: str,
+) -> ConfigError:
+    cols = TABLES[table]
+    n = KEYS[table]
+    key = ", ".join(f"{c}={v!r}" for c, v in zip(cols[:n], values[:n], strict=True))
+    differ = [c for c, a, b in zip(cols, values, other_values, strict=True) if a != b]
+    return ConfigError(
+        f"conflicts with {other}: a {table[:-1]} row with the same key ({key}) and another "
+        f"{', '.join(differ)}; nothing imported",
+        path=path,
+        line=line,
+        key=differ[0] if differ else None,
+    )
+
+
+def _check_steps_have_runs(rows: list[Row], conn: sqlite3.Connection) -> None:
+    runs = {values[:2] for table, values, _, _ in rows if table == "runs"}
+    for table, values, path, line in rows:
+        if table != "steps" or values[:2] in runs:
+            continue
+        if (
+            conn.execute("SELECT 1 FROM runs WHERE repo = ? AND run_id = ?", values[:2]).fetchone()
+            is None
+        ):
+            raise ConfigError(
+                f"a step of run {values[1]!r} of {values[0]!r}, which is neither in the "
+                "import nor in the history",
+                path=path,
+                line=line,
+                key="run_id",
+            )
+        runs.add(values[:2])
+
+
 def import_files(config: Config, paths: list[Path]) -> dict[str, ImportCount]:
     """Merge every file into this repository's history; all or nothing."""
-    rows: list[tuple[str, tuple[Any, ...]]] = []
+    rows: list[Row] = []
     target = history_path(config).resolve()
     for path in paths:
         if path.is_dir() and (path / MANIFEST).is_file():
@@ -275,12 +367,14 @@ def import_files(config: Config, paths: list[Path]) -> dict[str, ImportCount]:
     conn = connect(history_path(config))
     try:
         with transaction(conn):
-            for table, values in rows:
+            rows = _unique(rows, conn)
+            _check_steps_have_runs(rows, conn)
+            for table, values, _, _ in rows:
                 marks = ",".join("?" * len(values))
                 before = conn.total_changes
                 conn.execute(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", values)  # noqa: S608
                 counts[table][0 if conn.total_changes > before else 1] += 1
-            days = {(v[0], v[3][:10]) for table, v in rows if table == "events"}
+            days = {(v[0], v[3][:10]) for table, v, _, _ in rows if table == "events"}
             if days:
                 count_event_days(conn, days)
     finally:

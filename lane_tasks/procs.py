@@ -24,6 +24,7 @@ __all__ = [
     "ProcResult",
     "ProcSpec",
     "ProcsInterrupted",
+    "cut_tail",
     "excerpt",
     "kill_all",
     "redact",
@@ -41,25 +42,68 @@ EXCERPT_CHARS = 8000
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _SECRET_NAME = re.compile(
-    r"TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|CREDENTIAL|API_?KEY|PRIVATE_?KEY|AUTH|_KEY$|^KEY$",
+    r"TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|CREDENTIAL|COOKIE|API_?KEY|PRIVATE_?KEY|AUTH"
+    r"|_KEY$|^KEY$",
     re.I,
 )
-_SECRET_PATTERNS = (
-    # key=value / key: value where the key says it is secret
+# Redaction must be linear in its input: it runs after the check has ended, where no timeout
+# bounds it (issue 12 part 10). So every repetition below is possessive or bounded (no
+# backtracking into it), and a pattern can only start on a literal (no scan over a run that
+# starts again one character later). The name/URL patterns run case-sensitively on an ASCII
+# lower-cased copy (same length, so the same positions): a case-insensitive pattern loses
+# the engine's first-character skip and costs ten times as much on every input.
+_KEYWORDS = (
+    r"token|pass(?:word|wd|phrase)|secret|c(?:redential|ookie)"
+    r"|a(?:uth(?!or)|pi[_-]?key|ccess[_-]?key)|private[_-]?key"
+)
+_NAME_TAIL = 64
+"""Name characters allowed after the keyword (`password_for_pypi_upload=...`)."""
+_COLON = (":", "%3a", "\\u003a")
+_SLASH = r"(?:/|\\/|%2f|\\u002f)"
+_AT = r"(?:@|%40|\\u0040)"
+_LOWER_PATTERNS = (
+    # key=value / key: value where the name says secret: the value (group 3)
     re.compile(
-        r"(?i)\b([\w.-]*(?:token|password|passwd|secret|api[_-]?key|access[_-]?key|private[_-]?key)"
-        r"[\w.-]*)(\s*[:=]\s*|\s+)([\"']?)([^\s\"',;]{4,})\3"
+        rf"(?:{_KEYWORDS})[\w.-]{{0,{_NAME_TAIL}}}+(\s*+[:=]\s*+|\s++)([\"']?+)([^\s\"',;]{{4,}}+)"
     ),
-    re.compile(r"(?i)(authorization:\s*(?:bearer|basic|token)\s+)(\S+)"),
-    re.compile(r"(?i)\b(bearer\s+)([a-z0-9._~+/-]{8,}=*)"),
-    re.compile(r"([a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)", re.I),
+    re.compile(
+        r"(?:authorization|proxy-authorization):\s*+(?:bearer|basic|token|digest)\s++(\S++)"
+    ),
+    re.compile(r"bearer\s++([a-z0-9._~+/-]{8,}+=*+)"),
+    # scheme://user:password@ ...
+    re.compile(r":(?<=[a-z0-9+.-]:)//[^/\\\s:@]++:([^/\s@]++)@"),
+    # ... also URL-encoded (%3A %2F %40) or JSON-escaped (\/ \u0040)
+    re.compile(
+        "(?:"
+        + "|".join(rf"{re.escape(c)}(?<=[a-z0-9+.-]{re.escape(c)})" for c in _COLON)
+        + rf"){_SLASH}{_SLASH}"
+        r"(?:[^/\\\s:@%]|%(?!3a|40|2f)|\\(?!u003a|u0040|/|u002f))++"
+        r"(?::|%3a|\\u003a)"
+        r"((?:[^/\\\s@%]|%(?!40|2f)|\\(?!u0040|/|u002f))++)"
+        rf"{_AT}"
+    ),
 )
 _TOKEN_SHAPES = re.compile(
-    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_-]{20,}"
-    r"|pypi-[A-Za-z0-9_-]{20,}|AKIA[0-9A-Z]{16}|xox[abposr]-[A-Za-z0-9-]{10,}"
-    r"|sk-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"
+    "|".join(
+        # the word boundary is checked after the first character: the engine then skips to
+        # the first characters it can start on instead of trying every position
+        rf"{first}(?<!\w{first}){rest}"
+        for first, rest in (
+            ("g", r"h[pousr]_[A-Za-z0-9]{20,}+"),
+            ("g", r"ithub_pat_[A-Za-z0-9_]{20,}+"),
+            ("g", r"lpat-[A-Za-z0-9_-]{20,}+"),
+            ("p", r"ypi-[A-Za-z0-9_-]{20,}+"),
+            ("A", r"KIA[0-9A-Z]{16}"),
+            ("x", r"ox[abposr]-[A-Za-z0-9-]{10,}+"),
+            ("s", r"k-[A-Za-z0-9_-]{20,}+"),
+            # a JWT's first part stops before another "-eyJ": two starts never scan one run
+            ("e", r"yJ(?:[A-Za-z0-9_]|-(?!eyJ)){10,}+\.[A-Za-z0-9_-]{10,}+\.[A-Za-z0-9_-]{10,}+"),
+        )
+    )
 )
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 REDACTED = "***"
+_SPACE = re.compile(r"\s")
 
 
 @dataclass(frozen=True)
@@ -111,7 +155,114 @@ def tool_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+REAPED = sys.platform.startswith("linux") and Path("/proc/self/task").is_dir()
+"""On Linux every command runs under the reaper below: nothing it starts outlives it."""
+
+_REAPER = r"""
+import ctypes, os, signal, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: every orphan below comes to us
+libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG: lane-tasks died -> SIGTERM
+status_fd, me = int(sys.argv[2]), os.getpid()
+if os.getppid() != int(sys.argv[1]):
+    os._exit(137)  # lane-tasks died before we could ask to be told
+
+def tree():
+    kids = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open("/proc/" + name + "/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if fields[0] != b"Z":
+                kids.setdefault(int(fields[1]), []).append(int(name))
+    out, todo = [], [me]
+    while todo:
+        for pid in kids.get(todo.pop(), ()):
+            out.append(pid)
+            todo.append(pid)
+    return out
+
+def end_all():
+    for _ in range(50):  # a process may fork while we look: look again until none is left
+        pids = tree()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                    break
+            except ChildProcessError:
+                break
+        if not pids:
+            return
+        signal.sigtimedwait([signal.SIGCHLD], 0.01)
+
+def stop(signum, frame):
+    end_all()
+    os._exit(128 + signum)
+
+signal.signal(signal.SIGTERM, stop)
+child = os.fork()
+if child == 0:
+    os.set_inheritable(status_fd, False)  # closed by a successful exec
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # the command dies with us, whatever kills us
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        os.execv(sys.argv[3], sys.argv[3:])
+    except OSError as exc:
+        try:
+            os.write(status_fd, str(exc).encode("utf-8", "replace"))
+        except OSError:
+            pass
+        os._exit(127)
+os.close(status_fd)
+while True:
+    try:
+        _, status = os.waitpid(child, 0)
+        break
+    except ChildProcessError:
+        status = 0
+        break
+end_all()
+if os.WIFSIGNALED(status):  # die of the same signal, so lane-tasks sees what the command did
+    try:
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    except (OSError, ValueError):
+        pass
+    os.kill(me, os.WTERMSIG(status))
+os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
+"""
+"""A one-process supervisor between lane-tasks and each command, run as `python -I -c`.
+
+Why a wrapper and not preexec_fn in lane-tasks: preexec_fn is unsafe in a threaded program
+(run_many runs checks from threads). Why the wrapper is the subreaper and not lane-tasks: it
+then knows that every process re-parented to it belongs to its one check (also one that
+called setsid, which leaves the process group), while lane-tasks would be handed the orphans
+of every concurrent check and of unrelated children, and could not tell them apart. It dies
+with lane-tasks (PR_SET_PDEATHSIG) and then, like when its command ends, kills its whole
+tree; the command dies with it even if it is killed with SIGKILL."""
+
+
+def _command(exe: str, args: Sequence[str], status_fd: int) -> list[str]:
+    if not REAPED:
+        return [exe, *args]
+    return [sys.executable, "-I", "-S", "-c", _REAPER, str(os.getpid()), str(status_fd), exe, *args]
+
+
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a command and everything it started: its reaper ends the tree (SIGTERM), then
+    SIGKILL goes to the process group in case the reaper itself could not."""
+    if REAPED and proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
 
@@ -127,6 +278,11 @@ def kill_all() -> None:
     _STOP.set()
     with _LIVE_LOCK:
         procs = list(_LIVE)
+    if REAPED:  # every reaper ends its tree at once, then each is waited for
+        for proc in procs:
+            if proc.returncode is None:  # not reaped: the pid is still this reaper's
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(proc.pid, signal.SIGTERM)
     for proc in procs:
         _kill_group(proc)
 
@@ -152,24 +308,31 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
         return ProcResult(
             spec.id, "missing", None, "", 0.0, f"tool '{spec.cmd[0]}' not found on PATH"
         )
+    status_r, status_w = os.pipe() if REAPED else (-1, -1)
     try:
         proc = subprocess.Popen(
-            [exe, *spec.cmd[1:]],
+            _command(exe, spec.cmd[1:], status_w),
             cwd=spec.cwd,
             env=dict(spec.env) if spec.env is not None else None,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            pass_fds=(status_w,) if REAPED else (),
         )
     except OSError as exc:
         return ProcResult(spec.id, "oserror", None, "", 0.0, f"cannot run {spec.cmd[0]}: {exc}")
+    finally:
+        if REAPED:
+            os.close(status_w)
+    exec_error = _ExecError(status_r)
     with _LIVE_LOCK:
         _LIVE.add(proc)
     if _STOP.is_set():  # an interrupt came while it started: it never gets to run
         _kill_group(proc)
     tail: deque[bytes] = deque()
     size = [0]
+    dropped = [False]
 
     def pump() -> None:
         stream = proc.stdout
@@ -180,6 +343,7 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
             size[0] += len(chunk)
             while size[0] - len(tail[0]) >= OUTPUT_LIMIT:
                 size[0] -= len(tail.popleft())
+                dropped[0] = True
 
     reader = threading.Thread(target=pump, daemon=True)
     reader.start()
@@ -222,9 +386,34 @@ def run_one(spec: ProcSpec, cancel: threading.Event | None = None) -> ProcResult
         if reader.is_alive():
             _kill_group(proc)
             reader.join(timeout=5)
-    output = b"".join(tail)[-OUTPUT_LIMIT:].decode("utf-8", "replace")
+    output = cut_tail(b"".join(tail).decode("utf-8", "replace"), OUTPUT_LIMIT, cut=dropped[0])
+    problem = exec_error.read()
+    if problem and outcome == "exited":
+        return ProcResult(
+            spec.id, "oserror", None, output, 0.0, f"cannot run {spec.cmd[0]}: {problem}"
+        )
     code = proc.returncode if outcome == "exited" else None
     return ProcResult(spec.id, outcome, code, output, time.monotonic() - start, detail)
+
+
+class _ExecError:
+    """The reaper's report that the command could not be executed (the read end of a pipe
+    it writes the OSError to; closed unwritten when the exec succeeded)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def read(self) -> str:
+        if self.fd < 0:
+            return ""
+        try:
+            os.set_blocking(self.fd, False)
+            return os.read(self.fd, 4096).decode("utf-8", "replace")
+        except OSError:
+            return ""
+        finally:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def run_many(
@@ -270,24 +459,48 @@ def scrub(text: str) -> str:
 
 
 def redact(text: str, secrets: Sequence[str] = ()) -> str:
-    """Replace secret values, `password=…`-style pairs and token-shaped strings with ***."""
+    """Replace secret values, `password=…`-style pairs, URL passwords and token-shaped
+    strings with ***, in time linear in `len(text)`."""
     for value in secrets:
         text = text.replace(value, REDACTED)
-    for pat in _SECRET_PATTERNS:
-        groups = pat.groups
-        if groups == 4:
-            text = pat.sub(
-                lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{REDACTED}{m.group(3)}", text
-            )
-        elif groups == 3:
-            text = pat.sub(lambda m: f"{m.group(1)}{REDACTED}{m.group(3)}", text)
-        else:
-            text = pat.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-    return _TOKEN_SHAPES.sub(REDACTED, text)
+    low = text.translate(_ASCII_LOWER)
+    spans = [m.span(m.lastindex or 0) for pat in _LOWER_PATTERNS for m in pat.finditer(low)]
+    spans += [m.span() for m in _TOKEN_SHAPES.finditer(text)]
+    if not spans:
+        return text
+    spans.sort()
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        if end <= pos:
+            continue
+        if start > pos:
+            out.append(text[pos:start])
+            out.append(REDACTED)
+        elif not out or out[-1] != REDACTED:
+            out.append(REDACTED)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
-_DURATION = re.compile(r"\b\d+(?:\.\d+)?(?:s|ms| seconds?)\b")
-_ADDR = re.compile(r"\b0x[0-9a-f]{6,}\b")
+def cut_tail(text: str, limit: int, *, cut: bool = False) -> str:
+    """The last `limit` characters of `text`; when that cuts a word, the cut word's remaining
+    part becomes "…", so a secret cut at the boundary (whose name or prefix is gone, so no
+    pattern would know it) is not leaked. `cut`: `text` itself is already a tail (its first
+    word may be a part)."""
+    if len(text) <= limit and not cut:
+        return text
+    tail = text[-limit:]
+    if len(text) > limit and text[-limit - 1].isspace():
+        return tail
+    space = _SPACE.search(tail)
+    return "…" + tail[space.start() :] if space else "…"
+
+
+# \b after the first character (not before it): see _TOKEN_SHAPES
+_DURATION = re.compile(r"\d(?<!\w\d)\d*+(?:\.\d++)?+(?:s|ms| seconds?)\b")
+_ADDR = re.compile(r"0(?<!\w0)x[0-9a-f]{6,}+\b")
 
 
 def excerpt(
@@ -303,8 +516,11 @@ def excerpt(
     ANSI codes go, the repository path becomes `.`, temp paths become `<tmp>`, secrets are
     redacted; in stable mode durations and memory addresses are normalised as well.
     """
-    text = _ANSI.sub("", output).replace("\r\n", "\n")
-    text = "\n".join(part.rsplit("\r", 1)[-1] for part in text.split("\n"))
+    # Only the tail is shown: redacting more than the bytes a tool's output keeps is waste.
+    text = cut_tail(output, OUTPUT_LIMIT)
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
+    if "\r" in text:
+        text = "\n".join(part.rsplit("\r", 1)[-1] for part in text.split("\n"))
     text = redact(text, [*secrets, *secret_values()])
     for base in {str(root), str(root.resolve())}:
         text = text.replace(base + os.sep, "").replace(base, ".")
@@ -313,7 +529,7 @@ def excerpt(
     if stable:
         text = _DURATION.sub("<duration>", text)
         text = _ADDR.sub("0x<addr>", text)
-    kept = [ln.rstrip() for ln in text.strip("\n").split("\n")][-lines:]
+    kept = [ln.rstrip() for ln in text.strip("\n").rsplit("\n", lines)[-lines:]]
     out = "\n".join(kept).strip("\n")
     if len(out) > EXCERPT_CHARS:
         out = "…" + out[-EXCERPT_CHARS:]

@@ -13,6 +13,8 @@ import os
 import re
 import secrets
 import shutil
+import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -167,7 +169,8 @@ def record_artifact(
 ) -> Path:
     """Keep one step's artifact in the run and update the manifest (both atomically)."""
     d = run_dir(config, run_id)
-    d.mkdir(parents=True, exist_ok=True)
+    if not d.is_dir():
+        _create_run(config, d, _new_manifest(config, run_id, subject))
     self_ignore(config.artifacts_path())
     doc, _ = _load_manifest(d)
     if doc is None:
@@ -202,6 +205,21 @@ def record_artifact(
     return target
 
 
+def _create_run(config: Config, d: Path, manifest: dict[str, Any]) -> None:
+    """The run directory, created with its `running` manifest (written in a temp directory
+    and renamed into place): a concurrent lane's prune never sees it without the record that
+    says it is in flight."""
+    d.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{d.name}.", dir=d.parent))
+    try:
+        atomic_write(tmp / MANIFEST, canonical_json(manifest))
+        tmp.rename(d)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not d.is_dir():  # not a lost race with ourselves: a real fault
+            raise
+
+
 def finish_run(config: Config, run_id: str, *, lane: str | None, state: str = "complete") -> None:
     """Mark the run finished (the lane session calls this after its controls step)."""
     d = run_dir(config, run_id)
@@ -221,6 +239,12 @@ STALE_AFTER = timedelta(days=1)
 
 def _running(rec: RunRecord) -> bool:
     """Another invocation is still writing this run (a concurrent lane): never delete it."""
+    if rec.manifest is None:  # no (valid) manifest yet: being created, unless it is old
+        try:
+            age = time.time() - rec.path.stat().st_mtime
+        except OSError:
+            return False
+        return age < STALE_AFTER.total_seconds()
     run = (rec.manifest or {}).get("run") or {}
     if run.get("state") != "running" or not alive((rec.manifest or {}).get("pid")):
         return False

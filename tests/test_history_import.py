@@ -1,0 +1,153 @@
+"""History import refuses what the history would misreport (conflicting rows, steps of no
+run, times that run backwards) and reads its own one-line export; retention never deletes a
+run still in flight (issue 12 part 13)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import make_project
+
+from lane_tasks import cli
+from lane_tasks.config import load_config
+from lane_tasks.repo import subject as repo_subject
+from lane_tasks.store import MANIFEST, record_artifact, run_dir, runs_root
+from lane_tasks.top_level import NOX_PID_ENV
+
+RUN = {
+    "type": "run", "repo": "x", "run_id": "r1", "source": "nox", "status": "pass",
+    "state": "complete", "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:01:00Z",
+}  # fmt: skip
+STEP = {
+    "type": "step", "repo": "x", "run_id": "r1", "step": "gate-fast", "status": "pass",
+    "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:30Z", "results": "[]",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("hi"))
+
+
+def _import(root: Path, f: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = cli.main(["--config", str(root / "lanes.toml"), "history", "import", str(f)])
+    out = capsys.readouterr()
+    return code, out.out, out.err.strip()
+
+
+def _jsonl(path: Path, *objs: dict[str, str]) -> Path:
+    path.write_text("".join(json.dumps(o) + "\n" for o in objs))
+    return path
+
+
+def _runs(root: Path) -> list[str]:
+    db = root / "build" / "lanes" / "history.sqlite"
+    if not db.exists():
+        return []
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute("SELECT run_id FROM runs WHERE repo = 'x'")]
+    finally:
+        conn.close()
+
+
+def test_own_one_line_export_imports(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text(json.dumps(RUN | {"run_id": "one-line"}, sort_keys=True) + "\n")
+    code, out, err = _import(project, one, capsys)
+    assert code == 0, err
+    assert "1 new row(s)" in out
+    assert "one-line" in _runs(project)
+
+
+def test_conflicting_history_rows_are_reported(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = _jsonl(
+        tmp_path / "c.jsonl",
+        RUN | {"run_id": "c1"},
+        RUN | {"run_id": "c1", "status": "fail"},
+    )
+    code, _, err = _import(project, f, capsys)
+    assert code == 2
+    assert len(err.splitlines()) == 1, err
+    assert "c.jsonl:2" in err and "conflicts with" in err and "c.jsonl:1" in err
+    assert "status" in err
+    assert "c1" not in _runs(project)
+    # and against a row already in the history
+    assert _import(project, _jsonl(tmp_path / "a.jsonl", RUN | {"run_id": "c2"}), capsys)[0] == 0
+    g = _jsonl(tmp_path / "b.jsonl", RUN | {"run_id": "c2", "status": "fail"})
+    code, _, err = _import(project, g, capsys)
+    assert code == 2 and "b.jsonl:1" in err and "already in the history" in err
+    # the very same rows again are no conflict
+    code, out, _ = _import(project, tmp_path / "a.jsonl", capsys)
+    assert code == 0 and "0 new row(s), 1 already there" in out
+
+
+def test_step_of_unknown_run_is_refused(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = _jsonl(tmp_path / "s.jsonl", RUN | {"run_id": "s1"}, STEP | {"run_id": "nowhere"})
+    code, _, err = _import(project, f, capsys)
+    assert code == 2
+    assert "s.jsonl:2: run_id:" in err and "nowhere" in err
+    assert "s1" not in _runs(project)
+    # a step of a run in the same import, or already in the history, is fine
+    ok = _jsonl(tmp_path / "ok.jsonl", STEP | {"run_id": "s2"}, RUN | {"run_id": "s2"})
+    assert _import(project, ok, capsys)[0] == 0
+    later = _jsonl(tmp_path / "later.jsonl", STEP | {"run_id": "s2", "step": "doctor"})
+    assert _import(project, later, capsys)[0] == 0
+
+
+@pytest.mark.parametrize("kind", ["run", "step"])
+def test_end_before_start_is_refused(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    backwards = {"started_at": "2026-01-02T00:00:00Z", "ended_at": "2026-01-01T00:00:00Z"}
+    run = RUN | {"run_id": f"b-{kind}"}
+    step = STEP | {"run_id": f"b-{kind}"}
+    f = _jsonl(tmp_path / "t.jsonl", run | (backwards if kind == "run" else {}), step)
+    if kind == "step":
+        f = _jsonl(tmp_path / "t.jsonl", step | backwards, run)
+    code, _, err = _import(project, f, capsys)
+    assert code == 2
+    assert "t.jsonl:1: ended_at:" in err and "before started_at" in err
+    assert f"b-{kind}" not in _runs(project)
+
+
+def test_keep_one_does_not_prune_run_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path)
+    toml = root / "lanes.toml"
+    toml.write_text(toml.read_text().replace("keep = 50", "keep = 1"))
+    config = load_config(toml)
+    assert config.runs_keep == 1
+    monkeypatch.setenv(NOX_PID_ENV, str(os.getpid()))  # lane A's nox: alive
+    subject = repo_subject(config.root, (config.artifacts_dir,)).to_json()
+    a = "20260101T000000Z-aaaaaa"
+    record_artifact(config, a, step="doctor", name="doctor.json", text="{}", status="pass",
+                    subject=subject, lane="startup")  # fmt: skip
+    assert json.loads((run_dir(config, a) / MANIFEST).read_text())["run"]["state"] == "running"
+    # lane B, at once: lane A's next step is creating its directory (no manifest yet)
+    c = run_dir(config, "20260101T000001Z-cccccc")
+    c.mkdir()
+    (c / "gate-fast.json").write_text("{}")
+    b = "20260101T000002Z-bbbbbb"
+    record_artifact(config, b, step="doctor", name="doctor.json", text="{}", status="pass",
+                    subject=subject, lane="startup")  # fmt: skip
+    kept = sorted(p.name for p in runs_root(config).iterdir())
+    assert kept == sorted([a, b, c.name]), kept
+    # a run whose process is gone is pruned as before
+    doc = json.loads((run_dir(config, a) / MANIFEST).read_text())
+    doc["pid"] = 2**22 + 12345
+    (run_dir(config, a) / MANIFEST).write_text(json.dumps(doc))
+    record_artifact(config, b, step="gate-fast", name="gate-fast.json", text="{}",
+                    status="pass", subject=subject, lane="startup")  # fmt: skip
+    assert not run_dir(config, a).exists()
