@@ -41,7 +41,7 @@ from lane_tasks.artifacts import (
 from lane_tasks.clock import utc_now
 from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError
-from lane_tasks.evidence import step_problem
+from lane_tasks.evidence import checks_at, step_problem
 from lane_tasks.release import decision_path, go_record_problem, load_decision
 from lane_tasks.store import RunRecord, latest_run, list_runs, run_dir
 from lane_tasks.version import VersionProblem, parse_version
@@ -159,15 +159,18 @@ def item_problem(
     """Why a step artifact is not the evidence its checklist item needs, or None: that step's
     kind, passing by its own results, for the checklist's commit (and, for the release
     preflight, its version), gate fast's the whole gate. `current`: judge gate fast by the
-    lanes.toml in force (when the checklist is built), else by the gate configured when it
-    ran (a control judging an old release). `release checklist` and
-    release-checklist-evidence both ask this."""
+    lanes.toml in force (when the checklist is built), else by lanes.toml as committed at
+    `commit` (a control judging an old release; lanes.toml may have changed since).
+    `release checklist` and release-checklist-evidence both ask this."""
+    checks = None
+    if step == "gate-fast":
+        checks = config.checks if current else checks_at(config, commit)
     return step_problem(
         doc,
         step,
         commit=commit,
         version=str(version) if step == "gate-release" else None,
-        checks=config.checks if current else None,
+        checks=checks,
     )
 
 

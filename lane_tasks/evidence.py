@@ -20,9 +20,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from lane_tasks.config import CheckSpec
+from lane_tasks.config import CheckSpec, Config, parse_config
+from lane_tasks.errors import ConfigError
+from lane_tasks.repo import git
 
 __all__ = [
+    "checks_at",
     "coverage",
     "gate_digest",
     "status_contradiction",
@@ -76,9 +79,9 @@ def status_contradiction(doc: Mapping[str, Any]) -> str | None:
 def whole_gate_problem(
     doc: Mapping[str, Any], configured: Mapping[str, CheckSpec] | None
 ) -> str | None:
-    """Why a gate-fast artifact is not the whole gate, or None. With `configured` (the
-    lanes.toml in force) the gate it covered must be that one; without (a record judged later,
-    when lanes.toml may have changed since) it must be the whole gate configured when it ran."""
+    """Why a gate-fast artifact is not the whole gate, or None. With `configured` (the gate of
+    the lanes.toml in force, or as committed at the artifact's commit) the gate it covered must
+    be that one; without, it must be the whole gate configured when it ran."""
     cov = doc.get("coverage")
     if not isinstance(cov, Mapping):
         return "it does not record which checks it covered (written by an older lane-tasks?)"
@@ -87,7 +90,10 @@ def whole_gate_problem(
     if configured is not None:
         wanted = sorted(configured)
         if cov.get("configured_digest") != gate_digest(configured.values()):
-            return "it ran with other lanes.toml gate checks than the ones configured now"
+            return (
+                "it ran with other lanes.toml gate checks than the ones configured "
+                "(a check was added, removed or changed since)"
+            )
     missing = [c for c in wanted if c not in ran]
     if missing:
         return (
@@ -134,3 +140,19 @@ def step_problem(
     if step == "gate-fast":
         return whole_gate_problem(doc, checks)
     return None
+
+
+def checks_at(config: Config, commit: str | None) -> Mapping[str, CheckSpec] | None:
+    """The gate checks lanes.toml configured at `commit` (what a gate-fast artifact of that
+    commit must have covered), or None when that lanes.toml cannot be read or validated (an
+    older format): then the artifact is judged by the gate it recorded."""
+    if not commit:
+        return None
+    rel = config.path.resolve().relative_to(config.root).as_posix()
+    shown = git(config.root, "show", f"{commit}:{rel}")
+    if shown.returncode != 0:
+        return None
+    try:
+        return parse_config(shown.stdout, config.path).checks
+    except ConfigError:
+        return None

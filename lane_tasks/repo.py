@@ -144,12 +144,19 @@ def all_tags(root: Path) -> list[str]:
 
 
 _COMMIT_ID = re.compile(r"[0-9a-fA-F]{4,64}")
+_REF_NAME = re.compile(r"[^\x00-\x20\x7f~^:?*\[\\]+")
+"""What a tag name may hold (git check-ref-format): no controls, spaces, ~^:?*[ or backslash."""
 
 
 def fixed_rev_problem(root: Path, rev: str) -> str | None:
     """Why `rev` is not a fixed point of history, or None: a fixed point is a full or
     abbreviated commit id, or a tag. HEAD, a branch or a revision expression (`HEAD~3`,
     `main@{1}`) moves, and a point that moves past the release tags judges none of them."""
+    if not _REF_NAME.fullmatch(rev) or ".." in rev or "@{" in rev or not _encodable(rev):
+        return (
+            f"'{rev}' is not a tag or a commit id: a revision expression moves with every "
+            "commit; name the tag or the commit id (git rev-parse) the lanes were adopted at"
+        )
     if _COMMIT_ID.fullmatch(rev):
         branch = git(root, "show-ref", "--verify", "-q", f"refs/heads/{rev}").returncode == 0
         return f"'{rev}' is also a branch name, which moves" if branch else None
@@ -160,6 +167,15 @@ def fixed_rev_problem(root: Path, rev: str) -> str | None:
         "with every commit; name the tag or the commit id (git rev-parse) the lanes were "
         "adopted at"
     )
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` can be passed to git at all (a lone surrogate cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def resolve_fixed_rev(root: Path, rev: str) -> str | None:
