@@ -13,7 +13,10 @@ passed, and is for the run's commit; the decision is a `go` for that commit, or 
 that differs from it only under the evidence directory (the decision record committed). An
 incomplete checklist is refused (exit 1) unless `--allow-incomplete`, which records the items as
 not done.
-The `release-checklist-evidence` control re-hashes every link, so a changed byte is caught.
+The `release-checklist-evidence` control re-hashes every link, so a changed byte is caught, and
+re-reads what each linked file says by the same rules (`item_problem`, `go_record_problem`), so
+a copy rewritten to `"status": "fail"` with its digest recomputed, or an item linking some
+other file (README.md) by its real digest, fails too.
 """
 
 from __future__ import annotations
@@ -37,9 +40,9 @@ from lane_tasks.artifacts import (
 from lane_tasks.clock import utc_now
 from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError
+from lane_tasks.evidence import checks_at, step_problem
 from lane_tasks.record_signature import check_signer, copy_record, verify, write_record
-from lane_tasks.release import decision_path, load_decision
-from lane_tasks.repo import evidence_only_change
+from lane_tasks.release import decision_path, go_record_problem, load_decision
 from lane_tasks.store import RunRecord, latest_run, list_runs, run_dir
 from lane_tasks.version import VersionProblem, parse_version
 
@@ -48,6 +51,7 @@ __all__ = [
     "build_checklist",
     "checklist_path",
     "evidence_copy_dir",
+    "item_problem",
     "load_checklist",
 ]
 
@@ -137,7 +141,37 @@ def _step_item(
     if commit is None or of != commit:
         note = f"{step} is for commit {str(of)[:12]}, the run for {str(commit)[:12]}"
         return _Item(step, False, note, source, target)
+    why = item_problem(config, step, doc, version=version, commit=commit, current=True)
+    if why:
+        return _Item(step, False, f"{step} in run {run.id}: {why}", source, target)
     return _Item(step, True, f"passed in run {run.id}", source, target)
+
+
+def item_problem(
+    config: Config,
+    step: str,
+    doc: dict[str, Any],
+    *,
+    version: Version,
+    commit: str | None,
+    current: bool,
+) -> str | None:
+    """Why a step artifact is not the evidence its checklist item needs, or None: that step's
+    kind, passing by its own results, for the checklist's commit (and, for the release
+    preflight, its version), gate fast's the whole gate. `current`: judge gate fast by the
+    lanes.toml in force (when the checklist is built), else by lanes.toml as committed at
+    `commit` (a control judging an old release; lanes.toml may have changed since).
+    `release checklist` and release-checklist-evidence both ask this."""
+    checks = None
+    if step == "gate-fast":
+        checks = config.checks if current else checks_at(config, commit)
+    return step_problem(
+        doc,
+        step,
+        commit=commit,
+        version=str(version) if step == "gate-release" else None,
+        checks=checks,
+    )
 
 
 def _decision_item(config: Config, version: Version, commit: str | None) -> _Item:
@@ -157,17 +191,11 @@ def _decision_item(config: Config, version: Version, commit: str | None) -> _Ite
     if record["decision"] != "go":
         note = f"the decision is {record['decision']} by {record['owner']}"
         return _Item(CHECKLIST_DECISION, False, note, path, copy)
-    why = (
-        "the run names no commit"
-        if commit is None
-        else evidence_only_change(config.root, record["commit"], commit, config.evidence_dir)
-    )
+    if commit is None:
+        return _Item(CHECKLIST_DECISION, False, "the run names no commit", path, copy)
+    why = go_record_problem(config, record, version=version, commit=commit)
     if why:
-        note = (
-            f"the go is for commit {str(record['commit'])[:12]}, the run for "
-            f"{str(commit)[:12]}: {why}"
-        )
-        return _Item(CHECKLIST_DECISION, False, note, path, copy)
+        return _Item(CHECKLIST_DECISION, False, f"the decision record {why}", path, copy)
     return _Item(CHECKLIST_DECISION, True, f"go by {record['owner']}", path, copy)
 
 

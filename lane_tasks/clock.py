@@ -4,18 +4,25 @@
 8601 time (UTC when it names no offset), or a caller passes one (`kpi review --now`, hidden).
 Both exist so tests can make a record, or a control's "now", days old without waiting;
 nothing else should set them.
+
+A record dated later than now (beyond CLOCK_SKEW, for clocks of two machines that differ a
+little) is no evidence of anything: `future_problem` says so, and every control reading a dated
+record asks it (a review "0 days ago" that has not happened yet satisfies nothing).
 """
 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lane_tasks.errors import ConfigError
 
-__all__ = ["NOW_ENV", "parse_now", "parse_time", "utc_now"]
+__all__ = ["CLOCK_SKEW", "NOW_ENV", "future_problem", "parse_now", "parse_time", "utc_now"]
 
 NOW_ENV = "LANE_TASKS_NOW"
+
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far in the future a record's time may be and still count (clocks differ a little)."""
 
 
 def parse_time(text: str) -> datetime:
@@ -48,3 +55,20 @@ def utc_now(override: str | None = None) -> datetime:
     if env:
         return parse_now(env, NOW_ENV)
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def future_problem(when: datetime | str, what: str, now: datetime | None = None) -> str | None:
+    """Why a record dated `when` is no evidence because it is in the future (beyond
+    CLOCK_SKEW of `now`, default utc_now()), or None. A time that does not parse is a
+    problem too."""
+    try:
+        at = parse_time(when) if isinstance(when, str) else when
+    except ValueError:
+        return f"{what} {when!r} is not an ISO 8601 time"
+    current = now or utc_now()
+    if at - current > CLOCK_SKEW:
+        return (
+            f"{what} {at.isoformat(timespec='seconds')} is in the future "
+            f"(now {current.isoformat(timespec='seconds')}): not evidence"
+        )
+    return None

@@ -20,6 +20,7 @@ from typing import Any
 
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
 from lane_tasks.errors import ConfigError, did_you_mean
+from lane_tasks.repo import fixed_rev_problem
 
 __all__ = [
     "ARTIFACTS_DIR",
@@ -547,6 +548,12 @@ def parse_config(text: str, path: Path) -> Config:
         ["release_owners", "evidence_dir", "artifacts_dir", "default_lane", "adoption_point"],
     )
     owners = r.str_list(project, ["project", "release_owners"])
+    if "release_owners" in project and not owners:
+        raise r.error(
+            ["project", "release_owners"],
+            "is empty: no release decision could ever be made; list who decides on releases "
+            '(release_owners = ["you@example.org"])',
+        )
     evidence_dir = _rel_dir(r, project, "evidence_dir", "release-evidence")
     artifacts_dir = _rel_dir(r, project, "artifacts_dir", ARTIFACTS_DIR)
 
@@ -627,7 +634,7 @@ def parse_config(text: str, path: Path) -> Config:
         ci_files=ci_files,
         release=release,
         drift=drift,
-        adoption_point=r.str_(project, ["project", "adoption_point"], None),
+        adoption_point=_adoption_point(r, project, path.parent),
         teams=teams,
         ownership=ownership,
         support=support,
@@ -653,6 +660,18 @@ def _require_inside(r: _Reader, key: list[str], value: str) -> None:
     """Paths in lanes.toml are relative and stay inside the repository."""
     if _outside(value):
         raise r.error(key, f"must be a path inside the repository, not '{value}'")
+
+
+def _adoption_point(r: _Reader, project: Mapping[str, Any], root: Path) -> str | None:
+    """[project] adoption_point: a tag or a commit id, never a reference that moves (HEAD,
+    a branch), which would move past every release tag and switch the release controls off."""
+    value = r.str_(project, ["project", "adoption_point"], None)
+    if value is None:
+        return None
+    problem = fixed_rev_problem(root, value.strip())
+    if problem:
+        raise r.error(["project", "adoption_point"], problem)
+    return value.strip()
 
 
 def _outside(value: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any
 
 from lane_tasks import __version__
 from lane_tasks.artifacts import SCHEMA_VERSION, canonical_json, schema_errors
-from lane_tasks.clock import parse_now, utc_now
+from lane_tasks.clock import future_problem, parse_now, utc_now
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
 from lane_tasks.kpi import compute_kpis
@@ -129,9 +129,10 @@ class Review:
         return parse_now(self.record["reviewed_at"], "reviewed_at")
 
 
-def load_reviews(config: Config) -> list[Review]:
+def load_reviews(config: Config, now: datetime | None = None) -> list[Review]:
     """Every `*.json` in the reviews directory (not the `*.dsse.json` signatures beside them),
-    validated, newest file name first."""
+    validated, newest file name first. A review dated after `now` (default the clock; beyond
+    clock.CLOCK_SKEW) is invalid."""
     d = reviews_path(config)
     if not d.is_dir():
         return []
@@ -150,6 +151,8 @@ def load_reviews(config: Config) -> list[Review]:
                 parse_now(doc["reviewed_at"], "reviewed_at")
             except ConfigError as exc:
                 problem = str(exc)
+        if problem is None:  # a review that has not happened yet reviews nothing
+            problem = future_problem(doc["reviewed_at"], "reviewed_at", now)
         out.append(Review(path, None, problem) if problem else Review(path, doc, None))
     return out
 

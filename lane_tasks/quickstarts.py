@@ -136,7 +136,9 @@ def _release_owner(config: Config) -> list[str]:
             f"lane-tasks controls verify --lane {lane.name}",
         ),
         "A `no-go` is recorded the same way (`--decision no-go`). A `go` on a failed or "
-        "missing preflight is refused unless you give `--override-reason`, which is recorded; "
+        "missing preflight (or one that did not find the whole gate fast passing) is refused "
+        "unless you give `--override-reason`, which is recorded, and the release-owner control "
+        "applies the same rule to the record later; "
         "a `go` on a preflight that found no release candidate (the version already released, "
         "a dev version) is refused even then.",
         "",
@@ -178,7 +180,9 @@ def _gate_owner(config: Config) -> list[str]:
             step_command(config, "doctor"),
         ),
         "A failing check names its owner, exit code and the last lines of its output in "
-        f"`{config.artifacts_dir}/gate-fast.json`. Turn a release check off only with a reason "
+        f"`{config.artifacts_dir}/gate-fast.json`. `--check ID` runs part of the gate while you "
+        "work: such an artifact is no release evidence, only the whole configured gate is. "
+        "Turn a release check off only with a reason "
         "(`[gate.release.disable]`); the reason is shown in every report.",
         "",
     ]

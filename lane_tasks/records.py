@@ -25,7 +25,7 @@ from typing import Any
 
 from lane_tasks import __version__
 from lane_tasks.artifacts import SCHEMA_VERSION, atomic_write, canonical_json, schema_errors
-from lane_tasks.clock import parse_time
+from lane_tasks.clock import future_problem, parse_time
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.history import (
@@ -195,8 +195,8 @@ _EVIDENCE = (
 
 def sync_evidence(config: Config, conn: sqlite3.Connection) -> int:
     """Copy the evidence directory's valid records into the history (same key, same row: an
-    edited record replaces its old copy). Invalid records are left out; the controls that own
-    them report them. Returns how many records are there."""
+    edited record replaces its old copy). Invalid records, and records dated in the future,
+    are left out; the controls that own them report them. Returns how many records are there."""
     repo = repository_id(config)
     base = config.root / config.evidence_dir
     rows = []
@@ -208,6 +208,8 @@ def sync_evidence(config: Config, conn: sqlite3.Connection) -> int:
             except (OSError, ValueError, KeyError, TypeError, RecursionError):
                 continue
             if schema_errors(doc) is not None or doc.get("schema") != f"lane-tasks/{kind}":
+                continue
+            if future_problem(when, time_field):  # not evidence yet: KPIs must not count it
                 continue
             rows.append(
                 (

@@ -8,8 +8,9 @@ decision.json`) so it travels with the repository and can be audited against the
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,20 @@ from lane_tasks.artifacts import (
     sha256_file,
 )
 from lane_tasks.catalog import STEPS
+from lane_tasks.clock import future_problem, utc_now
 from lane_tasks.config import Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
+from lane_tasks.evidence import status_contradiction
 from lane_tasks.record_signature import write_record
-from lane_tasks.repo import subject
+from lane_tasks.repo import evidence_only_change, subject
 from lane_tasks.version import VersionProblem, parse_version
 
 __all__ = [
     "DecisionRefused",
     "decide",
     "decision_path",
+    "go_problem",
+    "go_record_problem",
     "load_decision",
     "release_version",
     "require_release_owner",
@@ -61,13 +66,29 @@ class Preflight:
     """False when gate release found the version is no release candidate (absent in older
     preflights, which failed on non-candidates: a passing one was a candidate)."""
     candidate_reason: str | None
+    gate_fast: str | None
+    """The status of its gate-fast-evidence check (None when it has none)."""
+    contradiction: str | None
+    """Why its status contradicts its own results, or None."""
+
+    def summary(self, config: Config) -> dict[str, Any]:
+        """The preflight as the decision record keeps it: what `go_problem` judges."""
+        return {
+            "path": config.shown(self.path),
+            "sha256": self.sha256,
+            "status": self.status,
+            "commit": self.commit,
+            "version": self.version,
+            "gate_fast": self.gate_fast,
+        }
 
 
 def _preflight(config: Config, path: Path | None) -> Preflight | None:
     p = path or config.artifacts_path() / STEPS["gate-release"].out
     doc, problem = read_artifact(p)
-    if doc is None or problem:
+    if doc is None or problem or doc.get("schema") != "lane-tasks/gate-release":
         return None
+    gate_fast = next((r["status"] for r in doc["results"] if r["id"] == GATE_FAST_EVIDENCE), None)
     return Preflight(
         p,
         sha256_file(p),
@@ -76,7 +97,45 @@ def _preflight(config: Config, path: Path | None) -> Preflight | None:
         doc.get("version"),
         doc.get("candidate", True),
         doc.get("candidate_reason"),
+        gate_fast,
+        status_contradiction(doc),
     )
+
+
+GATE_FAST_EVIDENCE = "gate-fast-evidence"
+
+
+def go_problem(
+    config: Config,
+    preflight: Mapping[str, Any] | None,
+    *,
+    version: Version,
+    commit: str | None,
+    here: str = "HEAD",
+) -> str | None:
+    """Why a go for `version` on `commit` is not supported by `preflight` (the summary a
+    decision record keeps), or None. `release decide` refuses such a go without
+    --override-reason, and the release-owner control re-applies this same rule to every
+    recorded go, so a hand-written record cannot pass a go the command would have refused."""
+    if preflight is None:
+        return "no valid release preflight artifact (run `lane-tasks gate release` first)"
+    of = preflight.get("commit")
+    if of != commit:
+        return f"the preflight is for {str(of)[:12]}, {here} is {str(commit)[:12]}"
+    if preflight.get("status") != "pass":
+        return f"the preflight for {str(of)[:12]} did not pass ({preflight.get('status')})"
+    checked = preflight.get("version")
+    if checked is not None and Version(str(checked)) != version:
+        return f"the preflight checked version {checked}, not {version}"
+    if "gate_fast" in preflight:  # records written before it was kept do not have it
+        fast = preflight["gate_fast"]
+        disabled = GATE_FAST_EVIDENCE in config.release.disabled
+        if fast != "pass" and not (fast in ("skip", None) and disabled):
+            return (
+                f"the preflight did not find the whole gate fast passing on {str(of)[:12]} "
+                f"({GATE_FAST_EVIDENCE}: {fast or 'absent'})"
+            )
+    return None
 
 
 def release_version(version: str) -> Version:
@@ -132,15 +191,11 @@ def decide(
             f"(or `lane-tasks gate release --version {v} --format json --out "
             f"{config.artifacts_dir}/{STEPS['gate-release'].out}`)"
         )
-    problem = None
-    if pre is None:
-        problem = "no valid release preflight artifact (run `lane-tasks gate release` first)"
-    elif pre.commit != head.commit:
-        problem = f"the preflight is for {str(pre.commit)[:12]}, HEAD is {str(head.commit)[:12]}"
-    elif pre.status != "pass":
-        problem = f"the preflight for {str(pre.commit)[:12]} did not pass ({pre.status})"
-    elif pre.version is not None and Version(pre.version) != v:
-        problem = f"the preflight checked version {pre.version}, not {v}"
+    problem = go_problem(
+        config, None if pre is None else pre.summary(config), version=v, commit=head.commit
+    )
+    if problem is None and pre is not None and pre.contradiction:
+        problem = f"the preflight's status contradicts its results: {pre.contradiction}"
     if decision == "go" and problem and not override_reason:
         raise DecisionRefused(f"go refused for {v}: {problem}; fix it, or pass --override-reason")
     record: dict[str, Any] = {
@@ -152,15 +207,8 @@ def decide(
         "decision": decision,
         "owner": owner,
         "reason": reason,
-        "decided_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
-        "preflight": None
-        if pre is None
-        else {
-            "path": config.shown(pre.path),
-            "sha256": pre.sha256,
-            "status": pre.status,
-            "commit": pre.commit,
-        },
+        "decided_at": (now or utc_now()).isoformat(timespec="seconds"),
+        "preflight": None if pre is None else pre.summary(config),
         "override_reason": override_reason if problem else None,
         "evidence_problem": problem,
         "superseded": [],
@@ -186,3 +234,37 @@ def load_decision(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     if problem is None and doc.get("schema") != "lane-tasks/release-decision":
         problem = f"is a {doc.get('schema')} record, not a release decision"
     return (doc, None) if problem is None else (None, problem)
+
+
+def go_record_problem(
+    config: Config, record: Mapping[str, Any], *, version: Version, commit: str
+) -> str | None:
+    """Why a (schema-valid) decision record is no `go` for `version` cut at `commit` (the
+    tag's, or a checklist's run), or None: it is a go by a release owner, for that version,
+    dated no later than now, for `commit` or an ancestor differing only under the evidence
+    directory, and the rule `release decide` applies holds for what it records (`go_problem`:
+    a preflight that did not pass, or any recorded evidence problem, needs the override
+    reason). Shared by release-owner, `release checklist` and release-checklist-evidence."""
+    if record["decision"] != "go":
+        return f"says {record['decision']}, not go"
+    if record["owner"] not in config.release_owners:
+        return f"is by '{record['owner']}', who is not a release owner"
+    if record["version"] != str(version):
+        return f"is for version {record['version']}, not {version}"
+    late = future_problem(record["decided_at"], "decided_at")
+    if late:
+        return late
+    if why := evidence_only_change(config.root, record["commit"], commit, config.evidence_dir):
+        return f"is for {str(record['commit'])[:12]}, the release is on {commit[:12]}: {why}"
+    if record.get("override_reason"):
+        return None
+    problem = record.get("evidence_problem") or go_problem(
+        config,
+        record["preflight"],
+        version=version,
+        commit=record["commit"],
+        here="the decision",
+    )
+    if problem:
+        return f"is a go without an override reason although {problem}"
+    return None

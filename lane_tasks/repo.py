@@ -14,15 +14,18 @@ from lane_tasks.artifacts import atomic_write
 __all__ = [
     "Subject",
     "Tag",
+    "all_tags",
     "changed_paths",
     "evidence_only_change",
     "first_commit_adding",
+    "fixed_rev_problem",
     "git",
     "git_config",
     "head_commit",
     "is_ancestor",
     "is_git_repo",
     "release_tags",
+    "resolve_fixed_rev",
     "resolve_rev",
     "self_ignore",
     "subject",
@@ -132,6 +135,54 @@ def release_tags(root: Path, pattern: str) -> list[Tag]:
             continue
         tags.append(Tag(name, version, peeled or obj))
     return sorted(tags, key=lambda t: (t.version, t.name), reverse=True)
+
+
+def all_tags(root: Path) -> list[str]:
+    """Every tag name of the repository, sorted."""
+    out = git(root, "for-each-ref", "refs/tags", "--format=%(refname:strip=2)")
+    return sorted(line for line in out.stdout.splitlines() if line)
+
+
+_COMMIT_ID = re.compile(r"[0-9a-fA-F]{4,64}")
+_REF_NAME = re.compile(r"[^\x00-\x20\x7f~^:?*\[\\]+")
+"""What a tag name may hold (git check-ref-format): no controls, spaces, ~^:?*[ or backslash."""
+
+
+def fixed_rev_problem(root: Path, rev: str) -> str | None:
+    """Why `rev` is not a fixed point of history, or None: a fixed point is a full or
+    abbreviated commit id, or a tag. HEAD, a branch or a revision expression (`HEAD~3`,
+    `main@{1}`) moves, and a point that moves past the release tags judges none of them."""
+    if not _REF_NAME.fullmatch(rev) or ".." in rev or "@{" in rev or not _encodable(rev):
+        return (
+            f"'{rev}' is not a tag or a commit id: a revision expression moves with every "
+            "commit; name the tag or the commit id (git rev-parse) the lanes were adopted at"
+        )
+    if _COMMIT_ID.fullmatch(rev):
+        branch = git(root, "show-ref", "--verify", "-q", f"refs/heads/{rev}").returncode == 0
+        return f"'{rev}' is also a branch name, which moves" if branch else None
+    if git(root, "show-ref", "--verify", "-q", f"refs/tags/{rev}").returncode == 0:
+        return None
+    return (
+        f"'{rev}' is not a tag or a commit id: HEAD, a branch or a revision expression moves "
+        "with every commit; name the tag or the commit id (git rev-parse) the lanes were "
+        "adopted at"
+    )
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` can be passed to git at all (a lone surrogate cannot)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def resolve_fixed_rev(root: Path, rev: str) -> str | None:
+    """The commit of a fixed point (see fixed_rev_problem): a commit id, else a tag."""
+    if _COMMIT_ID.fullmatch(rev):
+        return resolve_rev(root, rev)
+    return resolve_rev(root, f"refs/tags/{rev}")
 
 
 def head_commit(root: Path) -> str | None:

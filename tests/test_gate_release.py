@@ -624,7 +624,7 @@ def test_own_build_output_does_not_dirty_the_tree(tmp_path: Path) -> None:
     r, doc = preflight(root)
     assert r.returncode == 0, r.stdout
     assert_check(doc, "clean-tree", "pass", "working tree clean")
-    assert_check(doc, "gate-fast-evidence", "pass", "gate fast passed on")
+    assert_check(doc, "gate-fast-evidence", "pass", "the whole gate fast passed on")
     assert doc["subject"]["dirty"] is False
 
 

@@ -262,17 +262,17 @@ def test_tags_before_the_adoption_point_are_not_judged(tmp_path: Path) -> None:
     first = git(root, "rev-list", "--max-parents=0", "HEAD")
     git(root, "tag", "v0.0.1", first)  # predates lanes.toml? init committed it in "initial"
     (root / "NOTES.md").write_text("x\n")
-    commit_all(root, "more")
+    later = commit_all(root, "more")
     text = (
         (root / "lanes.toml")
         .read_text()
-        .replace("[project]\n", '[project]\nadoption_point = "HEAD"\n', 1)
+        .replace("[project]\n", f'[project]\nadoption_point = "{later[:10]}"\n', 1)
     )
     (root / "lanes.toml").write_text(text)
     commit_all(root, "adopt later")
     res = owner_control(root)
     assert res["status"] == "pass", res
-    text = text.replace('adoption_point = "HEAD"', 'adoption_point = "no-such-rev"')
+    text = text.replace(f'adoption_point = "{later[:10]}"', 'adoption_point = "abcdef0123"')
     (root / "lanes.toml").write_text(text)
     res = owner_control(root)
     assert res["status"] == "fail"

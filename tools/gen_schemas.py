@@ -39,6 +39,21 @@ KINDS: dict[str, dict[str, Any]] = {
             "cached": {"const": True},
         },
         "result_required": ["cmd"],
+        # what the artifact covered: the checks it ran and the whole configured gate, each
+        # with a sha256 of their lanes.toml entries; only the whole gate is evidence
+        "top": {
+            "coverage": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["checks", "digest", "configured", "configured_digest"],
+                "properties": {
+                    "checks": {"type": "array", "items": STR},
+                    "digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "configured": {"type": "array", "items": STR},
+                    "configured_digest": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                },
+            },
+        },
     },
     "gate-release": {
         "title": "gate release: release preflight",
@@ -273,7 +288,16 @@ RECORDS: dict[str, dict[str, Any]] = {
                 "type": ["object", "null"],
                 "additionalProperties": False,
                 "required": ["path", "sha256", "status", "commit"],
-                "properties": {"path": STR, "sha256": SHA256, "status": STATUS, "commit": COMMIT},
+                # version and gate_fast (its gate-fast-evidence status): what the
+                # release-owner control re-judges a go by; absent in older records
+                "properties": {
+                    "path": STR,
+                    "sha256": SHA256,
+                    "status": STATUS,
+                    "commit": COMMIT,
+                    "version": NULLABLE_STR,
+                    "gate_fast": {"enum": ["pass", "fail", "error", "skip", None]},
+                },
             },
             "override_reason": NULLABLE_STR,
             "evidence_problem": NULLABLE_STR,

@@ -9,7 +9,15 @@ from typing import Any, ClassVar
 from lane_tasks.artifacts import Result
 from lane_tasks.catalog import CONTROLS as CATALOG
 from lane_tasks.config import Config, ResolvedLane
-from lane_tasks.repo import Tag, first_commit_adding, is_ancestor, release_tags, resolve_rev
+from lane_tasks.repo import (
+    Tag,
+    all_tags,
+    first_commit_adding,
+    fixed_rev_problem,
+    is_ancestor,
+    release_tags,
+    resolve_fixed_rev,
+)
 
 __all__ = [
     "CONTROLS",
@@ -106,10 +114,16 @@ class ReleaseTags:
 
 def tags_since_adoption(config: Config) -> ReleaseTags:
     """Release tags (newest version first) whose commit descends from the adoption point:
-    `project.adoption_point`, default the commit that added lanes.toml."""
+    `project.adoption_point` (a tag or commit id, never a reference that moves), default the
+    commit that added lanes.toml. A tag_pattern that matches none of the repository's
+    version-like tags (with a digit in the name) is a problem, not "no releases": it would
+    switch the release controls off without a word."""
     root = config.root
     if config.adoption_point:
-        adopted = resolve_rev(root, config.adoption_point)
+        moving = fixed_rev_problem(root, config.adoption_point)
+        if moving:  # lanes.toml refuses it too; the control re-applies the rule
+            return ReleaseTags(None, (), f"project.adoption_point {moving}")
+        adopted = resolve_fixed_rev(root, config.adoption_point)
         if adopted is None:
             return ReleaseTags(
                 None, (), f"project.adoption_point '{config.adoption_point}' is not a commit"
@@ -119,9 +133,14 @@ def tags_since_adoption(config: Config) -> ReleaseTags:
         adopted = first_commit_adding(root, rel)
         if adopted is None:
             return ReleaseTags(None, (), f"{rel} is not committed: the adoption point is unknown")
-    tags = tuple(
-        t
-        for t in release_tags(root, config.release.tag_pattern)
-        if is_ancestor(root, adopted, t.commit)
-    )
+    matched = release_tags(root, config.release.tag_pattern)
+    if not matched and (hidden := [t for t in all_tags(root) if any(c.isdigit() for c in t)]):
+        listed = ", ".join(hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
+        return ReleaseTags(
+            None,
+            (),
+            f"gate.release.tag_pattern in {config.path.name} matches none of the repository's "
+            f"tags, so no release would ever be judged; it hides {listed}",
+        )
+    tags = tuple(t for t in matched if is_ancestor(root, adopted, t.commit))
     return ReleaseTags(adopted, tags)

@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks import record_signature
-from lane_tasks.artifacts import sha256_file
-from lane_tasks.checklist import checklist_path, load_checklist
-from lane_tasks.config import Config
+from lane_tasks.artifacts import read_artifact, sha256_file
+from lane_tasks.catalog import STEPS
+from lane_tasks.checklist import checklist_path, item_problem, load_checklist
+from lane_tasks.clock import future_problem
+from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register, tags_since_adoption
+from lane_tasks.release import go_record_problem, load_decision
 from lane_tasks.repo import Tag, evidence_only_change
 
 __all__ = ["ReleaseChecklistEvidence"]
@@ -21,9 +24,13 @@ class ReleaseChecklistEvidence(Control):
     checklist.json that validates, is for the tagged commit (or an ancestor that differs from
     it only under the evidence directory, where the checklist is committed), marks every item
     of [release] checklist done, and links each item's evidence by a path inside the repository
-    whose file still has the recorded sha256 (a changed byte is reported as tampered). When
-    lanes.toml lists [signing.keys], each checklist must be signed, unchanged, by a release
-    owner."""
+    whose file still has the recorded sha256 (a changed byte is reported as tampered). What
+    each linked file says is verified as `release checklist` verified it: a step item's file is
+    that step's artifact, passing by its own results, for the checklist's commit (the release
+    preflight for this version, gate fast the whole gate); the decision item's is a go by a
+    release owner for this version that `release decide`'s rules support. A checklist or
+    decision dated in the future is no evidence. When lanes.toml lists [signing.keys], each
+    checklist must be signed, unchanged, by a release owner."""
 
     id = "release-checklist-evidence"
     evidence = (
@@ -62,6 +69,9 @@ def _problems(config: Config, tag: Tag) -> list[str]:
     if why := record_signature.verify(config, path, config.release_owners):
         return [f"{tag.name}: {why}"]
     out = []
+    late = future_problem(doc["created_at"], "created_at")
+    if late:
+        out.append(f"{tag.name}: {rel} {late}")
     if doc["version"] != str(tag.version):
         out.append(f"{tag.name}: {rel} is for version {doc['version']}")
     why = evidence_only_change(config.root, doc["commit"], tag.commit, config.evidence_dir)
@@ -95,4 +105,30 @@ def _problems(config: Config, tag: Tag) -> list[str]:
                 f"{tag.name}: item '{item['id']}' evidence {link['path']} was tampered with "
                 "(its sha256 differs from the checklist)"
             )
+        elif item["done"] and (why := _says(config, tag, doc, item["id"], file)):
+            out.append(f"{tag.name}: item '{item['id']}' evidence {link['path']} {why}")
     return out
+
+
+def _says(config: Config, tag: Tag, doc: dict[str, Any], item_id: str, file: Path) -> str | None:
+    """Why the file an item links does not say what the item needs, or None: the digest only
+    proves the bytes are the ones linked, not that they are evidence of this item (the rules
+    `release checklist` applied, re-applied)."""
+    if item_id == CHECKLIST_DECISION:
+        record, problem = load_decision(file)
+        if record is None:
+            return f"is no valid decision record ({problem})"
+        if why := record_signature.verify(config, file, (record["owner"],)):
+            return why  # the frozen copy keeps the owner's envelope beside it
+        why = go_record_problem(config, record, version=tag.version, commit=tag.commit)
+        return None if why is None else f"is no go for it: the record {why}"
+    if item_id not in STEPS:
+        return None
+    artifact, problem = read_artifact(file)
+    if artifact is None or problem:
+        shown = (problem or "").replace(str(file), "")
+        return f"is no valid {item_id} artifact{shown}"
+    why = item_problem(
+        config, item_id, artifact, version=tag.version, commit=doc["commit"], current=False
+    )
+    return None if why is None else f"is no evidence: {why}"

@@ -16,9 +16,10 @@ __all__ = ["WeeklyKpiReview"]
 class WeeklyKpiReview(Control):
     """The newest KPI review record in the evidence directory validates, names a reviewer
     (one of kpi.reviewers when that is set) and is no older than kpi.review_period_days
-    (default 7). Every record there must validate: tracked evidence is never silently bad.
-    When lanes.toml lists [signing.keys], the newest must be signed, unchanged, by its
-    reviewer. "Now" is the clock, or $LANE_TASKS_NOW (ISO 8601, for tests)."""
+    (default 7). Every record there must validate and be dated no later than now (beyond a
+    five-minute clock skew): tracked evidence is never silently bad. When lanes.toml lists
+    [signing.keys], the newest must be signed, unchanged, by its reviewer.
+    "Now" is the clock, or $LANE_TASKS_NOW (ISO 8601, for tests)."""
 
     id = "weekly-kpi-review"
     evidence = "<evidence_dir>/kpi-reviews/<YYYYMMDDTHHMMSSZ>.json (working tree)"
@@ -30,7 +31,8 @@ class WeeklyKpiReview(Control):
     def verify(self, ctx: ControlContext) -> Verdict:
         config = ctx.config
         rel = reviews_path(config).relative_to(config.root).as_posix()
-        reviews = load_reviews(config)
+        now = utc_now()
+        reviews = load_reviews(config, now)
         bad = [r for r in reviews if r.record is None]
         if bad:
             listed = "; ".join(
@@ -53,7 +55,7 @@ class WeeklyKpiReview(Control):
                 f"the newest KPI review ({name}) is by '{reviewer}', who is not in "
                 f"kpi.reviewers ({', '.join(allowed)})",
             )
-        age = max(utc_now() - when, timedelta(0))
+        age = max(now - when, timedelta(0))
         period = config.kpi.review_period_days
         if age > timedelta(days=period):
             return Verdict(

@@ -12,8 +12,9 @@ from lane_tasks.controls.base import (
     register,
     tags_since_adoption,
 )
-from lane_tasks.release import decision_path, load_decision
-from lane_tasks.repo import evidence_only_change, subject
+from lane_tasks.evidence import step_problem
+from lane_tasks.release import decision_path, go_record_problem, load_decision
+from lane_tasks.repo import subject
 from lane_tasks.store import MANIFEST, list_runs
 
 __all__ = ["ArtifactRetention", "ReleaseConfidencePath", "ReleaseOwner"]
@@ -30,7 +31,8 @@ def _no_run(ctx: ControlContext) -> Verdict | None:
 @register
 class ReleaseConfidencePath(Control):
     """This run ran gate-fast, gate-release and doctor for the current commit; each left a
-    passing artifact that validates against its schema, and all three name the same commit."""
+    passing artifact that validates against its schema and whose status its results bear out,
+    gate-fast's covers the whole configured gate, and all three name the same commit."""
 
     id = "release-confidence-path"
     evidence = "the run's manifest and its gate-fast, release-preflight and doctor artifacts"
@@ -55,9 +57,12 @@ class ReleaseConfidencePath(Control):
                 continue
             if doc.get("step") != step:
                 problems.append(f"{step}: artifact says step '{doc.get('step')}'")
+            of = doc.get("subject", {}).get("commit")
             if doc.get("status") != "pass":
                 problems.append(f"{step} did not pass (status {doc.get('status')})")
-            commits[step] = doc.get("subject", {}).get("commit")
+            elif why := step_problem(doc, step, commit=of, checks=ctx.config.checks):
+                problems.append(f"{step}: {why}")
+            commits[step] = of
         if problems:
             return Verdict("fail", "; ".join(problems))
         distinct = set(commits.values())
@@ -129,8 +134,11 @@ class ArtifactRetention(Control):
 class ReleaseOwner(Control):
     """Every release tag after the lane's adoption point has a `go` decision record naming a
     release owner, for the tagged commit or for an ancestor of it that differs from it only
-    under the evidence directory (the decision record itself is committed after the go). When
-    lanes.toml lists [signing.keys], each record must be signed, unchanged, by its owner."""
+    under the evidence directory (the decision record itself is committed after the go). The
+    record must also hold by the rules `release decide` applies: a go over a preflight that did
+    not pass (or a recorded evidence problem) needs its override reason, and a record dated in
+    the future is no decision yet. When lanes.toml lists [signing.keys], each record must be
+    signed, unchanged, by its owner."""
 
     id = "release-owner"
     evidence = "git release tags and <evidence_dir>/releases/<version>/decision.json"
@@ -155,19 +163,13 @@ class ReleaseOwner(Control):
             record, problem = load_decision(path)
             if record is None:
                 problems.append(f"{tag.name}: decision record {rel} {problem}")
-            elif why := record_signature.verify(config, path, (record["owner"],)):
+                continue
+            if why := record_signature.verify(config, path, (record["owner"],)):
                 problems.append(f"{tag.name}: {why}")
-            elif record["decision"] != "go":
-                problems.append(f"{tag.name}: tagged although {rel} says {record['decision']}")
-            elif record["owner"] not in config.release_owners:
-                problems.append(f"{tag.name}: '{record['owner']}' is not a release owner")
-            elif why := evidence_only_change(
-                root, record["commit"], tag.commit, config.evidence_dir
-            ):
-                problems.append(
-                    f"{tag.name}: the decision is for {str(record['commit'])[:12]}, "
-                    f"the tag is on {tag.commit[:12]}: {why}"
-                )
+                continue
+            why = go_record_problem(config, record, version=tag.version, commit=tag.commit)
+            if why:
+                problems.append(f"{tag.name}: tagged although {rel} {why}")
         if problems:
             return Verdict("fail", "; ".join(problems))
         names = ", ".join(t.name for t in tags)

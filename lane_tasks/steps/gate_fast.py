@@ -13,6 +13,7 @@ from typing import Any
 from lane_tasks.artifacts import Result
 from lane_tasks.config import CheckSpec
 from lane_tasks.errors import ConfigError, did_you_mean
+from lane_tasks.evidence import coverage
 from lane_tasks.gate_cache import GateCache
 from lane_tasks.procs import (
     ProcResult,
@@ -185,4 +186,8 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
             results.append(result)
     if interrupted is not None:
         raise StepInterrupted(results)
-    return results, {"warnings": warnings} if warnings else {}
+    # what this artifact covers: only the whole configured gate is evidence (lane_tasks.evidence)
+    extra: dict[str, Any] = {"coverage": coverage(checks, ctx.config.checks)}
+    if warnings:
+        extra["warnings"] = warnings
+    return results, extra

@@ -28,6 +28,7 @@ from lane_tasks.artifacts import Result, read_artifact
 from lane_tasks.catalog import STEPS
 from lane_tasks.changelog import CANDIDATES, find_changelog, find_entry
 from lane_tasks.checks import Check, CheckRegistry, Outcome, verdict
+from lane_tasks.evidence import step_problem
 from lane_tasks.fragments import find_fragments
 from lane_tasks.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
 from lane_tasks.pyproject import read_pyproject, validation_problem
@@ -544,8 +545,9 @@ class WheelContents(Check):
 
 @RELEASE.register
 class GateFastEvidence(Check):
-    """A passing gate-fast artifact exists for this same commit, taken on a clean tree (from this
-    run when inside a lane: gate fast is never re-run here)."""
+    """A passing gate-fast artifact of the whole configured gate (every check lanes.toml
+    configures now, not a `--check` subset) exists for this same commit, taken on a clean tree
+    (from this run when inside a lane: gate fast is never re-run here)."""
 
     id = "gate-fast-evidence"
     family = "evidence"
@@ -578,7 +580,10 @@ class GateFastEvidence(Check):
             return Outcome("fail", f"gate fast did not pass ({doc['status']}) in {where}")
         if doc["subject"]["dirty"]:
             return Outcome("fail", "gate fast ran on a dirty tree: its result is not this commit's")
-        return Outcome("pass", f"gate fast passed on {str(commit)[:12]} ({where})")
+        problem = step_problem(doc, "gate-fast", commit=head, checks=ctx.config.checks, clean=True)
+        if problem:  # the same rule as the controls, release decide and release checklist
+            return Outcome("fail", f"the gate-fast artifact in {where} is no evidence: {problem}")
+        return Outcome("pass", f"the whole gate fast passed on {str(commit)[:12]} ({where})")
 
 
 @contextlib.contextmanager

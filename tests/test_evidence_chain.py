@@ -1,0 +1,319 @@
+"""The evidence chain (issue 12, parts 1-3): a partial gate is no evidence, controls verify what
+a record says and re-apply the writing command's rules, records dated in the future are no
+evidence, and references that move or patterns that hide tags cannot switch controls off.
+Real projects, real git, real runs of the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tomllib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from conftest import commit_all, git, make_project, run_cli, validate_artifact
+
+from lane_tasks.artifacts import sha256_file
+from lane_tasks.clock import CLOCK_SKEW, future_problem
+from lane_tasks.evidence import step_problem
+from lane_tasks.store import new_run_id
+
+OWNER = "lead@example.org"
+PASS = ["{python}", "-c", "pass"]
+FAIL = ["{python}", "-c", "raise SystemExit(1)"]
+REL = Path("release-evidence/releases/0.1.0")
+
+
+def project(tmp_path: Path, *, unit: list[str] = PASS, **extra: Any) -> Path:
+    """A real project with one lane holding the evidence controls, a two-check gate fast
+    (`lint` passes; `unit` runs `unit`) and a preflight without the slow build."""
+    root = make_project(tmp_path)
+    data = tomllib.loads((root / "lanes.toml").read_text())
+    data["project"]["release_owners"] = [OWNER]
+    data["gate"] = {
+        "fast": {"checks": {"lint": {"cmd": PASS}, "unit": {"cmd": unit}}},
+        "release": {"offline": True, "disable": {"build": "built elsewhere in these tests"}},
+    }
+    data["lanes"]["audit"] = {
+        "steps": ["gate-fast", "gate-release", "doctor"],
+        "controls": [
+            "release-confidence-path",
+            "release-owner",
+            "weekly-kpi-review",
+            "release-checklist-evidence",
+        ],
+    }
+    data |= extra
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    commit_all(root, "lanes")
+    return root
+
+
+def step(root: Path, run_id: str, *args: str) -> subprocess.CompletedProcess[str]:
+    r = run_cli(root, *args, "--format", "json", "--run-id", run_id, "--lane", "audit", "-q")
+    assert r.returncode in (0, 1), r.stderr
+    return r
+
+
+def lane_run(root: Path, *fast: str) -> str:
+    """gate fast (with `fast` options), gate release and doctor recorded as one run."""
+    run_id = new_run_id()
+    step(root, run_id, "gate", "fast", *fast)
+    step(root, run_id, "gate", "release", "--offline", "--out", "build/release-preflight.json")
+    step(root, run_id, "doctor")
+    return run_id
+
+
+def run_artifact(root: Path, run_id: str, name: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((root / "build/lanes/runs" / run_id / name).read_text())
+    return doc
+
+
+def controls(root: Path, env: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    r = run_cli(root, "controls", "verify", "--lane", "audit", "--format", "json", env=env)
+    assert "Traceback" not in r.stderr, r.stderr
+    doc = json.loads(r.stdout)
+    validate_artifact(doc)
+    return {x["id"]: x for x in doc["results"]}
+
+
+def decide(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        root, "release", "decide", "--version", "0.1.0", "--decision", "go", "--owner", OWNER,
+        *args,
+    )  # fmt: skip
+
+
+def cut(root: Path) -> str:
+    """A complete, green release of 0.1.0: run, go, checklist, committed and tagged."""
+    decided = git(root, "rev-parse", "HEAD")
+    lane_run(root)
+    assert decide(root).returncode == 0
+    r = run_cli(root, "release", "checklist", "--version", "0.1.0")
+    assert r.returncode == 0, r.stdout + r.stderr
+    commit_all(root, "release 0.1.0: evidence")
+    git(root, "tag", "v0.1.0", decided)
+    return decided
+
+
+def relink(root: Path, **paths: str) -> None:
+    """Rewrite checklist.json as a forger would: items linked to `paths`, every digest
+    recomputed, so the bytes check alone cannot tell."""
+    path = root / REL / "checklist.json"
+    doc = json.loads(path.read_text())
+    for item in doc["items"]:
+        if item["id"] in paths:
+            item["evidence"]["path"] = paths[item["id"]]
+        link = item["evidence"]
+        link["sha256"] = sha256_file(root / link["path"])
+    path.write_text(json.dumps(doc, indent=2))
+
+
+def rewrite(root: Path, rel: Path, change: Any) -> None:
+    path = root / rel
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc, indent=2))
+
+
+# ---- 1. a partial gate ------------------------------------------------------------------------
+
+
+def test_partial_gate_is_not_evidence(tmp_path: Path) -> None:
+    root = project(tmp_path, unit=FAIL)
+    run_id = lane_run(root, "--check", "lint")  # `unit` fails, and is not run
+    fast = run_artifact(root, run_id, "gate-fast.json")
+    validate_artifact(fast)
+    assert fast["status"] == "pass"
+    assert fast["coverage"]["checks"] == ["lint"]
+    assert fast["coverage"]["configured"] == ["lint", "unit"]
+    assert fast["coverage"]["digest"] != fast["coverage"]["configured_digest"]
+    head = git(root, "rev-parse", "HEAD")
+    assert "a partial gate" in str(step_problem(fast, "gate-fast", commit=head, checks=None))
+
+    # gate release's gate-fast-evidence
+    pre = run_artifact(root, run_id, "release-preflight.json")
+    evidence = next(r for r in pre["results"] if r["id"] == "gate-fast-evidence")
+    assert evidence["status"] == "fail" and "a partial gate" in evidence["message"], evidence
+    assert pre["status"] == "fail"
+    # the lane's controls
+    res = controls(root)["release-confidence-path"]
+    assert res["status"] == "fail" and "a partial gate" in res["message"], res
+    # release decide
+    r = decide(root)
+    assert r.returncode == 1 and "go refused" in r.stderr, r.stderr
+    # release checklist
+    r = run_cli(root, "release", "checklist", "--version", "0.1.0", "--allow-incomplete")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads((root / REL / "checklist.json").read_text())
+    item = next(i for i in doc["items"] if i["id"] == "gate-fast")
+    assert item["done"] is False and "a partial gate" in item["note"], item
+
+    # the whole gate passing is evidence, but not after lanes.toml changes a check
+    root2 = project(tmp_path / "whole")
+    run_id = lane_run(root2)
+    fast = run_artifact(root2, run_id, "gate-fast.json")
+    assert fast["coverage"]["checks"] == ["lint", "unit"]
+    assert controls(root2)["release-confidence-path"]["status"] == "pass"
+    data = tomllib.loads((root2 / "lanes.toml").read_text())
+    data["gate"]["fast"]["checks"]["unit"]["timeout"] = 5
+    (root2 / "lanes.toml").write_text(tomli_w.dumps(data))
+    res = controls(root2)["release-confidence-path"]
+    assert res["status"] == "fail" and "other lanes.toml gate checks" in res["message"], res
+
+
+# ---- 2. what a record says --------------------------------------------------------------------
+
+
+def test_rewritten_evidence_status_fails_checklist(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    cut(root)
+    assert controls(root)["release-checklist-evidence"]["status"] == "pass"
+
+    def failed(doc: dict[str, Any]) -> None:
+        doc["status"] = "fail"
+
+    rewrite(root, REL / "evidence" / "release-preflight.json", failed)
+    relink(root)
+    res = controls(root)["release-checklist-evidence"]
+    assert res["status"] == "fail", res
+    assert "item 'gate-release'" in res["message"] and "did not pass (fail)" in res["message"]
+    git(root, "checkout", "--", str(REL))
+
+    # an item linking some other file by its real digest
+    relink(root, **{"gate-fast": "README.md"})
+    res = controls(root)["release-checklist-evidence"]
+    assert res["status"] == "fail", res
+    assert "item 'gate-fast' evidence README.md is no valid gate-fast artifact" in res["message"]
+    git(root, "checkout", "--", str(REL))
+
+    # another step's artifact where gate fast's belongs
+    relink(root, **{"gate-fast": str(REL / "evidence" / "doctor.json")})
+    res = controls(root)["release-checklist-evidence"]
+    assert res["status"] == "fail" and "not gate-fast's" in res["message"], res
+    git(root, "checkout", "--", str(REL))
+    assert controls(root)["release-checklist-evidence"]["status"] == "pass"
+
+
+def test_status_contradicting_its_results_fails_checklist(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    cut(root)
+
+    def one_failed(doc: dict[str, Any]) -> None:  # status still says pass
+        doc["results"][0]["status"] = "fail"
+        doc["summary"] = {"pass": 1, "fail": 1, "error": 0, "skip": 0}
+
+    rewrite(root, REL / "evidence" / "gate-fast.json", one_failed)
+    relink(root)
+    res = controls(root)["release-checklist-evidence"]
+    assert res["status"] == "fail", res
+    assert "contradicts its results" in res["message"] and "lint is fail" in res["message"]
+
+
+def test_go_over_failed_preflight_without_override_fails_release_owner(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    cut(root)
+    by_id = controls(root)
+    assert by_id["release-owner"]["status"] == "pass", by_id["release-owner"]
+
+    def over_failed(doc: dict[str, Any]) -> None:
+        doc["preflight"]["status"] = "fail"
+
+    record = REL / "decision.json"
+    rewrite(root, record, over_failed)
+    res = controls(root)["release-owner"]
+    assert res["status"] == "fail", res
+    assert "a go without an override reason" in res["message"]
+    assert "did not pass (fail)" in res["message"]
+
+    def overridden(doc: dict[str, Any]) -> None:
+        doc["override_reason"] = "hotfix, accepted by the release lead"
+
+    rewrite(root, record, overridden)
+    assert controls(root)["release-owner"]["status"] == "pass"
+    git(root, "checkout", "--", str(record))
+
+    # the checklist's frozen copy of the decision is judged by the same rule
+    rewrite(root, REL / "evidence" / "decision.json", over_failed)
+    relink(root)
+    res = controls(root)["release-checklist-evidence"]
+    assert res["status"] == "fail" and "item 'decision'" in res["message"], res
+    assert "a go without an override reason" in res["message"]
+
+
+# ---- 3. time and references -------------------------------------------------------------------
+
+
+def test_future_dated_review_is_not_evidence(tmp_path: Path) -> None:
+    now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    assert future_problem(now + CLOCK_SKEW, "at", now) is None
+    assert "in the future" in str(future_problem(now + CLOCK_SKEW * 2, "at", now))
+
+    root = project(tmp_path)
+    env = {**os.environ, "LANE_TASKS_NOW": "2026-03-02T09:30:00Z"}
+    r = run_cli(root, "kpi", "review", "--reviewer", "ana", "--now", "2026-03-09T09:30:00Z")
+    assert r.returncode == 0, r.stderr
+    res = controls(root, env)["weekly-kpi-review"]
+    assert res["status"] == "fail", res
+    assert "reviewed_at 2026-03-09T09:30:00+00:00 is in the future" in res["message"]
+    for p in (root / "release-evidence" / "kpi-reviews").iterdir():
+        p.unlink()
+    ahead = (now + timedelta(minutes=4)).isoformat()  # within the clock skew: fine
+    assert run_cli(root, "kpi", "review", "--reviewer", "ana", "--now", ahead).returncode == 0
+    assert controls(root, env)["weekly-kpi-review"]["status"] == "pass"
+
+
+def set_project(root: Path, **values: Any) -> subprocess.CompletedProcess[str]:
+    data = tomllib.loads((root / "lanes.toml").read_text())
+    data["project"].update(values)
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    return run_cli(root, "lanes", "validate")
+
+
+def line_of(root: Path, key: str) -> int:
+    lines = (root / "lanes.toml").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith(f"{key} ="))
+
+
+def test_moving_adoption_point_is_refused(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    branch = git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    for moving in ("HEAD", branch, "HEAD~1"):
+        r = set_project(root, adoption_point=moving)
+        assert r.returncode == 2, (moving, r.stdout)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+        where = f"lanes.toml:{line_of(root, 'adoption_point')}: project.adoption_point: "
+        assert where in r.stderr and "is not a tag or a commit id" in r.stderr, r.stderr
+    git(root, "tag", "adopted")
+    head = git(root, "rev-parse", "HEAD")
+    for fixed in ("adopted", head, head[:10]):
+        r = set_project(root, adoption_point=fixed)
+        assert r.returncode == 0, (fixed, r.stderr)
+
+
+def test_tag_pattern_hiding_tags_is_reported(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    git(root, "tag", "v0.1.0")  # a release without a decision or checklist
+    by_id = controls(root)
+    assert by_id["release-owner"]["status"] == "fail"  # judged: no decision record
+    data = tomllib.loads((root / "lanes.toml").read_text())
+    data["gate"]["release"]["tag_pattern"] = r"^release-(?P<version>.+)$"
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    by_id = controls(root)
+    for cid in ("release-owner", "release-checklist-evidence"):
+        res = by_id[cid]
+        assert res["status"] == "fail", res
+        assert "tag_pattern in lanes.toml matches none" in res["message"], res
+        assert "it hides v0.1.0" in res["message"], res
+
+
+def test_empty_release_owners_is_refused(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    r = set_project(root, release_owners=[])
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    where = f"lanes.toml:{line_of(root, 'release_owners')}: project.release_owners: is empty"
+    assert where in r.stderr, r.stderr
