@@ -34,7 +34,9 @@ from lane_tasks.errors import (
     EnvironmentProblem,
     LaneTasksError,
     did_you_mean,
+    os_problem,
 )
+from lane_tasks.interrupts import shielded
 from lane_tasks.paths import add_out_guard, output_path
 from lane_tasks.report import render_text
 
@@ -275,14 +277,15 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
         for warning in report.warnings:
             sys.stderr.write(f"lane-tasks: warning: {warning}\n")
         doc = report.document(stable=stable, lane=args.lane)
-        _emit(args, doc, config)
-        if args.run_id:
-            _record(config, args, step_id, doc)
-        run_id = None
-        if "config_error" not in options:  # doctor on a broken lanes.toml has no history
-            run_id = _history(config, args, doc, report.run)
-        if report.exit_code == EXIT_INTERRUPTED:
-            _interrupted(config, args, run_id)
+        with shielded(reraise=report.exit_code != EXIT_INTERRUPTED):  # a whole record or none
+            _emit(args, doc, config)
+            if args.run_id:
+                _record(config, args, step_id, doc)
+            run_id = None
+            if "config_error" not in options:  # doctor on a broken lanes.toml has no history
+                run_id = _history(config, args, doc, report.run)
+            if report.exit_code == EXIT_INTERRUPTED:
+                _interrupted(config, args, run_id)
         if after is not None:
             return max(report.exit_code, after(config, args, doc))
         return report.exit_code
@@ -450,12 +453,13 @@ def _controls_verify(args: argparse.Namespace) -> int:
         run=RunInfo(run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
         extra={"verified_run": run_id},
     )
-    _emit(args, doc, config)
-    args.lane = lane.name
-    if args.run_id:
-        _record(config, args, "controls", doc)
-        finish_run(config, args.run_id, lane=lane.name)
-    _history(config, args, doc, RunInfo(run_id, started.isoformat(), time.monotonic() - t0))
+    with shielded():  # a second Ctrl-C cannot leave half a record
+        _emit(args, doc, config)
+        args.lane = lane.name
+        if args.run_id:
+            _record(config, args, "controls", doc)
+            finish_run(config, args.run_id, lane=lane.name)
+        _history(config, args, doc, RunInfo(run_id, started.isoformat(), time.monotonic() - t0))
     if args.run_id and args.out and not args.quiet:
         sys.stdout.write(_kpi_lines(config, lane))  # a lane's run shows its emphasised KPIs
     return exit_code_for(status, results)
@@ -1154,3 +1158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_FAIL
+    except OSError as exc:  # a read-only, full or missing directory: one line, exit 3
+        problem = os_problem(exc)
+        sys.stderr.write(f"lane-tasks: error: {problem}\n")
+        return problem.exit_code

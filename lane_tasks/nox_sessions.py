@@ -29,8 +29,14 @@ from nox.command import CommandFailed
 
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import CONFIG_NAME, Config, load_config
-from lane_tasks.errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, LaneTasksError
-from lane_tasks.interrupts import install, mark, was_interrupted
+from lane_tasks.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    ConfigError,
+    LaneTasksError,
+    os_problem,
+)
+from lane_tasks.interrupts import install, mark, shielded, was_interrupted
 from lane_tasks.store import new_run_id
 from lane_tasks.top_level import NOX_PID_ENV, release
 
@@ -50,19 +56,29 @@ def _current_run_id(config: Config, lane: str | None) -> str:
 
 
 def _finish(config: Config, run_id: str, lane: str | None) -> None:
-    """Mark the run ended in the run store and the history, and summarise it for CI."""
+    """Mark the run ended in the run store and the history, and summarise it for CI. A run
+    with a step that failed is never recorded as passing, even when that step could not
+    record itself (a full or read-only disk); a fault here is one line, never a traceback,
+    and a second Ctrl-C cannot cut it short."""
     from lane_tasks.exports.markdown import append_github_summary
     from lane_tasks.history import record_run_state
     from lane_tasks.store import finish_run, run_dir
 
     state = "interrupted" if was_interrupted() else "complete"
-    try:
-        release(config, run_id)
-        finish_run(config, run_id, lane=lane, state=state)
-        record_run_state(config, run_id, state, lane=lane)
-        append_github_summary(run_dir(config, run_id))
-    except LaneTasksError as exc:
-        sys.stderr.write(f"lane-tasks: error: {exc}\n")
+    unrecorded = tuple(_failed)
+    with shielded(reraise=False):
+        for what in (
+            lambda: release(config, run_id),
+            lambda: finish_run(config, run_id, lane=lane, state=state, unrecorded=unrecorded),
+            lambda: record_run_state(config, run_id, state, lane=lane, unrecorded=unrecorded),
+            lambda: append_github_summary(run_dir(config, run_id)),
+        ):
+            try:
+                what()
+            except LaneTasksError as exc:
+                sys.stderr.write(f"lane-tasks: error: {exc}\n")
+            except OSError as exc:
+                sys.stderr.write(f"lane-tasks: error: {os_problem(exc)}\n")
 
 
 def invocation_lane(session: nox.Session, config: Config) -> str | None:
@@ -143,7 +159,7 @@ def register(config_path: str | Path | None = None, *, default_session: bool = F
     """
     path = Path(config_path) if config_path is not None else Path.cwd() / CONFIG_NAME
     try:
-        if not path.exists():
+        if not os.path.lexists(path):  # a dangling symlink or a directory: load_config says
             raise ConfigError(
                 f"no {path.name} in {path.parent}: run `lane-tasks init` there to write one",
                 path=None,
@@ -253,7 +269,11 @@ def _register_lane(
 ) -> None:
     def lane(session: nox.Session) -> None:
         argv = controls_argv(config, name, _start_run(config, name))
-        _invoke(session, config, argv, f"{name} controls")
+        try:
+            _invoke(session, config, argv, f"{name} controls")
+        except CommandFailed:
+            _failed.append(name)  # its controls may not have been recorded: never a pass
+            raise
 
     lane.__doc__ = f"{name} lane: {description or ', '.join(steps)} (then its controls)"
     setattr(lane, _OURS, True)

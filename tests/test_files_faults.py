@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, make_git_repo, write
+from conftest import commit_all, make_git_repo, run_nox, write
 
 from lane_tasks.cli import main
 from lane_tasks.config import load_config
+from lane_tasks.exports.markdown import append_github_summary
+from lane_tasks.interrupts import shielded, was_interrupted
 from lane_tasks.top_level import claim, record_written
 
 LANES = """
@@ -146,3 +154,220 @@ def test_contract_index_without_out_is_an_index_verify_accepts(
     assert main(["contract-index", "--run-id", run, "--out", "build/contract-index.json"]) == 0
     capsys.readouterr()
     assert main(["contract-index", "verify"]) == 0, capsys.readouterr().out
+
+
+# ---- 8: writing outside the repository -------------------------------------------------------
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("link", ["build", "build/lanes", "build/lanes/runs", "release-evidence"])
+def test_symlinked_artifacts_dir_is_refused(
+    tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tiny / link).parent.mkdir(parents=True, exist_ok=True)
+    (tiny / link).symlink_to(outside)
+    assert main(["gate", "fast", "--run-id", "20260101T000004Z-000004"]) == 3
+    err = one_line_error(capsys)
+    assert f"{link} is a symlink" in err and str(outside) in err
+    assert list(outside.iterdir()) == []
+
+
+def test_symlink_inside_artifacts_dir_into_the_sources_is_refused(
+    tiny: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tiny / "build" / "lanes").mkdir(parents=True)
+    (tiny / "build" / "lanes" / "cache").symlink_to(tiny / "src")  # inside the repository
+    assert main(["gate", "fast"]) == 3
+    assert "build/lanes/cache is a symlink" in one_line_error(capsys)
+    assert sorted(p.name for p in (tiny / "src").iterdir()) == ["app.py"]
+    (tiny / "build" / "lanes" / "cache").unlink()
+    (tiny / "build" / "lanes" / "cache").symlink_to(tiny / "build" / "lanes")  # stays inside
+    assert main(["gate", "fast"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "problem"),
+    [
+        ('artifacts_dir = "src"', "holds tracked files (src/app.py)"),
+        ('artifacts_dir = ".git"', "must not be in git's own directory"),
+        ('artifacts_dir = "out/.git/x"', "must not be in git's own directory"),
+        ('artifacts_dir = "."', "not the root itself"),
+        ('artifacts_dir = "./"', "not the root itself"),
+        ('artifacts_dir = "/tmp/elsewhere"', "inside the repository"),
+        ('artifacts_dir = "../elsewhere"', "inside the repository"),
+        ('evidence_dir = "build/evidence"', "overlaps artifacts_dir 'build'"),
+        ('evidence_dir = "build"', "is artifacts_dir 'build'"),
+    ],
+)
+def test_artifacts_dir_overlapping_sources_is_refused(
+    tiny: Path, capsys: pytest.CaptureFixture[str], setting: str, problem: str
+) -> None:
+    key = setting.split(" ")[0]
+    text = LANES.replace(
+        'artifacts_dir = "build"',
+        setting if key == "artifacts_dir" else (f'artifacts_dir = "build"\n{setting}'),
+    )
+    (tiny / "lanes.toml").write_text(text)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith(key))
+    assert main(["gate", "fast"]) == 2
+    err = one_line_error(capsys)
+    assert f"lanes.toml:{line}: project.{key}: " in err and problem in err, err
+    assert (tiny / "src" / "app.py").read_text() == "X = 1\n"
+
+
+def test_out_directory_is_one_line_error(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    marker = tiny / "ran"
+    slow = f"import pathlib, time; pathlib.Path({str(marker)!r}).write_text('x'); time.sleep(30)"
+    (tiny / "lanes.toml").write_text(
+        LANES.replace('cmd = ["{python}", "-c", "pass"]', f"cmd = ['{{python}}', '-c', {slow!r}]")
+    )
+    for out, problem in (("build", "is a directory"), ("../x.json", "outside the repository")):
+        (tiny / "build").mkdir(exist_ok=True)
+        assert main(["gate", "fast", "--format", "json", "--out", out]) == 2
+        assert problem in one_line_error(capsys)
+        assert not marker.exists(), "the step ran before its --out was checked"
+
+
+# ---- 11: faults ------------------------------------------------------------------------------
+
+
+def immutable(path: Path) -> bool:
+    """`chattr +i`: a directory even root cannot write in (chmod does not stop root)."""
+    r = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    return r.returncode == 0
+
+
+def mutable(path: Path) -> None:
+    subprocess.run(["chattr", "-i", str(path)], capture_output=True, check=False)
+
+
+def test_readonly_artifacts_dir_is_one_line_exit_3(
+    tiny: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["gate", "fast"]) == 0
+    capsys.readouterr()
+    build = tiny / "build"
+    if not immutable(build):
+        pytest.skip("chattr +i is not supported here")
+    try:
+        for argv in (["gate", "fast", "--out", "build/g.json", "-q"], ["gate", "fast"]):
+            assert main(argv) == 3
+            err = one_line_error(capsys)
+            assert "build" in err and "Operation not permitted" in err, err
+        mutable(build)
+        history = build / "lanes" / "history.sqlite"
+        assert immutable(build / "lanes")
+        assert main(["gate", "fast", "--out", "build/g.json", "-q"]) == 3
+        err = one_line_error(capsys)
+        assert f"{history}: cannot write the history" in err and "not a lane-tasks" not in err
+    finally:
+        mutable(build)
+        mutable(build / "lanes")
+
+
+def test_artifacts_dir_that_is_a_file_is_one_line_exit_3(
+    tiny: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tiny / "build").write_text("a file where the directory should be\n")
+    assert main(["gate", "fast"]) == 3
+    assert "Not a directory" in one_line_error(capsys)
+
+
+def test_full_disk_is_one_line_exit_3(tiny: Path) -> None:
+    def small_files() -> None:  # EFBIG for root too: a disk that is full for this process
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+    r = subprocess.run(
+        [sys.executable, "-m", "lane_tasks", "gate", "fast", "--out", "build/g.json"],
+        cwd=tiny,
+        preexec_fn=small_files,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 3, r.stderr
+    assert r.stderr.count("\n") == 1 and "File too large" in r.stderr, r.stderr
+    assert str(tiny / "build") in r.stderr
+
+
+def test_unrecorded_run_is_not_pass(tiny: Path) -> None:
+    write(tiny, "noxfile.py", "from lane_tasks.nox_sessions import register\n\nregister()\n")
+    commit_all(tiny, "noxfile")
+    (tiny / "build" / "doctor.json").mkdir(parents=True)  # doctor cannot write its artifact
+    r = run_nox(tiny, "-s", "gate-fast", "doctor")
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr + r.stdout
+    (run,) = (tiny / "build" / "lanes" / "runs").iterdir()
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["run"]["state"] == "complete" and manifest["status"] == "error"
+    conn = sqlite3.connect(tiny / "build" / "lanes" / "history.sqlite")
+    try:
+        assert conn.execute("SELECT status FROM runs").fetchall() == [("error",)]
+    finally:
+        conn.close()
+
+
+def test_unwritable_step_summary_warns(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    for target in (tmp_path, tmp_path / "missing" / "summary.md", Path("/dev/full")):
+        assert append_github_summary(run, {"GITHUB_STEP_SUMMARY": str(target)}) is False
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith("lane-tasks: warning: "), err
+
+
+def test_second_interrupt_during_recording_keeps_the_record(tiny: Path) -> None:
+    """Ctrl-C while the step records (here: raised from inside the shield) is held until
+    the artifact, the manifest and the history row are all written."""
+    run = "20260101T000005Z-000005"
+    with pytest.raises(KeyboardInterrupt), shielded():
+        os.kill(os.getpid(), signal.SIGINT)
+        assert main(["gate", "fast", "--out", "build/g.json", "--run-id", run, "-q"]) == 0
+    manifest = json.loads((tiny / "build" / "lanes" / "runs" / run / "manifest.json").read_text())
+    assert [r["id"] for r in manifest["results"]] == ["gate-fast"]
+    with shielded(reraise=False):
+        os.kill(os.getpid(), signal.SIGTERM)  # at exit: remembered, never raised
+    assert was_interrupted()
+
+
+@pytest.mark.parametrize("kind", ["directory", "dangling symlink", "fifo"])
+def test_lanes_toml_directory_is_refused(
+    tiny: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    sub = tiny / "pkg"
+    sub.mkdir()
+    bad = sub / "lanes.toml"
+    if kind == "directory":
+        bad.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(bad)
+    else:
+        bad.symlink_to(sub / "nowhere.toml")
+    os.chdir(sub)
+    assert main(["lanes", "list"]) == 2  # not the parent's lanes.toml
+    err = one_line_error(capsys)
+    assert (str(bad) in err and "not a regular file" in err) or "does not exist" in err, err
+
+
+def test_lanes_toml_fifo_does_not_hang(tiny: Path) -> None:
+    (tiny / "lanes.toml").unlink()
+    os.mkfifo(tiny / "lanes.toml")
+    write(tiny, "noxfile.py", "from lane_tasks.nox_sessions import register\n\nregister()\n")
+    for module, args in (("lane_tasks", ("lanes", "list")), ("nox", ("-l",))):
+        r = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            cwd=tiny,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert r.returncode == 2 and "a FIFO" in r.stderr, (module, r.stderr)
