@@ -27,7 +27,7 @@ __all__ = ["check_own_dirs"]
 def check_own_dirs(config: Config) -> None:
     """Refuse a layout in which our writes could land outside our own directories."""
     dirs = (
-        ("artifacts", config.artifacts_dir),
+        ("artifact", config.artifacts_dir),
         ("evidence", config.evidence_dir),
     )
     for what, rel in dirs:
