@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -146,7 +147,21 @@ def storage_problem(path: Path, exc: sqlite3.Error) -> LaneTasksError:
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None and code & 0xFF in _NOT_A_HISTORY:
         return ConfigError(f"not a lane-tasks history ({exc})", path=path)
-    return EnvironmentProblem(f"{path}: cannot write the history: {exc}")
+    return EnvironmentProblem(f"{path}: cannot write the history: {exc}{_os_reason(path)}")
+
+
+def _os_reason(path: Path) -> str:
+    """What the OS says about writing there (SQLite's own message names no errno)."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o666))
+    except OSError as exc:
+        return f" ({path}: {exc.strerror or exc})"
+    try:  # its journal files go beside it
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        return f" ({path.parent}: {exc.strerror or exc})"
+    return ""
 
 
 @contextlib.contextmanager

@@ -12,10 +12,12 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import commit_all, make_git_repo, run_nox, write
 
+from lane_tasks import cli, interrupts
 from lane_tasks.cli import main
 from lane_tasks.config import load_config
 from lane_tasks.exports.markdown import append_github_summary
@@ -324,18 +326,35 @@ def test_unwritable_step_summary_warns(tmp_path: Path, capsys: pytest.CaptureFix
         assert err.count("\n") == 1 and err.startswith("lane-tasks: warning: "), err
 
 
-def test_second_interrupt_during_recording_keeps_the_record(tiny: Path) -> None:
-    """Ctrl-C while the step records (here: raised from inside the shield) is held until
-    the artifact, the manifest and the history row are all written."""
-    run = "20260101T000005Z-000005"
-    with pytest.raises(KeyboardInterrupt), shielded():
+def test_second_interrupt_during_recording_keeps_the_record(
+    tiny: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Ctrl-C arriving while a step records its result is held until the artifact, the
+    run's manifest and the history row are all written, then stops the command (exit 130)."""
+    real = cli._record
+
+    def ctrl_c_mid_record(*args: Any, **kwargs: Any) -> None:
         os.kill(os.getpid(), signal.SIGINT)
-        assert main(["gate", "fast", "--out", "build/g.json", "--run-id", run, "-q"]) == 0
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "_record", ctrl_c_mid_record)
+    run = "20260101T000005Z-000005"
+    try:
+        assert main(["gate", "fast", "--out", "build/g.json", "--run-id", run, "-q"]) == 130
+        assert "interrupted" in capsys.readouterr().err
+        assert was_interrupted()
+    finally:
+        interrupts._seen.clear()
     manifest = json.loads((tiny / "build" / "lanes" / "runs" / run / "manifest.json").read_text())
     assert [r["id"] for r in manifest["results"]] == ["gate-fast"]
-    with shielded(reraise=False):
-        os.kill(os.getpid(), signal.SIGTERM)  # at exit: remembered, never raised
-    assert was_interrupted()
+    conn = sqlite3.connect(tiny / "build" / "lanes" / "history.sqlite")
+    try:
+        assert conn.execute("SELECT run_id, step FROM steps").fetchall() == [(run, "gate-fast")]
+    finally:
+        conn.close()
+    with shielded(reraise=False):  # at nox's exit: remembered, never raised
+        os.kill(os.getpid(), signal.SIGTERM)
+    interrupts._seen.clear()
 
 
 @pytest.mark.parametrize("kind", ["directory", "dangling symlink", "fifo"])
