@@ -159,12 +159,7 @@ def _settle_output(args: argparse.Namespace) -> None:
         if getattr(args, "format", None) is None:
             args.format = "text"
         return
-    target = output_path(args, out)
-    if target.is_dir():
-        raise ConfigError(
-            f"'{out}' is a directory; give a file name (such as {out.rstrip('/')}/report.json)",
-            key="--out",
-        )
+    output_path(args, out)  # outside the repository, or a directory: refused now
     name = Path(out).name.lower()
     suffix, inferred = next(((s, f) for s, f in _SUFFIX_FORMATS if name.endswith(s)), ("", None))
     if args.format is None:
@@ -796,7 +791,7 @@ def _docs_dir(config: Config, args: argparse.Namespace) -> int:
 
     if args.out:
         raise ConfigError("give --out or --out-dir, not both", key="--out-dir")
-    base = output_path(args, args.out_dir, "--out-dir")
+    base = output_path(args, args.out_dir, "--out-dir", directory=True)
     stale = 0
     for rel, text in render_docs(config).items():
         shown = f"{args.out_dir.rstrip('/')}/{rel}"

@@ -235,6 +235,14 @@ def test_out_directory_is_one_line_error(tiny: Path, capsys: pytest.CaptureFixtu
         assert main(["gate", "fast", "--format", "json", "--out", out]) == 2
         assert problem in one_line_error(capsys)
         assert not marker.exists(), "the step ran before its --out was checked"
+    for argv in (
+        ["history", "export", "--out", "build"],
+        ["dashboard", "--out", "build"],
+        ["lanes", "docs", "--out", "build"],
+        ["compat", "snapshot", "--out", "build"],
+    ):
+        assert main(argv) == 2, argv
+        assert "'build' is a directory" in one_line_error(capsys)
 
 
 # ---- 11: faults ------------------------------------------------------------------------------
