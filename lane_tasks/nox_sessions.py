@@ -31,7 +31,6 @@ from lane_tasks.catalog import STEPS
 from lane_tasks.config import CONFIG_NAME, Config, load_config
 from lane_tasks.errors import (
     EXIT_INTERRUPTED,
-    EXIT_USAGE,
     ConfigError,
     LaneTasksError,
     os_problem,
@@ -150,7 +149,7 @@ def _keep_going() -> bool:
 
 def register(config_path: str | Path | None = None, *, default_session: bool = False) -> Config:
     """Create the sessions; a bad lanes.toml or a clashing session name ends nox with a
-    one-line error and exit 2.
+    one-line error and exit 2 (exit 3 for a directory of ours that is a symlink).
 
     `default_session=True` makes lanes.toml's default lane a default nox session, so a bare
     `nox` runs it: for a noxfile that is only ours (the one `lane-tasks init` writes into a
@@ -168,7 +167,7 @@ def register(config_path: str | Path | None = None, *, default_session: bool = F
         _check_clashes(config)
     except LaneTasksError as exc:
         sys.stderr.write(f"lane-tasks: error: {exc}\n")
-        raise SystemExit(EXIT_USAGE) from None
+        raise SystemExit(exc.exit_code) from None
 
     session_kw: dict[str, Any] = {"venv_backend": config.nox_backend, "default": False}
     if config.nox_backend == "none":

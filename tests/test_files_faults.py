@@ -181,6 +181,15 @@ def test_symlinked_artifacts_dir_is_refused(
     assert list(outside.iterdir()) == []
 
 
+def test_symlinked_artifacts_dir_is_refused_by_nox_too(tiny: Path, tmp_path: Path) -> None:
+    write(tiny, "noxfile.py", "from lane_tasks.nox_sessions import register\n\nregister()\n")
+    (tmp_path / "outside").mkdir()
+    (tiny / "build").symlink_to(tmp_path / "outside")
+    r = run_nox(tiny, "-s", "gate-fast")
+    assert r.returncode == 3 and "build is a symlink" in r.stderr, r.stderr
+    assert list((tmp_path / "outside").iterdir()) == []
+
+
 def test_symlink_inside_artifacts_dir_into_the_sources_is_refused(
     tiny: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
