@@ -162,6 +162,13 @@ def _settle_output(args: argparse.Namespace) -> None:
     output_path(args, out)  # outside the repository, or a directory: refused now
     name = Path(out).name.lower()
     suffix, inferred = next(((s, f) for s, f in _SUFFIX_FORMATS if name.endswith(s)), ("", None))
+    allowed = getattr(args, "out_formats", None)
+    if args.format is None and inferred is not None and inferred not in (allowed or (inferred,)):
+        raise ConfigError(
+            f"'{out}': a {suffix} file holds {inferred}, which this command does not "
+            f"write (formats: {', '.join(allowed or ())})",
+            key="--out",
+        )
     if args.format is None:
         args.format = inferred or "text"
         return
@@ -215,6 +222,7 @@ def _output_options(
         default=None,
         help="output format (default: from the --out suffix, .json .sarif .xml; else text)",
     )
+    p.set_defaults(out_formats=formats)
     if stable:
         p.add_argument(
             "--stable-json",
