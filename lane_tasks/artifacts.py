@@ -136,13 +136,16 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     The result has the mode a plain write would give: an existing file keeps its own (an
     executable noxfile stays executable, a 0644 .gitignore stays 0644), a new one gets the
     umask's (0666 & ~umask, applied by the OS when the temp file is created)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        old: os.stat_result | None = path.stat()
-    except FileNotFoundError:
-        old = None
-    fd, tmp = _create_temp(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            old: os.stat_result | None = path.stat()
+        except FileNotFoundError:
+            old = None
+        fd, tmp = _create_temp(path)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             if old is not None:
@@ -151,9 +154,11 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         tmp.replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from None
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
         dfd = os.open(path.parent, os.O_RDONLY)
@@ -161,6 +166,16 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             os.fsync(dfd)
         finally:
             os.close(dfd)
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """The same error (its errno and class) naming the file being written, not our temporary
+    one or none at all (a write on a full disk names no file)."""
+    if exc.errno is None:
+        return exc
+    if exc.filename is not None and Path(exc.filename).parent != path.parent:
+        return exc  # a directory on the way (ENOTDIR, EACCES): that is the path to name
+    return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path))
 
 
 def _create_temp(path: Path) -> tuple[int, Path]:

@@ -7,6 +7,7 @@ the lane write byte-identical stable artifacts.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,7 +34,9 @@ from lane_tasks.errors import (
     EnvironmentProblem,
     LaneTasksError,
     did_you_mean,
+    os_problem,
 )
+from lane_tasks.interrupts import shielded
 from lane_tasks.paths import add_out_guard, output_path
 from lane_tasks.report import render_text
 
@@ -73,10 +76,10 @@ def _config(args: argparse.Namespace) -> Config:
 
 def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None = None) -> None:
     """Write the artifact (atomically) and/or print it, as --format and --out ask. Inside a
-    lane run, the top-level --out is written only while this run holds the top level."""
-    from lane_tasks.artifacts import atomic_write
+    lane run, the top-level --out is written only while this run holds the top level. A step
+    run without --out writes its artifact where the lane would (`<artifacts_dir>/<step>.json`)
+    and prints the report, unless a lane running meanwhile holds the top level."""
     from lane_tasks.exports import render_export
-    from lane_tasks.repo import self_ignore
 
     config_path: Path | None = None
     if args.format == "sarif":  # SARIF locates results in the repository and in lanes.toml
@@ -90,12 +93,9 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None =
         if config is not None and args.run_id:
             from lane_tasks.top_level import claim
 
-            holder = claim(config, args.run_id, args.out)
+            holder = claim(config, args.run_id)
         if holder is None:
-            target = output_path(args, args.out)
-            atomic_write(target, text)
-            if config is not None and target.resolve().is_relative_to(config.artifacts_path()):
-                self_ignore(config.artifacts_path())
+            _write_out(args, config, output_path(args, args.out), text)
         else:
             sys.stderr.write(
                 f"lane-tasks: run {holder} is writing the top-level artifacts; this run's "
@@ -104,8 +104,84 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None =
             )
         if not args.quiet:
             sys.stdout.write(render_text(doc))
-    else:
-        sys.stdout.write(text)
+        return
+    sys.stdout.write(text)
+    default = getattr(args, "default_out", None)
+    if config is not None and default is not None:
+        from lane_tasks.top_level import holder_of
+
+        holder = holder_of(config)
+        if holder is None:
+            _write_out(args, config, default, canonical_json(doc))
+            args.default_written = True
+        else:
+            sys.stderr.write(
+                f"lane-tasks: run {holder} is writing the top-level artifacts; "
+                f"{config.shown(default)} was not written (give --out to write elsewhere)\n"
+            )
+
+
+def _write_out(args: argparse.Namespace, config: Config | None, target: Path, text: str) -> None:
+    """One artifact file, written atomically; a lane run records it as its top-level file."""
+    from lane_tasks.artifacts import atomic_write
+    from lane_tasks.repo import self_ignore
+
+    atomic_write(target, text)
+    if config is None:
+        return
+    absolute = Path(os.path.normpath(Path.cwd() / target))
+    if absolute.is_relative_to(config.artifacts_path()):
+        self_ignore(config.artifacts_path())
+        if args.run_id:
+            from lane_tasks.top_level import record_written
+
+            record_written(config, args.run_id, [absolute])
+
+
+_SUFFIX_FORMATS = (
+    (".sarif.json", "sarif"),
+    (".sarif", "sarif"),
+    (".json", "json"),
+    (".xml", "junit"),
+    (".txt", "text"),
+)
+_ALSO_FITS = {".json": ("sarif",)}
+"""A `.json` file may hold SARIF too (SARIF is JSON): `--format sarif --out results.json`."""
+
+
+def _settle_output(args: argparse.Namespace) -> None:
+    """Before anything runs: --out passes the guard and is not a directory, and --format is
+    what its suffix says when not given (`--out x.json` writes JSON); a --format that
+    contradicts the suffix is refused. A step that runs for minutes must not fail at the end
+    for its output path."""
+    out = getattr(args, "out", None)
+    if not out:
+        if getattr(args, "format", None) is None:
+            args.format = "text"
+        return
+    output_path(args, out)  # outside the repository, or a directory: refused now
+    name = Path(out).name.lower()
+    suffix, inferred = next(((s, f) for s, f in _SUFFIX_FORMATS if name.endswith(s)), ("", None))
+    allowed = getattr(args, "out_formats", None)
+    if args.format is None and inferred is not None and inferred not in (allowed or (inferred,)):
+        raise ConfigError(
+            f"'{out}': a {suffix} file holds {inferred}, which this command does not "
+            f"write (formats: {', '.join(allowed or ())})",
+            key="--out",
+        )
+    if args.format is None:
+        args.format = inferred or "text"
+        return
+    if (
+        inferred is not None
+        and args.format != inferred
+        and args.format not in _ALSO_FITS.get(suffix, ())
+    ):
+        raise ConfigError(
+            f"'{args.format}' contradicts --out {out} (a {suffix} file holds "
+            f"{inferred}); drop --format or change the file name",
+            key="--format",
+        )
 
 
 _JUNIT_STEPS = ("gate-fast", "gate-release")
@@ -116,6 +192,7 @@ def _export(args: argparse.Namespace) -> int:
     from lane_tasks.artifacts import atomic_write, read_artifact
     from lane_tasks.exports import render_export
 
+    _settle_output(args)
     doc, problem = read_artifact(Path(args.artifact))
     if doc is None or problem:
         raise ConfigError(problem or f"{args.artifact}: not an artifact")
@@ -139,7 +216,13 @@ def _export(args: argparse.Namespace) -> int:
 def _output_options(
     p: argparse.ArgumentParser, *, stable: bool = True, formats: tuple[str, ...] = ("json", "text")
 ) -> None:
-    p.add_argument("--format", choices=formats, default="text", help="output format")
+    p.add_argument(
+        "--format",
+        choices=formats,
+        default=None,
+        help="output format (default: from the --out suffix, .json .sarif .xml; else text)",
+    )
+    p.set_defaults(out_formats=formats)
     if stable:
         p.add_argument(
             "--stable-json",
@@ -171,6 +254,9 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
             from lane_tasks.store import run_dir
 
             run_dir(config, args.run_id)  # a malformed run id is a usage error, up front
+        _settle_output(args)
+        if not args.out and step_id in STEPS and "config_error" not in options:
+            args.default_out = config.artifacts_path() / STEPS[step_id].out
         stable = bool(getattr(args, "stable_json", False))
         options |= {
             "only": getattr(args, "check", None),
@@ -194,14 +280,15 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
         for warning in report.warnings:
             sys.stderr.write(f"lane-tasks: warning: {warning}\n")
         doc = report.document(stable=stable, lane=args.lane)
-        _emit(args, doc, config)
-        if args.run_id:
-            _record(config, args, step_id, doc)
-        run_id = None
-        if "config_error" not in options:  # doctor on a broken lanes.toml has no history
-            run_id = _history(config, args, doc, report.run)
-        if report.exit_code == EXIT_INTERRUPTED:
-            _interrupted(config, args, run_id)
+        with shielded(reraise=report.exit_code != EXIT_INTERRUPTED):  # a whole record or none
+            _emit(args, doc, config)
+            if args.run_id:
+                _record(config, args, step_id, doc)
+            run_id = None
+            if "config_error" not in options:  # doctor on a broken lanes.toml has no history
+                run_id = _history(config, args, doc, report.run)
+            if report.exit_code == EXIT_INTERRUPTED:
+                _interrupted(config, args, run_id)
         if after is not None:
             return max(report.exit_code, after(config, args, doc))
         return report.exit_code
@@ -294,16 +381,18 @@ def _contract_index_attest(config: Config, args: argparse.Namespace, doc: dict[s
 
     out = args.out
     if out and args.run_id:
-        from lane_tasks.steps.contract_index import attestation_paths
         from lane_tasks.store import run_dir
         from lane_tasks.top_level import claim
 
-        _, statement, envelope = attestation_paths(config, out)
-        if claim(config, args.run_id, statement) is not None:  # beside its own index, then
+        if claim(config, args.run_id) is not None:  # beside its own index, then
             out = str(run_dir(config, args.run_id) / Path(out).name)
-        elif args.sign_key:
-            claim(config, args.run_id, envelope)
+    elif not out and getattr(args, "default_written", False):
+        out = str(args.default_out)
     written = write_attestation(config, doc, out=out, sign_key=args.sign_key)
+    if args.run_id and out == args.out:
+        from lane_tasks.top_level import record_written
+
+        record_written(config, args.run_id, written)
     if not args.quiet:
         for path in written:
             sys.stderr.write(f"wrote {path}\n")
@@ -340,6 +429,7 @@ def _controls_verify(args: argparse.Namespace) -> int:
 
     config = _config(args)
     lane = config.resolve(args.lane)
+    _settle_output(args)
     t0, started = time.monotonic(), datetime.now(UTC)
     run_id = args.run_id
     if run_id is None:
@@ -368,12 +458,13 @@ def _controls_verify(args: argparse.Namespace) -> int:
         run=RunInfo(run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
         extra={"verified_run": run_id},
     )
-    _emit(args, doc, config)
-    args.lane = lane.name
-    if args.run_id:
-        _record(config, args, "controls", doc)
-        finish_run(config, args.run_id, lane=lane.name)
-    _history(config, args, doc, RunInfo(run_id, started.isoformat(), time.monotonic() - t0))
+    with shielded():  # a second Ctrl-C cannot leave half a record
+        _emit(args, doc, config)
+        args.lane = lane.name
+        if args.run_id:
+            _record(config, args, "controls", doc)
+            finish_run(config, args.run_id, lane=lane.name)
+        _history(config, args, doc, RunInfo(run_id, started.isoformat(), time.monotonic() - t0))
     if args.run_id and args.out and not args.quiet:
         sys.stdout.write(_kpi_lines(config, lane))  # a lane's run shows its emphasised KPIs
     return exit_code_for(status, results)
@@ -735,7 +826,7 @@ def _docs_dir(config: Config, args: argparse.Namespace) -> int:
 
     if args.out:
         raise ConfigError("give --out or --out-dir, not both", key="--out-dir")
-    base = output_path(args, args.out_dir, "--out-dir")
+    base = output_path(args, args.out_dir, "--out-dir", directory=True)
     stale = 0
     for rel, text in render_docs(config).items():
         shown = f"{args.out_dir.rstrip('/')}/{rel}"
@@ -1109,3 +1200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_FAIL
+    except OSError as exc:  # a read-only, full or missing directory: one line, exit 3
+        problem = os_problem(exc)
+        sys.stderr.write(f"lane-tasks: error: {problem}\n")
+        return problem.exit_code

@@ -8,14 +8,16 @@ re-listing an inherited id, or trying to drop one, is an error. Every error is o
 from __future__ import annotations
 
 import math
+import os
 import re
 import shlex
+import stat
 import tomllib
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
@@ -472,7 +474,8 @@ def find_config(start: Path | None = None) -> Path:
     here = (start or Path.cwd()).resolve()
     for d in (here, *here.parents):
         candidate = d / CONFIG_NAME
-        if candidate.is_file():
+        if os.path.lexists(candidate):  # the nearest one, whatever it is: never a parent's
+            _regular_file(candidate)
             return candidate
     raise ConfigError(
         f"no {CONFIG_NAME} in {here} or its parents (run `lane-tasks init` to create one)"
@@ -483,9 +486,28 @@ MAX_CONFIG_CHARS = 1024 * 1024
 """The largest lanes.toml read: a 20 MB string took 30 s and 2.4 GB to validate."""
 
 
+def _regular_file(path: Path) -> None:
+    """lanes.toml must be a regular file (or a symlink to one): a directory or a dangling
+    symlink must not make a parent directory's lanes.toml apply, and a FIFO or device must
+    not be opened at all (reading one blocks forever). Checked with stat, before any open."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise ConfigError(
+            f"a symlink to {path.readlink()}, which does not exist", path=path
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", path=path) from None
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO, socket or device"
+        raise ConfigError(f"is {kind}, not a regular file (it is not read)", path=path)
+
+
 def load_config(path: Path | None = None) -> Config:
     """Read and validate lanes.toml (found upward from the cwd when `path` is None)."""
     path = find_config() if path is None else path
+    if os.path.lexists(path):
+        _regular_file(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -494,7 +516,11 @@ def load_config(path: Path | None = None) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=path) from None
-    return parse_config(text, path)
+    config = parse_config(text, path)
+    from lane_tasks.own_dirs import check_own_dirs  # it reads the disk and asks git
+
+    check_own_dirs(config)
+    return config
 
 
 def parse_config(text: str, path: Path) -> Config:
@@ -556,6 +582,7 @@ def parse_config(text: str, path: Path) -> Config:
         )
     evidence_dir = _rel_dir(r, project, "evidence_dir", "release-evidence")
     artifacts_dir = _rel_dir(r, project, "artifacts_dir", ARTIFACTS_DIR)
+    _check_apart(r, project, evidence_dir, artifacts_dir)
 
     runs = r.table(data.get("runs", {}), ["runs"])
     r.known(runs, ["runs"], ["keep"])
@@ -651,9 +678,43 @@ def parse_config(text: str, path: Path) -> Config:
 
 
 def _rel_dir(r: _Reader, table: Mapping[str, Any], key: str, default: str) -> str:
+    """A directory of lane-tasks' own: inside the repository, below its root, not in .git."""
     value = r.str_(table, ["project", key], default) or default
     _require_inside(r, ["project", key], value)
-    return Path(value).as_posix()
+    rel = Path(value).as_posix()
+    if rel == ".":
+        raise r.error(
+            ["project", key], "must be a directory below the repository root, not the root itself"
+        )
+    _not_in_git_dir(r, ["project", key], rel)
+    return rel
+
+
+def _not_in_git_dir(r: _Reader, key: list[str], value: str) -> None:
+    if any(part.lower() == ".git" for part in Path(value).parts):
+        raise r.error(key, f"must not be in git's own directory .git, not '{value}'")
+
+
+def _check_apart(
+    r: _Reader, project: Mapping[str, Any], evidence_dir: str, artifacts_dir: str
+) -> None:
+    """The evidence is tracked and kept; the artifacts directory is ignored and pruned: the
+    two must not overlap, or pruning deletes evidence and evidence is never committed."""
+    evidence, artifacts = PurePosixPath(evidence_dir), PurePosixPath(artifacts_dir)
+    if not (evidence.is_relative_to(artifacts) or artifacts.is_relative_to(evidence)):
+        return
+    key = (
+        "evidence_dir"
+        if "evidence_dir" in project or "artifacts_dir" not in project
+        else ("artifacts_dir")
+    )
+    relation = "is" if evidence == artifacts else "overlaps"
+    raise r.error(
+        ["project", key],
+        f"evidence_dir '{evidence_dir}' {relation} artifacts_dir '{artifacts_dir}': the "
+        "evidence is tracked and kept, the artifacts directory is ignored and pruned; give "
+        "them separate directories",
+    )
 
 
 def _require_inside(r: _Reader, key: list[str], value: str) -> None:
@@ -1153,6 +1214,7 @@ def _history(r: _Reader, data: Mapping[str, Any]) -> HistorySettings:
     path = r.str_(t, [*key, "path"], None)
     if path is not None:
         _require_inside(r, [*key, "path"], path)
+        _not_in_git_dir(r, [*key, "path"], path)
     return HistorySettings(path=path, repository=r.str_(t, [*key, "repository"], None))
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "LaneTasksError",
     "did_you_mean",
     "one_line",
+    "os_problem",
 ]
 
 EXIT_OK = 0
@@ -75,6 +76,18 @@ class EnvironmentProblem(LaneTasksError):
     """The machine cannot do what was asked (tool missing, not a git repository), exit 3."""
 
     exit_code = EXIT_ENV
+
+
+def os_problem(exc: OSError) -> EnvironmentProblem:
+    """A file system fault (read-only, full, not a directory) as one line naming the path and
+    the OS error, exit 3: what a user can act on, where a traceback says nothing more."""
+    what = exc.strerror or exc.__class__.__name__
+    if exc.filename is None:
+        return EnvironmentProblem(f"cannot write: {what} ({exc})" if str(exc) else what)
+    where = str(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {exc.filename2}"
+    return EnvironmentProblem(f"{where}: {what}")
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

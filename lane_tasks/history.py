@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +30,7 @@ from typing import Any
 
 from lane_tasks.clock import parse_time
 from lane_tasks.config import Config
-from lane_tasks.errors import ConfigError
+from lane_tasks.errors import ConfigError, EnvironmentProblem, LaneTasksError
 from lane_tasks.repo import git
 
 __all__ = [
@@ -115,7 +116,10 @@ def history_path(config: Config) -> Path:
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating) a history file: WAL, a generous busy timeout, the tables in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    try:
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise storage_problem(path, exc) from None
     conn.row_factory = sqlite3.Row
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
@@ -126,17 +130,48 @@ def connect(path: Path) -> sqlite3.Connection:
             "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
             (str(SCHEMA_VERSION),),
         )
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         conn.close()
-        raise ConfigError(f"not a lane-tasks history ({exc})", path=path) from None
+        raise storage_problem(path, exc) from None
     return conn
+
+
+_NOT_A_HISTORY = (11, 26)
+"""SQLITE_CORRUPT and SQLITE_NOTADB: the file is not (or no longer) a database. Every other
+error (SQLITE_IOERR, SQLITE_FULL, SQLITE_READONLY, SQLITE_CANTOPEN …) is the disk's."""
+
+
+def storage_problem(path: Path, exc: sqlite3.Error) -> LaneTasksError:
+    """A history that is not one is bad input (exit 2); a read-only or full disk under a good
+    one is the environment's (exit 3), named as such, not as "not a lane-tasks history"."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _NOT_A_HISTORY:
+        return ConfigError(f"not a lane-tasks history ({exc})", path=path)
+    return EnvironmentProblem(f"{path}: cannot write the history: {exc}{_os_reason(path)}")
+
+
+def _os_reason(path: Path) -> str:
+    """What the OS says about writing there (SQLite's own message names no errno)."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o666))
+    except OSError as exc:
+        return f" ({path}: {exc.strerror or exc})"
+    try:  # its journal files go beside it
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        return f" ({path.parent}: {exc.strerror or exc})"
+    return ""
 
 
 @contextlib.contextmanager
 def open_history(config: Config) -> Iterator[sqlite3.Connection]:
-    conn = connect(history_path(config))
+    path = history_path(config)
+    conn = connect(path)
     try:
         yield conn
+    except sqlite3.OperationalError as exc:
+        raise storage_problem(path, exc) from None
     finally:
         conn.close()
 
@@ -332,7 +367,9 @@ def record_step(
         _refresh_run(conn, repo, run_id, finished=source == "cli" or step == "controls")
 
 
-def _refresh_run(conn: sqlite3.Connection, repo: str, run_id: str, *, finished: bool) -> None:
+def _refresh_run(
+    conn: sqlite3.Connection, repo: str, run_id: str, *, finished: bool, unrecorded: bool = False
+) -> None:
     rows = conn.execute(
         "SELECT step, status FROM steps WHERE repo = ? AND run_id = ?", (repo, run_id)
     ).fetchall()
@@ -356,14 +393,24 @@ def _refresh_run(conn: sqlite3.Connection, repo: str, run_id: str, *, finished: 
         status, state = "error", "complete"  # a lane that ended without its controls step
     else:
         status, state = "running", run["state"]
+    if unrecorded and status == "pass":
+        status = "error"  # a step failed without leaving its row: not a passing run
     conn.execute(
         "UPDATE runs SET status = ?, state = ? WHERE repo = ? AND run_id = ?",
         (status, state, repo, run_id),
     )
 
 
-def record_run_state(config: Config, run_id: str, state: str, *, lane: str | None) -> None:
-    """The nox invocation ended (`complete`) or was stopped (`interrupted`)."""
+def record_run_state(
+    config: Config,
+    run_id: str,
+    state: str,
+    *,
+    lane: str | None,
+    unrecorded: tuple[str, ...] = (),
+) -> None:
+    """The nox invocation ended (`complete`) or was stopped (`interrupted`); `unrecorded`
+    names its steps that failed, perhaps without recording a row (never a passing run)."""
     repo = repository_id(config)
     now = iso(datetime.now(UTC))
     with open_history(config) as conn, transaction(conn):
@@ -373,4 +420,4 @@ def record_run_state(config: Config, run_id: str, state: str, *, lane: str | Non
                WHERE repo = ? AND run_id = ?""",
             (now, lane, state, repo, run_id),
         )
-        _refresh_run(conn, repo, run_id, finished=True)
+        _refresh_run(conn, repo, run_id, finished=True, unrecorded=bool(unrecorded))

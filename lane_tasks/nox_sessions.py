@@ -29,8 +29,13 @@ from nox.command import CommandFailed
 
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import CONFIG_NAME, Config, load_config
-from lane_tasks.errors import EXIT_INTERRUPTED, EXIT_USAGE, ConfigError, LaneTasksError
-from lane_tasks.interrupts import install, mark, was_interrupted
+from lane_tasks.errors import (
+    EXIT_INTERRUPTED,
+    ConfigError,
+    LaneTasksError,
+    os_problem,
+)
+from lane_tasks.interrupts import install, mark, shielded, was_interrupted
 from lane_tasks.store import new_run_id
 from lane_tasks.top_level import NOX_PID_ENV, release
 
@@ -50,19 +55,29 @@ def _current_run_id(config: Config, lane: str | None) -> str:
 
 
 def _finish(config: Config, run_id: str, lane: str | None) -> None:
-    """Mark the run ended in the run store and the history, and summarise it for CI."""
+    """Mark the run ended in the run store and the history, and summarise it for CI. A run
+    with a step that failed is never recorded as passing, even when that step could not
+    record itself (a full or read-only disk); a fault here is one line, never a traceback,
+    and a second Ctrl-C cannot cut it short."""
     from lane_tasks.exports.markdown import append_github_summary
     from lane_tasks.history import record_run_state
     from lane_tasks.store import finish_run, run_dir
 
     state = "interrupted" if was_interrupted() else "complete"
-    try:
-        release(config, run_id)
-        finish_run(config, run_id, lane=lane, state=state)
-        record_run_state(config, run_id, state, lane=lane)
-        append_github_summary(run_dir(config, run_id))
-    except LaneTasksError as exc:
-        sys.stderr.write(f"lane-tasks: error: {exc}\n")
+    unrecorded = tuple(_failed)
+    with shielded(reraise=False):
+        for what in (
+            lambda: release(config, run_id),
+            lambda: finish_run(config, run_id, lane=lane, state=state, unrecorded=unrecorded),
+            lambda: record_run_state(config, run_id, state, lane=lane, unrecorded=unrecorded),
+            lambda: append_github_summary(run_dir(config, run_id)),
+        ):
+            try:
+                what()
+            except LaneTasksError as exc:
+                sys.stderr.write(f"lane-tasks: error: {exc}\n")
+            except OSError as exc:
+                sys.stderr.write(f"lane-tasks: error: {os_problem(exc)}\n")
 
 
 def invocation_lane(session: nox.Session, config: Config) -> str | None:
@@ -134,7 +149,7 @@ def _keep_going() -> bool:
 
 def register(config_path: str | Path | None = None, *, default_session: bool = False) -> Config:
     """Create the sessions; a bad lanes.toml or a clashing session name ends nox with a
-    one-line error and exit 2.
+    one-line error and exit 2 (exit 3 for a directory of ours that is a symlink).
 
     `default_session=True` makes lanes.toml's default lane a default nox session, so a bare
     `nox` runs it: for a noxfile that is only ours (the one `lane-tasks init` writes into a
@@ -143,7 +158,7 @@ def register(config_path: str | Path | None = None, *, default_session: bool = F
     """
     path = Path(config_path) if config_path is not None else Path.cwd() / CONFIG_NAME
     try:
-        if not path.exists():
+        if not os.path.lexists(path):  # a dangling symlink or a directory: load_config says
             raise ConfigError(
                 f"no {path.name} in {path.parent}: run `lane-tasks init` there to write one",
                 path=None,
@@ -152,7 +167,7 @@ def register(config_path: str | Path | None = None, *, default_session: bool = F
         _check_clashes(config)
     except LaneTasksError as exc:
         sys.stderr.write(f"lane-tasks: error: {exc}\n")
-        raise SystemExit(EXIT_USAGE) from None
+        raise SystemExit(exc.exit_code) from None
 
     session_kw: dict[str, Any] = {"venv_backend": config.nox_backend, "default": False}
     if config.nox_backend == "none":
@@ -253,7 +268,11 @@ def _register_lane(
 ) -> None:
     def lane(session: nox.Session) -> None:
         argv = controls_argv(config, name, _start_run(config, name))
-        _invoke(session, config, argv, f"{name} controls")
+        try:
+            _invoke(session, config, argv, f"{name} controls")
+        except CommandFailed:
+            _failed.append(name)  # its controls may not have been recorded: never a pass
+            raise
 
     lane.__doc__ = f"{name} lane: {description or ', '.join(steps)} (then its controls)"
     setattr(lane, _OURS, True)

@@ -2,7 +2,8 @@
 
 A `--out` (or `--out-dir`) that resolves outside the repository root, directly or through a
 symlink anywhere on its way, is refused with exit 2 unless `--allow-outside-root` is given: a
-lanes.toml, a CI variable or a typo must not make lane-tasks overwrite files elsewhere.
+lanes.toml, a CI variable or a typo must not make lane-tasks overwrite files elsewhere. An
+`--out` that is an existing directory is refused too (exit 2), before anything runs.
 """
 
 from __future__ import annotations
@@ -38,9 +39,18 @@ def _root(args: argparse.Namespace) -> Path:
         return Path.cwd().resolve()
 
 
-def output_path(args: argparse.Namespace, value: str, key: str = "--out") -> Path:
-    """`value` as a path to write, after the guard; ConfigError (exit 2) when refused."""
+def output_path(
+    args: argparse.Namespace, value: str, key: str = "--out", *, directory: bool = False
+) -> Path:
+    """`value` as a path to write, after the guard; ConfigError (exit 2) when refused. A file
+    to write (not `directory`) that is an existing directory is refused as well."""
     path = Path(value)
+    if not directory and path.is_dir():
+        raise ConfigError(
+            f"'{value}' is a directory; give a file name (such as "
+            f"{value.rstrip('/') or '.'}/report.json)",
+            key=key,
+        )
     if getattr(args, "allow_outside_root", False):
         return path
     root = _root(args)

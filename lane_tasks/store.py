@@ -220,8 +220,17 @@ def _create_run(config: Config, d: Path, manifest: dict[str, Any]) -> None:
             raise
 
 
-def finish_run(config: Config, run_id: str, *, lane: str | None, state: str = "complete") -> None:
-    """Mark the run finished (the lane session calls this after its controls step)."""
+def finish_run(
+    config: Config,
+    run_id: str,
+    *,
+    lane: str | None,
+    state: str = "complete",
+    unrecorded: tuple[str, ...] = (),
+) -> None:
+    """Mark the run finished (the lane session calls this after its controls step).
+    `unrecorded`: steps of the run that failed, perhaps before they could record anything (a
+    full disk): the run is then at best an error, never a pass."""
     d = run_dir(config, run_id)
     doc, _ = _load_manifest(d)
     if doc is None:
@@ -230,6 +239,8 @@ def finish_run(config: Config, run_id: str, *, lane: str | None, state: str = "c
         doc["lane"] = lane
     doc["run"]["state"] = state
     _refresh(doc)
+    if unrecorded and doc["status"] == "pass":
+        doc["status"] = "error"
     atomic_write(d / MANIFEST, canonical_json(doc))
 
 

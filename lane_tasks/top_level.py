@@ -7,9 +7,14 @@ keeps its artifacts in its run directory only and says so. The top level therefo
 two concurrent runs' files; each write is atomic, so none is ever half-written.
 
 The owner is recorded in `<artifacts_dir>/lanes/top-level.json` (run id, the nox process id,
-whether it is still running, and the files it wrote), read and written under an exclusive
-lock; an owner whose process has ended, or whose run has finished, no longer holds the top
-level, and the next run to write there replaces its files.
+whether it is still running, and the files it wrote with their sha256), read and written under
+an exclusive lock; an owner whose process has ended, or whose run has finished, no longer holds
+the top level, and the next run to write there replaces its files.
+
+The owner file is only a claim, not proof: anyone who can write the artifacts directory can
+forge it. So a file it lists is removed only when it is a regular file (not a symlink, not a
+directory) inside the artifacts directory, reached through real directories only, whose bytes
+still have the digest recorded when this tool wrote it. Anything else is left alone.
 """
 
 from __future__ import annotations
@@ -18,14 +23,15 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.artifacts import atomic_write, canonical_json
+from lane_tasks.artifacts import atomic_write, canonical_json, sha256_file
 from lane_tasks.config import Config
 
-__all__ = ["NOX_PID_ENV", "alive", "claim", "release"]
+__all__ = ["NOX_PID_ENV", "alive", "claim", "holder_of", "record_written", "release"]
 
 NOX_PID_ENV = "LANE_TASKS_NOX_PID"
 """Set by the noxfile: the process whose life is the run's (inherited by venv-backend steps)."""
@@ -68,13 +74,22 @@ def _current(path: Path) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
+def holder_of(config: Config) -> str | None:
+    """The run that holds the top level now (a lane still running), else None: a step run
+    outside a lane then leaves the top level to it."""
+    owner = _current(_owner_file(config))
+    if owner is not None and owner.get("active") and alive(owner.get("pid")):
+        return str(owner.get("run_id"))
+    return None
+
+
 def _refused_marker(config: Config, run_id: str) -> Path:
     return config.artifacts_path() / "lanes" / "top-level-refused" / run_id
 
 
-def claim(config: Config, run_id: str, out: str | Path | None = None) -> str | None:
-    """Take (or keep) the top level for `run_id`, recording `out` as one of its files: None
-    when it may write there, else the id of the run that holds it.
+def claim(config: Config, run_id: str) -> str | None:
+    """Take (or keep) the top level for `run_id`: None when it may write there, else the id
+    of the run that holds it. Record what it then writes with `record_written`.
 
     A run refused once is refused for good (so it cannot add its later steps over another
     run's earlier ones), and a run that takes over from a finished one first removes that
@@ -90,29 +105,95 @@ def claim(config: Config, run_id: str, out: str | Path | None = None) -> str | N
             holder = str(owner.get("run_id"))
             atomic_write(marker, holder + "\n")
             return holder
-        if owner is None or not mine:
-            for rel in owner.get("files", []) if owner else []:
-                (config.root / str(rel)).unlink(missing_ok=True)
-            owner = {"run_id": run_id, "pid": pid, "active": True, "files": []}
-        files = [str(f) for f in owner.get("files") or []]
-        if out is not None:
-            rel = _rel(config, Path(out))
-            if rel is not None and rel not in files:
-                files.append(rel)
-        atomic_write(path, canonical_json({**owner, "files": sorted(files)}))
+        if mine and owner is not None:
+            return None
+        for entry in _entries(owner):
+            _remove_if_ours(config, entry)
+        owner = {"run_id": run_id, "pid": pid, "active": True, "files": []}
+        atomic_write(path, canonical_json(owner))
     return None
 
 
-def _rel(config: Config, out: Path) -> str | None:
+def record_written(config: Config, run_id: str, paths: Iterable[str | Path]) -> None:
+    """The run holding the top level wrote `paths`: list each one inside the artifacts
+    directory with its digest, so that the next run removes exactly these bytes and nothing
+    else (a file outside the artifacts directory is never listed, so never removed)."""
+    with _locked(config) as path:
+        owner = _current(path)
+        if owner is None or owner.get("run_id") != run_id:
+            return
+        files = {e["path"]: e for e in _entries(owner)}
+        for p in paths:
+            rel = _rel(config, Path(p))
+            if rel is not None:
+                files[rel] = {"path": rel, "sha256": sha256_file(config.root / rel)}
+        atomic_write(path, canonical_json({**owner, "files": sorted(files.values(), key=_key)}))
+
+
+def _key(entry: dict[str, str]) -> str:
+    return entry["path"]
+
+
+def _entries(owner: dict[str, Any] | None) -> list[dict[str, str]]:
+    """The well-formed file entries of an owner record (path and digest, both strings); an
+    older or forged record's bare paths have no digest and are never removed."""
+    raw = (owner or {}).get("files")
+    if not isinstance(raw, list):
+        return []
+    return [
+        {"path": e["path"], "sha256": e["sha256"]}
+        for e in raw
+        if isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("path", "sha256"))
+    ]
+
+
+def _remove_if_ours(config: Config, entry: dict[str, str]) -> None:
+    """Remove a listed top-level file only if it is provably the one this tool wrote."""
+    target = _owned_file(config, entry["path"])
+    if target is None:
+        return
     try:
-        return (
-            (out if out.is_absolute() else Path.cwd() / out)
-            .resolve()
-            .relative_to(config.root)
-            .as_posix()
-        )
+        if sha256_file(target) == entry["sha256"]:
+            target.unlink()
+    except OSError:
+        return  # changed or gone meanwhile: not ours to chase
+
+
+def _owned_file(config: Config, rel: str) -> Path | None:
+    """`rel` (relative to the repository) as a regular file inside the artifacts directory,
+    reached through real directories only; None for anything else."""
+    p = Path(rel)
+    if p.is_absolute() or ".." in p.parts or "\x00" in rel or not p.parts:
+        return None
+    base = config.artifacts_path()
+    try:
+        inner = (config.root / p).relative_to(base)
     except ValueError:
-        return None  # written outside the repository (--allow-outside-root): not ours to remove
+        return None
+    cur = base
+    try:
+        if not stat.S_ISDIR(os.lstat(cur).st_mode):
+            return None
+        for part in inner.parts[:-1]:
+            cur = cur / part
+            if not stat.S_ISDIR(os.lstat(cur).st_mode):
+                return None
+        target = cur / inner.parts[-1]
+        if not stat.S_ISREG(os.lstat(target).st_mode):
+            return None
+    except OSError:
+        return None
+    return target
+
+
+def _rel(config: Config, out: Path) -> str | None:
+    """`out` relative to the repository when it is a file inside the artifacts directory."""
+    absolute = Path(os.path.normpath(out if out.is_absolute() else Path.cwd() / out))
+    try:
+        absolute.relative_to(config.artifacts_path())
+        return absolute.relative_to(config.root).as_posix()
+    except ValueError:
+        return None  # elsewhere in (or outside) the repository: not ours to remove
 
 
 def release(config: Config, run_id: str) -> None:

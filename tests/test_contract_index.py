@@ -199,16 +199,21 @@ def test_statement_predicate_is_stable_even_without_stable_json(
     assert verify(root)[0] == 0
 
 
-def test_index_without_out_prints_the_document_and_still_attests(
+def test_index_without_out_prints_the_document_and_writes_it_where_the_lane_does(
     project: tuple[Path, str],
 ) -> None:
     root, run_id = project
     r = run_cli(root, "contract-index", "--format", "json", "--stable-json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["indexed_run"] == run_id
-    assert not (root / "build" / "contract-index.json").exists()
+    written = json.loads((root / "build" / "contract-index.json").read_text())
+    assert written == json.loads(r.stdout)
     assert (root / "build" / "contract-index.intoto.json").is_file()
+    code, report = verify(root)
+    assert code == 0, report
+    assert report["index"] == "build/contract-index.json"
     # verify falls back to the statement, whose predicate is the whole index
+    (root / "build" / "contract-index.json").unlink()
     code, report = verify(root)
     assert code == 0, report
     assert report["index"] == "build/contract-index.intoto.json"

@@ -444,8 +444,8 @@ def test_build_dir_not_ignored(tmp_path: Path) -> None:
     gitignore = root / ".gitignore"
     kept = [ln for ln in gitignore.read_text(encoding="utf-8").splitlines() if ln != "/build/"]
     gitignore.write_text("".join(f"{ln}\n" for ln in kept), encoding="utf-8")
-    write(root, "build/lib/sample/__init__.py", "")  # a build tool's output, no .gitignore in it
     commit_all(root, "stop ignoring build/")
+    (root / "build" / "lib").mkdir(parents=True)  # a build tool's output, no .gitignore in it
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (1, "fail"), d.why()
     assert_result(d, "build-dir-ignored", "fail", "'build/' is not ignored by git")
@@ -459,9 +459,9 @@ def test_build_dir_ignored_but_a_file_in_it_tracked(tmp_path: Path) -> None:
     commit_all(root, "track a build file")
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (1, "fail"), d.why()
-    assert_result(
-        d, "build-dir-ignored", "fail", "'build/' is ignored but git still tracks 1 file(s) in it"
-    )
+    # lanes.toml itself is refused: the artifacts directory must be a directory of its own
+    message = d.check("lanes-toml-valid")["message"]
+    assert "project.artifacts_dir: 'build' holds tracked files (build/notes.txt)" in message
 
 
 # ---- CI -----------------------------------------------------------------------------------------

@@ -180,6 +180,7 @@ def test_doctor_sarif_keeps_warnings_warnings(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / ".gitignore").write_text("/.nox/\n")  # build/ no longer ignored: an error check
     write(root, "build/lib/stray.py", "")  # what a build tool leaves there
+    write(root, "build/.gitignore", "")  # kept as it is when doctor writes build/doctor.json
     doc = artifact(root, "doctor")
     bad = failing(doc)
     assert {r["severity"] for r in bad.values()} == {"error", "warning"}, bad

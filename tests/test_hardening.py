@@ -192,14 +192,21 @@ def test_out_through_a_symlink_out_of_the_repository_is_refused(tmp_path: Path) 
     root = make_project(tmp_path)
     target = tmp_path / "target"
     target.mkdir()
-    (root / "build").mkdir(exist_ok=True)
-    (root / "build" / "link").symlink_to(target)
-    (root / "build" / "file.json").symlink_to(tmp_path / "victim.json")
-    for out in ("build/link/doctor.json", "build/file.json"):
+    (root / "out").mkdir(exist_ok=True)
+    (root / "out" / "link").symlink_to(target)
+    (root / "out" / "file.json").symlink_to(tmp_path / "victim.json")
+    for out in ("out/link/doctor.json", "out/file.json"):
         r = run_cli(root, "doctor", "--format", "json", "--out", out)
         assert r.returncode == 2, r.stderr
         assert "through a symlink" in r.stderr
     assert not list(target.iterdir()) and not (tmp_path / "victim.json").exists()
+    # in the artifacts directory, such a symlink is refused before anything runs
+    (root / "build").mkdir(exist_ok=True)
+    (root / "build" / "link").symlink_to(target)
+    r = run_cli(root, "doctor", "--format", "json", "--out", "build/doctor.json")
+    assert r.returncode == 3 and "build/link is a symlink" in r.stderr, r.stderr
+    assert not list(target.iterdir())
+    (root / "build" / "link").unlink()
     # a symlink that stays inside is fine
     (root / "build" / "inside").symlink_to(root / "build")
     assert (

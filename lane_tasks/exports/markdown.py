@@ -12,6 +12,7 @@ import html
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -164,14 +165,20 @@ def render_run_summary(run_dir: Path) -> str:
 
 def append_github_summary(run_dir: Path, env: Mapping[str, str] = os.environ) -> bool:
     """Append the run's summary to the file `GITHUB_STEP_SUMMARY` names (what GitHub Actions
-    shows on the job page). Returns whether it wrote: outside GitHub Actions it does nothing."""
+    shows on the job page). Returns whether it wrote: outside GitHub Actions it does nothing,
+    and a summary file it cannot write is a one-line warning, not a failure."""
     target = env.get("GITHUB_STEP_SUMMARY")
     if not target:
         return False
     path = Path(target)
     text = render_run_summary(run_dir)
-    if path.is_file() and path.stat().st_size > 0:
-        text = "\n" + text  # a blank line ends whatever block an earlier step left open
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(text)
+    try:
+        if path.is_file() and path.stat().st_size > 0:
+            text = "\n" + text  # a blank line ends whatever block an earlier step left open
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:  # the job page loses a summary; the run itself is recorded
+        why = exc.strerror or str(exc)
+        sys.stderr.write(f"lane-tasks: warning: GITHUB_STEP_SUMMARY {path}: not written: {why}\n")
+        return False
     return True
