@@ -4,9 +4,10 @@ lanes.toml's `artifacts_dir`, `evidence_dir` and `[history] path` are validated 
 the file is read (config.py: relative, no `..`, no `.git`, apart from each other). What only the
 disk can say is checked here, each time lanes.toml is loaded:
 
-- no symlink on the way from the repository root to each of them, and none inside them that
-  leads out of them: a symlinked `build/` or `build/lanes/runs` would send decisions, reviews,
-  cache entries and the history wherever it points (exit 3, one line);
+- each existing component on the way from the repository root to each of them is a real
+  directory (a file there is exit 3 before any step runs), no symlink on the way, and none
+  inside them that leads out of them: a symlinked `build/` or `build/lanes/runs` would send
+  decisions, reviews, cache entries and the history wherever it points (exit 3, one line);
 - the artifacts directory holds no tracked file (`artifacts_dir = "src"`): it is ignored,
   pruned and overwritten, so it must be a directory of its own (a config error, exit 2, naming
   lanes.toml's line and key).
@@ -14,6 +15,7 @@ disk can say is checked here, each time lanes.toml is loaded:
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -34,7 +36,7 @@ def check_own_dirs(config: Config) -> None:
         _no_symlink_on_the_way(config, rel, what)
         _no_symlink_leading_out(config, config.root / rel, what)
     if config.history.path is not None:
-        _no_symlink_on_the_way(config, config.history.path, "history")
+        _no_symlink_on_the_way(config, config.history.path, "history", leaf_is_file=True)
     _no_tracked_files(config)
 
 
@@ -54,21 +56,30 @@ def _rel(config: Config, path: Path) -> str:
         return str(path)
 
 
-def _no_symlink_on_the_way(config: Config, rel: str, what: str) -> None:
-    """Each existing component from the root down to `rel` itself is no symlink."""
+def _no_symlink_on_the_way(
+    config: Config, rel: str, what: str, *, leaf_is_file: bool = False
+) -> None:
+    """Each existing component from the root down to `rel` itself is a real directory (`rel`
+    itself may be a regular file where it names one: the history database)."""
     cur = config.root
-    for part in Path(rel).parts:
+    parts = Path(rel).parts
+    for i, part in enumerate(parts):
         cur = cur / part
         try:
             mode = os.lstat(cur).st_mode
         except FileNotFoundError:
             return  # created later, by us, as a directory
-        except OSError:
-            return  # not a directory on the way (ENOTDIR): the write reports it with its path
+        except OSError as exc:
+            raise EnvironmentProblem(f"{cur}: {exc.strerror or exc}") from None
         if stat.S_ISLNK(mode):
             raise _refuse(config, cur, what)
-        if not stat.S_ISDIR(mode):
+        if leaf_is_file and i == len(parts) - 1 and stat.S_ISREG(mode):
             return
+        if not stat.S_ISDIR(mode):  # a file where our directory goes: say so before any step
+            raise EnvironmentProblem(
+                f"{cur}: {os.strerror(errno.ENOTDIR)}: lane-tasks keeps its {what} files in a "
+                "directory there; move the file away"
+            )
 
 
 def _no_symlink_leading_out(config: Config, base: Path, what: str) -> None:
