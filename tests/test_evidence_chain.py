@@ -244,6 +244,30 @@ def test_go_over_failed_preflight_without_override_fails_release_owner(tmp_path:
     assert "a go without an override reason" in res["message"]
 
 
+def test_blank_override_reason_is_no_override(tmp_path: Path) -> None:
+    """An override reason of only blanks gives no reason: `release decide` refuses it, and a
+    record carrying one is judged as a go without an override by the controls."""
+    root = project(tmp_path)
+    cut(root)
+
+    def blank_override(doc: dict[str, Any]) -> None:
+        doc["preflight"]["status"] = "fail"
+        doc["override_reason"] = " \t "
+
+    rewrite(root, REL / "decision.json", blank_override)
+    res = controls(root)["release-owner"]
+    assert res["status"] == "fail", res
+    assert "a go without an override reason" in res["message"]
+    git(root, "tag", "-d", "v0.1.0")
+    (root / "CHANGELOG.md").write_text("# Changelog\n")
+    commit_all(root, "lose the changelog entry")
+    run_cli(root, "gate", "release")
+    r = decide(root, "--override-reason", "   ")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "fix it, or pass --override-reason" in r.stderr, r.stderr
+    assert decide(root, "--override-reason", "hotfix").returncode == 0
+
+
 # ---- 3. time and references -------------------------------------------------------------------
 
 
