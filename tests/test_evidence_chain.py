@@ -318,6 +318,21 @@ def test_moving_adoption_point_is_refused(tmp_path: Path) -> None:
         assert r.returncode == 0, (fixed, r.stderr)
 
 
+def test_moving_adoption_point_is_refused_when_it_looks_like_a_commit_id(tmp_path: Path) -> None:
+    """git reads `cafe` as a reference (refs/remotes/cafe, a branch ...) before it reads it as
+    an abbreviated commit id: a hex name that is also a moving reference is refused."""
+    root = project(tmp_path)
+    head = git(root, "rev-parse", "HEAD")
+    for ref in ("refs/remotes/cafe", "refs/heads/cafe", "refs/cafe", "refs/remotes/cafe/HEAD"):
+        git(root, "update-ref", ref, head)
+        r = set_project(root, adoption_point="cafe")
+        assert r.returncode == 2, (ref, r.stdout)
+        assert "which moves" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        git(root, "update-ref", "-d", ref)
+    git(root, "tag", "cafe")  # a tag does not move
+    assert set_project(root, adoption_point="cafe").returncode == 0
+
+
 def test_tag_pattern_hiding_tags_is_reported(tmp_path: Path) -> None:
     root = project(tmp_path)
     git(root, "tag", "v0.1.0")  # a release without a decision or checklist
