@@ -170,6 +170,8 @@ def _owned_file(config: Config, rel: str) -> Path | None:
         inner = (config.root / p).relative_to(base)
     except ValueError:
         return None
+    if not inner.parts:
+        return None  # the artifacts directory itself: never a file of ours
     cur = base
     try:
         if not stat.S_ISDIR(os.lstat(cur).st_mode):

@@ -78,6 +78,10 @@ def test_forged_owner_file_deletes_nothing_outside(tiny: Path, tmp_path: Path) -
         ("build/adir", "0" * 64),
         ("build/edited.json", "0" * 64),  # not the bytes we wrote
         ("build/ours.json", sha(build / "ours.json")),
+        ("build", "0" * 64),  # the artifacts directory itself
+        ("build/.", "0" * 64),
+        ("./build/", "0" * 64),
+        ("build/lanes/..", "0" * 64),
     ]
     forged = {
         "run_id": "20260101T000000Z-000000",
