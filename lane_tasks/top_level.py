@@ -143,8 +143,18 @@ def _entries(owner: dict[str, Any] | None) -> list[dict[str, str]]:
     return [
         {"path": e["path"], "sha256": e["sha256"]}
         for e in raw
-        if isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("path", "sha256"))
+        if isinstance(e, dict)
+        and all(isinstance(e.get(k), str) and _encodable(e[k]) for k in ("path", "sha256"))
     ]
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` names a path at all (JSON's lone-surrogate escapes name none)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _remove_if_ours(config: Config, entry: dict[str, str]) -> None:

@@ -82,6 +82,7 @@ def test_forged_owner_file_deletes_nothing_outside(tiny: Path, tmp_path: Path) -
         ("build/.", "0" * 64),
         ("./build/", "0" * 64),
         ("build/lanes/..", "0" * 64),
+        ("build/\ud800.json", "0" * 64),  # JSON's lone surrogate names no path
     ]
     forged = {
         "run_id": "20260101T000000Z-000000",
@@ -97,6 +98,14 @@ def test_forged_owner_file_deletes_nothing_outside(tiny: Path, tmp_path: Path) -
     assert not (build / "ours.json").exists()  # the one file provably ours is replaced
     owner = json.loads((build / "lanes" / "top-level.json").read_text())
     assert owner["run_id"] == "20260101T000001Z-000001" and owner["files"] == []
+    # the run holding the top level keeps writing there, past a forged entry of its own
+    forged["run_id"], forged["active"] = "20260101T000001Z-000001", True
+    (build / "lanes" / "top-level.json").write_text(json.dumps(forged))
+    assert claim(config, "20260101T000001Z-000001") is None
+    (build / "ours.json").write_text("ours again\n")
+    record_written(config, "20260101T000001Z-000001", [build / "ours.json"])
+    owner = json.loads((build / "lanes" / "top-level.json").read_text())
+    assert "build/ours.json" in [e["path"] for e in owner["files"]]
 
 
 def test_top_level_files_are_recorded_with_their_digest(tiny: Path) -> None:
