@@ -30,6 +30,7 @@ from typing import Any
 
 from lane_tasks.artifacts import atomic_write, canonical_json, sha256_file
 from lane_tasks.config import Config
+from lane_tasks.errors import EnvironmentProblem
 
 __all__ = ["NOX_PID_ENV", "alive", "claim", "holder_of", "record_written", "release"]
 
@@ -45,12 +46,37 @@ def _owner_file(config: Config) -> Path:
 def _locked(config: Config) -> Iterator[Path]:
     path = _owner_file(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with (path.parent / ".top-level.lock").open("a") as lock:
+    lock_path = path.parent / ".top-level.lock"
+    # O_NONBLOCK: a FIFO planted as the lock opens at once (and is refused), never hangs
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK
+    try:
+        fd = os.open(lock_path, flags, 0o644)
+    except OSError as exc:
+        raise EnvironmentProblem(f"{lock_path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "a") as lock:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise EnvironmentProblem(f"{lock_path}: not a regular file (remove it)")
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield path
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _read_regular(path: Path) -> str | None:
+    """A regular file's text; None when it is missing, unreadable or anything else (a FIFO
+    or a directory planted there is opened without blocking and never waited on)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            return fh.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
 
 def alive(pid: object) -> bool:
@@ -68,8 +94,8 @@ def alive(pid: object) -> bool:
 
 def _current(path: Path) -> dict[str, Any] | None:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        doc = json.loads(_read_regular(path) or "null")
+    except (ValueError, RecursionError):
         return None
     return doc if isinstance(doc, dict) else None
 
@@ -95,8 +121,8 @@ def claim(config: Config, run_id: str) -> str | None:
     run's earlier ones), and a run that takes over from a finished one first removes that
     run's top-level files: the top level is always one run's artifacts, never two runs'."""
     marker = _refused_marker(config, run_id)
-    if marker.exists():
-        return marker.read_text(encoding="utf-8").strip() or "another run"
+    if os.path.lexists(marker):  # whatever is there (a FIFO, a directory) refuses, unread
+        return (_read_regular(marker) or "").strip() or "another run"
     pid = int(os.environ.get(NOX_PID_ENV, "0") or 0) or os.getpid()
     with _locked(config) as path:
         owner = _current(path)
@@ -210,7 +236,8 @@ def _rel(config: Config, out: Path) -> str | None:
 
 def release(config: Config, run_id: str) -> None:
     """The run ended: the top level is free for the next run, which replaces its files."""
-    _refused_marker(config, run_id).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # a directory planted there: the run stays refused
+        _refused_marker(config, run_id).unlink(missing_ok=True)
     with _locked(config) as path:
         owner = _current(path)
         if owner is not None and owner.get("run_id") == run_id:

@@ -121,6 +121,27 @@ def test_top_level_files_are_recorded_with_their_digest(tiny: Path) -> None:
     assert again["files"] == owner["files"]
 
 
+@pytest.mark.parametrize("planted", ["top-level.json", ".top-level.lock", "refused"])
+def test_fifo_in_the_owner_files_never_hangs(tiny: Path, planted: str) -> None:
+    """A FIFO planted as the owner file, its lock or a run's refused marker is opened without
+    blocking: the step ends (a one-line error at worst), it never waits for a writer."""
+    run = "20260101T000003Z-000003"
+    lanes = tiny / "build" / "lanes"
+    where = lanes / "top-level-refused" / run if planted == "refused" else lanes / planted
+    where.parent.mkdir(parents=True)
+    os.mkfifo(where)
+    r = subprocess.run(
+        [sys.executable, "-m", "lane_tasks", "doctor", "--out", "x.json", "--run-id", run],
+        cwd=tiny,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode in (0, 1, 3), r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 1, r.stderr
+
+
 # ---- 9: the format of --out ------------------------------------------------------------------
 
 
