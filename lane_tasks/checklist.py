@@ -34,6 +34,7 @@ from lane_tasks.artifacts import (
     SCHEMA_VERSION,
     canonical_json,
     read_artifact,
+    read_text_regular,
     schema_errors,
     sha256_file,
 )
@@ -73,7 +74,7 @@ def evidence_copy_dir(config: Config, version: Version) -> Path:
 def load_checklist(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """The record and None, or None and what is wrong with it."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_text_regular(path))
     except FileNotFoundError:
         return None, "missing"
     except (OSError, ValueError, RecursionError) as exc:

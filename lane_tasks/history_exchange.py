@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from lane_tasks.artifacts import schema_errors
+from lane_tasks.artifacts import read_text_regular, schema_errors
 from lane_tasks.clock import parse_time
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, did_you_mean
@@ -185,7 +185,7 @@ def _manifest_rows(config: Config, path: Path, doc: Mapping[str, Any]) -> Iterat
     for result in doc.get("results", []):
         artifact = path.parent / str(result.get("artifact", ""))
         try:
-            step_doc = json.loads(artifact.read_text(encoding="utf-8"))
+            step_doc = json.loads(read_text_regular(artifact))
         except (OSError, ValueError, RecursionError):
             step_doc = {}
         if schema_errors(step_doc) is not None:

@@ -142,6 +142,32 @@ def test_fifo_in_the_owner_files_never_hangs(tiny: Path, planted: str) -> None:
     assert len(r.stderr.strip().splitlines()) <= 1, r.stderr
 
 
+def test_fifo_in_the_run_store_never_hangs(tiny: Path) -> None:
+    """A FIFO planted as a run's manifest or artifact is refused at once by every reader
+    (controls, prune, the checklist, history import), never waited on."""
+    assert main(["gate", "fast", "--run-id", "20260101T000005Z-000005", "-q"]) == 0
+    run = tiny / "build" / "lanes" / "runs" / "20260101T000005Z-000005"
+    (run / "gate-fast.json").unlink()
+    os.mkfifo(run / "gate-fast.json")
+    stale = tiny / "build" / "lanes" / "runs" / "20200101T000000Z-000000"
+    stale.mkdir()
+    os.mkfifo(stale / "manifest.json")
+    for args in (
+        ["controls", "verify", "--lane", "startup"],
+        ["release", "checklist", "--version", "0.1.0"],
+        ["history", "import", str(run)],
+        ["doctor", "--run-id", "20260101T000004Z-000004", "--out", "x.json"],  # prunes
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "lane_tasks", *args],
+            cwd=tiny,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "Traceback" not in r.stderr, (args, r.stderr)
+
+
 # ---- 9: the format of --out ------------------------------------------------------------------
 
 
