@@ -317,6 +317,19 @@ def test_out_directory_is_one_line_error(tiny: Path, capsys: pytest.CaptureFixtu
         assert "'build' is a directory" in one_line_error(capsys)
 
 
+def test_out_into_git_directory_is_refused(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--out .git/config` (or hooks, or through a symlink into .git) would overwrite git's own
+    files with a report: refused before the step runs, even with --allow-outside-root."""
+    config = (tiny / ".git" / "config").read_bytes()
+    (tiny / "gitlink").symlink_to(tiny / ".git")
+    for out in (".git/config", ".git/hooks/pre-commit", "gitlink/config", "./.git/x.json"):
+        for extra in ([], ["--allow-outside-root"]):
+            assert main(["doctor", "--out", out, "-q", *extra]) == 2, out
+            assert "inside the repository's .git directory" in one_line_error(capsys)
+    assert (tiny / ".git" / "config").read_bytes() == config
+    assert not (tiny / ".git" / "hooks" / "pre-commit").exists()
+
+
 # ---- 11: faults ------------------------------------------------------------------------------
 
 
