@@ -159,10 +159,10 @@ def item_problem(
 ) -> str | None:
     """Why a step artifact is not the evidence its checklist item needs, or None: that step's
     kind, passing by its own results, for the checklist's commit (and, for the release
-    preflight, its version), gate fast's the whole gate. `current`: judge gate fast by the
-    lanes.toml in force (when the checklist is built), else by lanes.toml as committed at
-    `commit` (a control judging an old release; lanes.toml may have changed since).
-    `release checklist` and release-checklist-evidence both ask this."""
+    preflight, its version), gate fast's the whole gate on a tree that was not dirty.
+    `current`: judge gate fast by the lanes.toml in force (when the checklist is built), else
+    by lanes.toml as committed at `commit` (a control judging an old release; lanes.toml may
+    have changed since). `release checklist` and release-checklist-evidence both ask this."""
     checks = None
     if step == "gate-fast":
         checks = config.checks if current else checks_at(config, commit)
@@ -172,6 +172,7 @@ def item_problem(
         commit=commit,
         version=str(version) if step == "gate-release" else None,
         checks=checks,
+        clean=step == "gate-fast",  # as gate release's gate-fast-evidence: not another tree
     )
 
 

@@ -244,6 +244,27 @@ def test_go_over_failed_preflight_without_override_fails_release_owner(tmp_path:
     assert "a go without an override reason" in res["message"]
 
 
+def test_partial_gate_is_not_evidence_on_a_dirty_tree(tmp_path: Path) -> None:
+    """A gate fast that ran on a dirty tree tested another tree than its commit: the checklist
+    refuses it as gate release does, even where gate-fast-evidence is switched off."""
+    root = project(tmp_path)
+    data = tomllib.loads((root / "lanes.toml").read_text())
+    data["gate"]["release"]["disable"]["gate-fast-evidence"] = "gate fast runs in another job"
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    commit_all(root, "gate fast elsewhere")
+    run_id = new_run_id()
+    (root / "README.md").write_text("# changed, not committed\n")
+    step(root, run_id, "gate", "fast")
+    git(root, "checkout", "--", "README.md")
+    step(root, run_id, "gate", "release", "--offline", "--out", "build/release-preflight.json")
+    step(root, run_id, "doctor")
+    assert run_artifact(root, run_id, "gate-fast.json")["subject"]["dirty"] is True
+    assert decide(root).returncode == 0
+    r = run_cli(root, "release", "checklist", "--version", "0.1.0")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "dirty tree" in r.stderr, r.stderr
+
+
 def test_blank_override_reason_is_no_override(tmp_path: Path) -> None:
     """An override reason of only blanks gives no reason: `release decide` refuses it, and a
     record carrying one is judged as a go without an override by the controls."""
