@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -23,6 +24,7 @@ from typing import Any, BinaryIO
 import fastjsonschema
 
 from lane_tasks import __version__
+from lane_tasks.errors import EnvironmentProblem
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -31,6 +33,7 @@ __all__ = [
     "atomic_write",
     "canonical_json",
     "envelope",
+    "locked_file",
     "open_regular",
     "read_artifact",
     "read_text_regular",
@@ -220,6 +223,26 @@ def open_regular(path: Path) -> BinaryIO:
             code, "not a regular file" if code == errno.EINVAL else "Is a directory", str(path)
         )
     return fh
+
+
+@contextlib.contextmanager
+def locked_file(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created as a regular file) while the body runs. A
+    FIFO, a directory or anything else planted there is refused at once (EnvironmentProblem,
+    exit 3, naming it) instead of blocking the open until a reader appears."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        raise EnvironmentProblem(f"{path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "a") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise EnvironmentProblem(f"{path}: not a regular file (remove it)")
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def read_text_regular(path: Path) -> str:

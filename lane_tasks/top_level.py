@@ -20,7 +20,6 @@ still have the digest recorded when this tool wrote it. Anything else is left al
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import stat
@@ -28,9 +27,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.artifacts import atomic_write, canonical_json, sha256_file
+from lane_tasks.artifacts import atomic_write, canonical_json, locked_file, sha256_file
 from lane_tasks.config import Config
-from lane_tasks.errors import EnvironmentProblem
 
 __all__ = ["NOX_PID_ENV", "alive", "claim", "holder_of", "record_written", "release"]
 
@@ -46,21 +44,8 @@ def _owner_file(config: Config) -> Path:
 def _locked(config: Config) -> Iterator[Path]:
     path = _owner_file(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = path.parent / ".top-level.lock"
-    # O_NONBLOCK: a FIFO planted as the lock opens at once (and is refused), never hangs
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NONBLOCK
-    try:
-        fd = os.open(lock_path, flags, 0o644)
-    except OSError as exc:
-        raise EnvironmentProblem(f"{lock_path}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "a") as lock:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise EnvironmentProblem(f"{lock_path}: not a regular file (remove it)")
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield path
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with locked_file(path.parent / ".top-level.lock"):
+        yield path
 
 
 def _read_regular(path: Path) -> str | None:

@@ -142,6 +142,22 @@ def test_fifo_in_the_owner_files_never_hangs(tiny: Path, planted: str) -> None:
     assert len(r.stderr.strip().splitlines()) <= 1, r.stderr
 
 
+def test_fifo_as_the_release_lock_never_hangs(tiny: Path) -> None:
+    """The release preflight's lock, when a FIFO was planted there, is one line (exit 3)."""
+    (tiny / "build" / "lanes").mkdir(parents=True)
+    os.mkfifo(tiny / "build" / "lanes" / ".gate-release.lock")
+    r = subprocess.run(
+        [sys.executable, "-m", "lane_tasks", "gate", "release", "--offline"],
+        cwd=tiny,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert ".gate-release.lock: " in r.stderr  # ENXIO: a FIFO nobody reads
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
 def test_fifo_in_the_run_store_never_hangs(tiny: Path) -> None:
     """A FIFO planted as a run's manifest or artifact is refused at once by every reader
     (controls, prune, the checklist, history import), never waited on."""
