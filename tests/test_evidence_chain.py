@@ -259,6 +259,8 @@ def test_partial_gate_is_not_evidence_on_a_dirty_tree(tmp_path: Path) -> None:
     step(root, run_id, "gate", "release", "--offline", "--out", "build/release-preflight.json")
     step(root, run_id, "doctor")
     assert run_artifact(root, run_id, "gate-fast.json")["subject"]["dirty"] is True
+    res = controls(root)["release-confidence-path"]
+    assert res["status"] == "fail" and "dirty tree" in res["message"], res
     assert decide(root).returncode == 0
     r = run_cli(root, "release", "checklist", "--version", "0.1.0")
     assert r.returncode == 1, r.stdout + r.stderr
