@@ -7,21 +7,24 @@ duration so the same inputs give the same bytes; failure excerpts stay.
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import secrets
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import fastjsonschema
 
 from lane_tasks import __version__
+from lane_tasks.errors import EnvironmentProblem
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -30,7 +33,10 @@ __all__ = [
     "atomic_write",
     "canonical_json",
     "envelope",
+    "locked_file",
+    "open_regular",
     "read_artifact",
+    "read_text_regular",
     "schema_errors",
     "sha256_file",
     "summarize",
@@ -203,9 +209,51 @@ def _keep_mode(fd: int, tmp: Path, old: os.stat_result) -> None:
         tmp.chmod(mode)
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading when it is a regular file, else OSError (EINVAL for a FIFO,
+    a socket or a device). Opened without blocking, so a FIFO planted where one of our files
+    should be is refused at once instead of waiting for a writer forever."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
+    fh = os.fdopen(fd, "rb")
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        fh.close()
+        code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
+        raise OSError(
+            code, "not a regular file" if code == errno.EINVAL else "Is a directory", str(path)
+        )
+    return fh
+
+
+@contextlib.contextmanager
+def locked_file(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (created as a regular file) while the body runs. A
+    FIFO, a directory or anything else planted there is refused at once (EnvironmentProblem,
+    exit 3, naming it) instead of blocking the open until a reader appears."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        raise EnvironmentProblem(f"{path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "a") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise EnvironmentProblem(f"{path}: not a regular file (remove it)")
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def read_text_regular(path: Path) -> str:
+    """A regular file's UTF-8 text (see open_regular): OSError or UnicodeDecodeError."""
+    with open_regular(path) as fh:
+        return fh.read().decode("utf-8")
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as fh:
+    with open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 16), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -245,7 +293,7 @@ def schema_errors(doc: Any) -> str | None:
 def read_artifact(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """Load and validate an artifact: (document, None) or (None or document, problem)."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_text_regular(path))
     except FileNotFoundError:
         return None, f"{path}: missing"
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:

@@ -34,6 +34,7 @@ from lane_tasks.artifacts import (
     SCHEMA_VERSION,
     canonical_json,
     read_artifact,
+    read_text_regular,
     schema_errors,
     sha256_file,
 )
@@ -73,7 +74,7 @@ def evidence_copy_dir(config: Config, version: Version) -> Path:
 def load_checklist(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """The record and None, or None and what is wrong with it."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_text_regular(path))
     except FileNotFoundError:
         return None, "missing"
     except (OSError, ValueError, RecursionError) as exc:
@@ -158,10 +159,10 @@ def item_problem(
 ) -> str | None:
     """Why a step artifact is not the evidence its checklist item needs, or None: that step's
     kind, passing by its own results, for the checklist's commit (and, for the release
-    preflight, its version), gate fast's the whole gate. `current`: judge gate fast by the
-    lanes.toml in force (when the checklist is built), else by lanes.toml as committed at
-    `commit` (a control judging an old release; lanes.toml may have changed since).
-    `release checklist` and release-checklist-evidence both ask this."""
+    preflight, its version), gate fast's the whole gate on a tree that was not dirty.
+    `current`: judge gate fast by the lanes.toml in force (when the checklist is built), else
+    by lanes.toml as committed at `commit` (a control judging an old release; lanes.toml may
+    have changed since). `release checklist` and release-checklist-evidence both ask this."""
     checks = None
     if step == "gate-fast":
         checks = config.checks if current else checks_at(config, commit)
@@ -171,6 +172,7 @@ def item_problem(
         commit=commit,
         version=str(version) if step == "gate-release" else None,
         checks=checks,
+        clean=step == "gate-fast",  # as gate release's gate-fast-evidence: not another tree
     )
 
 

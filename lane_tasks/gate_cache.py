@@ -3,7 +3,8 @@
 What a check's key covers (any change re-runs the check):
 
 - files: every tracked file (its staged blob id) plus the working-tree changes and untracked
-  files (their content), and the git-ignored files (size, mtime, ctime and inode: a write
+  files (their content; also of a file marked assume-unchanged or skip-worktree, which git
+  status does not look at), and the git-ignored files (size, mtime, ctime and inode: a write
   always moves ctime, so no content read is needed), or only the files its `inputs` globs
   name. Excluded as derived: the artifacts directory, Python bytecode, coverage data files,
   and ignored directories that are virtualenvs (hold `pyvenv.cfg`), tool caches (hold
@@ -196,23 +197,35 @@ def _read_secret(path: Path) -> bytes:
 def tree_fingerprint(root: Path, ignore: Iterable[str]) -> dict[str, str] | None:
     """Every file of the work tree the cache keys on (see the module docstring), by path;
     None outside a git work tree."""
-    listed = git(root, "ls-files", "-s", "-z")
+    listed = git(root, "ls-files", "-s", "-v", "-z")
     if listed.returncode != 0:
         return None
     skip = tuple(d.rstrip("/") + "/" for d in ignore)
     files: dict[str, str] = {}
     gitlinks: list[str] = []
+    # git status does not look at a file marked assume-unchanged or skip-worktree (`git
+    # update-index`, sparse checkouts): its index blob is not its content, so it is read
+    unwatched: list[str] = []
     for entry in listed.stdout.split("\0"):
         if "\t" not in entry:
             continue
         meta, path = entry.split("\t", 1)
         if path.startswith(skip):
             continue
-        mode, oid = meta.split()[:2]
+        tag, mode, oid = meta.split()[:3]
         files[path] = oid
         if mode == "160000":
             gitlinks.append(path)
+        elif tag not in ("H", "M"):
+            unwatched.append(path)
     sha256 = any(len(oid) == 64 for oid in files.values())  # the repository's object format
+    for path in unwatched:
+        try:
+            files[path] = _blob_id((root / path).read_bytes(), sha256=sha256)
+        except FileNotFoundError:
+            pass  # not checked out (a sparse checkout): the index's blob id stands
+        except OSError:
+            files[path] = "unreadable"
     linked = set(gitlinks)
     derived = _Derived(root)
     # ls-files names paths from `root`, status from the top of the work tree (a project in a

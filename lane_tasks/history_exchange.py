@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
-from lane_tasks.artifacts import schema_errors
+from lane_tasks.artifacts import read_text_regular, schema_errors
 from lane_tasks.clock import parse_time
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, did_you_mean
@@ -185,7 +185,7 @@ def _manifest_rows(config: Config, path: Path, doc: Mapping[str, Any]) -> Iterat
     for result in doc.get("results", []):
         artifact = path.parent / str(result.get("artifact", ""))
         try:
-            step_doc = json.loads(artifact.read_text(encoding="utf-8"))
+            step_doc = json.loads(read_text_regular(artifact))
         except (OSError, ValueError, RecursionError):
             step_doc = {}
         if schema_errors(step_doc) is not None:
@@ -353,6 +353,51 @@ def _check_steps_have_runs(rows: list[Row], conn: sqlite3.Connection) -> None:
         runs.add(values[:2])
 
 
+_STATES = ("running", "complete", "interrupted")
+
+
+def _check_run_status(rows: list[Row], conn: sqlite3.Connection) -> None:
+    """A run row must say what the history itself would say of it: an interrupted run is an
+    error, never a pass; a run one of whose steps (imported or already kept) failed or erred
+    did not pass. Else the history would list as passing what its own rows contradict."""
+    steps: dict[tuple[Any, ...], list[str]] = {}
+    for table, values, _, _ in rows:
+        if table == "steps":
+            steps.setdefault(values[:2], []).append(values[TABLES["steps"].index("status")])
+    cols = TABLES["runs"]
+    for table, values, path, line in rows:
+        if table != "runs":
+            continue
+        state, status = values[cols.index("state")], values[cols.index("status")]
+        if state not in _STATES:
+            raise ConfigError(
+                f"'{state}' is not one of {', '.join(_STATES)}", path=path, line=line, key="state"
+            )
+        if state == "interrupted" and status != "error":
+            raise ConfigError(
+                f"an interrupted run is an error, not '{status}'",
+                path=path,
+                line=line,
+                key="status",
+            )
+        if status != "pass":
+            continue
+        statuses = steps.get(values[:2], []) + [
+            r[0]
+            for r in conn.execute(
+                "SELECT status FROM steps WHERE repo = ? AND run_id = ?", values[:2]
+            )
+        ]
+        bad = next((s for s in ("fail", "error") if s in statuses), None)
+        if bad:
+            raise ConfigError(
+                f"the run says pass although one of its steps is {bad}",
+                path=path,
+                line=line,
+                key="status",
+            )
+
+
 def import_files(config: Config, paths: list[Path]) -> dict[str, ImportCount]:
     """Merge every file into this repository's history; all or nothing."""
     rows: list[Row] = []
@@ -369,6 +414,7 @@ def import_files(config: Config, paths: list[Path]) -> dict[str, ImportCount]:
         with transaction(conn):
             rows = _unique(rows, conn)
             _check_steps_have_runs(rows, conn)
+            _check_run_status(rows, conn)
             for table, values, _, _ in rows:
                 marks = ",".join("?" * len(values))
                 before = conn.total_changes

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks import __version__
-from lane_tasks.artifacts import SCHEMA_VERSION, canonical_json, schema_errors
+from lane_tasks.artifacts import SCHEMA_VERSION, canonical_json, read_text_regular, schema_errors
 from lane_tasks.clock import future_problem, parse_now, utc_now
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
@@ -139,7 +139,7 @@ def load_reviews(config: Config, now: datetime | None = None) -> list[Review]:
     out = []
     for path in sorted((p for p in d.glob("*.json") if not is_envelope(p)), reverse=True):
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = json.loads(read_text_regular(path))
         except (OSError, ValueError, RecursionError) as exc:
             out.append(Review(path, None, f"unreadable: {exc}"))
             continue

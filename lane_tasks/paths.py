@@ -3,7 +3,8 @@
 A `--out` (or `--out-dir`) that resolves outside the repository root, directly or through a
 symlink anywhere on its way, is refused with exit 2 unless `--allow-outside-root` is given: a
 lanes.toml, a CI variable or a typo must not make lane-tasks overwrite files elsewhere. An
-`--out` that is an existing directory is refused too (exit 2), before anything runs.
+`--out` that is an existing directory, or lies in the repository's `.git` directory (git's
+config, hooks and index), is refused too (exit 2), before anything runs.
 """
 
 from __future__ import annotations
@@ -51,10 +52,17 @@ def output_path(
             f"{value.rstrip('/') or '.'}/report.json)",
             key=key,
         )
-    if getattr(args, "allow_outside_root", False):
-        return path
     root = _root(args)
     real = Path(os.path.realpath(path if path.is_absolute() else Path.cwd() / path))
+    if real.is_relative_to(root) and ".git" in real.relative_to(root).parts:
+        # git's own files (config, hooks, the index) are never a report: a typo or a
+        # variable must not overwrite them, and no flag lifts this
+        raise ConfigError(
+            f"'{value}' is inside the repository's .git directory; write the report elsewhere",
+            key=key,
+        )
+    if getattr(args, "allow_outside_root", False):
+        return path
     if real == root or real.is_relative_to(root):
         return path
     via = ""

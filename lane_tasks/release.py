@@ -21,6 +21,7 @@ from lane_tasks.artifacts import (
     SCHEMA_VERSION,
     canonical_json,
     read_artifact,
+    read_text_regular,
     schema_errors,
     sha256_file,
 )
@@ -196,6 +197,8 @@ def decide(
     )
     if problem is None and pre is not None and pre.contradiction:
         problem = f"the preflight's status contradicts its results: {pre.contradiction}"
+    # a reason is words: one of only blanks overrides nothing (the controls judge it alike)
+    override_reason = (override_reason or "").strip() or None
     if decision == "go" and problem and not override_reason:
         raise DecisionRefused(f"go refused for {v}: {problem}; fix it, or pass --override-reason")
     record: dict[str, Any] = {
@@ -225,7 +228,7 @@ def decide(
 def load_decision(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """The record and None, or None and what is wrong with it."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_text_regular(path))
     except FileNotFoundError:
         return None, "missing"
     except (OSError, ValueError, RecursionError) as exc:
@@ -256,7 +259,7 @@ def go_record_problem(
         return late
     if why := evidence_only_change(config.root, record["commit"], commit, config.evidence_dir):
         return f"is for {str(record['commit'])[:12]}, the release is on {commit[:12]}: {why}"
-    if record.get("override_reason"):
+    if str(record.get("override_reason") or "").strip():
         return None
     problem = record.get("evidence_problem") or go_problem(
         config,

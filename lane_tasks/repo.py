@@ -158,8 +158,14 @@ def fixed_rev_problem(root: Path, rev: str) -> str | None:
             "commit; name the tag or the commit id (git rev-parse) the lanes were adopted at"
         )
     if _COMMIT_ID.fullmatch(rev):
-        branch = git(root, "show-ref", "--verify", "-q", f"refs/heads/{rev}").returncode == 0
-        return f"'{rev}' is also a branch name, which moves" if branch else None
+        # git reads a name as a reference before it reads it as an abbreviated id, and looks
+        # in refs/, refs/heads/ and refs/remotes/ too: any of those moves (a tag does not)
+        refs = set(git(root, "for-each-ref", "--format=%(refname)").stdout.splitlines())
+        for ref in (f"refs/{rev}", f"refs/heads/{rev}", f"refs/remotes/{rev}"):
+            if ref in refs or (ref.startswith("refs/remotes/") and f"{ref}/HEAD" in refs):
+                kind = "a branch name" if ref.startswith("refs/heads/") else f"the reference {ref}"
+                return f"'{rev}' is also {kind}, which moves"
+        return None
     if git(root, "show-ref", "--verify", "-q", f"refs/tags/{rev}").returncode == 0:
         return None
     return (

@@ -25,6 +25,7 @@ from lane_tasks.artifacts import (
     SCHEMA_VERSION,
     atomic_write,
     canonical_json,
+    read_text_regular,
     schema_errors,
     sha256_file,
 )
@@ -79,7 +80,7 @@ class RunRecord:
 
 def _load_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        doc = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        doc = json.loads(read_text_regular(path / MANIFEST))
     except FileNotFoundError:
         return None, "no manifest.json"
     except (OSError, ValueError, RecursionError) as exc:

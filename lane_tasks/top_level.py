@@ -20,7 +20,6 @@ still have the digest recorded when this tool wrote it. Anything else is left al
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import stat
@@ -28,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.artifacts import atomic_write, canonical_json, sha256_file
+from lane_tasks.artifacts import atomic_write, canonical_json, locked_file, sha256_file
 from lane_tasks.config import Config
 
 __all__ = ["NOX_PID_ENV", "alive", "claim", "holder_of", "record_written", "release"]
@@ -45,12 +44,24 @@ def _owner_file(config: Config) -> Path:
 def _locked(config: Config) -> Iterator[Path]:
     path = _owner_file(config)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with (path.parent / ".top-level.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with locked_file(path.parent / ".top-level.lock"):
+        yield path
+
+
+def _read_regular(path: Path) -> str | None:
+    """A regular file's text; None when it is missing, unreadable or anything else (a FIFO
+    or a directory planted there is opened without blocking and never waited on)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
         try:
-            yield path
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            return fh.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
 
 def alive(pid: object) -> bool:
@@ -68,8 +79,8 @@ def alive(pid: object) -> bool:
 
 def _current(path: Path) -> dict[str, Any] | None:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        doc = json.loads(_read_regular(path) or "null")
+    except (ValueError, RecursionError):
         return None
     return doc if isinstance(doc, dict) else None
 
@@ -95,8 +106,8 @@ def claim(config: Config, run_id: str) -> str | None:
     run's earlier ones), and a run that takes over from a finished one first removes that
     run's top-level files: the top level is always one run's artifacts, never two runs'."""
     marker = _refused_marker(config, run_id)
-    if marker.exists():
-        return marker.read_text(encoding="utf-8").strip() or "another run"
+    if os.path.lexists(marker):  # whatever is there (a FIFO, a directory) refuses, unread
+        return (_read_regular(marker) or "").strip() or "another run"
     pid = int(os.environ.get(NOX_PID_ENV, "0") or 0) or os.getpid()
     with _locked(config) as path:
         owner = _current(path)
@@ -143,8 +154,18 @@ def _entries(owner: dict[str, Any] | None) -> list[dict[str, str]]:
     return [
         {"path": e["path"], "sha256": e["sha256"]}
         for e in raw
-        if isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("path", "sha256"))
+        if isinstance(e, dict)
+        and all(isinstance(e.get(k), str) and _encodable(e[k]) for k in ("path", "sha256"))
     ]
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` names a path at all (JSON's lone-surrogate escapes name none)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _remove_if_ours(config: Config, entry: dict[str, str]) -> None:
@@ -170,6 +191,8 @@ def _owned_file(config: Config, rel: str) -> Path | None:
         inner = (config.root / p).relative_to(base)
     except ValueError:
         return None
+    if not inner.parts:
+        return None  # the artifacts directory itself: never a file of ours
     cur = base
     try:
         if not stat.S_ISDIR(os.lstat(cur).st_mode):
@@ -198,7 +221,8 @@ def _rel(config: Config, out: Path) -> str | None:
 
 def release(config: Config, run_id: str) -> None:
     """The run ended: the top level is free for the next run, which replaces its files."""
-    _refused_marker(config, run_id).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # a directory planted there: the run stays refused
+        _refused_marker(config, run_id).unlink(missing_ok=True)
     with _locked(config) as path:
         owner = _current(path)
         if owner is not None and owner.get("run_id") == run_id:

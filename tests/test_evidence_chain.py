@@ -244,6 +244,53 @@ def test_go_over_failed_preflight_without_override_fails_release_owner(tmp_path:
     assert "a go without an override reason" in res["message"]
 
 
+def test_partial_gate_is_not_evidence_on_a_dirty_tree(tmp_path: Path) -> None:
+    """A gate fast that ran on a dirty tree tested another tree than its commit: the checklist
+    refuses it as gate release does, even where gate-fast-evidence is switched off."""
+    root = project(tmp_path)
+    data = tomllib.loads((root / "lanes.toml").read_text())
+    data["gate"]["release"]["disable"]["gate-fast-evidence"] = "gate fast runs in another job"
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    commit_all(root, "gate fast elsewhere")
+    run_id = new_run_id()
+    (root / "README.md").write_text("# changed, not committed\n")
+    step(root, run_id, "gate", "fast")
+    git(root, "checkout", "--", "README.md")
+    step(root, run_id, "gate", "release", "--offline", "--out", "build/release-preflight.json")
+    step(root, run_id, "doctor")
+    assert run_artifact(root, run_id, "gate-fast.json")["subject"]["dirty"] is True
+    res = controls(root)["release-confidence-path"]
+    assert res["status"] == "fail" and "dirty tree" in res["message"], res
+    assert decide(root).returncode == 0
+    r = run_cli(root, "release", "checklist", "--version", "0.1.0")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "dirty tree" in r.stderr, r.stderr
+
+
+def test_blank_override_reason_is_no_override(tmp_path: Path) -> None:
+    """An override reason of only blanks gives no reason: `release decide` refuses it, and a
+    record carrying one is judged as a go without an override by the controls."""
+    root = project(tmp_path)
+    cut(root)
+
+    def blank_override(doc: dict[str, Any]) -> None:
+        doc["preflight"]["status"] = "fail"
+        doc["override_reason"] = " \t "
+
+    rewrite(root, REL / "decision.json", blank_override)
+    res = controls(root)["release-owner"]
+    assert res["status"] == "fail", res
+    assert "a go without an override reason" in res["message"]
+    git(root, "tag", "-d", "v0.1.0")
+    (root / "CHANGELOG.md").write_text("# Changelog\n")
+    commit_all(root, "lose the changelog entry")
+    run_cli(root, "gate", "release")
+    r = decide(root, "--override-reason", "   ")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "fix it, or pass --override-reason" in r.stderr, r.stderr
+    assert decide(root, "--override-reason", "hotfix").returncode == 0
+
+
 # ---- 3. time and references -------------------------------------------------------------------
 
 
@@ -292,6 +339,21 @@ def test_moving_adoption_point_is_refused(tmp_path: Path) -> None:
     for fixed in ("adopted", head, head[:10]):
         r = set_project(root, adoption_point=fixed)
         assert r.returncode == 0, (fixed, r.stderr)
+
+
+def test_moving_adoption_point_is_refused_when_it_looks_like_a_commit_id(tmp_path: Path) -> None:
+    """git reads `cafe` as a reference (refs/remotes/cafe, a branch ...) before it reads it as
+    an abbreviated commit id: a hex name that is also a moving reference is refused."""
+    root = project(tmp_path)
+    head = git(root, "rev-parse", "HEAD")
+    for ref in ("refs/remotes/cafe", "refs/heads/cafe", "refs/cafe", "refs/remotes/cafe/HEAD"):
+        git(root, "update-ref", ref, head)
+        r = set_project(root, adoption_point="cafe")
+        assert r.returncode == 2, (ref, r.stdout)
+        assert "which moves" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        git(root, "update-ref", "-d", ref)
+    git(root, "tag", "cafe")  # a tag does not move
+    assert set_project(root, adoption_point="cafe").returncode == 0
 
 
 def test_tag_pattern_hiding_tags_is_reported(tmp_path: Path) -> None:

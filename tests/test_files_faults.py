@@ -78,6 +78,11 @@ def test_forged_owner_file_deletes_nothing_outside(tiny: Path, tmp_path: Path) -
         ("build/adir", "0" * 64),
         ("build/edited.json", "0" * 64),  # not the bytes we wrote
         ("build/ours.json", sha(build / "ours.json")),
+        ("build", "0" * 64),  # the artifacts directory itself
+        ("build/.", "0" * 64),
+        ("./build/", "0" * 64),
+        ("build/lanes/..", "0" * 64),
+        ("build/\ud800.json", "0" * 64),  # JSON's lone surrogate names no path
     ]
     forged = {
         "run_id": "20260101T000000Z-000000",
@@ -93,6 +98,14 @@ def test_forged_owner_file_deletes_nothing_outside(tiny: Path, tmp_path: Path) -
     assert not (build / "ours.json").exists()  # the one file provably ours is replaced
     owner = json.loads((build / "lanes" / "top-level.json").read_text())
     assert owner["run_id"] == "20260101T000001Z-000001" and owner["files"] == []
+    # the run holding the top level keeps writing there, past a forged entry of its own
+    forged["run_id"], forged["active"] = "20260101T000001Z-000001", True
+    (build / "lanes" / "top-level.json").write_text(json.dumps(forged))
+    assert claim(config, "20260101T000001Z-000001") is None
+    (build / "ours.json").write_text("ours again\n")
+    record_written(config, "20260101T000001Z-000001", [build / "ours.json"])
+    owner = json.loads((build / "lanes" / "top-level.json").read_text())
+    assert "build/ours.json" in [e["path"] for e in owner["files"]]
 
 
 def test_top_level_files_are_recorded_with_their_digest(tiny: Path) -> None:
@@ -106,6 +119,69 @@ def test_top_level_files_are_recorded_with_their_digest(tiny: Path) -> None:
     record_written(config, run, [tiny / "src" / "app.py"])  # outside the artifacts directory
     again = json.loads((tiny / "build" / "lanes" / "top-level.json").read_text())
     assert again["files"] == owner["files"]
+
+
+@pytest.mark.parametrize("planted", ["top-level.json", ".top-level.lock", "refused"])
+def test_fifo_in_the_owner_files_never_hangs(tiny: Path, planted: str) -> None:
+    """A FIFO planted as the owner file, its lock or a run's refused marker is opened without
+    blocking: the step ends (a one-line error at worst), it never waits for a writer."""
+    run = "20260101T000003Z-000003"
+    lanes = tiny / "build" / "lanes"
+    where = lanes / "top-level-refused" / run if planted == "refused" else lanes / planted
+    where.parent.mkdir(parents=True)
+    os.mkfifo(where)
+    r = subprocess.run(
+        [sys.executable, "-m", "lane_tasks", "doctor", "--out", "x.json", "--run-id", run],
+        cwd=tiny,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode in (0, 1, 3), r.stderr
+    assert len(r.stderr.strip().splitlines()) <= 1, r.stderr
+
+
+def test_fifo_as_the_release_lock_never_hangs(tiny: Path) -> None:
+    """The release preflight's lock, when a FIFO was planted there, is one line (exit 3)."""
+    (tiny / "build" / "lanes").mkdir(parents=True)
+    os.mkfifo(tiny / "build" / "lanes" / ".gate-release.lock")
+    r = subprocess.run(
+        [sys.executable, "-m", "lane_tasks", "gate", "release", "--offline"],
+        cwd=tiny,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert ".gate-release.lock: " in r.stderr  # ENXIO: a FIFO nobody reads
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_fifo_in_the_run_store_never_hangs(tiny: Path) -> None:
+    """A FIFO planted as a run's manifest or artifact is refused at once by every reader
+    (controls, prune, the checklist, history import), never waited on."""
+    assert main(["gate", "fast", "--run-id", "20260101T000005Z-000005", "-q"]) == 0
+    run = tiny / "build" / "lanes" / "runs" / "20260101T000005Z-000005"
+    (run / "gate-fast.json").unlink()
+    os.mkfifo(run / "gate-fast.json")
+    stale = tiny / "build" / "lanes" / "runs" / "20200101T000000Z-000000"
+    stale.mkdir()
+    os.mkfifo(stale / "manifest.json")
+    for args in (
+        ["controls", "verify", "--lane", "startup"],
+        ["release", "checklist", "--version", "0.1.0"],
+        ["history", "import", str(run)],
+        ["doctor", "--run-id", "20260101T000004Z-000004", "--out", "x.json"],  # prunes
+    ):
+        r = subprocess.run(
+            [sys.executable, "-m", "lane_tasks", *args],
+            cwd=tiny,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert "Traceback" not in r.stderr, (args, r.stderr)
 
 
 # ---- 9: the format of --out ------------------------------------------------------------------
@@ -255,6 +331,19 @@ def test_out_directory_is_one_line_error(tiny: Path, capsys: pytest.CaptureFixtu
     ):
         assert main(argv) == 2, argv
         assert "'build' is a directory" in one_line_error(capsys)
+
+
+def test_out_into_git_directory_is_refused(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--out .git/config` (or hooks, or through a symlink into .git) would overwrite git's own
+    files with a report: refused before the step runs, even with --allow-outside-root."""
+    config = (tiny / ".git" / "config").read_bytes()
+    (tiny / "gitlink").symlink_to(tiny / ".git")
+    for out in (".git/config", ".git/hooks/pre-commit", "gitlink/config", "./.git/x.json"):
+        for extra in ([], ["--allow-outside-root"]):
+            assert main(["doctor", "--out", out, "-q", *extra]) == 2, out
+            assert "inside the repository's .git directory" in one_line_error(capsys)
+    assert (tiny / ".git" / "config").read_bytes() == config
+    assert not (tiny / ".git" / "hooks" / "pre-commit").exists()
 
 
 # ---- 11: faults ------------------------------------------------------------------------------

@@ -487,3 +487,23 @@ def test_a_planted_fifo_or_directory_entry_neither_hangs_nor_crashes(tmp_path: P
     doc = gate(root)
     assert status(doc) == {"t": "fail"} and "cannot keep the result of 't'" in doc["_stderr"]
     assert "Traceback" not in doc["_stderr"]
+
+
+def test_stale_pass_of_a_file_git_status_does_not_watch(tmp_path: Path) -> None:
+    """A tracked file marked skip-worktree or assume-unchanged is not reported by git status
+    when it changes, so its index blob is not its content: the cache reads it."""
+    root = make_project(tmp_path)
+    write(root, "code.txt", "0\n")
+    write(root, "other.txt", "0\n")
+    set_checks(
+        root,
+        {"code": {"cmd": exits_with("code.txt")}, "other": {"cmd": exits_with("other.txt")}},
+    )
+    assert status(gate(root)) == {"code": "pass", "other": "pass"}
+    git(root, "update-index", "--skip-worktree", "code.txt")
+    git(root, "update-index", "--assume-unchanged", "other.txt")
+    assert all(cached(gate(root)).values())  # marking alone changes no content
+    (root / "code.txt").write_text("1\n")
+    (root / "other.txt").write_text("1\n")
+    doc = gate(root)
+    assert status(doc) == {"code": "fail", "other": "fail"}, doc

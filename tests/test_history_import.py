@@ -121,6 +121,45 @@ def test_end_before_start_is_refused(
     assert f"b-{kind}" not in _runs(project)
 
 
+@pytest.mark.parametrize(
+    ("run", "step", "problem"),
+    [
+        ({"state": "interrupted"}, {}, "status: an interrupted run is an error"),
+        ({"state": "paused"}, {}, "state: 'paused' is not one of"),
+        ({}, {"status": "fail"}, "status: the run says pass although one of its steps is fail"),
+        ({}, {"status": "error"}, "status: the run says pass although one of its steps is error"),
+    ],
+)
+def test_run_status_contradicting_its_steps_is_refused(
+    project: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    run: dict[str, str],
+    step: dict[str, str],
+    problem: str,
+) -> None:
+    """A run row says what the history would say of it: never pass while interrupted or
+    while one of its steps failed (in the same import, or already in the history)."""
+    rid = f"c-{len(run)}-{step.get('status', '')}-{run.get('state', '')}"
+    f = _jsonl(tmp_path / "c.jsonl", RUN | {"run_id": rid} | run, STEP | {"run_id": rid} | step)
+    code, _, err = _import(project, f, capsys)
+    assert code == 2, err
+    assert f"c.jsonl:1: {problem}" in err, err
+    assert rid not in _runs(project)
+    if step:  # the failed step already in the history, the passing run imported later
+        erred = RUN | {"run_id": rid, "status": "error"}
+        assert (
+            _import(
+                project, _jsonl(tmp_path / "e.jsonl", erred, STEP | {"run_id": rid} | step), capsys
+            )[0]
+            == 0
+        )
+        passing = _jsonl(
+            tmp_path / "p.jsonl", RUN | {"run_id": rid + "x"}, STEP | {"run_id": rid + "x"}
+        )
+        assert _import(project, passing, capsys)[0] == 0  # a consistent pair is fine
+
+
 def test_keep_one_does_not_prune_run_in_flight(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

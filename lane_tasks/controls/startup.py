@@ -32,7 +32,8 @@ def _no_run(ctx: ControlContext) -> Verdict | None:
 class ReleaseConfidencePath(Control):
     """This run ran gate-fast, gate-release and doctor for the current commit; each left a
     passing artifact that validates against its schema and whose status its results bear out,
-    gate-fast's covers the whole configured gate, and all three name the same commit."""
+    gate-fast's covers the whole configured gate on a tree that was not dirty, and all three
+    name the same commit."""
 
     id = "release-confidence-path"
     evidence = "the run's manifest and its gate-fast, release-preflight and doctor artifacts"
@@ -60,7 +61,9 @@ class ReleaseConfidencePath(Control):
             of = doc.get("subject", {}).get("commit")
             if doc.get("status") != "pass":
                 problems.append(f"{step} did not pass (status {doc.get('status')})")
-            elif why := step_problem(doc, step, commit=of, checks=ctx.config.checks):
+            elif why := step_problem(
+                doc, step, commit=of, checks=ctx.config.checks, clean=step == "gate-fast"
+            ):
                 problems.append(f"{step}: {why}")
             commits[step] = of
         if problems:

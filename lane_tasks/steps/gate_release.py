@@ -10,7 +10,6 @@ a sane file list (`check-wheel-contents`), and gate fast must have passed on thi
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import importlib.util
 import shlex
 import shutil
@@ -24,7 +23,7 @@ from typing import Any
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from lane_tasks.artifacts import Result, read_artifact
+from lane_tasks.artifacts import Result, locked_file, read_artifact
 from lane_tasks.catalog import STEPS
 from lane_tasks.changelog import CANDIDATES, find_changelog, find_entry
 from lane_tasks.checks import Check, CheckRegistry, Outcome, verdict
@@ -592,12 +591,8 @@ def _one_at_a_time(ctx: StepContext) -> Iterator[None]:
     turns (an exclusive lock), so neither deletes the other's dists while it checks them."""
     lock = ctx.config.artifacts_path() / "lanes" / ".gate-release.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
-    with lock.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with locked_file(lock):
+        yield
 
 
 @register("gate-release")
