@@ -4,13 +4,15 @@ A `--out` (or `--out-dir`) that resolves outside the repository root, directly o
 symlink anywhere on its way, is refused with exit 2 unless `--allow-outside-root` is given: a
 lanes.toml, a CI variable or a typo must not make lane-tasks overwrite files elsewhere. An
 `--out` that is an existing directory, or lies in the repository's `.git` directory (git's
-config, hooks and index), is refused too (exit 2), before anything runs.
+config, hooks and index), or is an existing symlink, FIFO or device (the write would replace
+that entry: as root, `/dev/stdout` itself), is refused too (exit 2), before anything runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 from pathlib import Path
 
 from lane_tasks.config import find_config
@@ -61,9 +63,12 @@ def output_path(
             f"'{value}' is inside the repository's .git directory; write the report elsewhere",
             key=key,
         )
-    if getattr(args, "allow_outside_root", False):
-        return path
-    if real == root or real.is_relative_to(root):
+    inside = real == root or real.is_relative_to(root)
+    if inside or getattr(args, "allow_outside_root", False):
+        if not directory and (why := _not_a_plain_file(path)):
+            # atomic_write renames a new file over the target: over a symlink, FIFO or device
+            # it would replace that entry itself (as root, /dev/stdout), never what is meant
+            raise ConfigError(f"'{value}' is {why}; give a regular file to write", key=key)
         return path
     via = ""
     lexical = Path(os.path.normpath(Path.cwd() / path))
@@ -73,3 +78,16 @@ def output_path(
         f"'{value}' is outside the repository {root}{via}; pass {ALLOW_FLAG} to write there",
         key=key,
     )
+
+
+def _not_a_plain_file(path: Path) -> str | None:
+    """What an existing `path` is when it is not a regular file (or absent), else None."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return None  # absent (or unreadable: the write itself reports that with the path)
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return f"a symlink (to {path.readlink()})"
+    return "a FIFO, socket or device, not a regular file"

@@ -520,3 +520,27 @@ def test_file_in_place_of_artifacts_dir_is_refused_before_any_step(tiny: Path) -
     write(tiny, "lanes.toml", LANES + '\n[history]\npath = "hist/runs.sqlite/x.sqlite"\n')
     with pytest.raises(EnvironmentProblem, match=r"runs\.sqlite: Not a directory"):
         load_config(tiny / "lanes.toml")
+
+
+def test_out_onto_a_symlink_fifo_or_device_is_refused(
+    tiny: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """atomic_write renames a new file over its target: over a symlink, a FIFO or a device it
+    would replace that entry (as root, `--allow-outside-root --out /dev/stdout` would replace
+    /dev/stdout itself). Such a target is refused, exit 2, before the step runs."""
+    victim = tiny / "victim.json"
+    victim.write_text("{}\n")
+    (tiny / "link.json").symlink_to(victim)
+    (tiny / "away.json").symlink_to(tmp_path / "away.json")
+    os.mkfifo(tiny / "fifo.json")
+    for out, allow in (
+        ("link.json", []),
+        ("away.json", ["--allow-outside-root"]),
+        ("fifo.json", []),
+        ("/dev/null", ["--allow-outside-root"]),
+    ):
+        assert main(["doctor", "--out", out, *allow]) == 2
+        assert "give a regular file" in one_line_error(capsys)
+    assert victim.read_text() == "{}\n" and (tiny / "link.json").is_symlink()
+    assert not (tmp_path / "away.json").exists()
+    assert Path("/dev/null").is_char_device() and not (tiny / "build" / "doctor.json").exists()
