@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from lane_tasks.artifacts import read_text_regular, schema_errors
-from lane_tasks.clock import parse_time
+from lane_tasks.clock import future_problem, parse_time
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.history import (
@@ -67,7 +67,8 @@ def export_jsonl(config: Config, out: TextIO) -> dict[str, int]:
 
 
 def _check_row(table: str, row: Mapping[str, Any], path: Path, line: int | None) -> tuple[Any, ...]:
-    """A row as the table's tuple, or ConfigError naming file, line and key."""
+    """A row as the table's tuple, or ConfigError naming file, line and key (a time in the
+    future beyond the clock skew included)."""
     cols = TABLES[table]
     for key in row:
         if key not in cols:
@@ -94,11 +95,14 @@ def _check_row(table: str, row: Mapping[str, Any], path: Path, line: int | None)
     for key in _TIME_COLUMNS:
         if key in cols and values.get(key) is not None:
             try:
-                values[key] = iso(parse_time(values[key]))
+                at = parse_time(values[key])
             except ValueError:
                 raise ConfigError(
                     f"'{values[key]}' is not an ISO 8601 time", path=path, line=line, key=key
                 ) from None
+            if late := future_problem(at, key):  # a run from 2999 would skew every KPI
+                raise ConfigError(late, path=path, line=line, key=key)
+            values[key] = iso(at)
     ended = values.get("ended_at")
     if ended is not None and "started_at" in cols and ended < values["started_at"]:
         raise ConfigError(

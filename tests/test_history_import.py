@@ -190,3 +190,21 @@ def test_keep_one_does_not_prune_run_in_flight(
     record_artifact(config, b, step="gate-fast", name="gate-fast.json", text="{}",
                     status="pass", subject=subject, lane="startup")  # fmt: skip
     assert not run_dir(config, a).exists()
+
+
+@pytest.mark.parametrize("column", ["started_at", "ended_at"])
+def test_future_dated_history_row_is_refused(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str
+) -> None:
+    """A run from 2999 would sit at the end of every KPI window for ever: a time beyond the
+    clock skew is refused with file:line:key, and nothing is imported."""
+    future = {"started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T00:00:01Z"}
+    future[column] = "2999-01-01T00:00:00Z"
+    if column == "started_at":
+        future["ended_at"] = "2999-01-01T00:00:01Z"
+    run = RUN | {"run_id": "f-run"} | future
+    f = _jsonl(tmp_path / "t.jsonl", run, STEP | {"run_id": "f-run"})
+    code, _, err = _import(project, f, capsys)
+    assert code == 2
+    assert f"t.jsonl:1: {column}:" in err and "in the future" in err, err
+    assert "f-run" not in _runs(project)
