@@ -20,6 +20,7 @@ still have the digest recorded when this tool wrote it. Anything else is left al
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import stat
@@ -169,44 +170,44 @@ def _encodable(text: str) -> bool:
 
 
 def _remove_if_ours(config: Config, entry: dict[str, str]) -> None:
-    """Remove a listed top-level file only if it is provably the one this tool wrote."""
-    target = _owned_file(config, entry["path"])
-    if target is None:
+    """Remove a listed top-level file only if it is provably the one this tool wrote: a
+    regular file inside the artifacts directory, reached through real directories, with its
+    recorded sha256. The walk holds each directory open and works relative to it (openat,
+    unlinkat), so a directory swapped for a symlink meanwhile cannot redirect the unlink."""
+    inner = _inner_parts(config, entry["path"])
+    if inner is None:
         return
+    walk = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+    fds: list[int] = []
     try:
-        if sha256_file(target) == entry["sha256"]:
-            target.unlink()
+        fds.append(os.open(config.artifacts_path(), walk))
+        for part in inner[:-1]:
+            fds.append(os.open(part, walk, dir_fd=fds[-1]))
+        fd = os.open(inner[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fds[-1])
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return
+            digest = hashlib.file_digest(fh, "sha256").hexdigest()
+        if digest == entry["sha256"]:
+            os.unlink(inner[-1], dir_fd=fds[-1])
     except OSError:
-        return  # changed or gone meanwhile: not ours to chase
+        return  # a symlink, a non-directory on the way, changed or gone: not ours to chase
+    finally:
+        for d in fds:
+            os.close(d)
 
 
-def _owned_file(config: Config, rel: str) -> Path | None:
-    """`rel` (relative to the repository) as a regular file inside the artifacts directory,
-    reached through real directories only; None for anything else."""
+def _inner_parts(config: Config, rel: str) -> tuple[str, ...] | None:
+    """`rel` (relative to the repository) as its components below the artifacts directory,
+    None for anything that is not a path strictly inside it."""
     p = Path(rel)
     if p.is_absolute() or ".." in p.parts or "\x00" in rel or not p.parts:
         return None
-    base = config.artifacts_path()
     try:
-        inner = (config.root / p).relative_to(base)
+        inner = (config.root / p).relative_to(config.artifacts_path())
     except ValueError:
         return None
-    if not inner.parts:
-        return None  # the artifacts directory itself: never a file of ours
-    cur = base
-    try:
-        if not stat.S_ISDIR(os.lstat(cur).st_mode):
-            return None
-        for part in inner.parts[:-1]:
-            cur = cur / part
-            if not stat.S_ISDIR(os.lstat(cur).st_mode):
-                return None
-        target = cur / inner.parts[-1]
-        if not stat.S_ISREG(os.lstat(target).st_mode):
-            return None
-    except OSError:
-        return None
-    return target
+    return inner.parts or None  # the artifacts directory itself: never a file of ours
 
 
 def _rel(config: Config, out: Path) -> str | None:
