@@ -32,6 +32,7 @@ __all__ = [
     "RunInfo",
     "atomic_write",
     "canonical_json",
+    "encodable",
     "envelope",
     "locked_file",
     "open_regular",
@@ -134,6 +135,16 @@ def envelope(
 def canonical_json(doc: Any) -> str:
     """Sorted keys, 2-space indent, trailing newline: the same document gives the same bytes."""
     return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def encodable(text: str) -> bool:
+    """Whether `text` is real Unicode text: JSON's lone-surrogate escapes (`\\ud800`) decode
+    to strings that no file name, git argument or SQLite column can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from lane_tasks.artifacts import atomic_write
+from lane_tasks.artifacts import atomic_write, encodable
 
 __all__ = [
     "Subject",
@@ -152,7 +152,7 @@ def fixed_rev_problem(root: Path, rev: str) -> str | None:
     """Why `rev` is not a fixed point of history, or None: a fixed point is a full or
     abbreviated commit id, or a tag. HEAD, a branch or a revision expression (`HEAD~3`,
     `main@{1}`) moves, and a point that moves past the release tags judges none of them."""
-    if not _REF_NAME.fullmatch(rev) or ".." in rev or "@{" in rev or not _encodable(rev):
+    if not _REF_NAME.fullmatch(rev) or ".." in rev or "@{" in rev or not encodable(rev):
         return (
             f"'{rev}' is not a tag or a commit id: a revision expression moves with every "
             "commit; name the tag or the commit id (git rev-parse) the lanes were adopted at"
@@ -173,15 +173,6 @@ def fixed_rev_problem(root: Path, rev: str) -> str | None:
         "with every commit; name the tag or the commit id (git rev-parse) the lanes were "
         "adopted at"
     )
-
-
-def _encodable(text: str) -> bool:
-    """Whether `text` can be passed to git at all (a lone surrogate cannot)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def resolve_fixed_rev(root: Path, rev: str) -> str | None:

@@ -28,7 +28,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.artifacts import atomic_write, canonical_json, locked_file, sha256_file
+from lane_tasks.artifacts import (
+    atomic_write,
+    canonical_json,
+    encodable,
+    locked_file,
+    sha256_file,
+)
 from lane_tasks.config import Config
 
 __all__ = ["NOX_PID_ENV", "alive", "claim", "holder_of", "record_written", "release"]
@@ -156,17 +162,8 @@ def _entries(owner: dict[str, Any] | None) -> list[dict[str, str]]:
         {"path": e["path"], "sha256": e["sha256"]}
         for e in raw
         if isinstance(e, dict)
-        and all(isinstance(e.get(k), str) and _encodable(e[k]) for k in ("path", "sha256"))
+        and all(isinstance(e.get(k), str) and encodable(e[k]) for k in ("path", "sha256"))
     ]
-
-
-def _encodable(text: str) -> bool:
-    """Whether `text` names a path at all (JSON's lone-surrogate escapes name none)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _remove_if_ours(config: Config, entry: dict[str, str]) -> None:
