@@ -41,12 +41,12 @@ replayed. A cached failure stays a failure.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fnmatch
 import hashlib
 import hmac
 import json
 import os
-import stat
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -56,7 +56,13 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lane_tasks import __version__
-from lane_tasks.artifacts import Result, atomic_write, canonical_json
+from lane_tasks.artifacts import (
+    Result,
+    atomic_write,
+    canonical_json,
+    open_regular,
+    read_text_regular,
+)
 from lane_tasks.config import CheckSpec, Config, key_lines
 from lane_tasks.errors import ConfigError
 from lane_tasks.repo import changed_paths, git
@@ -177,12 +183,8 @@ def _secret(path: Path) -> bytes:
 
 
 def _read_secret(path: Path) -> bytes:
-    # O_NONBLOCK: a FIFO put in its place opens at once (and is refused), never hangs
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
+    with open_regular(path) as fh:  # a FIFO put in its place is refused, never waited on
         st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise ValueError("not a regular file")
         if os.name == "posix" and (st.st_mode & 0o077 or st.st_uid != os.geteuid()):
             raise ValueError("others can read or write it (it must be yours, mode 0600)")
         data = fh.read(_KEY_BYTES + 1)
@@ -442,20 +444,6 @@ def _program(program: str | None) -> dict[str, Any]:
     return {"path": program, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def _read_regular(path: Path) -> str | None:
-    """A regular file's text, or None for anything else there (a FIFO, a directory: opened
-    without blocking, never waited on) or text that is not UTF-8."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            return None
-        data = fh.read()
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-
-
 # -- the cache -------------------------------------------------------------------------------
 
 
@@ -539,12 +527,17 @@ class GateCache:
         """(the cached result, None), (None, None) on a miss, or (None, warning) when an
         entry was corrupt or did not authenticate and has been discarded."""
         path = self._path(key)
+        raw: str | None
         try:
-            raw = _read_regular(path)
+            raw = read_text_regular(path)
         except FileNotFoundError:
             return None, None
+        except UnicodeDecodeError:
+            raw = None
         except OSError as exc:
-            return None, f"gate fast cache: cannot read {path}: {exc.strerror or exc}"
+            if exc.errno not in (errno.EINVAL, errno.EISDIR):
+                return None, f"gate fast cache: cannot read {path}: {exc.strerror or exc}"
+            raw = None  # a FIFO or a directory planted as an entry: corrupt, discarded
         result, problem = (None, "a corrupt entry") if raw is None else self._load(raw, key, check)
         if result is None:
             with contextlib.suppress(OSError):

@@ -33,6 +33,7 @@ from lane_tasks.artifacts import (
     canonical_json,
     encodable,
     locked_file,
+    read_text_regular,
     sha256_file,
 )
 from lane_tasks.config import Config
@@ -57,18 +58,11 @@ def _locked(config: Config) -> Iterator[Path]:
 
 def _read_regular(path: Path) -> str | None:
     """A regular file's text; None when it is missing, unreadable or anything else (a FIFO
-    or a directory planted there is opened without blocking and never waited on)."""
+    or a directory planted there is refused by read_text_regular, never waited on)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
+        return read_text_regular(path)
+    except (OSError, UnicodeDecodeError):
         return None
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        try:
-            return fh.read().decode("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
 
 
 def alive(pid: object) -> bool:
