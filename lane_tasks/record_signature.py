@@ -24,7 +24,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from lane_tasks.artifacts import atomic_write, canonical_json
+from lane_tasks.artifacts import atomic_write, canonical_json, open_regular
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.errors import ConfigError, EnvironmentProblem
 
@@ -119,6 +119,13 @@ def write_record(
     return env
 
 
+def _read(path: Path) -> bytes:
+    """A record's or envelope's bytes; a FIFO or directory planted there is an OSError at
+    once (artifacts.open_regular), never a read that waits for a writer."""
+    with open_regular(path) as fh:
+        return fh.read()
+
+
 def _remove(path: Path) -> None:
     try:
         path.unlink(missing_ok=True)
@@ -129,10 +136,10 @@ def _remove(path: Path) -> None:
 def copy_record(source: Path, target: Path) -> None:
     """Copy a record and its envelope (a checklist's frozen copy of the decision keeps the
     owner's signature); a stale envelope at the target is removed."""
-    atomic_write(target, source.read_bytes())
+    atomic_write(target, _read(source))
     env = envelope_path(source)
     if env.is_file():
-        atomic_write(envelope_path(target), env.read_bytes())
+        atomic_write(envelope_path(target), _read(env))
         return
     _remove(envelope_path(target))
 
@@ -156,11 +163,11 @@ def verify(config: Config, record: Path, signers: Sequence[str]) -> str | None:
     rel, env = config.shown(record), envelope_path(record)
     env_rel = config.shown(env)
     try:
-        data = record.read_bytes()
+        data = _read(record)
     except OSError as exc:
         return f"{rel}: cannot read it: {exc.strerror}"
     try:
-        raw = env.read_bytes()
+        raw = _read(env)
     except FileNotFoundError:
         return (
             f"{rel} is not signed (no {env_rel}; lanes.toml lists [signing.keys]: record it "

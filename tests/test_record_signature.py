@@ -143,6 +143,21 @@ def test_unsigned_record_fails_when_keys_configured(
     assert f"as '{ALICE}'" in res["message"]
 
 
+def test_fifo_as_a_signature_envelope_never_hangs(
+    tmp_path: Path, keys: dict[str, tuple[Path, Path]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A FIFO planted where a decision's envelope goes is a failed control at once, not a
+    read that waits for a writer forever."""
+    root, _ = project(tmp_path, keys)
+    decided = git(root, "rev-parse", "HEAD")
+    assert decide(root, capsys, ALICE)[0] == 0
+    os.mkfifo(root / DECISION.with_name("decision.dsse.json"))
+    commit_all(root, "a fifo for a signature")
+    git(root, "tag", "v0.1.0", decided)
+    res = control(root, "release-owner", capsys)
+    assert res["status"] == "fail" and "cannot read it" in res["message"], res["message"]
+
+
 def test_without_keys_nothing_changes(
     tmp_path: Path, keys: dict[str, tuple[Path, Path]], capsys: pytest.CaptureFixture[str]
 ) -> None:
