@@ -20,6 +20,7 @@ from lane_tasks.nox_command import Token, nox_run
 from lane_tasks.pyproject import validation_problem
 from lane_tasks.repo import git, is_git_repo
 from lane_tasks.steps.base import StepContext, register
+from lane_tasks.steps.drift import action_lanes
 from lane_tasks.steps.gate_fast import missing_tool
 from lane_tasks.version import VersionProblem, resolve_version
 
@@ -239,7 +240,8 @@ _CI_GLOBS = (
 
 @_check
 class CiInvokesLane(Check):
-    """A CI configuration runs one of the lane sessions (`nox -s <lane>`)."""
+    """A CI configuration runs one of the lane sessions (`nox -s <lane>`, or the lane-tasks
+    GitHub Action with `lane: <lane>`)."""
 
     id = "ci-invokes-lane"
     family = "ci"
@@ -257,14 +259,20 @@ class CiInvokesLane(Check):
         if not files:
             return _fail("no CI configuration found")
         for f in files:
-            lines = f.read_text(encoding="utf-8", errors="replace").splitlines()
-            for n, text in enumerate(lines, start=1):
+            content = f.read_text(encoding="utf-8", errors="replace")
+            rel = f.relative_to(ctx.root).as_posix()
+            for n, text in enumerate(content.splitlines(), start=1):
                 for cmd in _commands(text, n):
                     run = nox_run(cmd)
                     ran = [s for s, _ in (run.sessions or ()) if s in lanes] if run else []
                     if ran:
-                        rel = f.relative_to(ctx.root).as_posix()
                         return _pass(f"{rel}:{n} runs lane '{lanes[ran[0]]}'")
+            if f.suffix in (".yml", ".yaml") and "lane" in content:
+                for session, n in action_lanes(content):
+                    if session in lanes:
+                        return _pass(
+                            f"{rel}:{n} runs lane '{lanes[session]}' (the lane-tasks action)"
+                        )
         names = ", ".join(f.relative_to(ctx.root).as_posix() for f in files)
         return _fail(f"no lane session is run by {names}")
 

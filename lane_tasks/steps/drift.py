@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     import yaml
 
 __all__ = [
+    "ACTION_DEFAULT_LANE",
+    "ACTION_USES",
     "CI_FILES",
     "FAMILIES",
     "FINDINGS",
@@ -47,6 +49,7 @@ __all__ = [
     "Finding",
     "FindingKind",
     "Sessions",
+    "action_lanes",
     "cli_surface",
     "commands",
     "run",
@@ -416,10 +419,48 @@ def _variables(*nodes: yaml.Node | None) -> dict[str, Token]:
 
 _SCRIPT_KEYS = ("before_script", "script", "after_script")
 
+ACTION_USES = re.compile(r"^[A-Za-z0-9-]+/lane[-_]tasks@\S+$", re.IGNORECASE)
+"""`uses:` of the lane-tasks GitHub Action (action.yml at the repository root), at any ref."""
+ACTION_DEFAULT_LANE = "startup"
+"""The action's `lane` input when a step gives none (action.yml's default)."""
+
+
+def _action_runs(node: yaml.Node | None) -> Iterator[list[Token]]:
+    """Each step below `node` that uses the lane-tasks action, as the `nox -s <lane>` the
+    action runs for it: a workflow that adopts the action names its lane in `with: lane:`,
+    not in a command line, and still proves that CI runs the lane."""
+    yaml = _yaml()
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _action_runs(item)
+    elif isinstance(node, yaml.MappingNode):
+        uses = _get(node, "uses")
+        if isinstance(uses, yaml.ScalarNode) and ACTION_USES.match(str(uses.value).strip()):
+            given = _get(node, "with")
+            lane = None if given is None else _get(given, "lane")
+            if isinstance(lane, yaml.ScalarNode):
+                token = (str(lane.value), lane.start_mark.line + 1)
+            else:
+                token = (ACTION_DEFAULT_LANE, uses.start_mark.line + 1)
+            yield [("nox", token[1]), ("-s", token[1]), token]
+            return
+        for _, value in node.value:
+            yield from _action_runs(value)
+
+
+def action_lanes(text: str) -> list[Token]:
+    """The lane session (with its line) of every use of the lane-tasks action in a YAML file
+    (doctor reads workflows with it); [] for a file that is not valid YAML."""
+    try:
+        docs = _compose(text)
+    except _yaml().YAMLError:
+        return []
+    return [cmd[-1] for doc in docs for cmd in _action_runs(doc)]
+
 
 def _github(rel: str, text: str) -> Iterator[CiScript]:
     """GitHub Actions: the `run:` of every step of every job, with the workflow's, the job's
-    and the step's `env:`."""
+    and the step's `env:`; a step using the lane-tasks action runs its `lane`."""
     source = text.splitlines()
     for doc in _compose(text):
         for job, body in _items(_get(doc, "jobs")):
@@ -427,6 +468,9 @@ def _github(rel: str, text: str) -> Iterator[CiScript]:
                 env = _variables(_get(doc, "env"), _get(body, "env"), _get(step, "env"))
                 for scalar in _scalars(_get(step, "run")):
                     yield CiScript(f"{rel}:{job}", _scalar_commands(scalar, source), env)
+                runs = list(_action_runs(step))
+                if runs:
+                    yield CiScript(f"{rel}:{job}", runs)
 
 
 def _gitlab(rel: str, text: str) -> Iterator[CiScript]:
@@ -448,11 +492,15 @@ def _gitlab(rel: str, text: str) -> Iterator[CiScript]:
 
 
 def _any_yaml(rel: str, text: str) -> Iterator[CiScript]:
-    """Another CI's YAML (named in lanes.toml): every string value may be a command."""
+    """Another CI's YAML (named in lanes.toml): every string value may be a command, and a
+    step using the lane-tasks action (a workflow kept outside .github/workflows/) runs its lane."""
     source = text.splitlines()
     for doc in _compose(text):
         for scalar in _scalars(doc):
             yield CiScript(rel, _scalar_commands(scalar, source))
+        runs = list(_action_runs(doc))
+        if runs:
+            yield CiScript(rel, runs)
 
 
 def _script(rel: str, text: str) -> Iterator[CiScript]:
