@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -498,3 +500,139 @@ def test_this_repository_stays_free_of_drift_and_its_usage_example_runs_the_lane
         n for n, t in enumerate(text_of(USAGE).splitlines(), 1) if t.strip() == "lane: startup"
     )
     assert drift.action_lanes(text_of(USAGE)) == [("startup", line)]
+
+
+# ---- the scripts themselves ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rel", [ACTION, WORKFLOW, GITLAB])
+def test_every_script_is_valid_bash(rel: str) -> None:
+    for script in scripts(rel):
+        r = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True)
+        assert r.returncode == 0, f"{rel}: {r.stderr}\n{script}"
+
+
+def _step(rel: str, step_id: str) -> dict[str, Any]:
+    return next(s for _, s in steps_of(rel) if s.get("id") == step_id)
+
+
+def _query(rel: str) -> str:
+    """The jq program that picks the run whose history artifact is imported."""
+    m = re.search(r"query='([^']*)'", _step(rel, "previous")["run"])
+    assert m
+    return m.group(1)
+
+
+def _artifact(run_id: int, branch: str, *, fork: bool = False, expired: bool = False) -> Any:
+    return {
+        "name": "lane-history-startup",
+        "expired": expired,
+        "workflow_run": {
+            "id": run_id,
+            "repository_id": 1,
+            "head_repository_id": 2 if fork else 1,
+            "head_branch": branch,
+        },
+    }
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq (gh's --jq reads the same language)")
+@pytest.mark.parametrize("rel", [ACTION, WORKFLOW])
+def test_history_comes_from_the_newest_default_branch_run_never_a_fork(rel: str) -> None:
+    """The artifacts API lists the newest first; a fork's pull request from its own `main` and
+    an expired artifact are passed over, a pull request branch's too."""
+
+    def pick(*artifacts: Any) -> str:
+        api = json.dumps({"total_count": len(artifacts), "artifacts": list(artifacts)})
+        r = subprocess.run(
+            ["jq", "-r", _query(rel)],
+            input=api,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "BRANCH": "main"},
+            check=True,
+        )
+        return r.stdout.strip()
+
+    newest = [
+        _artifact(9, "main", fork=True),
+        _artifact(8, "feature"),
+        _artifact(7, "main", expired=True),
+        _artifact(6, "main"),
+        _artifact(5, "main"),
+    ]
+    assert pick(*newest) == "6"
+    assert pick(_artifact(9, "main", fork=True)) == ""
+    assert pick() == ""
+
+
+def _run_step(rel: str, step_id: str, root: Path, temp: Path) -> subprocess.CompletedProcess[str]:
+    """A step's script as the runner runs it (`bash -e -o pipefail`), its `env:` with the one
+    expression these steps use, `runner.temp`, resolved."""
+    step = _step(rel, step_id)
+    env = {k: str(v).replace("${{ runner.temp }}", str(temp)) for k, v in step["env"].items()}
+    assert not [v for v in env.values() if "${{" in v]
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", "-c", step["run"]],
+        cwd=root,
+        env={**os.environ, **env, "PATH": path, "RUNNER_TEMP": str(temp)},
+        capture_output=True,
+        text=True,
+    )
+
+
+def _run_ids(jsonl: Path) -> set[str]:
+    rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
+    return {r["run_id"] for r in rows if r["type"] == "run"}
+
+
+def test_the_action_carries_the_history_from_run_to_run(tmp_path: Path) -> None:
+    """The action's own import and export scripts: the downloaded artifact and the cached
+    export are both imported, and the next run's export holds every run of both."""
+    from history_data import generated
+
+    root = make_project(tmp_path)
+    temp = tmp_path / "runner-temp"
+    history = generated()
+    (temp / "lane-history" / "previous").mkdir(parents=True)
+    cached = history.run("acme/app", "startup", "pass", "cy", "2026-02-28T10:00:00+00:00")
+    previous = history.write(temp / "lane-history" / "previous" / "history.jsonl")
+    lines = previous.read_text().splitlines()
+    (temp / "lane-history" / "history.jsonl").write_text(lines[-1] + "\n")  # the cache's
+    previous.write_text("\n".join(lines[:-1]) + "\n")  # the artifact misses the newest run
+
+    r = _run_step(ACTION, "import", root, temp)
+    assert r.returncode == 0, r.stderr
+    r = _run_step(ACTION, "history", root, temp)
+    assert r.returncode == 0, r.stderr
+    exported = temp / "lane-history" / "history.jsonl"
+    assert cached not in _run_ids(previous)
+    assert _run_ids(exported) == _run_ids(previous) | {cached}
+
+    # the next run, on a fresh runner: only the artifact it downloads
+    nxt = make_project(tmp_path, "next")
+    temp2 = tmp_path / "runner-temp-2"
+    (temp2 / "lane-history" / "previous").mkdir(parents=True)
+    (temp2 / "lane-history" / "previous" / "history.jsonl").write_bytes(exported.read_bytes())
+    assert _run_step(ACTION, "import", nxt, temp2).returncode == 0
+    assert _run_step(ACTION, "history", nxt, temp2).returncode == 0
+    assert _run_ids(temp2 / "lane-history" / "history.jsonl") == _run_ids(exported)
+
+
+def test_a_first_run_starts_the_history(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    r = _run_step(ACTION, "import", root, tmp_path / "runner-temp")
+    assert (r.returncode, r.stdout.strip()) == (0, "no earlier history: this run starts it")
+
+
+def test_a_history_that_cannot_be_imported_stops_the_job(tmp_path: Path) -> None:
+    """Exporting after a failed import would upload a history without the earlier runs as the
+    newest one: the import step fails instead, with lane-tasks's one-line error."""
+    root = make_project(tmp_path)
+    temp = tmp_path / "runner-temp"
+    write(temp, "lane-history/previous/history.jsonl", '{"type": "run", "repo": "x"}\n')
+    r = _run_step(ACTION, "import", root, temp)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
