@@ -270,11 +270,12 @@ def _hostile(value: Any, payload: str) -> Any:
 def test_sections_in_order_with_semantic_structure() -> None:
     page = render_dashboard(make_model())
     assert page.startswith("<!doctype html>\n")
-    positions = [page.index(f'<section id="{s}"') for s in ("summary", "lanes", "kpis", "runs")]
+    sections = ("summary", "lanes", "releases", "kpis", "runs")
+    positions = [page.index(f'<section id="{s}"') for s in sections]
     assert positions == sorted(positions)
     for tag in ("<header", "<main", "<footer", "<caption>", '<th scope="col">', "<h2"):
         assert tag in page
-    assert page.count("<h2") == 4
+    assert page.count("<h2") == 5
     assert '<meta name="viewport"' in page
     _balanced(page)
 
@@ -349,6 +350,21 @@ def test_trend_chart_has_title_and_gaps_for_missing_periods() -> None:
     assert "no trend yet" in _card(page, "data-kpi", "docs-to-adoption-conversion")
 
 
+def test_no_trend_point_below_min_sample() -> None:
+    """A week with fewer data points than kpi.min_sample is a gap that says so, not a point
+    (the headline is unknown below it too)."""
+    model = make_model()
+    kpi = model["kpis"][0]  # six weeks of sample 4, one without data
+    kpi["min_sample"] = 5
+    kpi["trend"][-1]["sample"] = 9
+    card = _card(render_dashboard(model), "data-kpi", "first-time-success-rate")
+    assert card.count("<circle") == 1  # only the week with 9
+    gaps = re.findall(r'data-gap="[^"]+"[^>]*><title>([^<]*)</title>', card)
+    assert gaps.count("2026-W41: too little data (sample 4 &lt; kpi.min_sample 5)") == 1
+    assert len(gaps) == 5
+    assert "2026-W42: no data" in card
+
+
 def test_lane_cards_show_latest_run_and_controls() -> None:
     page = render_dashboard(make_model())
     card = _card(page, 'data-lane="regulated" data-status', "fail")
@@ -389,7 +405,8 @@ def test_kpi_review_banner(overdue: bool, state: str, text: str) -> None:
     assert text in summary
     assert "kim@acme.org" in summary
     if overdue:
-        assert "4.0 days overdue" in summary
+        assert "4 days overdue" in summary
+        assert "11 days ago" in summary and "0.0" not in summary  # to generated_at
 
 
 def test_no_kpi_review_recorded() -> None:
@@ -419,7 +436,7 @@ def test_no_kpi_review_recorded() -> None:
 )
 def test_empty_and_malformed_models_render(model: dict[str, Any]) -> None:
     page = render_dashboard(model)
-    for section in ("summary", "lanes", "kpis", "runs"):
+    for section in ("summary", "lanes", "releases", "kpis", "runs"):
         assert f'<section id="{section}"' in page
     _balanced(page)
 
@@ -436,7 +453,7 @@ def test_deterministic_and_compact() -> None:
     model = make_model(runs=500)
     page = render_dashboard(model)
     assert render_dashboard(copy.deepcopy(model)) == page
-    assert page.count(" data-run=") == 500
+    assert page[page.index('<section id="runs"') :].count(" data-run=") == 500
     assert len(page.encode()) < 1_000_000
 
 
