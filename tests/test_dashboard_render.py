@@ -488,3 +488,20 @@ def test_chromium_renders_at_laptop_and_phone_widths(tmp_path: Path) -> None:
     assert seen.problems == []
     assert (tmp_path / "dashboard-1280.png").stat().st_size > 10_000
     assert (tmp_path / "dashboard-375.png").stat().st_size > 10_000
+
+
+def test_only_relative_links_are_links() -> None:
+    """An artifact or record path that is not a relative path (a scheme, an absolute path)
+    is shown, never linked: the model's strings are data."""
+    model = make_model()
+    failing = model["recent_runs"][1]["failing"]
+    failing[0]["artifact"] = "javascript:alert(1)"
+    failing[1]["artifact"] = "../lanes/runs/20261201T010100Z-000001/gate-release.json"
+    failing[1]["log"] = "/etc/passwd"
+    model["releases"] = [
+        {"repo": "r", "version": "1.0.0", "checklist": {"href": "https://x.invalid/c"}}
+    ]
+    page = render_dashboard(model)
+    hrefs = re.findall(r'\bhref="([^"]*)"', page)
+    assert "../lanes/runs/20261201T010100Z-000001/gate-release.json" in hrefs
+    assert not [h for h in hrefs if ":" in h or h.startswith("/")], hrefs
