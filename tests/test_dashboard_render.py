@@ -177,6 +177,9 @@ def make_model(*, runs: int = 12, overdue: bool = False) -> dict[str, Any]:
                     "status": status,
                     "owner": "platform",
                     "message": "exited with code 1",
+                    "first_line": "E   assert 3 == 5",
+                    "excerpt": "____ test_add ____\nE   assert 3 == 5\n",
+                    "artifact": f"../lanes/runs/r{n}/gate-fast.json",
                 },
                 {
                     "step": "gate-release",
@@ -196,6 +199,10 @@ def make_model(*, runs: int = 12, overdue: bool = False) -> dict[str, Any]:
                 "commit": hashlib.sha1(str(n).encode()).hexdigest(),
                 "actor": "ana@acme.org" if n % 2 else "ci-bot",
                 "failing": failing,
+                "duration_s": 74.0 + n,
+                "triage": {"owner": "kim", "at": "2026-11-30T10:00:00+00:00", "note": "flaky"}
+                if failing
+                else None,
             }
         )
     return {
@@ -207,6 +214,33 @@ def make_model(*, runs: int = 12, overdue: bool = False) -> dict[str, Any]:
         "repos": repos,
         "kpis": kpis,
         "recent_runs": recent,
+        "releases": [
+            {
+                "repo": "github.com/acme/app",
+                "version": "1.2.0",
+                "decision": {
+                    "decision": "go",
+                    "owner": "lead",
+                    "at": "2026-11-30T09:00:00+00:00",
+                    "preflight": "fail",
+                    "override_reason": "accepted: flaky test",
+                    "reason": "ship it",
+                    "path": "release-evidence/releases/1.2.0/decision.json",
+                    "href": "../../release-evidence/releases/1.2.0/decision.json",
+                },
+                "checklist": {
+                    "at": "2026-11-30T09:10:00+00:00",
+                    "done": 3,
+                    "items": 4,
+                    "path": "release-evidence/releases/1.2.0/checklist.json",
+                },
+                "rollback": {
+                    "owner": "lead",
+                    "at": "2026-11-30T12:00:00+00:00",
+                    "reason": "broken wheel",
+                },
+            }
+        ],
         "kpi_review": {
             "reviewed_at": "2026-11-20T10:00:00+00:00" if overdue else "2026-11-28T10:00:00+00:00",
             "reviewer": "kim@acme.org",
@@ -299,7 +333,8 @@ def test_no_external_resources() -> None:
     assert not re.search(r"\bsrc\s*=", page)
     hrefs = re.findall(r"\bhref\s*=\s*[\"']?([^\"'\s>]*)", page)
     assert hrefs
-    assert all(h.startswith("#") for h in hrefs), hrefs
+    # in-page anchors, and the run's artifacts and records relative to the page
+    assert all(h.startswith("#") or not re.match(r"^(/|[a-z]+:)", h) for h in hrefs), hrefs
     assert "url(" not in page
     assert "@import" not in page
     assert "<script" not in page
