@@ -892,7 +892,7 @@ def _runs_list(args: argparse.Namespace) -> int:
         took = r["duration_s"]
         took = elapsed(took) if isinstance(took, int | float) else "-"
         sys.stdout.write(
-            f"{r['id']}  {r['lane'] or '-':<10} {r['status']:<11} {took:>8}  {commit}  {steps}"
+            f"{r['id']}  {r['lane'] or '-':<10} {r['status']:<11} {took:>10}  {commit}  {steps}"
             f"{'  ' + r['problem'] if r['problem'] else ''}\n"
         )
     return EXIT_OK
