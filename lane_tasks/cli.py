@@ -283,7 +283,7 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
         with shielded(reraise=report.exit_code != EXIT_INTERRUPTED):  # a whole record or none
             _emit(args, doc, config)
             if args.run_id:
-                _record(config, args, step_id, doc)
+                _record(config, args, step_id, doc, report.run.started_at)
             run_id = None
             if "config_error" not in options:  # doctor on a broken lanes.toml has no history
                 run_id = _history(config, args, doc, report.run)
@@ -321,7 +321,11 @@ def _config_path_or_cwd() -> Path:
         return Path.cwd() / "lanes.toml"
 
 
-def _record(config: Config, args: argparse.Namespace, step_id: str, doc: dict[str, Any]) -> None:
+def _record(
+    config: Config, args: argparse.Namespace, step_id: str, doc: dict[str, Any], started: str
+) -> None:
+    from datetime import datetime
+
     from lane_tasks.store import record_artifact
 
     record_artifact(
@@ -333,6 +337,7 @@ def _record(config: Config, args: argparse.Namespace, step_id: str, doc: dict[st
         status=doc["status"],
         subject=doc["subject"],
         lane=args.lane,
+        started=datetime.fromisoformat(started),
     )
 
 
@@ -342,7 +347,7 @@ def _history(config: Config, args: argparse.Namespace, doc: dict[str, Any], run:
     from datetime import datetime, timedelta
 
     from lane_tasks.history import record_step
-    from lane_tasks.store import new_run_id
+    from lane_tasks.store import new_run_id, run_started
 
     started = datetime.fromisoformat(run.started_at)
     run_id: str = args.run_id or new_run_id(started)
@@ -354,6 +359,7 @@ def _history(config: Config, args: argparse.Namespace, doc: dict[str, Any], run:
         lane=args.lane,
         started_at=started,
         ended_at=started + timedelta(seconds=run.duration_s),
+        run_started_at=run_started(run_id, started) if args.run_id else started,
     )
     return run_id
 
@@ -462,7 +468,7 @@ def _controls_verify(args: argparse.Namespace) -> int:
         _emit(args, doc, config)
         args.lane = lane.name
         if args.run_id:
-            _record(config, args, "controls", doc)
+            _record(config, args, "controls", doc, started.isoformat())
             finish_run(config, args.run_id, lane=lane.name)
         _history(config, args, doc, RunInfo(run_id, started.isoformat(), time.monotonic() - t0))
     if args.run_id and args.out and not args.quiet:
@@ -854,18 +860,22 @@ def _docs_dir(config: Config, args: argparse.Namespace) -> int:
 
 
 def _runs_list(args: argparse.Namespace) -> int:
-    from lane_tasks.store import list_runs
+    from lane_tasks.durations import elapsed
+    from lane_tasks.store import list_runs, shown_status
 
     config = _config(args)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for rec in list_runs(config):
         m = rec.manifest or {}
+        run = m.get("run") or {}
         rows.append(
             {
                 "id": rec.id,
                 "lane": m.get("lane"),
-                "status": m.get("status", "error"),
-                "state": m.get("run", {}).get("state"),
+                "status": shown_status(m),
+                "state": run.get("state"),
+                "started_at": run.get("started_at"),
+                "duration_s": run.get("duration_s"),
                 "commit": (m.get("subject") or {}).get("commit"),
                 "steps": {r["id"]: r["status"] for r in m.get("results", [])},
                 "problem": rec.problem,
@@ -879,8 +889,10 @@ def _runs_list(args: argparse.Namespace) -> int:
     for r in rows:
         steps = " ".join(f"{k}={v}" for k, v in r["steps"].items())
         commit = (r["commit"] or "-")[:12]
+        took = r["duration_s"]
+        took = elapsed(took) if isinstance(took, int | float) else "-"
         sys.stdout.write(
-            f"{r['id']}  {r['lane'] or '-':<10} {r['status']:<5} {commit}  {steps}"
+            f"{r['id']}  {r['lane'] or '-':<10} {r['status']:<11} {took:>10}  {commit}  {steps}"
             f"{'  ' + r['problem'] if r['problem'] else ''}\n"
         )
     return EXIT_OK

@@ -139,16 +139,12 @@ def _kpi(args: argparse.Namespace) -> int:
 
 def _dashboard(args: argparse.Namespace) -> int:
     from lane_tasks.dashboard import render_dashboard
-    from lane_tasks.dashboard_model import build_model
+    from lane_tasks.dashboard_model import build_model, default_out
 
     config = _config(args)
-    model = build_model(config, since=_since(args), now=utc_now(args.now))
+    out = output_path(args, args.out) if args.out else default_out(config)
+    model = build_model(config, since=_since(args), now=utc_now(args.now), out=out)
     html = render_dashboard(model)
-    out = (
-        output_path(args, args.out)
-        if args.out
-        else config.artifacts_path() / "dashboard" / "index.html"
-    )
     atomic_write(out, html)
     totals = model["totals"]
     sys.stdout.write(

@@ -16,8 +16,11 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+from lane_tasks.durations import elapsed
 
 __all__ = ["render_dashboard"]
 
@@ -31,6 +34,7 @@ _STATUS: dict[str, tuple[str, str]] = {
     "running": ("\u21bb", "running"),  # clockwise arrow
     "interrupted": ("\u25a0", "interrupted"),  # black square
     "skip": ("\u2013", "skip"),  # en dash
+    "not-run": ("\u25cb", "notrun"),  # white circle
 }
 _UNKNOWN_ICON = "?"
 
@@ -104,21 +108,77 @@ def _count(value: object) -> str:
     return f"{int(number):,}" if number == int(number) else f"{number:,.1f}"
 
 
+_NOW: ContextVar[datetime | None] = ContextVar("dashboard_now", default=None)
+"""The model's `generated_at`: relative times are relative to it, never to the clock, so the
+same model gives the same bytes."""
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
 def _when(value: object, *, zone: bool = True) -> str:
     """A `<time>` in UTC to the minute: a lead compares runs across repos, so one zone
     (`zone=False` leaves the suffix to a column heading)."""
     text = _text(value)
-    if text is None or not isinstance(value, str):
+    if text is None:
         return _DASH
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+    moment = _moment(value)
+    if moment is None:
         return _e(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
     suffix = " UTC" if zone else ""
     return f'<time datetime="{_e(moment.isoformat())}">{moment:%Y-%m-%d %H:%M}{suffix}</time>'
+
+
+def _span(seconds: float) -> str:
+    """A stretch of time in the largest unit a person uses, rounded: `3 hours`, `2 days`."""
+    seconds = max(seconds, 0.0)
+    for limit, size, unit in (
+        (3600, 60, "minute"),
+        (86400, 3600, "hour"),
+        (45 * 86400, 86400, "day"),
+        (365 * 86400, 30 * 86400, "month"),
+    ):
+        if round(seconds / size) * size < limit:
+            n = max(round(seconds / size), 1)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    n = max(round(seconds / (365 * 86400)), 1)
+    return f"{n} year{'s' if n != 1 else ''}"
+
+
+def _ago(value: object) -> str:
+    """A `<time>` as a person says it (`3 hours ago`, `just now`), relative to the model's
+    generation time, with the absolute UTC time in its title; absolute without one."""
+    moment, now = _moment(value), _NOW.get()
+    if moment is None or now is None:
+        return _when(value)
+    delta = (now - moment).total_seconds()
+    if abs(delta) < 60:
+        words = "just now"
+    elif delta > 0:
+        words = f"{_span(delta)} ago"
+    else:
+        words = f"in {_span(-delta)}"
+    return (
+        f'<time datetime="{_e(moment.isoformat())}" title="{moment:%Y-%m-%d %H:%M} UTC">'
+        f"{words}</time>"
+    )
+
+
+def _took(value: object) -> str:
+    seconds = _num(value)
+    return _DASH if seconds is None else _e(elapsed(seconds))
 
 
 def _sha(value: object) -> str:
@@ -191,18 +251,25 @@ def _nice_ceiling(value: float) -> float:
 def _header(model: Mapping[str, Any]) -> str:
     version = _text(model.get("tool_version"))
     tool = f"lane-tasks {_e(version)}" if version else "lane-tasks"
+    project = _text(model.get("project"))
+    heading = (
+        f'<span class="project">{_e(project)}</span> release confidence'
+        if project
+        else "Release confidence"
+    )
     links = "".join(
         f'<a href="#{anchor}">{label}</a>'
         for anchor, label in (
             ("summary", "Summary"),
             ("lanes", "Lanes"),
+            ("releases", "Releases"),
             ("kpis", "KPIs"),
             ("runs", "Recent runs"),
         )
     )
     return (
         '<header class="top"><div class="wrap top-in">'
-        f'<div><p class="eyebrow">{tool}</p><h1>Release confidence</h1></div>'
+        f'<div><p class="eyebrow">{tool}</p><h1>{heading}</h1></div>'
         f'<p class="stamp">Generated {_when(model.get("generated_at"))}</p>'
         f'<nav aria-label="Sections">{links}</nav>'
         "</div></header>"
@@ -222,18 +289,18 @@ def _review_banner(value: object) -> str:
     overdue = value.get("overdue") is True
     age = _num(value.get("age_days"))
     period = _num(value.get("period_days"))
-    facts = [f"last {_when(value.get('reviewed_at'))}"]
+    facts = [f"last {_ago(value.get('reviewed_at'))}"]
     reviewer = _text(value.get("reviewer"))
     facts.append(f"by <strong>{_e(reviewer)}</strong>" if reviewer else "by an unnamed reviewer")
     lane = _text(value.get("lane"))
     if lane:
         facts.append(f"lane {_e(lane)}")
-    if age is not None:
-        facts.append(f"{age:.1f} days ago")
+    if age is not None and _NOW.get() is None:  # no reference time: the model's own age
+        facts.append(f"{_span(age * 86400)} ago")
     if period is not None:
         facts.append(f"due every {period:g} days")
     if overdue and age is not None and period is not None and age > period:
-        facts.append(f"<strong>{age - period:.1f} days overdue</strong>")
+        facts.append(f"<strong>{_span((age - period) * 86400)} overdue</strong>")
     path = _text(value.get("path"))
     record = f'<p class="banner-path">Record: <code>{_e(path)}</code></p>' if path else ""
     if overdue:
@@ -260,7 +327,7 @@ def _latest_statuses(repos: list[Mapping[str, Any]]) -> dict[str, int]:
 def _summary(model: Mapping[str, Any], repos: list[Mapping[str, Any]]) -> str:
     totals = _map(model.get("totals"))
     counts = _latest_statuses(repos)
-    lane_runs = sum(counts.values())
+    lane_runs = sum(n for status, n in counts.items() if status != "not-run")
     passing = counts.get("pass", 0)
     health = (
         " ".join(
@@ -299,7 +366,7 @@ def _summary(model: Mapping[str, Any], repos: list[Mapping[str, Any]]) -> str:
 
 def _status_rank(status: str) -> int:
     """Bad news first in lists, in a fixed order so output is stable."""
-    order = ("fail", "error", "interrupted", "running", "skip", "pass")
+    order = ("fail", "error", "interrupted", "running", "skip", "pass", "not-run")
     return order.index(status) if status in order else len(order)
 
 
@@ -331,10 +398,40 @@ def _control(item: Mapping[str, Any]) -> str:
     )
 
 
+def _triage(value: object) -> str:
+    """Who triaged a failed run, when, and what they found; nothing for a run nobody did."""
+    if not isinstance(value, Mapping):
+        return ""
+    owner = _text(value.get("owner")) or "someone unnamed"
+    note = _text(value.get("note"))
+    said = f'<span class="tri-note">{_e(note)}</span>' if note else ""
+    return (
+        f'<p class="triage" data-triage="{_e(owner)}"><span class="tri-head">Triaged</span> '
+        f"by <strong>{_e(owner)}</strong> {_ago(value.get('at'))}{said}</p>"
+    )
+
+
+def _not_run_card(repo: str, lane: Mapping[str, Any], anchor: str) -> str:
+    name = _text(lane.get("lane")) or "unnamed lane"
+    session = _text(lane.get("session")) or name
+    return (
+        f'<article class="lane-card lc-notrun" id="{anchor}" data-repo="{_e(repo)}" '
+        f'data-lane="{_e(name)}" data-status="not-run">'
+        f'<div class="lane-head"><h4>{_e(name)}</h4>{_badge("not-run")}</div>'
+        '<p class="ctl-head">Configured in lanes.toml, no run recorded yet</p>'
+        f"<p>Run it with <code>nox -s {_e(session)}</code>.</p></article>"
+    )
+
+
 def _lane_card(repo: str, lane: Mapping[str, Any], anchor: str) -> str:
+    """One card is one run: its facts, its own controls (or that it never reached them), its
+    failing checks and its triage."""
     name = _text(lane.get("lane")) or "unnamed lane"
     status = _text(lane.get("status")) or "unknown"
-    controls = _maps(lane.get("controls"))
+    if status == "not-run":
+        return _not_run_card(repo, lane, anchor)
+    recorded = lane.get("controls")
+    controls = _maps(recorded)
     passed = sum(1 for c in controls if c.get("status") == "pass")
     run_id = _text(lane.get("run_id"))
     facts = "".join(
@@ -344,21 +441,41 @@ def _lane_card(repo: str, lane: Mapping[str, Any], anchor: str) -> str:
             ("Commit", _sha(lane.get("commit"))),
             ("Version", _or_dash(lane.get("version"))),
             ("Actor", _or_dash(lane.get("actor"))),
-            ("Started", _when(lane.get("started_at"))),
+            ("Started", _ago(lane.get("started_at"))),
+            ("Took", _took(lane.get("duration_s"))),
         )
     )
     if controls:
         grid = (
-            f'<p class="ctl-head">Controls <span>{passed} of {len(controls)} pass</span></p>'
+            f'<p class="ctl-head" data-controls="reached">Controls '
+            f"<span>{passed} of {len(controls)} pass</span></p>"
             f'<ul class="ctls">{"".join(_control(c) for c in controls)}</ul>'
         )
+    elif status in ("fail", "error", "interrupted", "running") and not isinstance(
+        recorded, Sequence
+    ):
+        why = "still running" if status == "running" else "the run stopped before them"
+        grid = (
+            '<p class="ctl-head" data-controls="not-reached">Controls '
+            f"<span>controls not reached: {why}</span></p>"
+        )
     else:
-        grid = '<p class="ctl-head">Controls <span>none recorded for this run</span></p>'
+        grid = (
+            '<p class="ctl-head" data-controls="none">Controls '
+            "<span>none recorded for this run</span></p>"
+        )
+    failing = _maps(lane.get("failing"))
+    checks = (
+        f'<p class="ctl-head">Failing checks</p>{_failing(failing)}'
+        if failing and status != "pass"
+        else ""
+    )
     return (
         f'<article class="lane-card lc-{_STATUS.get(status, ("", "unknown"))[1]}" id="{anchor}" '
-        f'data-repo="{_e(repo)}" data-lane="{_e(name)}" data-status="{_e(status)}">'
+        f'data-repo="{_e(repo)}" data-lane="{_e(name)}" data-status="{_e(status)}" '
+        f'data-run="{_e(run_id)}">'
         f'<div class="lane-head"><h4>{_e(name)}</h4>{_badge(status)}</div>'
-        f'<dl class="facts">{facts}</dl>{grid}</article>'
+        f'<dl class="facts">{facts}</dl>{grid}{checks}{_triage(lane.get("triage"))}</article>'
     )
 
 
@@ -428,14 +545,32 @@ def _chart(kpi: Mapping[str, Any], anchor: str, title: str) -> str:
     """An inline SVG line chart of the trend; a period without a value is a gap, not a zero."""
     trend = _maps(kpi.get("trend"))
     unit = _text(kpi.get("unit"))
-    points = [(_text(p.get("period")) or "?", _num(p.get("value")), p) for p in trend]
+    floor = _num(kpi.get("min_sample"))
+
+    def plotted(point: Mapping[str, Any]) -> float | None:
+        """No point below kpi.min_sample: the headline is unknown there too."""
+        sample = _num(point.get("sample"))
+        if point.get("below_min") is True or (
+            floor is not None and sample is not None and sample < floor
+        ):
+            return None
+        return _num(point.get("value"))
+
+    points = [(_text(p.get("period")) or "?", plotted(p), p) for p in trend]
     values = [v for _, v, _ in points if v is not None]
     if not values:
-        note = (
-            "no trend yet"
-            if not points
-            else f"no trend yet: none of {len(points)} periods had enough data"
-        )
+        some = any((_num(p.get("sample")) or 0) > 0 for _, _, p in points)
+        if not points:
+            note = "no trend yet"
+        elif floor is not None and some:
+            note = (
+                f"no trend yet: none of {len(points)} periods had enough data "
+                f"(kpi.min_sample = {floor:g})"
+            )
+        elif floor is not None:
+            note = f"no trend yet: no data in any of {len(points)} periods"
+        else:
+            note = f"no trend yet: none of {len(points)} periods had enough data"
         return f'<p class="no-trend">{_e(note)}</p>'
 
     width, height = 320, 128
@@ -455,6 +590,10 @@ def _chart(kpi: Mapping[str, Any], anchor: str, title: str) -> str:
 
     def label(period: str, value: float | None, point: Mapping[str, Any]) -> str:
         if value is None:
+            few = _num(point.get("sample"))
+            if few and (point.get("below_min") is True or _num(point.get("value")) is not None):
+                below = f" < kpi.min_sample {floor:g}" if floor is not None else ""
+                return f"{period}: too little data (sample {few:g}{below})"
             return f"{period}: no data"
         shown = _text(point.get("display")) or _fmt(value, unit)
         sample = _text(point.get("sample"))
@@ -564,7 +703,18 @@ def _kpis(model: Mapping[str, Any]) -> str:
     return head + f'<div class="kpi-grid">{cards}</div></section>'
 
 
+def _href(value: object) -> str | None:
+    """A link the model made (relative to the dashboard file); anything with a scheme, an
+    absolute path or a query is not one of ours and is not linked."""
+    text = _text(value)
+    if text is None or ":" in text or text.startswith(("/", "\\")) or "?" in text:
+        return None
+    return text
+
+
 def _failing(items: list[Mapping[str, Any]]) -> str:
+    """Each failing check with the first line to read, its excerpt behind a `<details>` and
+    links to its artifact and full log in the run directory."""
     if not items:
         return _DASH
     rows: list[str] = []
@@ -574,11 +724,32 @@ def _failing(items: list[Mapping[str, Any]]) -> str:
         )
         owner = _text(item.get("owner"))
         message = _text(item.get("message"))
+        first = _text(item.get("first_line"))
         detail = [f"owner <strong>{_e(owner)}</strong>"] if owner else []
-        detail += [_e(message)] if message else []
+        detail += [_e(message)] if message and message != first else []
+        links = [
+            f'<a href="{_e(href)}">{label}</a>'
+            for label, href in (
+                ("artifact", _href(item.get("artifact"))),
+                ("full log", _href(item.get("log"))),
+            )
+            if href
+        ]
+        excerpt = _text(item.get("excerpt"))
+        more = ""
+        if excerpt:
+            cut = " (cut: the artifact has all of it)" if item.get("excerpt_cut") is True else ""
+            more = (
+                f"<details><summary>excerpt{cut}</summary>"
+                f'<pre class="excerpt">{_e(excerpt)}</pre></details>'
+            )
         rows.append(
-            f"<li>{_badge(item.get('status'), ' small')} <strong>{where or 'unnamed'}</strong>"
+            f'<li data-check="{_e(_text(item.get("check")))}">'
+            f"{_badge(item.get('status'), ' small')} <strong>{where or 'unnamed'}</strong>"
+            + (f'<code class="first">{_e(first)}</code>' if first else "")
             + (f'<span class="fmsg">{_SEP.join(detail)}</span>' if detail else "")
+            + (f'<span class="flinks">{_SEP.join(links)}</span>' if links else "")
+            + more
             + "</li>"
         )
     return f'<ul class="failing">{"".join(rows)}</ul>'
@@ -599,23 +770,111 @@ def _runs(model: Mapping[str, Any]) -> str:
         rows.append(
             f'<tr class="r-{css}" data-run="{_e(run_id)}" data-repo="{_e(repo)}" '
             f'data-lane="{_e(lane)}" data-status="{_e(status)}">'
-            f"<td>{_badge(status)}</td>"
-            f'<td class="nowrap">{_when(run.get("started_at"), zone=False)}</td>'
-            f'<td class="nowrap">{_or_dash(repo)}</td><td>{_or_dash(lane)}</td>'
-            f"<td>{f'<code>{_e(run_id)}</code>' if run_id else _DASH}"
+            f'<td data-label="Status">{_badge(status)}</td>'
+            f'<td data-label="Started" class="nowrap">{_ago(run.get("started_at"))}</td>'
+            f'<td data-label="Took" class="nowrap">{_took(run.get("duration_s"))}</td>'
+            f'<td data-label="Repo">{_path_text(repo) if repo else _DASH}</td>'
+            f'<td data-label="Lane">{_or_dash(lane)}</td>'
+            f'<td data-label="Run">{f"<code>{_e(run_id)}</code>" if run_id else _DASH}'
             f'<span class="sub">commit {_sha(run.get("commit"))}</span></td>'
-            f"<td>{_or_dash(run.get('actor'))}</td>"
-            f"<td>{_failing(_maps(run.get('failing')))}</td></tr>"
+            f'<td data-label="Actor">{_or_dash(run.get("actor"))}</td>'
+            f'<td data-label="Failing checks" class="fcell">'
+            f"{_failing(_maps(run.get('failing')))}{_triage(run.get('triage'))}</td></tr>"
         )
     return (
-        head + '<p class="hint" aria-hidden="true">Swipe the table sideways for every column.</p>'
-        '<div class="scroll" role="region" aria-label="Recent runs" tabindex="0">'
+        head + '<div class="scroll" role="region" aria-label="Recent runs" tabindex="0">'
         f'<table class="runs"><caption>{len(runs)} most recent runs</caption><thead><tr>'
-        '<th scope="col">Status</th><th scope="col">Started (UTC)</th><th scope="col">Repo</th>'
-        '<th scope="col">Lane</th><th scope="col">Run</th>'
+        '<th scope="col">Status</th><th scope="col">Started</th><th scope="col">Took</th>'
+        '<th scope="col">Repo</th><th scope="col">Lane</th><th scope="col">Run</th>'
         '<th scope="col">Actor</th><th scope="col">Failing checks</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
+
+
+def _record_link(record: Mapping[str, Any], label: str) -> str:
+    href = _href(record.get("href"))
+    path = _text(record.get("path"))
+    if href:
+        return f'<a href="{_e(href)}" title="{_e(path)}">{label}</a>'
+    return f'<span title="{_e(path)}">{label}</span>' if path else label
+
+
+def _release_card(release: Mapping[str, Any]) -> str:
+    """One version: who decided what and when, on what preflight, with which override; its
+    checklist; its rollback."""
+    repo = _text(release.get("repo")) or "unnamed repo"
+    version = _text(release.get("version")) or "unknown version"
+    decision = release.get("decision")
+    parts: list[str] = []
+    if isinstance(decision, Mapping):
+        word = _text(decision.get("decision")) or "unknown"
+        css = {"go": "pass", "no-go": "fail"}.get(word, "unknown")
+        preflight = _text(decision.get("preflight"))
+        override = _text(decision.get("override_reason"))
+        reason = _text(decision.get("reason"))
+        superseded = _num(decision.get("superseded"))
+        facts = [
+            f"by <strong>{_or_dash(decision.get('owner'))}</strong> {_ago(decision.get('at'))}",
+            "preflight " + (_badge(preflight, " small") if preflight else "none recorded"),
+        ]
+        if superseded:
+            facts.append(f"replaces {int(superseded)} earlier decision(s)")
+        parts.append(
+            f'<div class="rel-row" data-decision="{_e(word)}">'
+            f'<span class="badge s-{css}">{_e(word)}</span>'
+            f"<span>{_SEP.join(facts)}{_SEP}{_record_link(decision, 'decision record')}</span>"
+            + (f'<p class="rel-why">Reason: {_e(reason)}</p>' if reason else "")
+            + (
+                f'<p class="override" data-override="yes"><strong>Override</strong>: '
+                f"{_e(override)}</p>"
+                if override
+                else ""
+            )
+            + "</div>"
+        )
+    else:
+        parts.append('<div class="rel-row" data-decision="none">No decision recorded.</div>')
+    checklist = release.get("checklist")
+    if isinstance(checklist, Mapping):
+        done, items = _num(checklist.get("done")), _num(checklist.get("items"))
+        count = f"{int(done)} of {int(items)} items done" if done is not None and items else ""
+        parts.append(
+            f'<div class="rel-row" data-checklist="yes"><span class="rel-k">Checklist</span>'
+            f"<span>{_record_link(checklist, 'checklist')} {_ago(checklist.get('at'))}"
+            f"{_SEP + count if count else ''}</span></div>"
+        )
+    else:
+        parts.append(
+            '<div class="rel-row" data-checklist="none"><span class="rel-k">Checklist</span>'
+            '<span class="none">none recorded</span></div>'
+        )
+    rollback = release.get("rollback")
+    if isinstance(rollback, Mapping):
+        reason = _text(rollback.get("reason")) or "no reason given"
+        parts.append(
+            f'<div class="rel-row rollback" data-rollback="yes">'
+            f'<span class="rel-k">Rolled back</span>'
+            f"<span>by <strong>{_or_dash(rollback.get('owner'))}</strong> "
+            f"{_ago(rollback.get('at'))}{_SEP}{_record_link(rollback, 'rollback record')}</span>"
+            f'<p class="rel-why">Reason: {_e(reason)}</p></div>'
+        )
+    return (
+        f'<article class="release" data-repo="{_e(repo)}" data-version="{_e(version)}">'
+        f'<div class="lane-head"><h3>{_e(version)}</h3>'
+        f'<span class="rel-repo">{_path_text(repo)}</span></div>{"".join(parts)}</article>'
+    )
+
+
+def _releases(model: Mapping[str, Any]) -> str:
+    releases = _maps(model.get("releases"))
+    head = '<section id="releases" aria-labelledby="releases-h"><h2 id="releases-h">Releases</h2>'
+    if not releases:
+        return (
+            head + '<p class="empty">No release decisions recorded yet: record one with '
+            "<code>lane-tasks release decide</code>.</p></section>"
+        )
+    cards = "".join(_release_card(r) for r in releases)
+    return head + f'<div class="rel-grid">{cards}</div></section>'
 
 
 def _footer(model: Mapping[str, Any]) -> str:
@@ -669,6 +928,7 @@ font-size:.8rem;line-height:1;padding:5px 9px;border-radius:999px;border:1px sol
 .s-running{color:var(--run);background:var(--run-bg);border-color:var(--run-bd)}
 .s-interrupted{color:var(--int);background:var(--int-bg);border-color:var(--int-bd)}
 .s-skip,.s-unknown{color:var(--skip);background:var(--skip-bg);border-color:var(--skip-bd)}
+.s-notrun{color:var(--skip);background:#fff;border-color:var(--skip-bd);border-style:dashed}
 .banner{display:flex;gap:14px;align-items:flex-start;border-radius:12px;padding:14px 16px;
 border:2px solid;margin-bottom:16px}
 .banner p+p{margin-top:3px}
@@ -714,6 +974,8 @@ border-radius:12px;padding:12px 14px;min-width:0}
 .lc-pass{border-left-color:#2f9e5b}.lc-fail{border-left-color:#c62828}
 .lc-error{border-left-color:#d97706}.lc-running{border-left-color:#2563eb}
 .lc-interrupted{border-left-color:#7c3aed}
+.lc-notrun{border-left-style:dashed;background:#fafbfc}
+.lc-notrun p{font-size:.85rem;margin-top:4px}
 .lane-head{display:flex;justify-content:space-between;align-items:center;gap:8px}
 .lane-head h4{font-size:1rem}
 .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:6px 12px;
@@ -766,19 +1028,46 @@ border-top:1px solid var(--line);padding-top:8px}
 .chips{display:flex;flex-wrap:wrap;gap:4px}
 .chip{background:#eef2ff;color:#3730a3;border-radius:999px;padding:1px 8px;font-size:.75rem;
 font-weight:600}
-.runs{min-width:880px}
 .runs td{font-size:.84rem}
-.runs code{white-space:nowrap;overflow-wrap:normal}
-.runs td:last-child{min-width:240px}
+.runs code{overflow-wrap:anywhere}
+.runs td.fcell{min-width:260px;width:34%}
+.runs td[data-label="Run"] code{white-space:nowrap}
+.runs td[data-label="Repo"]{min-width:6.5em}
 .runs th,.runs td{padding:8px 10px}
 .sub{display:block;color:var(--muted);font-size:.78rem;margin-top:2px}
 .runs tr.r-fail td:first-child{box-shadow:inset 4px 0 0 #c62828}
 .runs tr.r-error td:first-child{box-shadow:inset 4px 0 0 #d97706}
 .nowrap{white-space:nowrap}
-.hint{display:none;font-size:.8rem;color:var(--muted);margin:-4px 0 8px}
 .failing{list-style:none;margin:0;padding:0;display:grid;gap:4px}
 .fmsg{display:block;color:var(--muted);font-size:.78rem;overflow-wrap:anywhere;margin-top:1px}
 .fmsg strong{font-weight:600}
+.failing li{min-width:0}
+.first{display:block;white-space:pre-wrap;overflow-wrap:anywhere;background:#f8fafc;
+border:1px solid var(--line);border-radius:6px;padding:3px 6px;margin-top:3px;font-size:.78rem}
+.flinks{display:block;font-size:.78rem;margin-top:2px}
+details{margin-top:3px;font-size:.78rem}
+summary{cursor:pointer;color:var(--accent)}
+.excerpt{margin:4px 0 0;padding:6px 8px;background:#0f172a;color:#e2e8f0;border-radius:6px;
+white-space:pre-wrap;overflow-wrap:anywhere;max-height:22em;overflow:auto;
+font:.76rem/1.4 ui-monospace,"SFMono-Regular",Menlo,"DejaVu Sans Mono",monospace}
+.triage{margin-top:6px;font-size:.8rem;background:var(--run-bg);border:1px solid var(--run-bd);
+border-radius:6px;padding:4px 8px;color:var(--ink);overflow-wrap:anywhere}
+.tri-head{font-weight:700;color:var(--run)}
+.tri-note{display:block;color:var(--muted)}
+.project{overflow-wrap:anywhere}
+.rel-grid{display:grid;gap:12px;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr))}
+.release{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px 14px;
+min-width:0;display:flex;flex-direction:column;gap:8px}
+.release h3{font-size:1.05rem}
+.rel-repo{color:var(--muted);font-size:.82rem;overflow-wrap:anywhere;text-align:right}
+.rel-row{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;font-size:.85rem;
+border-top:1px solid var(--line);padding-top:6px}
+.rel-k{font-size:.74rem;color:var(--muted);text-transform:uppercase;letter-spacing:.05em;
+min-width:7.5em}
+.rel-why{flex-basis:100%;color:var(--muted);overflow-wrap:anywhere}
+.override{flex-basis:100%;background:var(--error-bg);border:1px solid var(--error-bd);
+color:var(--error);border-radius:6px;padding:4px 8px;overflow-wrap:anywhere}
+.rollback{color:var(--fail)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
 .foot{color:var(--muted);font-size:.82rem;padding:16px 0 28px;border-top:1px solid var(--line)}
 @media (max-width:640px){
@@ -792,19 +1081,41 @@ body{font-size:14px}
 .ctl-msg{position:static;width:auto;height:auto;clip-path:none;white-space:normal;
 grid-column:1/-1;color:var(--ink);font-size:.78rem;overflow-wrap:anywhere}
 .banner{padding:12px}
-.hint{display:block}
+.runs caption{display:block}
+.runs thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+.runs,.runs tbody,.runs tr,.runs td{display:block;width:auto}
+.runs tr{border-top:1px solid var(--line);padding:6px 0}
+.runs td,.runs td.fcell{border:0;padding:3px 12px 3px 6.6em;min-width:0;width:auto;
+position:relative;white-space:normal}
+.runs td::before{content:attr(data-label);position:absolute;left:12px;width:5.6em;
+color:var(--muted);font-size:.7rem;text-transform:uppercase;letter-spacing:.04em;
+padding-top:2px;line-height:1.2}
+.runs td.fcell{padding-left:12px}.runs td.fcell::before{position:static;display:block}
+.runs td[data-label="Run"] code{white-space:normal}
+.runs tr.r-fail td:first-child,.runs tr.r-error td:first-child{box-shadow:none}
+.runs tr.r-fail{box-shadow:inset 4px 0 0 #c62828}.runs tr.r-error{box-shadow:inset 4px 0 0 #d97706}
 .kpi-value{font-size:1.7rem}
 }
-@media print{.top nav{display:none}.scroll{overflow:visible}.runs{min-width:0}}
+@media print{.top nav{display:none}.scroll{overflow:visible}details>*{display:block}}
 """
 
 
 def render_dashboard(model: Mapping[str, Any]) -> str:
     """The whole dashboard as one HTML5 document, deterministic for the same model."""
     model = _map(model)
+    token = _NOW.set(_moment(model.get("generated_at")))
+    try:
+        return _document(model)
+    finally:
+        _NOW.reset(token)
+
+
+def _document(model: Mapping[str, Any]) -> str:
     repos = _maps(model.get("repos"))
     generated = _text(model.get("generated_at"))
-    title = "Release confidence" + (f" \u00b7 {generated}" if generated else "")
+    project = _text(model.get("project"))
+    title = (f"{project} \u00b7 " if project else "") + "Release confidence"
+    title += f" \u00b7 {generated}" if generated else ""
     css = _CSS.strip()
     return (
         "<!doctype html>\n"
@@ -817,7 +1128,7 @@ def render_dashboard(model: Mapping[str, Any]) -> str:
         '<meta name="generator" content="lane-tasks">'
         f"<title>{_e(title)}</title>\n<style>\n{css}\n</style></head>\n<body>"
         f"{_header(model)}\n"
-        f'<main class="wrap">\n{_summary(model, repos)}\n{_lanes(repos)}\n'
+        f'<main class="wrap">\n{_summary(model, repos)}\n{_lanes(repos)}\n{_releases(model)}\n'
         f"{_kpis(model)}\n{_runs(model)}\n</main>\n"
         f"{_footer(model)}\n</body></html>\n"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-__all__ = ["UNITS", "format_duration", "parse_duration"]
+__all__ = ["UNITS", "elapsed", "format_duration", "parse_duration"]
 
 UNITS: dict[str, timedelta] = {
     "s": timedelta(seconds=1),
@@ -40,3 +40,18 @@ def format_duration(value: timedelta) -> str:
         if seconds and seconds % n == 0:
             return f"{seconds // n}{unit}"
     return f"{seconds}s"
+
+
+def elapsed(seconds: float) -> str:
+    """How long something took, for a person: `0.4 s`, `74 s`, `1 min 14 s`, `2 h 5 min`."""
+    seconds = max(0.0, seconds)
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 90:
+        return f"{whole} s"
+    minutes, secs = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"

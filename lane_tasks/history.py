@@ -337,8 +337,11 @@ def record_step(
     lane: str | None,
     started_at: datetime,
     ended_at: datetime,
+    run_started_at: datetime | None = None,
 ) -> None:
-    """Append one finished step (and create or update its run)."""
+    """Append one finished step (and create or update its run). `run_started_at`: when its
+    run began (a lane's nox invocation), so the run's row is dated by the run, not its first
+    step; the earliest start recorded wins."""
     repo = repository_id(config)
     step = str(doc.get("step"))
     subject = doc.get("subject") or {}
@@ -358,10 +361,12 @@ def record_step(
                  lane = coalesce(excluded.lane, runs.lane),
                  commit_sha = coalesce(runs.commit_sha, excluded.commit_sha),
                  version = coalesce(excluded.version, runs.version),
+                 started_at = min(runs.started_at, excluded.started_at),
                  ended_at = excluded.ended_at""",
             (
                 repo, run_id, source, lane, "running", "running", commit, version,
-                actor(config.root), ci_name(), iso(started_at), iso(ended_at),
+                actor(config.root), ci_name(), iso(min(started_at, run_started_at or started_at)),
+                iso(ended_at),
             ),
         )  # fmt: skip
         _refresh_run(conn, repo, run_id, finished=source == "cli" or step == "controls")

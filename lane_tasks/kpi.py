@@ -217,11 +217,17 @@ class _Data:
         )
 
     def release_gates(self) -> list[tuple[Any, ...]]:
-        """(repo, status, version, started_at) of gate-release runs, oldest first."""
+        """(repo, status, version, started_at) of gate-release runs, oldest first.
+
+        A gate release stopped by SIGINT/SIGTERM (an `error` step in a run whose state is
+        `interrupted`) gave no verdict: it is neither a failed gate nor a passed one, so it is
+        left out. One that had finished with pass or fail before the run was stopped counts."""
         return self.rows(
             "release_gates",
             "SELECT repo, status, version, started_at FROM steps "
-            "WHERE step = 'gate-release' AND status IN ('pass', 'fail', 'error'){repo} "
+            "WHERE step = 'gate-release' AND status IN ('pass', 'fail', 'error') "
+            "AND NOT (status = 'error' AND EXISTS (SELECT 1 FROM runs WHERE runs.repo = "
+            "steps.repo AND runs.run_id = steps.run_id AND runs.state = 'interrupted')){repo} "
             "ORDER BY started_at",
         )
 

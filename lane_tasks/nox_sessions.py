@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ from lane_tasks.errors import (
     os_problem,
 )
 from lane_tasks.interrupts import install, mark, shielded, was_interrupted
-from lane_tasks.store import new_run_id
+from lane_tasks.store import mark_run_started, new_run_id
 from lane_tasks.top_level import NOX_PID_ENV, release
 
 __all__ = ["register", "step_argv"]
@@ -49,7 +50,9 @@ def _current_run_id(config: Config, lane: str | None) -> str:
     run is finished when nox exits, whether the lane got to its controls step or not."""
     global _run_id
     if _run_id is None:
-        _run_id = new_run_id()
+        now = datetime.now(UTC)
+        _run_id = new_run_id(now)
+        mark_run_started(_run_id, now)  # the run's own start, which its manifest keeps
         atexit.register(_finish, config, _run_id, lane)
     return _run_id
 

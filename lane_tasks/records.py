@@ -3,9 +3,10 @@
 Triage and rollback records are tracked evidence (`<evidence_dir>/triage/<run-id>.json`,
 `<evidence_dir>/releases/<version>/rollback.json`): they are audit facts that travel with the
 repository. Before KPIs are computed, `sync_evidence` copies every record of the evidence
-directory (decisions, rollbacks, triage, KPI reviews) into the history's `records` table, so a
-program that imports many repositories' histories sees their records too. Adoption events are
-bulk data from outside (docs analytics, onboarding), so they go to the history store only.
+directory (decisions, checklists, rollbacks, triage, KPI reviews) into the history's `records`
+table, so a program that imports many repositories' histories sees their records too. Adoption
+events are bulk data from outside (docs analytics, onboarding), so they go to the history store
+only.
 
 An adoption event is one JSON object per line:
 `{"type": "docs-view" | "adoption", "at": "<ISO 8601>", "id": "<unique>"?, "repository": "?",
@@ -189,6 +190,7 @@ _EVIDENCE = (
     ("release-decision", "releases/*/decision.json", "decided_at"),
     ("rollback", "releases/*/rollback.json", "rolled_back_at"),
     ("triage", "triage/*.json", "triaged_at"),
+    ("release-checklist", "releases/*/checklist.json", "created_at"),
     ("kpi-review", "kpi-reviews/*.json", "reviewed_at"),
 )
 

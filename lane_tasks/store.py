@@ -37,18 +37,26 @@ from lane_tasks.top_level import NOX_PID_ENV, alive
 
 __all__ = [
     "MANIFEST",
+    "RUN_STARTED_ENV",
     "RunRecord",
     "finish_run",
     "latest_run",
     "list_runs",
+    "mark_run_started",
     "new_run_id",
     "prune",
     "record_artifact",
     "run_dir",
+    "run_started",
     "runs_root",
+    "shown_status",
 ]
 
 MANIFEST = "manifest.json"
+RUN_STARTED_ENV = "LANE_TASKS_RUN_STARTED"
+"""`<run id> <ISO time>`: when the nox invocation made its run id. Its steps (in-process or in
+a session's virtualenv) date the run from it, so the run's start is the run's and not the
+first artifact's (which is written when the first step has already finished)."""
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
@@ -56,6 +64,35 @@ def new_run_id(now: datetime | None = None) -> str:
     """Sortable by time, unique enough for two lanes started in the same second."""
     now = now or datetime.now(UTC)
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def mark_run_started(run_id: str, now: datetime | None = None) -> None:
+    """Tell this process's steps (and their children) when the run `run_id` began."""
+    when = (now or datetime.now(UTC)).isoformat(timespec="milliseconds")
+    os.environ[RUN_STARTED_ENV] = f"{run_id} {when}"
+
+
+def run_started(run_id: str, fallback: datetime | None = None) -> datetime:
+    """When the run began: the time its nox invocation recorded for this run id, else the
+    earliest time the caller knows (a step's own start), else now."""
+    rid, _, when = os.environ.get(RUN_STARTED_ENV, "").partition(" ")
+    found: datetime | None = None
+    if rid == run_id:
+        try:
+            found = datetime.fromisoformat(when).astimezone(UTC)
+        except ValueError:
+            found = None
+    candidates = [t.astimezone(UTC) for t in (found, fallback) if t is not None]
+    return min(candidates) if candidates else datetime.now(UTC)
+
+
+def shown_status(manifest: dict[str, Any] | None) -> str:
+    """A run's status as a person reads it: a run stopped by SIGINT/SIGTERM is `interrupted`
+    (its manifest says `error` with state `interrupted`, which is what it is as evidence)."""
+    m = manifest or {}
+    if (m.get("run") or {}).get("state") == "interrupted":
+        return "interrupted"
+    return str(m.get("status", "error"))
 
 
 def runs_root(config: Config) -> Path:
@@ -116,7 +153,9 @@ def latest_run(config: Config) -> RunRecord | None:
     return runs[0] if runs else None
 
 
-def _new_manifest(config: Config, run_id: str, subject: dict[str, Any]) -> dict[str, Any]:
+def _new_manifest(
+    config: Config, run_id: str, subject: dict[str, Any], started: datetime | None = None
+) -> dict[str, Any]:
     return {
         "schema": "lane-tasks/run-manifest",
         "schema_version": SCHEMA_VERSION,
@@ -135,7 +174,7 @@ def _new_manifest(config: Config, run_id: str, subject: dict[str, Any]) -> dict[
         "pid": int(os.environ.get(NOX_PID_ENV, "0") or 0) or os.getpid(),
         "run": {
             "id": run_id,
-            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "started_at": run_started(run_id, started).isoformat(timespec="milliseconds"),
             "duration_s": 0.0,
             "state": "running",
         },
@@ -167,15 +206,19 @@ def record_artifact(
     status: str,
     subject: dict[str, Any],
     lane: str | None = None,
+    started: datetime | None = None,
 ) -> Path:
-    """Keep one step's artifact in the run and update the manifest (both atomically)."""
+    """Keep one step's artifact in the run and update the manifest (both atomically).
+    `started`: when the step began; the run began no later than that."""
     d = run_dir(config, run_id)
     if not d.is_dir():
-        _create_run(config, d, _new_manifest(config, run_id, subject))
+        _create_run(config, d, _new_manifest(config, run_id, subject, started))
     self_ignore(config.artifacts_path())
     doc, _ = _load_manifest(d)
     if doc is None:
-        doc = _new_manifest(config, run_id, subject)
+        doc = _new_manifest(config, run_id, subject, started)
+    elif started is not None:
+        _no_later_than(doc, started)
     target = d / name
     atomic_write(target, text)
     entry = {
@@ -204,6 +247,16 @@ def record_artifact(
     atomic_write(d / MANIFEST, canonical_json(doc))
     prune(config, keep_id=run_id)
     return target
+
+
+def _no_later_than(doc: dict[str, Any], started: datetime) -> None:
+    """A step that began before the recorded start moves the run's start back."""
+    try:
+        recorded = datetime.fromisoformat(str(doc["run"]["started_at"]))
+    except ValueError:
+        recorded = started
+    if started < recorded:
+        doc["run"]["started_at"] = started.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def _create_run(config: Config, d: Path, manifest: dict[str, Any]) -> None:

@@ -127,7 +127,8 @@ def generated() -> History:
     del r6
     h.run(app, "scale", "fail", "bo", t(28))  # a streak nobody triaged
     # not counted for first-time success: interrupted, still running, and outside nox
-    h.run(lib, "scale", "error", "dee", t(5), state="interrupted")
+    r_int = h.run(lib, "scale", "error", "dee", t(5), state="interrupted")
+    h.gate_release(lib, r_int, "error", t(5), "0.5.0")  # stopped: no verdict, no failed gate
     h.run(lib, "scale", "running", "eve", t(6), state="running")
     r8 = h.run(lib, None, "pass", "fay", t(25, 9), source="cli")
     h.gate_release(lib, r8, "pass", t(25, 9), "0.5.0")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,24 @@ def test_the_dashboard_shows_the_recorded_history(program: Path) -> None:
     assert 'data-repo="sample"' in html and runs[0]["id"] in html
     for control in ("release-confidence-path", "artifact-retention", "release-owner"):
         assert f'data-control="{control}"' in html
+    # one card is one run: the startup card is that run's, with that run's controls
+    lane_card = html[
+        html.rindex("<article", 0, html.index('data-repo="sample" data-lane="startup"')) :
+    ]
+    lane_card = lane_card[: lane_card.index("</article>")]
+    assert f'data-run="{runs[0]["id"]}"' in lane_card and 'data-controls="reached"' in lane_card
+    # the manifest's duration is the run's: from before its first step to after its last
+    hist = sqlite3.connect(program / "build" / "lanes" / "history.sqlite")
+    first, last = hist.execute(
+        "SELECT min(started_at), max(ended_at) FROM steps WHERE run_id = ?", (runs[0]["id"],)
+    ).fetchone()
+    hist.close()
+    steps_span = (datetime.fromisoformat(last) - datetime.fromisoformat(first)).total_seconds()
+    assert runs[0]["duration_s"] >= steps_span - 1.0  # the step times are whole seconds
+    began = datetime.fromisoformat(runs[0]["started_at"])
+    assert (began - datetime.fromisoformat(first)).total_seconds() < 1.0
+    # configured lanes that never ran here say so
+    assert 'data-repo="sample" data-lane="scale" data-status="not-run"' in html
     # the imported repositories too
     assert 'data-repo="acme/app"' in html and 'data-repo="acme/lib"' in html
     # every KPI, with the value `lane-tasks kpi` computes from the same history

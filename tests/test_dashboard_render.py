@@ -177,6 +177,9 @@ def make_model(*, runs: int = 12, overdue: bool = False) -> dict[str, Any]:
                     "status": status,
                     "owner": "platform",
                     "message": "exited with code 1",
+                    "first_line": "E   assert 3 == 5",
+                    "excerpt": "____ test_add ____\nE   assert 3 == 5\n",
+                    "artifact": f"../lanes/runs/r{n}/gate-fast.json",
                 },
                 {
                     "step": "gate-release",
@@ -196,6 +199,10 @@ def make_model(*, runs: int = 12, overdue: bool = False) -> dict[str, Any]:
                 "commit": hashlib.sha1(str(n).encode()).hexdigest(),
                 "actor": "ana@acme.org" if n % 2 else "ci-bot",
                 "failing": failing,
+                "duration_s": 74.0 + n,
+                "triage": {"owner": "kim", "at": "2026-11-30T10:00:00+00:00", "note": "flaky"}
+                if failing
+                else None,
             }
         )
     return {
@@ -207,6 +214,33 @@ def make_model(*, runs: int = 12, overdue: bool = False) -> dict[str, Any]:
         "repos": repos,
         "kpis": kpis,
         "recent_runs": recent,
+        "releases": [
+            {
+                "repo": "github.com/acme/app",
+                "version": "1.2.0",
+                "decision": {
+                    "decision": "go",
+                    "owner": "lead",
+                    "at": "2026-11-30T09:00:00+00:00",
+                    "preflight": "fail",
+                    "override_reason": "accepted: flaky test",
+                    "reason": "ship it",
+                    "path": "release-evidence/releases/1.2.0/decision.json",
+                    "href": "../../release-evidence/releases/1.2.0/decision.json",
+                },
+                "checklist": {
+                    "at": "2026-11-30T09:10:00+00:00",
+                    "done": 3,
+                    "items": 4,
+                    "path": "release-evidence/releases/1.2.0/checklist.json",
+                },
+                "rollback": {
+                    "owner": "lead",
+                    "at": "2026-11-30T12:00:00+00:00",
+                    "reason": "broken wheel",
+                },
+            }
+        ],
         "kpi_review": {
             "reviewed_at": "2026-11-20T10:00:00+00:00" if overdue else "2026-11-28T10:00:00+00:00",
             "reviewer": "kim@acme.org",
@@ -270,11 +304,12 @@ def _hostile(value: Any, payload: str) -> Any:
 def test_sections_in_order_with_semantic_structure() -> None:
     page = render_dashboard(make_model())
     assert page.startswith("<!doctype html>\n")
-    positions = [page.index(f'<section id="{s}"') for s in ("summary", "lanes", "kpis", "runs")]
+    sections = ("summary", "lanes", "releases", "kpis", "runs")
+    positions = [page.index(f'<section id="{s}"') for s in sections]
     assert positions == sorted(positions)
     for tag in ("<header", "<main", "<footer", "<caption>", '<th scope="col">', "<h2"):
         assert tag in page
-    assert page.count("<h2") == 4
+    assert page.count("<h2") == 5
     assert '<meta name="viewport"' in page
     _balanced(page)
 
@@ -298,7 +333,8 @@ def test_no_external_resources() -> None:
     assert not re.search(r"\bsrc\s*=", page)
     hrefs = re.findall(r"\bhref\s*=\s*[\"']?([^\"'\s>]*)", page)
     assert hrefs
-    assert all(h.startswith("#") for h in hrefs), hrefs
+    # in-page anchors, and the run's artifacts and records relative to the page
+    assert all(h.startswith("#") or not re.match(r"^(/|[a-z]+:)", h) for h in hrefs), hrefs
     assert "url(" not in page
     assert "@import" not in page
     assert "<script" not in page
@@ -349,6 +385,21 @@ def test_trend_chart_has_title_and_gaps_for_missing_periods() -> None:
     assert "no trend yet" in _card(page, "data-kpi", "docs-to-adoption-conversion")
 
 
+def test_no_trend_point_below_min_sample() -> None:
+    """A week with fewer data points than kpi.min_sample is a gap that says so, not a point
+    (the headline is unknown below it too)."""
+    model = make_model()
+    kpi = model["kpis"][0]  # six weeks of sample 4, one without data
+    kpi["min_sample"] = 5
+    kpi["trend"][-1]["sample"] = 9
+    card = _card(render_dashboard(model), "data-kpi", "first-time-success-rate")
+    assert card.count("<circle") == 1  # only the week with 9
+    gaps = re.findall(r'data-gap="[^"]+"[^>]*><title>([^<]*)</title>', card)
+    assert gaps.count("2026-W41: too little data (sample 4 &lt; kpi.min_sample 5)") == 1
+    assert len(gaps) == 5
+    assert "2026-W42: no data" in card
+
+
 def test_lane_cards_show_latest_run_and_controls() -> None:
     page = render_dashboard(make_model())
     card = _card(page, 'data-lane="regulated" data-status', "fail")
@@ -389,7 +440,8 @@ def test_kpi_review_banner(overdue: bool, state: str, text: str) -> None:
     assert text in summary
     assert "kim@acme.org" in summary
     if overdue:
-        assert "4.0 days overdue" in summary
+        assert "4 days overdue" in summary
+        assert "11 days ago" in summary and "0.0" not in summary  # to generated_at
 
 
 def test_no_kpi_review_recorded() -> None:
@@ -419,7 +471,7 @@ def test_no_kpi_review_recorded() -> None:
 )
 def test_empty_and_malformed_models_render(model: dict[str, Any]) -> None:
     page = render_dashboard(model)
-    for section in ("summary", "lanes", "kpis", "runs"):
+    for section in ("summary", "lanes", "releases", "kpis", "runs"):
         assert f'<section id="{section}"' in page
     _balanced(page)
 
@@ -436,7 +488,7 @@ def test_deterministic_and_compact() -> None:
     model = make_model(runs=500)
     page = render_dashboard(model)
     assert render_dashboard(copy.deepcopy(model)) == page
-    assert page.count(" data-run=") == 500
+    assert page[page.index('<section id="runs"') :].count(" data-run=") == 500
     assert len(page.encode()) < 1_000_000
 
 
@@ -471,3 +523,20 @@ def test_chromium_renders_at_laptop_and_phone_widths(tmp_path: Path) -> None:
     assert seen.problems == []
     assert (tmp_path / "dashboard-1280.png").stat().st_size > 10_000
     assert (tmp_path / "dashboard-375.png").stat().st_size > 10_000
+
+
+def test_only_relative_links_are_links() -> None:
+    """An artifact or record path that is not a relative path (a scheme, an absolute path)
+    is shown, never linked: the model's strings are data."""
+    model = make_model()
+    failing = model["recent_runs"][1]["failing"]
+    failing[0]["artifact"] = "javascript:alert(1)"
+    failing[1]["artifact"] = "../lanes/runs/20261201T010100Z-000001/gate-release.json"
+    failing[1]["log"] = "/etc/passwd"
+    model["releases"] = [
+        {"repo": "r", "version": "1.0.0", "checklist": {"href": "https://x.invalid/c"}}
+    ]
+    page = render_dashboard(model)
+    hrefs = re.findall(r'\bhref="([^"]*)"', page)
+    assert "../lanes/runs/20261201T010100Z-000001/gate-release.json" in hrefs
+    assert not [h for h in hrefs if ":" in h or h.startswith("/")], hrefs

@@ -78,6 +78,7 @@ def test_an_interrupted_lane_stops_every_tool_and_keeps_partial_artifacts(
     )
     wait_for(marker)
     grandchild = int(marker.read_text())
+    time.sleep(2)  # the run has been going for 2 s when it is stopped
     proc.send_signal(sig)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, out
@@ -92,6 +93,13 @@ def test_an_interrupted_lane_stops_every_tool_and_keeps_partial_artifacts(
     (run_dir,) = (root / "build" / "lanes" / "runs").iterdir()
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["run"]["state"] == "interrupted" and manifest["status"] == "error"
+    # the run's own duration (from its start, not from its first artifact, written at the stop)
+    assert manifest["run"]["duration_s"] >= 2.0
+    (listed,) = json.loads(run_cli(root, "runs", "list", "--format", "json").stdout)
+    assert (listed["status"], listed["duration_s"]) == (
+        "interrupted",
+        manifest["run"]["duration_s"],
+    )
     assert (run_dir / "gate-fast.json").read_bytes() == (
         root / "build" / "gate-fast.json"
     ).read_bytes()

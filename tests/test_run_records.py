@@ -1,0 +1,152 @@
+"""Run records tell the truth about time and about how a run ended: the manifest dates the
+run from its nox invocation (not from its first artifact), its duration is the run's, and a
+run stopped by SIGINT/SIGTERM is listed as interrupted, not as an error."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import make_project
+
+from lane_tasks.cli import main
+from lane_tasks.config import load_config
+from lane_tasks.history import open_history, record_step
+from lane_tasks.store import (
+    finish_run,
+    list_runs,
+    mark_run_started,
+    new_run_id,
+    record_artifact,
+    shown_status,
+)
+
+SUBJECT = {"commit": "a" * 40, "dirty": False}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_project(tmp_path_factory.mktemp("runs"))
+
+
+def _runs_list(root: Path, capsys: pytest.CaptureFixture[str], *fmt: str) -> str:
+    capsys.readouterr()
+    assert main(["--config", str(root / "lanes.toml"), "runs", "list", *fmt]) == 0
+    return capsys.readouterr().out
+
+
+def _step_doc(step: str, status: str) -> dict[str, object]:
+    return {"step": step, "status": status, "subject": SUBJECT, "results": []}
+
+
+def test_manifest_duration_is_the_runs_not_the_last_steps(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 74 s run whose first artifact is written at 73 s lasted 74 s, not 1 s."""
+    config = load_config(project / "lanes.toml")
+    began = datetime.now(UTC) - timedelta(seconds=74)
+    run_id = new_run_id(began)
+    monkeypatch.setenv("LANE_TASKS_RUN_STARTED", "")
+    mark_run_started(run_id, began)  # what the nox invocation does when it makes the run id
+    record_artifact(
+        config, run_id, step="gate-fast", name="gate-fast.json", text="{}", status="pass",
+        subject=SUBJECT, started=began + timedelta(seconds=1),
+    )  # fmt: skip
+    finish_run(config, run_id, lane="startup")
+    manifest = next(r.manifest for r in list_runs(config) if r.id == run_id)
+    assert manifest is not None
+    assert datetime.fromisoformat(manifest["run"]["started_at"]) == began.replace(
+        microsecond=began.microsecond // 1000 * 1000
+    )
+    assert 74 <= manifest["run"]["duration_s"] < 80
+    rows = json.loads(_runs_list(project, capsys, "--format", "json"))
+    row = next(r for r in rows if r["id"] == run_id)
+    assert 74 <= row["duration_s"] < 80 and row["started_at"] == manifest["run"]["started_at"]
+    line = next(x for x in _runs_list(project, capsys).splitlines() if x.startswith(run_id))
+    assert "74 s" in line or "1 min 1" in line
+
+
+def test_run_start_is_its_first_steps_without_a_nox_invocation(project: Path) -> None:
+    """Without the nox invocation's time (a step run by hand with --run-id), the run began
+    when its earliest step began: a step recorded later that started earlier moves it back."""
+    config = load_config(project / "lanes.toml")
+    first = datetime(2026, 11, 30, 9, 0, 10, tzinfo=UTC)
+    run_id = new_run_id(first)
+    for step, began in (("doctor", first), ("gate-fast", first - timedelta(seconds=5))):
+        record_artifact(
+            config, run_id, step=step, name=f"{step}.json", text="{}", status="pass",
+            subject=SUBJECT, started=began,
+        )  # fmt: skip
+    manifest = next(r.manifest for r in list_runs(config) if r.id == run_id)
+    assert manifest is not None
+    assert manifest["run"]["started_at"] == "2026-11-30T09:00:05.000+00:00"
+
+
+def test_interrupted_run_is_listed_as_interrupted(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = load_config(project / "lanes.toml")
+    run_id = new_run_id()
+    record_artifact(
+        config, run_id, step="gate-fast", name="gate-fast.json", text="{}", status="error",
+        subject=SUBJECT,
+    )  # fmt: skip
+    finish_run(config, run_id, lane="startup", state="interrupted")
+    manifest = next(r.manifest for r in list_runs(config) if r.id == run_id)
+    assert manifest is not None and manifest["status"] == "error"  # as evidence: no pass
+    assert shown_status(manifest) == "interrupted"
+    rows = json.loads(_runs_list(project, capsys, "--format", "json"))
+    row = next(r for r in rows if r["id"] == run_id)
+    assert (row["status"], row["state"]) == ("interrupted", "interrupted")
+    line = next(x for x in _runs_list(project, capsys).splitlines() if x.startswith(run_id))
+    assert " interrupted " in line and " error " not in line
+
+
+def test_history_dates_a_run_by_its_start(project: Path) -> None:
+    """The history's run row starts when the run did, whichever step is recorded first."""
+    config = load_config(project / "lanes.toml")
+    began = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    run_id = new_run_id(began)
+    step_start = began + timedelta(seconds=60)
+    record_step(
+        config, _step_doc("gate-fast", "pass"), run_id=run_id, source="nox", lane="startup",
+        started_at=step_start, ended_at=step_start + timedelta(seconds=13), run_started_at=began,
+    )  # fmt: skip
+    record_step(
+        config, _step_doc("controls", "pass"), run_id=run_id, source="nox", lane="startup",
+        started_at=step_start + timedelta(seconds=13),
+        ended_at=step_start + timedelta(seconds=14),
+    )  # fmt: skip
+    with open_history(config) as conn:
+        row = conn.execute(
+            "SELECT started_at, ended_at FROM runs WHERE run_id = ?", (run_id,)
+        ).fetchone()
+    assert row["started_at"] == "2026-11-30T08:00:00.000+00:00"
+    assert row["ended_at"] == "2026-11-30T08:01:14.000+00:00"
+
+
+def test_interrupted_gate_release_is_no_failed_gate(tmp_path: Path) -> None:
+    """A gate release stopped by Ctrl-C gave no verdict: the failed-gate KPI leaves it out
+    (a gate that had failed before the run was stopped still counts)."""
+    from history_data import History, t
+
+    from lane_tasks.history_exchange import import_files
+    from lane_tasks.kpi import compute_kpis
+
+    root = make_project(tmp_path)
+    config = load_config(root / "lanes.toml")
+    h = History()
+    stopped = h.run("acme/app", "startup", "error", "ana", t(3), state="interrupted")
+    h.gate_release("acme/app", stopped, "error", t(3), "1.0.0")
+    failed_then_stopped = h.run("acme/app", "startup", "error", "ana", t(4), state="interrupted")
+    h.gate_release("acme/app", failed_then_stopped, "fail", t(4), "1.0.0")
+    passed = h.run("acme/app", "startup", "pass", "ana", t(5))
+    h.gate_release("acme/app", passed, "pass", t(5), "1.0.0")
+    import_files(config, [h.write(tmp_path / "h.jsonl")])
+    (frg,) = compute_kpis(
+        config, ["failed-release-gate-frequency"], now=datetime(2026, 3, 2, tzinfo=UTC)
+    )
+    assert frg.sample == 2  # not 3: the stopped one is no failed gate
+    assert frg.detail == {} and "2 gate-release runs" in (frg.reason or "")
