@@ -35,6 +35,7 @@ from lane_tasks.errors import (
     LaneTasksError,
     did_you_mean,
     os_problem,
+    platform_problem,
 )
 from lane_tasks.interrupts import shielded
 from lane_tasks.paths import add_out_guard, output_path
@@ -1186,6 +1187,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from lane_tasks.interrupts import install
 
+    unsupported = platform_problem(os.name)
+    if unsupported is not None:
+        sys.stderr.write(f"lane-tasks: error: {unsupported}\n")
+        return unsupported.exit_code
     install()  # SIGTERM as well as SIGINT stops the tools and leaves a partial artifact
     parser = build_parser()
     args = parser.parse_args(argv)

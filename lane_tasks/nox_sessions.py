@@ -34,6 +34,7 @@ from lane_tasks.errors import (
     ConfigError,
     LaneTasksError,
     os_problem,
+    platform_problem,
 )
 from lane_tasks.interrupts import install, mark, shielded, was_interrupted
 from lane_tasks.store import new_run_id
@@ -158,6 +159,9 @@ def register(config_path: str | Path | None = None, *, default_session: bool = F
     """
     path = Path(config_path) if config_path is not None else Path.cwd() / CONFIG_NAME
     try:
+        unsupported = platform_problem(os.name)
+        if unsupported is not None:
+            raise unsupported
         if not os.path.lexists(path):  # a dangling symlink or a directory: load_config says
             raise ConfigError(
                 f"no {path.name} in {path.parent}: run `lane-tasks init` there to write one",
