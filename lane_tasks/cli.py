@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK  (register-python-argcomplete looks for this marker)
 """The front door: argparse, errors to exit codes, text or JSON output.
 
 Every step command here is also what the nox session of that step calls, so the command line and
@@ -16,6 +17,7 @@ from typing import Any, NoReturn
 from lane_tasks import __version__
 from lane_tasks.artifacts import RunInfo, canonical_json
 from lane_tasks.catalog import STEPS
+from lane_tasks.cli_help import apply_help
 from lane_tasks.cli_history import add_commands, add_rollback
 from lane_tasks.config import (
     ARTIFACTS_DIR,
@@ -986,8 +988,6 @@ def build_parser() -> argparse.ArgumentParser:
     cindex = sub.add_parser(
         "contract-index",
         help="index every artifact of a run (alone: build; `verify`: check an index)",
-        description="Build the contract index of a run (default: the newest run with artifacts) "
-        "and its in-toto statement beside --out; `contract-index verify` checks one.",
     )
     _output_options(cindex)
     cindex.add_argument(
@@ -1181,6 +1181,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="rewrite an existing lanes.toml (the noxfile is only ever added to)",
     )
     init.set_defaults(func=_init)
+    apply_help(parser)  # each command's description and example: lane_tasks/cli_help.py
     return parser
 
 
@@ -1193,6 +1194,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return unsupported.exit_code
     install()  # SIGTERM as well as SIGINT stops the tools and leaves a partial artifact
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions; else never imported
+        import argcomplete  # start-up cost
+
+        argcomplete.autocomplete(parser)  # answers on fd 8 and exits
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
