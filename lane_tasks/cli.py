@@ -307,7 +307,7 @@ def _step_config(step_id: str, args: argparse.Namespace) -> tuple[Config, dict[s
         if step_id != "doctor":
             raise
         path = Path(args.config) if args.config else _config_path_or_cwd()
-        fallback = parse_config(_FALLBACK, path)
+        fallback = parse_config(_FALLBACK, path, table=())
         return fallback, {"config_error": str(exc)}
 
 

@@ -28,7 +28,7 @@ import nox
 from nox.command import CommandFailed
 
 from lane_tasks.catalog import STEPS
-from lane_tasks.config import CONFIG_NAME, Config, load_config
+from lane_tasks.config import CONFIG_NAME, Config, config_in, load_config
 from lane_tasks.errors import (
     EXIT_INTERRUPTED,
     ConfigError,
@@ -157,11 +157,13 @@ def register(config_path: str | Path | None = None, *, default_session: bool = F
     project without one). An adopting project's noxfile calls register() without it, and its
     bare `nox` runs what it ran before.
     """
-    path = Path(config_path) if config_path is not None else Path.cwd() / CONFIG_NAME
     try:
         unsupported = platform_problem(os.name)
         if unsupported is not None:
             raise unsupported
+        here = Path.cwd()  # the noxfile's directory: lanes.toml, else [tool.lane-tasks]
+        path = Path(config_path) if config_path is not None else config_in(here)
+        path = here / CONFIG_NAME if path is None else path
         if not os.path.lexists(path):  # a dangling symlink or a directory: load_config says
             raise ConfigError(
                 f"no {path.name} in {path.parent}: run `lane-tasks init` there to write one",
