@@ -47,6 +47,7 @@ def test_wheel_ships_license_urls_and_classifiers(tmp_path: Path) -> None:
     for minor in (11, 12, 13, 14):
         assert f"Programming Language :: Python :: 3.{minor}" in classifiers
     assert "Operating System :: POSIX" in classifiers
+    assert "lane_tasks/schemas/lanes-toml.schema.json" in names  # for editors, see README
     requires = " ".join(meta.get_all("Requires-Dist") or [])
     assert "argcomplete" in requires
 
