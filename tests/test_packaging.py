@@ -4,6 +4,7 @@ unsupported OS."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -22,15 +23,28 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def test_wheel_ships_license_urls_and_classifiers(tmp_path: Path) -> None:
     """The wheel carries the MIT LICENSE, the project URLs, the Python versions supported and
     the POSIX-only platform (what pip, PyPI and license scanners read)."""
-    r = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path)],
+    src = tmp_path / "src"  # a copy: setuptools' build/ must not land in the checkout
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for rel in filter(None, listed.split("\0")):
+        if (REPO_ROOT / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / rel, src / rel)
+    out = tmp_path / "dist"
+    r = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
+        cwd=src,
         capture_output=True,
         text=True,
         check=False,
     )
     assert r.returncode == 0, r.stderr[-2000:]
-    (wheel,) = tmp_path.glob("lane_tasks-*.whl")
+    (wheel,) = out.glob("lane_tasks-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         (meta_name,) = [n for n in names if n.endswith(".dist-info/METADATA")]
