@@ -943,7 +943,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lane-tasks {__version__}")
     parser.add_argument(
-        "--config", metavar="PATH", help="lanes.toml (default: found upward from cwd)"
+        "--config",
+        metavar="PATH",
+        help="lanes.toml, or a pyproject.toml with [tool.lane-tasks] (default: the first of "
+        "them found upward from the cwd)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True

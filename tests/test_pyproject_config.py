@@ -123,3 +123,13 @@ def test_gate_at_a_commit_reads_the_pyproject_tool_table(pyproject_project: Path
     head = git(pyproject_project, "rev-parse", "HEAD")
     at = checks_at(config, head)
     assert at is not None and set(at) == set(config.checks)
+
+
+def test_init_refuses_to_shadow_pyproject_tool_table(
+    pyproject_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """init would write a lanes.toml that silently replaces [tool.lane-tasks]: refused, exit 2,
+    nothing written."""
+    assert cli.main(["init"]) == EXIT_USAGE
+    assert "has [tool.lane-tasks]" in capsys.readouterr().err
+    assert not (pyproject_project / "lanes.toml").exists()
