@@ -511,6 +511,9 @@ def find_config(start: Path | None = None) -> Path:
     )
 
 
+_WARNED: set[Path] = set()
+
+
 def config_in(directory: Path) -> Path | None:
     """The configuration file of `directory` itself (see find_config), or None."""
     candidate = directory / CONFIG_NAME
@@ -521,7 +524,8 @@ def config_in(directory: Path) -> Path | None:
             shadowed = _has_tool_table(pyproject)
         except ConfigError:  # a broken pyproject.toml is not the configuration here
             shadowed = False
-        if shadowed:
+        if shadowed and pyproject not in _WARNED:  # once per process, however often looked up
+            _WARNED.add(pyproject)
             sys.stderr.write(
                 f"lane-tasks: warning: {pyproject}: [tool.lane-tasks] is ignored: "
                 f"{CONFIG_NAME} beside it is the configuration (remove one of them)\n"
