@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK
 """`python -m lane_tasks` is the same front door as the `lane-tasks` script."""
 
 from __future__ import annotations

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -246,6 +245,8 @@ def locked_file(path: Path) -> Iterator[None]:
         fd = os.open(path, flags, 0o644)
     except OSError as exc:
         raise EnvironmentProblem(f"{path}: {exc.strerror or exc}") from None
+    import fcntl  # POSIX only: imported here so Windows reaches cli.main's one-line refusal
+
     with os.fdopen(fd, "a") as fh:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise EnvironmentProblem(f"{path}: not a regular file (remove it)")

@@ -1,3 +1,4 @@
+# PYTHON_ARGCOMPLETE_OK  (register-python-argcomplete looks for this marker)
 """The front door: argparse, errors to exit codes, text or JSON output.
 
 Every step command here is also what the nox session of that step calls, so the command line and
@@ -16,6 +17,7 @@ from typing import Any, NoReturn
 from lane_tasks import __version__
 from lane_tasks.artifacts import RunInfo, canonical_json
 from lane_tasks.catalog import STEPS
+from lane_tasks.cli_help import apply_help
 from lane_tasks.cli_history import add_commands, add_rollback
 from lane_tasks.config import (
     ARTIFACTS_DIR,
@@ -35,6 +37,7 @@ from lane_tasks.errors import (
     LaneTasksError,
     did_you_mean,
     os_problem,
+    platform_problem,
 )
 from lane_tasks.interrupts import shielded
 from lane_tasks.paths import add_out_guard, output_path
@@ -304,7 +307,7 @@ def _step_config(step_id: str, args: argparse.Namespace) -> tuple[Config, dict[s
         if step_id != "doctor":
             raise
         path = Path(args.config) if args.config else _config_path_or_cwd()
-        fallback = parse_config(_FALLBACK, path)
+        fallback = parse_config(_FALLBACK, path, table=())
         return fallback, {"config_error": str(exc)}
 
 
@@ -952,7 +955,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lane-tasks {__version__}")
     parser.add_argument(
-        "--config", metavar="PATH", help="lanes.toml (default: found upward from cwd)"
+        "--config",
+        metavar="PATH",
+        help="lanes.toml, or a pyproject.toml with [tool.lane-tasks] (default: the first of "
+        "them found upward from the cwd)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
@@ -997,8 +1003,6 @@ def build_parser() -> argparse.ArgumentParser:
     cindex = sub.add_parser(
         "contract-index",
         help="index every artifact of a run (alone: build; `verify`: check an index)",
-        description="Build the contract index of a run (default: the newest run with artifacts) "
-        "and its in-toto statement beside --out; `contract-index verify` checks one.",
     )
     _output_options(cindex)
     cindex.add_argument(
@@ -1192,14 +1196,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="rewrite an existing lanes.toml (the noxfile is only ever added to)",
     )
     init.set_defaults(func=_init)
+    apply_help(parser)  # each command's description and example: lane_tasks/cli_help.py
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from lane_tasks.interrupts import install
 
+    unsupported = platform_problem(os.name)
+    if unsupported is not None:
+        sys.stderr.write(f"lane-tasks: error: {unsupported}\n")
+        return unsupported.exit_code
     install()  # SIGTERM as well as SIGINT stops the tools and leaves a partial artifact
     parser = build_parser()
+    if "_ARGCOMPLETE" in os.environ:  # a shell asks for completions; else never imported
+        import argcomplete  # start-up cost
+
+        argcomplete.autocomplete(parser)  # answers on fd 8 and exits
     args = parser.parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     try:

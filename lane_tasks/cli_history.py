@@ -178,9 +178,6 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> Any:
     himp = hsub.add_parser(
         "import",
         help="merge histories, exports or run manifests from other jobs or repositories",
-        description="Merge into this repository's history: history exports (JSONL), other "
-        "history files (SQLite) or run manifests (a run directory or its manifest.json). "
-        "Importing the same file twice adds nothing.",
     )
     himp.add_argument("files", nargs="+", metavar="FILE")
     himp.set_defaults(func=_history_import)
@@ -207,8 +204,6 @@ def add_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> Any:
     kpi = sub.add_parser(
         "kpi",
         help="the KPIs from the run history (alone), or record a KPI review (`kpi review`)",
-        description="Compute the KPIs from the run history: the default lane's, --lane X's "
-        "(own and inherited) or --all. `kpi review` records a review of them.",
     )
     scope = kpi.add_mutually_exclusive_group()
     scope.add_argument("--lane", help="this lane's emphasised KPIs (own and inherited)")

@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 import stat
+import sys
 import tomllib
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -21,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
+from lane_tasks.config_keys import allowed_keys
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.repo import fixed_rev_problem
 
@@ -46,14 +48,20 @@ __all__ = [
     "Team",
     "TeamOwnership",
     "Waiver",
+    "config_in",
+    "config_table",
     "find_config",
     "key_lines",
+    "key_name",
     "load_config",
     "load_deprecations",
     "parse_config",
 ]
 
 CONFIG_NAME = "lanes.toml"
+PYPROJECT = "pyproject.toml"
+TOOL_TABLE = ("tool", "lane-tasks")
+"""The configuration may instead be pyproject.toml's [tool.lane-tasks] (see find_config)."""
 ARTIFACTS_DIR = ".lane-tasks"
 """Where runs write, by default: a dot-directory, as nox, tox, pytest, mypy and ruff use, so it
 can never be taken for a package (flit refuses a project whose package is named `build` when a
@@ -401,21 +409,33 @@ class _Locator:
 class _Reader:
     """Typed access to the parsed TOML with errors that carry file, line and key."""
 
-    def __init__(self, path: Path, text: str) -> None:
+    def __init__(self, path: Path, text: str, table: tuple[str, ...] = ()) -> None:
         self.path = path
         self.loc = _Locator(text)
+        self.table_path = table
+        """Where the configuration sits in the file: ("tool", "lane-tasks") in pyproject.toml."""
+
+    def line(self, key: Sequence[str]) -> int | None:
+        return self.loc.line([*self.table_path, *key])
+
+    def name(self, key: Sequence[str]) -> str:
+        """`key` as the file spells it: `tool.lane-tasks.gate.fast` in pyproject.toml."""
+        return ".".join([*self.table_path, *key])
 
     def error(self, key: Sequence[str], message: str) -> ConfigError:
-        return ConfigError(
-            message, path=self.path, line=self.loc.line(key), key=".".join(key) or None
-        )
+        return ConfigError(message, path=self.path, line=self.line(key), key=self.name(key) or None)
 
     def table(self, data: Any, key: Sequence[str]) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise self.error(key, f"must be a table, not {_type(data)}")
         return data
 
-    def known(self, data: Mapping[str, Any], key: Sequence[str], allowed: Sequence[str]) -> None:
+    def known(
+        self, data: Mapping[str, Any], key: Sequence[str], allowed: Sequence[str] | None = None
+    ) -> None:
+        """Every key of `data` is one the table at `key` may hold (config_keys.TABLES, the same
+        table the shipped JSON Schema is generated from, unless `allowed` is given)."""
+        allowed = allowed_keys(key) if allowed is None else allowed
         for k in data:
             if k in allowed:
                 continue
@@ -469,17 +489,77 @@ def _type(v: object) -> str:
     return names.get(type(v), type(v).__name__)
 
 
+def config_table(path: Path) -> tuple[str, ...]:
+    """Where in `path` the configuration is: [tool.lane-tasks] of a pyproject.toml, else the
+    whole file (lanes.toml, or any file given with --config)."""
+    return TOOL_TABLE if path.name == PYPROJECT else ()
+
+
 def find_config(start: Path | None = None) -> Path:
-    """Find lanes.toml in `start` or its parents, like ruff and pytest find their config."""
+    """The configuration file, found as ruff finds its own: from `start` (the cwd) upwards, the
+    first directory with a lanes.toml, or with a pyproject.toml that has a [tool.lane-tasks]
+    table, wins. In one directory lanes.toml comes first (as ruff.toml beats pyproject.toml);
+    a [tool.lane-tasks] beside it is then ignored with a warning on stderr."""
     here = (start or Path.cwd()).resolve()
     for d in (here, *here.parents):
-        candidate = d / CONFIG_NAME
-        if os.path.lexists(candidate):  # the nearest one, whatever it is: never a parent's
-            _regular_file(candidate)
-            return candidate
+        found = config_in(d)
+        if found is not None:
+            return found
     raise ConfigError(
-        f"no {CONFIG_NAME} in {here} or its parents (run `lane-tasks init` to create one)"
+        f"no {CONFIG_NAME} (or pyproject.toml with [tool.lane-tasks]) in {here} or its parents "
+        "(run `lane-tasks init` to create one)"
     )
+
+
+_WARNED: set[Path] = set()
+
+
+def config_in(directory: Path) -> Path | None:
+    """The configuration file of `directory` itself (see find_config), or None."""
+    candidate = directory / CONFIG_NAME
+    pyproject = directory / PYPROJECT
+    if os.path.lexists(candidate):  # the nearest one, whatever it is: never a parent's
+        _regular_file(candidate)
+        try:
+            shadowed = _has_tool_table(pyproject)
+        except ConfigError:  # a broken pyproject.toml is not the configuration here
+            shadowed = False
+        if shadowed and pyproject not in _WARNED:  # once per process, however often looked up
+            _WARNED.add(pyproject)
+            sys.stderr.write(
+                f"lane-tasks: warning: {pyproject}: [tool.lane-tasks] is ignored: "
+                f"{CONFIG_NAME} beside it is the configuration (remove one of them)\n"
+            )
+        return candidate
+    return pyproject if _has_tool_table(pyproject) else None
+
+
+_NAMES_TOOL_TABLE = re.compile(
+    r"""(?mx)^\s*(?:
+        \[\s*tool\s*\.\s*["']?lane-tasks["']?\s*[\].]   # [tool.lane-tasks] / [tool.lane-tasks.x]
+      | tool\s*\.\s*["']?lane-tasks["']?\s*[.=]         # tool.lane-tasks.x = ...
+      | ["']?lane-tasks["']?\s*[.=]                      # under [tool]: lane-tasks = {...}
+    )"""
+)
+"""A line that could define [tool.lane-tasks]: only then is a pyproject.toml parsed."""
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    """pyproject.toml exists and has a [tool.lane-tasks] table. Its text is searched first, so
+    the pyproject.toml of every parent directory is not parsed; a broken one that names the
+    table is a ConfigError (file:line), not a reason to look further up."""
+    if not os.path.lexists(pyproject):
+        return False
+    try:
+        if not stat.S_ISREG(pyproject.stat().st_mode):
+            return False
+        text = pyproject.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False  # not ours to judge: it cannot be our configuration
+    if not _NAMES_TOOL_TABLE.search(text) or len(text) > MAX_CONFIG_CHARS:
+        return False
+    tool = _toml(text, pyproject).get("tool")
+    return isinstance(tool, dict) and "lane-tasks" in tool
 
 
 MAX_CONFIG_CHARS = 1024 * 1024
@@ -523,56 +603,33 @@ def load_config(path: Path | None = None) -> Config:
     return config
 
 
-def parse_config(text: str, path: Path) -> Config:
-    """Validate TOML text as lanes.toml; `path` names the file in errors and sets the root."""
+def parse_config(text: str, path: Path, *, table: tuple[str, ...] | None = None) -> Config:
+    """Validate TOML text as lanes.toml; `path` names the file in errors and sets the root.
+    The configuration is the table `table` of it (default: [tool.lane-tasks] in a
+    pyproject.toml, else the whole text)."""
     if len(text) > MAX_CONFIG_CHARS:  # parsing and locating keys cost seconds per megabyte
         raise ConfigError(
             f"too large: {len(text):,} characters (at most {MAX_CONFIG_CHARS:,}; "
             "lanes.toml is configuration, not data)",
             path=path,
         )
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = str(exc)
-        m = re.search(r"\(at line (\d+), column \d+\)", msg)
-        line = int(m.group(1)) if m else None
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", msg)
-        raise ConfigError(f"invalid TOML: {msg}", path=path, line=line) from None
-    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
-        raise ConfigError("invalid TOML: arrays or tables nested too deeply", path=path) from None
-    except ValueError as exc:  # an integer of more than 4300 digits (sys.get_int_max_str_digits)
-        raise ConfigError(f"invalid TOML: {exc}", path=path) from None
-    r = _Reader(path, text)
-    r.known(
-        data,
-        [],
-        [
-            "project",
-            "runs",
-            "nox",
-            "lanes",
-            "gate",
-            "doctor",
-            "drift",
-            "teams",
-            "ownership",
-            "support",
-            "kpi",
-            "release",
-            "compat",
-            "deprecations",
-            "history",
-            "signing",
-        ],
-    )
+    data: Any = _toml(text, path)
+    table = config_table(path) if table is None else table
+    if table:
+        tool = data.get("tool", {})
+        data = tool.get("lane-tasks") if isinstance(tool, dict) else None
+        if data is None:
+            raise ConfigError(
+                f"has no [tool.lane-tasks] table (put the configuration there, or in "
+                f"{CONFIG_NAME})",
+                path=path,
+            )
+    r = _Reader(path, text, table)
+    data = r.table(data, [])
+    r.known(data, [])
 
     project = r.table(data.get("project", {}), ["project"])
-    r.known(
-        project,
-        ["project"],
-        ["release_owners", "evidence_dir", "artifacts_dir", "default_lane", "adoption_point"],
-    )
+    r.known(project, ["project"])
     owners = r.str_list(project, ["project", "release_owners"])
     if "release_owners" in project and not owners:
         raise r.error(
@@ -585,11 +642,11 @@ def parse_config(text: str, path: Path) -> Config:
     _check_apart(r, project, evidence_dir, artifacts_dir)
 
     runs = r.table(data.get("runs", {}), ["runs"])
-    r.known(runs, ["runs"], ["keep"])
+    r.known(runs, ["runs"])
     keep = r.int_(runs, ["runs", "keep"], 50, 1)
 
     nox_t = r.table(data.get("nox", {}), ["nox"])
-    r.known(nox_t, ["nox"], ["backend", "python", "install", "session_prefix"])
+    r.known(nox_t, ["nox"])
     backend = r.str_(nox_t, ["nox", "backend"], "none") or "none"
     if backend not in NOX_BACKENDS:
         raise r.error(
@@ -620,7 +677,7 @@ def parse_config(text: str, path: Path) -> Config:
     signing = _signing(r, data, path.parent.resolve(), owners, kpi)
 
     doctor = r.table(data.get("doctor", {}), ["doctor"])
-    r.known(doctor, ["doctor"], ["disable", "ci_files"])
+    r.known(doctor, ["doctor"])
     from lane_tasks.steps.doctor import CHECKS as DOCTOR_CHECKS  # doctor imports config
 
     disabled = _disabled(r, doctor, ["doctor", "disable"], DOCTOR_CHECKS, "doctor")
@@ -675,6 +732,22 @@ def parse_config(text: str, path: Path) -> Config:
     _check_needs(r, config)
     _check_checklist_steps(r, config)
     return config
+
+
+def _toml(text: str, path: Path) -> dict[str, Any]:
+    """Parsed TOML, or the one-line ConfigError naming `path` and the line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column \d+\)", msg)
+        line = int(m.group(1)) if m else None
+        msg = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", msg)
+        raise ConfigError(f"invalid TOML: {msg}", path=path, line=line) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError("invalid TOML: arrays or tables nested too deeply", path=path) from None
+    except ValueError as exc:  # an integer of more than 4300 digits (sys.get_int_max_str_digits)
+        raise ConfigError(f"invalid TOML: {exc}", path=path) from None
 
 
 def _rel_dir(r: _Reader, table: Mapping[str, Any], key: str, default: str) -> str:
@@ -752,7 +825,7 @@ def _lanes(r: _Reader, data: Mapping[str, Any]) -> dict[str, LaneSpec]:
         if not _ID.match(name):
             raise r.error(key, "lane names use lowercase letters, digits, '-' and '_'")
         lane = r.table(raw, key)
-        r.known(lane, key, ["description", "ideal_for", "extends", "steps", "controls", "kpis"])
+        r.known(lane, key)
         lists: dict[str, tuple[str, ...]] = {}
         for kind, catalog in (("steps", STEPS), ("controls", CONTROLS), ("kpis", KPIS)):
             ids = r.str_list(lane, [*key, kind])
@@ -828,9 +901,9 @@ def _check_additive(r: _Reader, specs: Mapping[str, LaneSpec], spec: LaneSpec) -
 
 def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], int, bool]:
     gate = r.table(data.get("gate", {}), ["gate"])
-    r.known(gate, ["gate"], ["fast", "release"])
+    r.known(gate, ["gate"])
     fast = r.table(gate.get("fast", {}), ["gate", "fast"])
-    r.known(fast, ["gate", "fast"], ["checks", "jobs", "cache"])
+    r.known(fast, ["gate", "fast"])
     jobs = r.int_(fast, ["gate", "fast", "jobs"], 0, 0)
     cache = fast.get("cache", True)
     if not isinstance(cache, bool):
@@ -842,21 +915,7 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
         if not _ID.match(cid):
             raise r.error(key, "check ids use lowercase letters, digits, '-' and '_'")
         t = r.table(raw, key)
-        r.known(
-            t,
-            key,
-            [
-                "cmd",
-                "owner",
-                "timeout",
-                "env",
-                "cwd",
-                "description",
-                "inputs",
-                "input_env",
-                "shell",
-            ],
-        )
+        r.known(t, key)
         if "cmd" not in t:
             raise r.error(
                 key, 'missing required key \'cmd\' (an argv list such as ["ruff", "check", "."])'
@@ -957,7 +1016,7 @@ def _disabled(
 def _release(r: _Reader, data: Mapping[str, Any]) -> ReleaseSettings:
     key = ["gate", "release"]
     t = r.table(data.get("gate", {}).get("release", {}), key)
-    r.known(t, key, ["tag_pattern", "changelog", "offline", "timeout", "disable"])
+    r.known(t, key)
     pattern = r.str_(t, [*key, "tag_pattern"], DEFAULT_TAG_PATTERN) or DEFAULT_TAG_PATTERN
     try:
         with warnings.catch_warnings():
@@ -993,7 +1052,7 @@ def _drift(r: _Reader, data: Mapping[str, Any], lanes: Mapping[str, LaneSpec]) -
     finding id and gives the reason shown wherever the finding is reported."""
     key = ["drift"]
     t = r.table(data.get("drift", {}), key)
-    r.known(t, key, ["ci_files", "required_ci_lanes", "docs", "waive"])
+    r.known(t, key)
     ci_files = r.str_list(t, [*key, "ci_files"])
     docs = r.str_list(t, [*key, "docs"]) if "docs" in t else DEFAULT_DRIFT_DOCS
     for name, patterns in (("ci_files", ci_files), ("docs", docs)):
@@ -1011,11 +1070,11 @@ def _drift(r: _Reader, data: Mapping[str, Any], lanes: Mapping[str, LaneSpec]) -
     raw = t.get("waive", [])
     if not isinstance(raw, list):
         raise r.error([*key, "waive"], f"must be an array of tables, not {_type(raw)}")
-    line = r.loc.line([*key, "waive"])  # entries have no lines of their own in the locator
-    allowed = ("finding", "path", "reason", "line")
+    line = r.line([*key, "waive"])  # entries have no lines of their own in the locator
+    allowed = allowed_keys([*key, "waive", "[]"])
 
     def bad(i: int, name: str, message: str) -> ConfigError:
-        return ConfigError(message, path=r.path, line=line, key=f"drift.waive[{i}]{name}")
+        return ConfigError(message, path=r.path, line=line, key=f"{r.name(key)}.waive[{i}]{name}")
 
     waivers: list[Waiver] = []
     for i, entry in enumerate(raw):
@@ -1052,13 +1111,21 @@ def _drift(r: _Reader, data: Mapping[str, Any], lanes: Mapping[str, LaneSpec]) -
 
 
 def key_lines(path: Path) -> Callable[[Sequence[str]], int | None]:
-    """The line of a dotted key path in a lanes.toml (for findings that point at the config);
-    None for a key the file does not name."""
+    """The line of a dotted key path in the configuration file (for findings that point at the
+    config; below [tool.lane-tasks] in a pyproject.toml); None for a key the file does not
+    name."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return lambda _key: None
-    return _Locator(text).line
+    table = config_table(path)
+    locate = _Locator(text).line
+    return lambda key: locate([*table, *key])
+
+
+def key_name(path: Path, key: Sequence[str]) -> str:
+    """A dotted key as the configuration file spells it (`tool.lane-tasks.…` in pyproject)."""
+    return ".".join([*config_table(path), *key])
 
 
 def _argv_hint(cmd: str) -> str:
@@ -1104,7 +1171,7 @@ def _teams_ownership(
     for name, raw in teams_t.items():
         key = ["teams", name]
         t = r.table(raw, key)
-        r.known(t, key, ["contact", "description"])
+        r.known(t, key)
         teams[name] = Team(
             name=name,
             contact=_opt_str(r, t, [*key, "contact"]),
@@ -1116,7 +1183,7 @@ def _teams_ownership(
         "controls": ("control", CONTROLS),
         "checks": ("gate fast check", checks),
     }
-    r.known(own_t, ["ownership"], list(kinds))
+    r.known(own_t, ["ownership"])
     owned: dict[str, dict[str, str]] = {}
     for kind, (what, known_ids) in kinds.items():
         key = ["ownership", kind]
@@ -1142,14 +1209,14 @@ def _support(r: _Reader, data: Mapping[str, Any]) -> SupportSettings:
     control's, so the regulated lane fails naming every gap at once."""
     key = ["support"]
     t = r.table(data.get("support", {}), key)
-    r.known(t, key, ["levels", "severity"])
+    r.known(t, key)
     levels = r.str_list(t, [*key, "levels"]) if "levels" in t else DEFAULT_SEVERITY_LEVELS
     sev_t = r.table(t.get("severity", {}), [*key, "severity"])
     severity: dict[str, SeverityLevel] = {}
     for name, raw in sev_t.items():
         lkey = [*key, "severity", name]
         lt = r.table(raw, lkey)
-        r.known(lt, lkey, ["ack", "resolve", "escalation", "description"])
+        r.known(lt, lkey)
         severity[name] = SeverityLevel(
             name=name,
             ack=_opt_str(r, lt, [*lkey, "ack"]),
@@ -1198,7 +1265,7 @@ class ChecklistSettings:
 def _kpi(r: _Reader, data: Mapping[str, Any]) -> KpiSettings:
     key = ["kpi"]
     t = r.table(data.get("kpi", {}), key)
-    r.known(t, key, ["review_period_days", "reviewers", "min_sample"])
+    r.known(t, key)
     return KpiSettings(
         # the control compares ages with timedelta(days=...), which ends at 999999999 days
         review_period_days=r.int_(t, [*key, "review_period_days"], 7, 1, timedelta.max.days),
@@ -1210,7 +1277,7 @@ def _kpi(r: _Reader, data: Mapping[str, Any]) -> KpiSettings:
 def _history(r: _Reader, data: Mapping[str, Any]) -> HistorySettings:
     key = ["history"]
     t = r.table(data.get("history", {}), key)
-    r.known(t, key, ["path", "repository"])
+    r.known(t, key)
     path = r.str_(t, [*key, "path"], None)
     if path is not None:
         _require_inside(r, [*key, "path"], path)
@@ -1221,7 +1288,7 @@ def _history(r: _Reader, data: Mapping[str, Any]) -> HistorySettings:
 def _checklist(r: _Reader, data: Mapping[str, Any]) -> ChecklistSettings:
     key = ["release"]
     t = r.table(data.get("release", {}), key)
-    r.known(t, key, ["checklist"])
+    r.known(t, key)
     if "checklist" not in t:
         return ChecklistSettings()
     items = r.str_list(t, [*key, "checklist"])
@@ -1275,7 +1342,7 @@ def _signing(
     the repository, no two people sharing one (a signature must name one person)."""
     key = ["signing"]
     t = r.table(data.get("signing", {}), key)
-    r.known(t, key, ["keys"])
+    r.known(t, key)
     keys_t = r.table(t.get("keys", {}), [*key, "keys"])
     people = [*owners, *(x for x in kpi.reviewers if x not in owners)]
     keys: dict[str, str] = {}
@@ -1390,7 +1457,7 @@ class DeprecationSettings:
 def _compat(r: _Reader, data: Mapping[str, Any]) -> CompatSettings:
     key = ["compat"]
     t = r.table(data.get("compat", {}), key)
-    r.known(t, key, ["snapshot", "source", "policy", "packages", "schemas"])
+    r.known(t, key)
     snapshot = r.str_(t, [*key, "snapshot"], CompatSettings.snapshot) or CompatSettings.snapshot
     _require_inside(r, [*key, "snapshot"], snapshot)
     choice: dict[str, str] = {}
@@ -1421,7 +1488,7 @@ def _compat(r: _Reader, data: Mapping[str, Any]) -> CompatSettings:
     )
 
 
-_DEPRECATION_KEYS = ("item", "announced_in", "remove_in", "runbook")
+_DEPRECATION_KEYS = allowed_keys(["deprecations", "items", "[]"])
 
 
 def _deprecation_items(r: _Reader, t: Mapping[str, Any], key: list[str]) -> tuple[Deprecation, ...]:
@@ -1430,9 +1497,9 @@ def _deprecation_items(r: _Reader, t: Mapping[str, Any], key: list[str]) -> tupl
     raw = t.get("items", [])
     if not isinstance(raw, list):
         raise r.error([*key, "items"], f"must be an array of tables, not {_type(raw)}")
-    line = r.loc.line([*key, "items"])  # entries have no lines of their own in the locator
+    line = r.line([*key, "items"])  # entries have no lines of their own in the locator
     where = f"{r.path.name}:{line}" if line else r.path.name
-    prefix = ".".join(key)
+    prefix = r.name(key)
 
     def bad(i: int, name: str, message: str) -> ConfigError:
         return ConfigError(message, path=r.path, line=line, key=f"{prefix}.items[{i}]{name}")
@@ -1479,7 +1546,7 @@ def _deprecation_items(r: _Reader, t: Mapping[str, Any], key: list[str]) -> tupl
 def _deprecations(r: _Reader, data: Mapping[str, Any]) -> DeprecationSettings:
     key = ["deprecations"]
     t = r.table(data.get("deprecations", {}), key)
-    r.known(t, key, ["min_window_minors", "file", "items"])
+    r.known(t, key)
     file = r.str_(t, [*key, "file"], None)
     if file is not None:
         _require_inside(r, [*key, "file"], file)

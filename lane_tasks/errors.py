@@ -19,6 +19,7 @@ __all__ = [
     "did_you_mean",
     "one_line",
     "os_problem",
+    "platform_problem",
 ]
 
 EXIT_OK = 0
@@ -94,3 +95,17 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ` (did you mean 'x'?)` for a near miss, or an empty string."""
     close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def platform_problem(os_name: str) -> EnvironmentProblem | None:
+    """Why lane-tasks cannot run on this OS (`os.name`), or None. POSIX only, on purpose: run
+    files are locked with fcntl.flock, the top level is walked with directory descriptors and
+    O_NOFOLLOW so a swapped symlink cannot redirect a write, and tools are reaped through
+    process groups and prctl. Refused up front in one line rather than an ImportError later."""
+    if os_name == "posix":
+        return None
+    return EnvironmentProblem(
+        f"lane-tasks runs on POSIX systems only (Linux, macOS, BSD; on Windows use WSL): "
+        f"it needs fcntl file locks and O_NOFOLLOW directory descriptors, which {os_name!r} "
+        "does not have"
+    )

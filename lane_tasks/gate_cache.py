@@ -63,7 +63,7 @@ from lane_tasks.artifacts import (
     open_regular,
     read_text_regular,
 )
-from lane_tasks.config import CheckSpec, Config, key_lines
+from lane_tasks.config import CheckSpec, Config, key_lines, key_name
 from lane_tasks.errors import ConfigError
 from lane_tasks.repo import changed_paths, git
 
@@ -502,7 +502,7 @@ class GateCache:
                         "check's key would never change and a stale result would be replayed)",
                         path=self.config_path,
                         line=key_lines(self.config_path)(key),
-                        key=".".join(key),
+                        key=key_name(self.config_path, key),
                     )
                 files.update(matched)
         inputs = _sha("".join(f"{p}\0{d}\n" for p, d in sorted(files.items())).encode())

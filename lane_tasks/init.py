@@ -19,7 +19,15 @@ import tomli_w
 from lane_tasks.artifacts import atomic_write
 from lane_tasks.catalog import STEPS
 from lane_tasks.compat import SnapshotProblem
-from lane_tasks.config import ARTIFACTS_DIR, CONFIG_NAME, Config, load_config, parse_config
+from lane_tasks.config import (
+    ARTIFACTS_DIR,
+    CONFIG_NAME,
+    PYPROJECT,
+    Config,
+    config_in,
+    load_config,
+    parse_config,
+)
 from lane_tasks.errors import ConfigError, LaneTasksError
 from lane_tasks.gate_detect import Proposal, propose_checks
 from lane_tasks.governance_scaffold import governance_scaffold, merge_tables, write_compat_snapshot
@@ -180,6 +188,12 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
     (added, never replacing a line), a self-ignoring artifacts directory."""
     _refuse_early(root)
     lanes_toml = root / CONFIG_NAME
+    if not lanes_toml.exists() and config_in(root) is not None:  # pyproject's [tool.lane-tasks]
+        raise ConfigError(
+            f"{root / PYPROJECT} has [tool.lane-tasks], the configuration of this project: init "
+            f"writes {CONFIG_NAME}, which would take its place; edit [tool.lane-tasks] instead "
+            "(`lane-tasks lanes validate` checks it)"
+        )
     nox_plan: NoxfilePlan = plan_noxfile(root)  # a noxfile that does not parse: refused here
     plan = _plan(root, lane, nox_plan.sessions)
     keep_config = lanes_toml.exists() and not force

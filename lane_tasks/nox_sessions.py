@@ -29,12 +29,13 @@ import nox
 from nox.command import CommandFailed
 
 from lane_tasks.catalog import STEPS
-from lane_tasks.config import CONFIG_NAME, Config, load_config
+from lane_tasks.config import CONFIG_NAME, Config, config_in, load_config
 from lane_tasks.errors import (
     EXIT_INTERRUPTED,
     ConfigError,
     LaneTasksError,
     os_problem,
+    platform_problem,
 )
 from lane_tasks.interrupts import install, mark, shielded, was_interrupted
 from lane_tasks.store import mark_run_started, new_run_id
@@ -159,8 +160,13 @@ def register(config_path: str | Path | None = None, *, default_session: bool = F
     project without one). An adopting project's noxfile calls register() without it, and its
     bare `nox` runs what it ran before.
     """
-    path = Path(config_path) if config_path is not None else Path.cwd() / CONFIG_NAME
     try:
+        unsupported = platform_problem(os.name)
+        if unsupported is not None:
+            raise unsupported
+        here = Path.cwd()  # the noxfile's directory: lanes.toml, else [tool.lane-tasks]
+        path = Path(config_path) if config_path is not None else config_in(here)
+        path = here / CONFIG_NAME if path is None else path
         if not os.path.lexists(path):  # a dangling symlink or a directory: load_config says
             raise ConfigError(
                 f"no {path.name} in {path.parent}: run `lane-tasks init` there to write one",

@@ -20,7 +20,7 @@ import os
 import stat
 from pathlib import Path
 
-from lane_tasks.config import Config, key_lines
+from lane_tasks.config import Config, key_lines, key_name
 from lane_tasks.errors import ConfigError, EnvironmentProblem
 
 __all__ = ["check_own_dirs"]
@@ -121,5 +121,5 @@ def _no_tracked_files(config: Config) -> None:
         "(the default is .lane-tasks)",
         path=config.path,
         line=key_lines(config.path)(key),
-        key=".".join(key),
+        key=key_name(config.path, key),
     )

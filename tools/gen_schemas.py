@@ -1,4 +1,5 @@
-"""Regenerate lane_tasks/schemas/*.json (the artifact contracts). Run after changing a kind.
+"""Regenerate lane_tasks/schemas/*.json (the artifact contracts, and lanes-toml.schema.json from
+lane_tasks/config_keys.py). Run after changing a kind or a lanes.toml key.
 
 The schemas are committed files: the contract is what ships, and tests check that these files
 match this generator, so the common envelope cannot drift between kinds.
@@ -416,10 +417,15 @@ def record_schema(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
 def render() -> dict[Path, str]:
     docs = {kind: schema(kind, spec) for kind, spec in KINDS.items()}
     docs |= {kind: record_schema(kind, spec) for kind, spec in RECORDS.items()}
-    return {
+    out = {
         OUT / f"{kind}-{VERSION}.json": json.dumps(doc, indent=2, sort_keys=True) + "\n"
         for kind, doc in docs.items()
     }
+    # lanes.toml for editors (Taplo / Even Better TOML): from the reader's own key tables
+    from lane_tasks.config_keys import SCHEMA_FILE, lanes_toml_schema
+
+    out[OUT / SCHEMA_FILE] = json.dumps(lanes_toml_schema(), indent=2) + "\n"
+    return out
 
 
 if __name__ == "__main__":

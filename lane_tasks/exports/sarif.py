@@ -70,16 +70,18 @@ class ConfigLocator:
 
     @classmethod
     def for_config(cls, path: Path, root: Path) -> ConfigLocator:
-        from lane_tasks.config import key_lines
+        from lane_tasks.config import config_table, key_lines
 
         try:
             uri = path.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
             uri = path.name
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data: Any = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
             data = {}  # doctor reports a broken lanes.toml; its results still get the file
+        for part in config_table(path):  # [tool.lane-tasks] of a pyproject.toml
+            data = data.get(part, {}) if isinstance(data, Mapping) else {}
         return cls(uri, key_lines(path), data)
 
     def line(self, key: Sequence[str]) -> int | None:

@@ -1,0 +1,242 @@
+"""Every key lanes.toml accepts, declared once as data.
+
+The config reader's unknown-key check (`allowed_keys`) and the JSON Schema shipped for editors
+(`lanes_toml_schema`, written by tools/gen_schemas.py to lanes_toml.schema.json) both come
+from TABLES, so the two cannot disagree. To add a key: add it to its table here with its JSON
+Schema type and a description, read it in config.py, run `python tools/gen_schemas.py`.
+
+A path component `*` is a name the user chooses (a lane, a check id, a team); `[]` is an entry
+of an array of tables (`[[drift.waive]]`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["SCHEMA_FILE", "TABLES", "allowed_keys", "lanes_toml_schema"]
+
+SCHEMA_FILE = "lanes-toml.schema.json"
+"""In lane_tasks/schemas/ (not `<kind>-1.0.json`: it is no artifact contract)."""
+
+STR: dict[str, Any] = {"type": "string"}
+STR_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+BOOL: dict[str, Any] = {"type": "boolean"}
+SECONDS: dict[str, Any] = {"type": "number", "exclusiveMinimum": 0}
+STR_MAP: dict[str, Any] = {"type": "object", "additionalProperties": {"type": "string"}}
+TABLE: dict[str, Any] = {"type": "object"}  # its keys: the TABLES entry below it
+TABLES_OF: dict[str, Any] = {"type": "object"}  # name -> table: the TABLES entry `*` below it
+ARRAY_OF_TABLES: dict[str, Any] = {"type": "array"}  # entries: the TABLES entry `[]` below it
+
+
+def _k(base: Mapping[str, Any], description: str, **extra: Any) -> dict[str, Any]:
+    return {**base, **extra, "description": description}
+
+
+TABLES: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {
+    (): {
+        "project": _k(TABLE, "Who decides on releases and where lane-tasks writes."),
+        "runs": _k(TABLE, "The run store."),
+        "nox": _k(TABLE, "How the nox sessions run."),
+        "lanes": _k(TABLES_OF, "The lanes: [lanes.<name>], each with steps, controls and KPIs."),
+        "gate": _k(TABLE, "The gates: [gate.fast] checks and [gate.release] settings."),
+        "doctor": _k(TABLE, "doctor: checks turned off and extra CI files."),
+        "drift": _k(TABLE, "drift check: which CI files and docs it reads, waivers."),
+        "teams": _k(TABLES_OF, "Teams that own checks, steps and controls: [teams.<name>]."),
+        "ownership": _k(TABLE, "Which team owns each step, control and gate check."),
+        "support": _k(TABLE, "The severity model: levels and their response times."),
+        "kpi": _k(TABLE, "KPI reviews and the minimum sample."),
+        "release": _k(TABLE, "Release checklist items."),
+        "compat": _k(TABLE, "The compatibility snapshot and its policy."),
+        "deprecations": _k(TABLE, "The deprecation registry and its minimum window."),
+        "history": _k(TABLE, "The run history (SQLite)."),
+        "signing": _k(TABLE, "Public keys of the people who sign records."),
+    },
+    ("project",): {
+        "release_owners": _k(STR_LIST, "Who may record release decisions.", minItems=1),
+        "evidence_dir": _k(STR, "Tracked in git: decisions, checklists, KPI reviews."),
+        "artifacts_dir": _k(STR, "Not tracked: per-run artifacts (default .lane-tasks)."),
+        "default_lane": _k(STR, "The lane a bare `nox` runs."),
+        "adoption_point": _k(
+            STR, "Git revision from which release controls apply (default: the adding commit)."
+        ),
+    },
+    ("runs",): {"keep": _k({"type": "integer", "minimum": 1}, "Runs kept (default 50).")},
+    ("nox",): {
+        "backend": _k(STR, "Session backend; `none` runs steps in the nox process (default)."),
+        "python": _k(STR, "Interpreter of the session environments (venv backends)."),
+        "install": _k(STR_LIST, "What a venv backend installs (default: lane-tasks)."),
+        "session_prefix": _k(STR, "Put before every session name (e.g. `lanes-`)."),
+    },
+    ("lanes", "*"): {
+        "description": _k(STR, "What the lane is for."),
+        "ideal_for": _k(STR, "Who should pick it."),
+        "extends": _k(STR, "The lane it inherits every step, control and KPI from."),
+        "steps": _k(STR_LIST, "Steps it adds (run in canonical order)."),
+        "controls": _k(STR_LIST, "Controls it adds."),
+        "kpis": _k(STR_LIST, "KPIs it emphasises."),
+    },
+    ("gate",): {
+        "fast": _k(TABLE, "The quick checks."),
+        "release": _k(TABLE, "The release preflight."),
+    },
+    ("gate", "fast"): {
+        "checks": _k(TABLES_OF, "[gate.fast.checks.<id>]: one argv each."),
+        "jobs": _k({"type": "integer", "minimum": 0}, "Checks run at once (0: CPUs)."),
+        "cache": _k(BOOL, "Answer unchanged checks from the cache (default true)."),
+    },
+    ("gate", "fast", "checks", "*"): {
+        "cmd": _k(
+            {"anyOf": [{"type": "array", "items": STR, "minItems": 1}, STR]},
+            "The argv, run without a shell (a string only with shell = true).",
+        ),
+        "owner": _k(STR, "Who fixes it when it fails."),
+        "timeout": _k(SECONDS, "Seconds before its process group is killed (default 600)."),
+        "env": _k(STR_MAP, "Extra environment variables."),
+        "cwd": _k(STR, "Directory it runs in, inside the repository."),
+        "description": _k(STR, "What it checks."),
+        "inputs": _k(STR_LIST, "Globs of the files it reads (its cache key)."),
+        "input_env": _k(STR_LIST, "Environment variables (or NAME_* patterns) it reads."),
+        "shell": _k(BOOL, "Run cmd as one /bin/sh string (doctor warns)."),
+    },
+    ("gate", "release"): {
+        "tag_pattern": _k(STR, "Regex of release tags with a (?P<version>...) group."),
+        "changelog": _k(STR, "The changelog file (default: found)."),
+        "offline": _k(BOOL, "Build without isolation (no network)."),
+        "timeout": _k(SECONDS, "Seconds per release check (default 900)."),
+        "disable": _k(STR_MAP, "Release checks turned off: id = reason."),
+    },
+    ("doctor",): {
+        "disable": _k(STR_MAP, "doctor checks turned off: id = reason."),
+        "ci_files": _k(STR_LIST, "More CI files (globs) doctor reads."),
+    },
+    ("drift",): {
+        "ci_files": _k(STR_LIST, "More CI files (globs) drift check reads."),
+        "required_ci_lanes": _k(STR_LIST, "Lanes CI must run."),
+        "docs": _k(STR_LIST, "Docs (globs) checked for commands (default README, docs/**)."),
+        "waive": _k(ARRAY_OF_TABLES, "Accepted drift findings, each with its reason."),
+    },
+    ("drift", "waive", "[]"): {
+        "finding": _k(STR, "The finding id."),
+        "path": _k(STR, "The file it is in."),
+        "reason": _k(STR, "Why it is accepted (shown with the finding)."),
+        "line": _k({"type": "integer", "minimum": 1}, "Only at this line."),
+    },
+    ("teams", "*"): {
+        "contact": _k(STR, "How to reach the team."),
+        "description": _k(STR, "What the team does."),
+    },
+    ("ownership",): {
+        "steps": _k(STR_MAP, "Step id = team."),
+        "controls": _k(STR_MAP, "Control id = team."),
+        "checks": _k(STR_MAP, "Gate fast check id = team."),
+    },
+    ("support",): {
+        "levels": _k(STR_LIST, "Severity levels, strictest first (default sev1..sev4)."),
+        "severity": _k(TABLES_OF, "[support.severity.<level>]: its response times."),
+    },
+    ("support", "severity", "*"): {
+        "ack": _k(STR, "Time to acknowledge (e.g. `15m`)."),
+        "resolve": _k(STR, "Time to resolve (e.g. `4h`)."),
+        "escalation": _k(STR, "Who is escalated to."),
+        "description": _k(STR, "What this level means."),
+    },
+    ("kpi",): {
+        "review_period_days": _k({"type": "integer", "minimum": 1}, "Days between reviews."),
+        "reviewers": _k(STR_LIST, "Who may record KPI reviews."),
+        "min_sample": _k({"type": "integer", "minimum": 1}, "Fewer data points: unknown."),
+    },
+    ("history",): {
+        "path": _k(STR, "The SQLite history file."),
+        "repository": _k(STR, "This repository's name in the history (default: origin)."),
+    },
+    ("release",): {"checklist": _k(STR_LIST, "Items every release checklist must have.")},
+    ("compat",): {
+        "snapshot": _k(STR, "The snapshot file (default compat-snapshot.json)."),
+        "source": _k(STR, "Whose surface: lane-tasks, project or file."),
+        "policy": _k(STR, "How changes are judged: semver or strict."),
+        "packages": _k(STR_LIST, "Import packages of the public API (source project)."),
+        "schemas": _k(STR_LIST, "Globs of the data schemas you publish (source project)."),
+    },
+    ("deprecations",): {
+        "min_window_minors": _k({"type": "integer", "minimum": 0}, "Minor releases kept."),
+        "file": _k(STR, "Keep [[deprecations.items]] in this file instead."),
+        "items": _k(ARRAY_OF_TABLES, "Registered deprecations."),
+    },
+    ("deprecations", "items", "[]"): {
+        "item": _k(STR, "`cli:...`, `schema:...` or `api:...`."),
+        "announced_in": _k(STR, "Version that announced it."),
+        "remove_in": _k(STR, "Version that removes it."),
+        "runbook": _k(STR, "The migration runbook, inside the repository."),
+    },
+    ("signing",): {"keys": _k(STR_MAP, "Person = path of their ed25519 public key (PEM).")},
+}
+
+REQUIRED: Mapping[tuple[str, ...], tuple[str, ...]] = {
+    ("gate", "fast", "checks", "*"): ("cmd",),
+    ("drift", "waive", "[]"): ("finding", "path", "reason"),
+    ("deprecations", "items", "[]"): ("item", "announced_in", "remove_in", "runbook"),
+}
+
+
+def _matches(pattern: tuple[str, ...], key: Sequence[str]) -> bool:
+    same = zip(pattern, key, strict=False)
+    return len(pattern) == len(key) and all(p in ("*", k) for p, k in same)
+
+
+def allowed_keys(key: Sequence[str]) -> tuple[str, ...]:
+    """The keys the table at `key` may hold (`["lanes", "startup"]` -> description, ...)."""
+    exact = TABLES.get(tuple(key))
+    if exact is not None:
+        return tuple(exact)
+    for pattern, keys in TABLES.items():
+        if _matches(pattern, key):
+            return tuple(keys)
+    raise KeyError(f"no key table for {'.'.join(key) or 'the top level'}")  # a bug of ours
+
+
+def _table_schema(path: tuple[str, ...], enums: Mapping[tuple[str, ...], Sequence[str]]) -> Any:
+    props: dict[str, Any] = {}
+    for name, spec in TABLES[path].items():
+        node = dict(spec)
+        below = (*path, name)
+        if spec.get("type") == "object" and below in TABLES:
+            node |= _table_schema(below, enums)
+        elif spec.get("type") == "object" and (*below, "*") in TABLES:
+            node["additionalProperties"] = _table_schema((*below, "*"), enums)
+        elif spec.get("type") == "array" and (*below, "[]") in TABLES:
+            node["items"] = _table_schema((*below, "[]"), enums)
+        for pattern, values in enums.items():
+            if _matches(pattern, below):
+                if node.get("type") == "array":
+                    node["items"] = {"enum": list(values)}
+                else:
+                    node["enum"] = list(values)
+        props[name] = node
+    out: dict[str, Any] = {"type": "object", "additionalProperties": False, "properties": props}
+    required = next((r for p, r in REQUIRED.items() if p == path), None)
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+def lanes_toml_schema() -> dict[str, Any]:
+    """The JSON Schema of lanes.toml (also of pyproject.toml's [tool.lane-tasks]) for editors:
+    every key with its type and description, catalog ids as enums for completion."""
+    from lane_tasks.catalog import CONTROLS, KPIS, STEPS
+    from lane_tasks.config import COMPAT_POLICIES, COMPAT_SOURCES, NOX_BACKENDS
+
+    enums: dict[tuple[str, ...], Sequence[str]] = {
+        ("nox", "backend"): NOX_BACKENDS,
+        ("compat", "source"): COMPAT_SOURCES,
+        ("compat", "policy"): COMPAT_POLICIES,
+        ("lanes", "*", "steps"): tuple(STEPS),
+        ("lanes", "*", "controls"): tuple(CONTROLS),
+        ("lanes", "*", "kpis"): tuple(KPIS),
+    }
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "urn:lane-tasks:schema:lanes-toml",
+        "title": "lane-tasks configuration (lanes.toml or [tool.lane-tasks] in pyproject.toml)",
+        **_table_schema((), enums),
+    }

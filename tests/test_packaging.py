@@ -1,0 +1,89 @@
+"""Packaging and conventions: what ships in the wheel, the platforms declared, start-up on an
+unsupported OS."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+from lane_tasks import cli
+from lane_tasks.errors import EXIT_ENV
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_wheel_ships_license_urls_and_classifiers(tmp_path: Path) -> None:
+    """The wheel carries the MIT LICENSE, the project URLs, the Python versions supported and
+    the POSIX-only platform (what pip, PyPI and license scanners read)."""
+    src = tmp_path / "src"  # a copy: setuptools' build/ must not land in the checkout
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for rel in filter(None, listed.split("\0")):
+        if (REPO_ROOT / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / rel, src / rel)
+    out = tmp_path / "dist"
+    r = subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    (wheel,) = out.glob("lane_tasks-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        (meta_name,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+        meta = Parser().parsestr(zf.read(meta_name).decode())
+        (license_name,) = [n for n in names if n.endswith(".dist-info/licenses/LICENSE")]
+        license_text = zf.read(license_name).decode()
+    assert "MIT License" in license_text
+    assert "Copyright (c) 2026 lane_tasks developers" in license_text
+    assert meta["License-Expression"] == "MIT"
+    assert meta.get_all("License-File") == ["LICENSE"]
+    urls = {u.split(",")[0] for u in meta.get_all("Project-URL") or []}
+    assert urls >= {"Homepage", "Documentation", "Issues", "Changelog"}
+    classifiers = set(meta.get_all("Classifier") or [])
+    for minor in (11, 12, 13, 14):
+        assert f"Programming Language :: Python :: 3.{minor}" in classifiers
+    assert "Operating System :: POSIX" in classifiers
+    assert "lane_tasks/schemas/lanes-toml.schema.json" in names  # for editors, see README
+    requires = " ".join(meta.get_all("Requires-Dist") or [])
+    assert "argcomplete" in requires
+
+
+def test_unsupported_platform_is_one_line_exit_3(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """On Windows (no fcntl, no O_NOFOLLOW directory descriptors) the CLI refuses in one line
+    with exit 3 before it touches anything, instead of an ImportError traceback."""
+    monkeypatch.setattr(os, "name", "nt")
+    assert cli.main(["lanes", "list"]) == EXIT_ENV
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("lane-tasks: error: lane-tasks runs on POSIX systems only")
+    assert "WSL" in err
+
+
+def test_posix_only_modules_are_not_imported_at_start_up() -> None:
+    """fcntl is imported where a lock is taken, so importing the CLI on Windows reaches the
+    one-line refusal in main()."""
+    code = (
+        "import sys; sys.modules['fcntl'] = None\nimport lane_tasks.cli, lane_tasks.nox_sessions\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert r.returncode == 0, r.stderr
