@@ -71,7 +71,8 @@ def _counts(doc: Mapping[str, Any]) -> str:
     s = _mapping(doc.get("summary"))
     if not s:
         return ""
-    return " / ".join(f"{s.get(k, 0)} {k}" for k in ("pass", "fail", "error", "skip"))
+    keys = ("pass", *(("warn",) if s.get("warn") else ()), "fail", "error", "skip")
+    return " / ".join(f"{s.get(k, 0)} {k}" for k in keys)
 
 
 def _excerpt_block(rid: str, excerpt: str) -> list[str]:
