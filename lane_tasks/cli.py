@@ -25,6 +25,7 @@ from lane_tasks.config import (
     load_config,
     parse_config,
 )
+from lane_tasks.console import COLOR_CHOICES, same_destination, set_color
 from lane_tasks.errors import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -74,11 +75,19 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(Path(args.config) if args.config else None)
 
 
-def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None = None) -> None:
+def _emit(
+    args: argparse.Namespace,
+    doc: dict[str, Any],
+    config: Config | None = None,
+    *,
+    streamed: bool = False,
+) -> None:
     """Write the artifact (atomically) and/or print it, as --format and --out ask. Inside a
     lane run, the top-level --out is written only while this run holds the top level. A step
     run without --out writes its artifact where the lane would (`<artifacts_dir>/<step>.json`)
-    and prints the report, unless a lane running meanwhile holds the top level."""
+    and prints the report, unless a lane running meanwhile holds the top level. `streamed`:
+    the results' lines were already printed where the report goes, which then repeats only
+    the problems."""
     from lane_tasks.exports import render_export
 
     config_path: Path | None = None
@@ -103,8 +112,10 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None =
                 f"/lanes/runs/{args.run_id}/\n"
             )
         if not args.quiet:
-            sys.stdout.write(render_text(doc))
+            sys.stdout.write(render_text(doc, streamed=streamed))
         return
+    if streamed and args.format == "text":
+        text = render_text(doc, streamed=True)
     sys.stdout.write(text)
     default = getattr(args, "default_out", None)
     if config is not None and default is not None:
@@ -264,6 +275,7 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
             "offline": getattr(args, "offline", False),
             "sign_key": getattr(args, "sign_key", None),
             "no_cache": getattr(args, "no_cache", False),
+            "quiet": getattr(args, "quiet", False),
         }
         ctx = StepContext(
             config=config,
@@ -281,7 +293,7 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
             sys.stderr.write(f"lane-tasks: warning: {warning}\n")
         doc = report.document(stable=stable, lane=args.lane)
         with shielded(reraise=report.exit_code != EXIT_INTERRUPTED):  # a whole record or none
-            _emit(args, doc, config)
+            _emit(args, doc, config, streamed=report.streamed and same_destination())
             if args.run_id:
                 _record(config, args, step_id, doc)
             run_id = None
@@ -942,6 +954,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="PATH", help="lanes.toml (default: found upward from cwd)"
     )
+    parser.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        help="colour and a live status line on stderr (default auto: at a terminal, unless "
+        "NO_COLOR or CI is set; FORCE_COLOR forces colour)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -1189,6 +1207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     install()  # SIGTERM as well as SIGINT stops the tools and leaves a partial artifact
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.color:
+        set_color(args.color)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
