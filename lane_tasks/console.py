@@ -42,7 +42,7 @@ __all__ = [
 
 COLOR_ENV = "LANE_TASKS_COLOR"
 COLOR_CHOICES = ("auto", "always", "never")
-_STYLE = {"PASS": "green", "FAIL": "bold red", "ERROR": "bold red", "WARN": "yellow"}
+_STYLE = {"PASS": "green", "FAIL": "bold red", "ERROR": "bold red", "WARN": "yellow", "SKIP": "dim"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +113,10 @@ class _Progress:
         self._live: Any = None
         self._pending = ""
         self._timer: threading.Timer | None = None
+        self._shown: tuple[tuple[tuple[str, float], ...], int, int] = ((), 0, 0)
+        """What the live line shows, replaced whole under the lock and read without it: rich
+        redraws from its own thread while holding its lock, so taking ours there could
+        deadlock with a worker that holds ours and prints."""
         self.streamed = False
         if mode.color:
             from rich.console import Console  # start-up cost: only when colour is on
@@ -163,12 +167,15 @@ class _Progress:
     def _status(self) -> Any:
         from rich.text import Text
 
-        with self._lock:
-            now = time.monotonic()
-            bits = [f"{cid} {_seconds(now - t0)}" for cid, t0 in self._running.items()]
-            if self._total:
-                bits.append(f"{self._done}/{self._total} done")
+        running, done, total = self._shown
+        now = time.monotonic()
+        bits = [f"{cid} {_seconds(now - t0)}" for cid, t0 in running]
+        if total:
+            bits.append(f"{done}/{total} done")
         return Text(" · ".join(bits), style="cyan")
+
+    def _update(self) -> None:
+        self._shown = (tuple(self._running.items()), self._done, self._total)
 
     def _start_live(self) -> None:
         if not self._mode.live or self._live is not None:
@@ -205,10 +212,12 @@ class _Progress:
         with self._lock:
             self._total += len(ids)
             self._width = max([self._width, *(len(i) for i in ids)])
+            self._update()
 
     def started(self, cid: str, doing: str = "") -> None:
         with self._lock:
             self._running[cid] = time.monotonic()
+            self._update()
             self._flush()
             if doing:
                 self._line(f"  {doing}…")
@@ -218,6 +227,7 @@ class _Progress:
         with self._lock:
             t0 = self._running.pop(r.id, None)
             self._done += 1
+            self._update()
             self.streamed = True
             bits = [f"{r.id:<{self._width}}"]
             if cached or r.extra.get("cached"):
@@ -250,7 +260,8 @@ def step(step_id: str, *, quiet: bool = False, stream: IO[str] | None = None) ->
         isatty = out.isatty()
     except (AttributeError, ValueError):
         isatty = False
-    progress = _Progress(out, decide(os.environ, isatty), step_id)
+    mode = Mode(color=False, live=False) if quiet else decide(os.environ, isatty)
+    progress = _Progress(out, mode, step_id)
     with _current_lock:
         outer, _current = _current, (None if quiet else progress)
     try:

@@ -117,6 +117,18 @@ def test_a_finished_check_is_printed_while_a_slow_one_still_runs(tmp_path: Path)
     assert "gate-fast: 2 pass / 0 fail / 0 error / 0 skip" in _ANSI.sub("", out)
 
 
+def test_checks_finishing_together_at_a_terminal_never_hang(tmp_path: Path) -> None:
+    """Many checks reporting from their threads while the live line redraws from its own:
+    every line arrives and the run ends (a lock-order deadlock would hang here)."""
+    ids = [f"c{i:02d}" for i in range(16)]
+    root = repo(tmp_path, dict.fromkeys(ids, "import time; time.sleep(0.2)"))
+    code, chunks = at_terminal(root, "gate", "fast", "--jobs", "8", env=clean_env())
+    out = _ANSI.sub("", everything(chunks)).replace("\r", "\n")
+    assert code == 0, out
+    for cid in ids:
+        assert re.search(rf"(?m)^\s*PASS\s+{cid}\b", out), (cid, out)
+
+
 def test_no_color_at_a_terminal_prints_no_escape_codes(tmp_path: Path) -> None:
     root = repo(tmp_path, {"a": "pass", "b": "raise SystemExit(1)"})
     code, chunks = at_terminal(root, "gate", "fast", env=clean_env(NO_COLOR="1"))
