@@ -33,6 +33,7 @@ __all__ = [
     "canonical_json",
     "encodable",
     "envelope",
+    "is_warning",
     "locked_file",
     "open_regular",
     "read_artifact",
@@ -88,10 +89,21 @@ class RunInfo:
     duration_s: float
 
 
+def is_warning(status: object, severity: object) -> bool:
+    """A failed or errored result whose severity is not `error` (doctor's `warning` checks):
+    it is shown as WARN and counted as `warn`, never as a failure. Its status stays what the
+    check found, so every reader that asks "did it fail, and does that block?" keeps working."""
+    return status in ("fail", "error") and severity not in (None, "error")
+
+
 def summarize(results: Iterable[Result]) -> dict[str, int]:
+    """Counts by status. The non-blocking problems are counted as `warn` instead of `fail` /
+    `error`, a key present only when there are some (additive: a summary without it reads as
+    before); the counts always add up to the number of results."""
     counts = dict.fromkeys(STATUSES, 0)
     for r in results:
-        counts[r.status] += 1
+        status = "warn" if is_warning(r.status, r.extra.get("severity")) else r.status
+        counts[status] = counts.get(status, 0) + 1
     return counts
 
 

@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from lane_tasks import console
 from lane_tasks.artifacts import Result
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class Check:
     severity: ClassVar[str] = "error"
     requires: ClassVar[tuple[str, ...]] = ()
     fix: ClassVar[str]
+    doing: ClassVar[str] = ""
+    """What a person is told while it runs ("building sdist and wheel"); "" for a quick check."""
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
         raise NotImplementedError
@@ -86,8 +89,15 @@ class CheckRegistry:
         a disabled one is skipped with the reason lanes.toml gives. `facts` is what the checks
         learned (the caller may read it afterwards)."""
         facts = {} if facts is None else facts
+        fix_vars = fix_vars or {}
         outcomes: dict[str, Outcome] = {}
         pending = list(self.checks)
+        console.expect(pending)
+
+        def settle(cid: str, outcome: Outcome) -> None:
+            outcomes[cid] = outcome
+            console.finished(self._result(cid, outcome, fix_vars))
+
         running: dict[Future[Outcome], str] = {}
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             while pending or running:
@@ -102,14 +112,15 @@ class CheckRegistry:
                         progressed = True
                         skipped = _skip(cls, disabled, outcomes)
                         if skipped is not None:
-                            outcomes[cid] = skipped
+                            settle(cid, skipped)
                         else:
+                            console.started(cid, cls.doing)
                             running[pool.submit(_safe, cls().check, ctx, facts)] = cid
                 if running:
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for fut in done:
-                        outcomes[running.pop(fut)] = fut.result()
-        return [self._result(cid, outcomes[cid], fix_vars or {}) for cid in self.checks]
+                        settle(running.pop(fut), fut.result())
+        return [self._result(cid, outcomes[cid], fix_vars) for cid in self.checks]
 
     def _result(self, cid: str, outcome: Outcome, fix_vars: Mapping[str, str]) -> Result:
         cls = self.checks[cid]

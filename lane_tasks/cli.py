@@ -27,6 +27,7 @@ from lane_tasks.config import (
     load_config,
     parse_config,
 )
+from lane_tasks.console import COLOR_CHOICES, same_destination, set_color
 from lane_tasks.errors import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -77,11 +78,19 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(Path(args.config) if args.config else None)
 
 
-def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None = None) -> None:
+def _emit(
+    args: argparse.Namespace,
+    doc: dict[str, Any],
+    config: Config | None = None,
+    *,
+    streamed: bool = False,
+) -> None:
     """Write the artifact (atomically) and/or print it, as --format and --out ask. Inside a
     lane run, the top-level --out is written only while this run holds the top level. A step
     run without --out writes its artifact where the lane would (`<artifacts_dir>/<step>.json`)
-    and prints the report, unless a lane running meanwhile holds the top level."""
+    and prints the report, unless a lane running meanwhile holds the top level. `streamed`:
+    the results' lines were already printed where the report goes, which then repeats only
+    the problems."""
     from lane_tasks.exports import render_export
 
     config_path: Path | None = None
@@ -106,8 +115,10 @@ def _emit(args: argparse.Namespace, doc: dict[str, Any], config: Config | None =
                 f"/lanes/runs/{args.run_id}/\n"
             )
         if not args.quiet:
-            sys.stdout.write(render_text(doc))
+            sys.stdout.write(render_text(doc, streamed=streamed))
         return
+    if streamed and args.format == "text":
+        text = render_text(doc, streamed=True)
     sys.stdout.write(text)
     default = getattr(args, "default_out", None)
     if config is not None and default is not None:
@@ -267,6 +278,7 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
             "offline": getattr(args, "offline", False),
             "sign_key": getattr(args, "sign_key", None),
             "no_cache": getattr(args, "no_cache", False),
+            "quiet": getattr(args, "quiet", False),
         }
         ctx = StepContext(
             config=config,
@@ -284,7 +296,7 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
             sys.stderr.write(f"lane-tasks: warning: {warning}\n")
         doc = report.document(stable=stable, lane=args.lane)
         with shielded(reraise=report.exit_code != EXIT_INTERRUPTED):  # a whole record or none
-            _emit(args, doc, config)
+            _emit(args, doc, config, streamed=report.streamed and same_destination())
             if args.run_id:
                 _record(config, args, step_id, doc, report.run.started_at)
             run_id = None
@@ -960,6 +972,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="lanes.toml, or a pyproject.toml with [tool.lane-tasks] (default: the first of "
         "them found upward from the cwd)",
     )
+    parser.add_argument(
+        "--color",
+        choices=COLOR_CHOICES,
+        help="colour and a live status line on stderr (default auto: at a terminal, unless "
+        "NO_COLOR or CI is set; FORCE_COLOR forces colour)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -1214,6 +1232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         argcomplete.autocomplete(parser)  # answers on fd 8 and exits
     args = parser.parse_args(argv)
+    if args.color:
+        set_color(args.color)
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)

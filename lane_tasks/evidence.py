@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
+from lane_tasks.artifacts import is_warning
 from lane_tasks.config import CheckSpec, Config, parse_config
 from lane_tasks.errors import ConfigError
 from lane_tasks.repo import git
@@ -57,10 +58,17 @@ def status_contradiction(doc: Mapping[str, Any]) -> str | None:
     """Why an artifact's status is not what its own results say (a `pass` holding a failed
     blocking result, or a summary that miscounts them), or None."""
     results = doc.get("results") or []
+    summary = doc.get("summary")
+    # a summary without `warn` (no warnings, or written before they were counted apart)
+    # counts its warnings as fail / error
+    warn = not isinstance(summary, Mapping) or "warn" in summary
     counts = dict.fromkeys(("pass", "fail", "error", "skip"), 0)
     for r in results:
-        counts[str(r.get("status"))] = counts.get(str(r.get("status")), 0) + 1
-    if doc.get("summary") is not None and dict(doc["summary"]) != counts:
+        status = str(r.get("status"))
+        if warn and is_warning(status, r.get("severity")):
+            status = "warn"
+        counts[status] = counts.get(status, 0) + 1
+    if summary is not None and dict(summary) != counts:
         return f"its summary {dict(doc['summary'])} does not count its results {counts}"
     if doc.get("status") != "pass":
         return None

@@ -422,14 +422,23 @@ def run_many(
     jobs: int,
     fail_fast: bool = False,
     is_failure: Callable[[ProcResult], bool] = lambda r: r.exit_code != 0,
+    on_start: Callable[[ProcSpec], None] | None = None,
+    on_finish: Callable[[ProcSpec, ProcResult], None] | None = None,
 ) -> list[ProcResult]:
-    """Run specs with up to `jobs` at once; results in the order of `specs`."""
+    """Run specs with up to `jobs` at once; results in the order of `specs`. `on_start` and
+    `on_finish` are called from the worker thread as each one starts and ends (so a person
+    sees a check the moment it finishes, not when the slowest one does): they must be
+    thread-safe."""
     cancel = threading.Event()
 
     def task(spec: ProcSpec) -> ProcResult:
+        if on_start is not None and not cancel.is_set():
+            on_start(spec)
         res = run_one(spec, cancel)
         if fail_fast and res.outcome != "cancelled" and is_failure(res):
             cancel.set()
+        if on_finish is not None:
+            on_finish(spec, res)
         return res
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["render_text"]
+from lane_tasks.artifacts import is_warning
 
-_MARK = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR", "skip": "SKIP "}
+__all__ = ["mark", "render_text"]
+
+_MARK = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR", "skip": "SKIP ", "warn": "WARN "}
 
 
-def render_text(doc: dict[str, Any], *, verbose: bool = False) -> str:
-    """One line per result, then the excerpt and fix of each problem, then a summary."""
+def mark(r: Mapping[str, Any]) -> str:
+    """The word a person reads for a result: WARN for a problem that does not block (a check
+    of severity `warning`), else its status (PASS, FAIL, ERROR, SKIP), five columns wide."""
+    status = str(r.get("status", ""))
+    if is_warning(status, r.get("severity")):
+        status = "warn"
+    return _MARK.get(status, status)
+
+
+def render_text(doc: dict[str, Any], *, verbose: bool = False, streamed: bool = False) -> str:
+    """One line per result, then the excerpt and fix of each problem, then a summary.
+    `streamed`: each result's line was already printed as it finished (lane_tasks.console),
+    so only the problems' lines are repeated here, above their excerpts."""
     title = doc.get("step", "?")
     if doc.get("lane"):
         title += f" ({doc['lane']})"
@@ -18,10 +32,10 @@ def render_text(doc: dict[str, Any], *, verbose: bool = False) -> str:
     results = doc.get("results", [])
     width = max((len(r.get("id", "")) for r in results), default=0)
     for r in results:
-        bits = [
-            f"  {_MARK.get(r.get('status', ''), r.get('status', ''))} {r.get('id', ''):<{width}}"
-        ]
-        if r.get("severity") and r.get("severity") != "error":
+        if streamed and r.get("status") not in ("fail", "error"):
+            continue
+        bits = [f"  {mark(r)} {r.get('id', ''):<{width}}"]
+        if r.get("severity") not in (None, "error", "warning"):  # WARN says `warning`
             bits.append(f"[{r['severity']}]")
         if r.get("owner"):
             bits.append(f"owner={r['owner']}")
@@ -41,8 +55,9 @@ def render_text(doc: dict[str, Any], *, verbose: bool = False) -> str:
         if r.get("fix") and r.get("status") in ("fail", "error"):
             lines.append(f"  fix [{r['id']}]: {r['fix']}")
     s = doc.get("summary", {})
+    warn = f"{s['warn']} warn / " if s.get("warn") else ""
     lines.append(
-        f"{title}: {s.get('pass', 0)} pass / {s.get('fail', 0)} fail / "
+        f"{title}: {s.get('pass', 0)} pass / {warn}{s.get('fail', 0)} fail / "
         f"{s.get('error', 0)} error / {s.get('skip', 0)} skip"
     )
     return "\n".join(lines) + "\n"

@@ -97,6 +97,16 @@ def run_nox(
     return run_module("nox", cwd, *args, env=env)
 
 
+def error_lines(stderr: str) -> list[str]:
+    """stderr without the progress lane_tasks.console streams while a step runs (its start
+    line, the indented line of each check): what is left is what went wrong."""
+    return [
+        line
+        for line in stderr.strip().splitlines()
+        if not line.startswith("  ") and not line.endswith(": running…")
+    ]
+
+
 def commit_all(root: Path, message: str = "change") -> str:
     git(root, "add", "-A")
     git(root, "commit", "-q", "--allow-empty", "-m", message)

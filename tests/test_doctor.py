@@ -135,7 +135,7 @@ def test_clean_project_passes_and_artifact_validates(tmp_path: Path) -> None:
     assert_result(d, "version-determinable", "pass", "version 0.1.0 (static)")
     assert_result(d, "gate-tools-runnable", "pass", "4 gate check tools found")
     assert_result(d, "build-dir-ignored", "pass", "'build/' is ignored")
-    assert d.doc["summary"] == {"pass": 10, "fail": 1, "error": 0, "skip": 0}
+    assert d.doc["summary"] == {"pass": 10, "warn": 1, "fail": 0, "error": 0, "skip": 0}
     assert "run" in d.doc  # not stable: the run block is there
     assert "PASS" in d.proc.stdout  # --out prints the text report too
 
@@ -473,8 +473,45 @@ def test_no_ci_configuration_is_a_warning(tmp_path: Path) -> None:
     assert (d.code, d.doc["status"]) == (0, "pass"), d.why()
     assert_result(d, "ci-invokes-lane", "fail", "no CI configuration found")
     assert d.check("ci-invokes-lane")["severity"] == "warning"
-    assert d.doc["summary"]["fail"] == 1
-    assert "[warning]" in d.proc.stdout
+    assert (d.doc["summary"]["warn"], d.doc["summary"]["fail"]) == (1, 0)
+    line = next(ln for ln in d.proc.stdout.splitlines() if "ci-invokes-lane" in ln)
+    assert line.split()[0] == "WARN", d.proc.stdout
+
+
+def test_warning_is_shown_as_warn_and_never_counted_as_a_failure(tmp_path: Path) -> None:
+    """A failed check of severity `warning` reads WARN, is counted as `warn` and fails nothing:
+    not the step, not the text report, not JUnit; SARIF calls it a warning."""
+    import xml.etree.ElementTree as ET
+
+    from lane_tasks.evidence import status_contradiction
+    from lane_tasks.exports import render_export
+
+    root = make_project(tmp_path)
+    d = run_doctor(root)
+    assert (d.code, d.doc["status"]) == (0, "pass"), d.why()
+    assert d.check("ci-invokes-lane")["status"] == "fail"  # what the check found, unchanged
+    assert d.doc["summary"] == {"pass": 10, "warn": 1, "fail": 0, "error": 0, "skip": 0}
+    assert "FAIL" not in d.proc.stdout, d.proc.stdout
+    assert re.search(r"(?m)^  WARN  ci-invokes-lane +- no CI configuration found$", d.proc.stdout)
+    assert "doctor: 10 pass / 1 warn / 0 fail / 0 error / 0 skip" in d.proc.stdout
+    assert "fix [ci-invokes-lane]:" in d.proc.stdout  # still told how to fix it
+
+    suite = ET.fromstring(render_export("junit", d.doc)).find("testsuite")
+    assert suite is not None
+    assert (suite.get("failures"), suite.get("errors")) == ("0", "0")
+    case = next(c for c in suite.iter("testcase") if c.get("name") == "ci-invokes-lane")
+    assert case.find("failure") is None and case.find("error") is None
+    assert (case.findtext("system-out") or "").startswith("warning: no CI configuration found")
+
+    sarif = json.loads(render_export("sarif", d.doc))
+    levels = {r["ruleId"]: r["level"] for r in sarif["runs"][0]["results"]}
+    assert levels.get("ci-invokes-lane") == "warning", levels
+
+    assert status_contradiction(d.doc) is None
+    legacy = {**d.doc, "summary": {"pass": 10, "fail": 1, "error": 0, "skip": 0}}
+    assert status_contradiction(legacy) is None  # written before warnings were counted apart
+    wrong = {**d.doc, "summary": {"pass": 10, "warn": 0, "fail": 1, "error": 0, "skip": 0}}
+    assert status_contradiction(wrong) is not None
 
 
 WORKFLOW = """
@@ -600,7 +637,7 @@ def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
     assert r["fix"] is None
     passed = [r["id"] for r in d.doc["results"] if r["status"] == "pass"]
     assert "git-not-shallow" not in passed
-    assert d.doc["summary"] == {"pass": 9, "fail": 1, "error": 0, "skip": 1}
+    assert d.doc["summary"] == {"pass": 9, "warn": 1, "fail": 0, "error": 0, "skip": 1}
     assert len(passed) == d.doc["summary"]["pass"]
 
     text = run_cli(clone, "doctor", "--format", "text")
@@ -608,7 +645,7 @@ def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
     line = next(ln for ln in text.stdout.splitlines() if "git-not-shallow" in ln)
     assert line.split()[0] == "SKIP"
     assert line.endswith("- disabled in lanes.toml: CI uses shallow clones")
-    assert "doctor: 9 pass / 1 fail / 0 error / 1 skip" in text.stdout
+    assert "doctor: 9 pass / 1 warn / 0 fail / 0 error / 1 skip" in text.stdout
 
 
 def test_disabled_check_does_not_satisfy_the_checks_requiring_it(tmp_path: Path) -> None:
@@ -619,7 +656,7 @@ def test_disabled_check_does_not_satisfy_the_checks_requiring_it(tmp_path: Path)
     assert_result(d, "git-repo", "skip", "disabled in lanes.toml: vendored snapshot, no git")
     assert_skipped_for(d, "git-not-shallow", "git-repo")
     assert_skipped_for(d, "build-dir-ignored", "git-repo")
-    assert d.doc["summary"] == {"pass": 7, "fail": 1, "error": 0, "skip": 3}
+    assert d.doc["summary"] == {"pass": 7, "warn": 1, "fail": 0, "error": 0, "skip": 3}
 
 
 # ---- the nox session ----------------------------------------------------------------------------

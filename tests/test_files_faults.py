@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import commit_all, make_git_repo, run_nox, write
+from conftest import commit_all, error_lines, make_git_repo, run_nox, write
 
 from lane_tasks import cli, interrupts
 from lane_tasks.cli import main
@@ -139,7 +139,7 @@ def test_fifo_in_the_owner_files_never_hangs(tiny: Path, planted: str) -> None:
     )
     assert "Traceback" not in r.stderr, r.stderr
     assert r.returncode in (0, 1, 3), r.stderr
-    assert len(r.stderr.strip().splitlines()) <= 1, r.stderr
+    assert len(error_lines(r.stderr)) <= 1, r.stderr
 
 
 def test_fifo_as_the_release_lock_never_hangs(tiny: Path) -> None:
@@ -242,8 +242,8 @@ def test_contract_index_without_out_is_an_index_verify_accepts(
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "Traceback" not in err, err
-    return err
+    assert len(error_lines(err)) == 1 and "Traceback" not in err, err
+    return "\n".join(error_lines(err)) + "\n"
 
 
 @pytest.mark.parametrize("link", ["build", "build/lanes", "build/lanes/runs", "release-evidence"])
@@ -406,7 +406,7 @@ def test_full_disk_is_one_line_exit_3(tiny: Path) -> None:
     )
     assert r.returncode == 3, r.stderr
     # The cache may warn first that it could not keep a result; the error itself is one line.
-    errors = [line for line in r.stderr.splitlines() if "warning:" not in line]
+    errors = [line for line in error_lines(r.stderr) if "warning:" not in line]
     assert len(errors) == 1 and "File too large" in errors[0], r.stderr
     assert "Traceback" not in r.stderr
     assert str(tiny / "build") in r.stderr

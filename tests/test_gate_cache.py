@@ -145,7 +145,7 @@ def test_a_corrupt_or_tampered_entry_is_discarded_never_trusted(tmp_path: Path) 
     assert doc["_stderr"].count("discarded a corrupt entry for 'mypy'") == 1
     assert doc["_stderr"].count("does not authenticate (edited or copied) for 'pytest'") == 1
     again = gate(root)  # the re-run wrote fresh entries
-    assert all(cached(again).values()) and again["_stderr"] == ""
+    assert all(cached(again).values()) and "warning" not in again["_stderr"]
 
 
 def test_errors_and_timeouts_are_never_replayed(tmp_path: Path) -> None:

@@ -157,6 +157,34 @@ def test_clean_project_passes_every_check(tmp_path: Path) -> None:
     assert git(root, "status", "--porcelain") == ""
 
 
+def test_gate_release_prints_each_sub_check_as_it_starts(tmp_path: Path) -> None:
+    """A person (or a CI log) sees what the preflight is doing while it does it, in order:
+    a sub-check's start line, then its result; the build's followers start after it passed."""
+    root = make_project(tmp_path)
+    configure(root, release={"disable": {"gate-fast-evidence": NOT_HERE}})
+    r, doc = preflight(root)
+    assert doc["status"] == "pass", r.stdout + r.stderr
+    lines = r.stderr.splitlines()
+
+    def at(line: str) -> int:
+        assert line in lines, r.stderr
+        return lines.index(line)
+
+    order = [
+        at("lane-tasks gate-release: running…"),
+        at("  working out the release candidate…"),
+        at("  reading the project metadata…"),
+        at("  building sdist and wheel…"),
+        next(i for i, ln in enumerate(lines) if ln.startswith("  PASS  build ")),
+        at("  twine check --strict…"),
+        next(i for i, ln in enumerate(lines) if ln.startswith("  PASS  dist-metadata ")),
+    ]
+    assert order == sorted(order), r.stderr
+    assert at("  check-wheel-contents…") > order[4]
+    skipped = next(ln for ln in lines if "gate-fast-evidence" in ln)
+    assert skipped.split()[0] == "SKIP" and NOT_HERE in skipped
+
+
 @pytest.mark.parametrize(
     ("asked", "status", "needle"),
     [

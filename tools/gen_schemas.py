@@ -239,7 +239,8 @@ def schema(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
             "type": "object",
             "additionalProperties": False,
             "required": ["pass", "fail", "error", "skip"],
-            "properties": {s: {"type": "integer", "minimum": 0} for s in STATUS["enum"]},
+            # `warn` (optional, additive): the problems whose severity is not `error`
+            "properties": {s: {"type": "integer", "minimum": 0} for s in (*STATUS["enum"], "warn")},
         },
         "results": {
             "type": "array",

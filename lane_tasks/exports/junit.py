@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from lane_tasks.artifacts import is_warning
+
 __all__ = ["to_junit", "xml_text"]
 
 _ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -70,7 +72,10 @@ def _case(suite: ET.Element, classname: str, r: Mapping[str, Any]) -> None:
     )
     status = r.get("status")
     message = xml_text(r.get("message") or status)
-    if status == "fail":
+    if is_warning(status, r.get("severity")):  # reported, but not a failure of the suite
+        out = ET.SubElement(case, "system-out")
+        out.text = xml_text(f"warning: {message}\n\n{_body(r)}".rstrip())
+    elif status == "fail":
         el = ET.SubElement(case, "failure", {"message": message, "type": "fail"})
         el.text = _body(r)
     elif status == "error":
@@ -87,7 +92,10 @@ def to_junit(doc: Mapping[str, Any]) -> str:
     step = xml_text(doc.get("step") or "unknown")
     name = f"lane-tasks.{step}"
     results = [r for r in doc.get("results", []) if isinstance(r, Mapping)]
-    count = {s: sum(r.get("status") == s for r in results) for s in ("fail", "error", "skip")}
+    count = {
+        s: sum(r.get("status") == s and not is_warning(s, r.get("severity")) for r in results)
+        for s in ("fail", "error", "skip")
+    }
     run = doc.get("run")
     total = sum(_seconds(r.get("duration_s")) for r in results)
     if isinstance(run, Mapping) and "duration_s" in run:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.artifacts import schema_errors
+from lane_tasks.artifacts import is_warning, schema_errors
 
 __all__ = ["EXCERPT_LINES", "append_github_summary", "render_run_summary"]
 
@@ -25,7 +25,13 @@ EXCERPT_LINES = 20
 """Lines of a failure excerpt shown (its end: where tools print the verdict)."""
 _LINE_CHARS = 240
 
-_MARK = {"pass": "✅ pass", "fail": "❌ fail", "error": "⚠️ error", "skip": "⏭️ skip"}
+_MARK = {
+    "pass": "✅ pass",
+    "fail": "❌ fail",
+    "error": "⚠️ error",
+    "skip": "⏭️ skip",
+    "warn": "🟡 warn",
+}
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -71,7 +77,8 @@ def _counts(doc: Mapping[str, Any]) -> str:
     s = _mapping(doc.get("summary"))
     if not s:
         return ""
-    return " / ".join(f"{s.get(k, 0)} {k}" for k in ("pass", "fail", "error", "skip"))
+    keys = ("pass", *(("warn",) if s.get("warn") else ()), "fail", "error", "skip")
+    return " / ".join(f"{s.get(k, 0)} {k}" for k in keys)
 
 
 def _excerpt_block(rid: str, excerpt: str) -> list[str]:
@@ -100,8 +107,9 @@ def _problems(step: str, doc: Mapping[str, Any]) -> list[str]:
         return [f"No failed check recorded in {_code(step)}'s artifact.", ""]
     for r in bad:
         rid = str(r.get("id", "?"))
-        bits = [_mark(r.get("status"))]
-        if r.get("severity") and r.get("severity") != "error":
+        warning = is_warning(r.get("status"), r.get("severity"))
+        bits = [_mark("warn" if warning else r.get("status"))]
+        if r.get("severity") not in (None, "error", "warning"):
             bits.append(_inline(r["severity"]))
         bits.append(f"owner {_code(r['owner'])}" if r.get("owner") else "no owner")
         line = f"- **{_inline(rid)}** ({', '.join(bits)})"

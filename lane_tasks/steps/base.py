@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lane_tasks import console
 from lane_tasks.artifacts import Result, RunInfo, envelope
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import Config
@@ -56,6 +57,8 @@ class StepReport:
     extra: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     """For the person running it (stderr), not for the artifact."""
+    streamed: bool = False
+    """Its results' lines were printed as they finished (lane_tasks.console)."""
 
     def document(self, *, stable: bool, lane: str | None) -> dict[str, Any]:
         return envelope(
@@ -131,17 +134,19 @@ def _interrupted_result(step_id: str) -> Result:
 def run_step(step_id: str, ctx: StepContext) -> StepReport:
     started = datetime.now(UTC)
     t0 = time.monotonic()
-    try:
-        results, extra = RUNNERS[step_id](ctx)
-    except KeyboardInterrupt as exc:
-        # every child process group is stopped first; the artifact says what had finished
-        from lane_tasks.procs import kill_all
+    with console.step(step_id, quiet=bool(ctx.options.get("quiet"))) as progress:
+        console.opening(f"lane-tasks {step_id}{f' ({ctx.lane})' if ctx.lane else ''}: running…")
+        try:
+            results, extra = RUNNERS[step_id](ctx)
+        except KeyboardInterrupt as exc:
+            # every child process group is stopped first; the artifact says what had finished
+            from lane_tasks.procs import kill_all
 
-        kill_all()
-        results = exc.results if isinstance(exc, StepInterrupted) else []
-        if not any(r.status == "error" for r in results):
-            results = [*results, _interrupted_result(step_id)]
-        extra = {"status": "error", "reason": "interrupted"}
+            kill_all()
+            results = exc.results if isinstance(exc, StepInterrupted) else []
+            if not any(r.status == "error" for r in results):
+                results = [*results, _interrupted_result(step_id)]
+            extra = {"status": "error", "reason": "interrupted"}
     status = extra.pop("status", None) or status_of(results)
     warnings = tuple(extra.pop("warnings", ()))
     interrupted = extra.get("reason") == "interrupted"
@@ -156,4 +161,5 @@ def run_step(step_id: str, ctx: StepContext) -> StepReport:
         run=RunInfo(ctx.run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
         extra=extra,
         warnings=warnings,
+        streamed=progress.streamed,
     )

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lane_tasks import console
 from lane_tasks.artifacts import Result
 from lane_tasks.config import CheckSpec
 from lane_tasks.errors import ConfigError, did_you_mean
@@ -123,6 +124,12 @@ def _result(ctx: StepContext, check: CheckSpec, spec: ProcSpec, res: ProcResult)
     )
 
 
+def _missing_result(ctx: StepContext, check: CheckSpec, why: str) -> Result:
+    return _result(
+        ctx, check, _spec(ctx, check), ProcResult(check.id, "missing", None, "", 0.0, why)
+    )
+
+
 @register("gate-fast")
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     checks = list(ctx.config.checks.values())
@@ -158,10 +165,29 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
                 cached[c.id] = hit
     to_run = [s for s in specs if s.id not in cached]
     jobs = ctx.jobs or ctx.config.jobs or os.cpu_count() or 1
+    check_of = {c.id: c for c in checks}
+    made: dict[str, Result] = {}  # each check's result, made once, as it finished
+
+    def on_finish(spec: ProcSpec, res: ProcResult) -> None:
+        made[spec.id] = _result(ctx, check_of[spec.id], spec, res)
+        console.finished(made[spec.id])
+
+    console.expect([c.id for c in checks])
+    for c in checks:  # what needs no process is known at once
+        if c.id in cached:
+            console.finished(cached[c.id], cached=True)
+        elif c.id in missing:
+            console.finished(_missing_result(ctx, c, missing[c.id]))
     interrupted: ProcsInterrupted | None = None
     try:
         finished: list[ProcResult | None] = list(
-            run_many(to_run, jobs=jobs, fail_fast=ctx.fail_fast)
+            run_many(
+                to_run,
+                jobs=jobs,
+                fail_fast=ctx.fail_fast,
+                on_start=lambda spec: console.started(spec.id),
+                on_finish=on_finish,
+            )
         )
     except ProcsInterrupted as exc:
         interrupted, finished = exc, exc.results
@@ -173,12 +199,11 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     results = []
     for c in checks:
         if c.id in missing:
-            res = ProcResult(c.id, "missing", None, "", 0.0, missing[c.id])
-            results.append(_result(ctx, c, _spec(ctx, c), res))
+            results.append(_missing_result(ctx, c, missing[c.id]))
         elif c.id in cached:
             results.append(cached[c.id])
         else:
-            result = _result(ctx, c, spec_of[c.id], done[c.id])
+            result = made.get(c.id) or _result(ctx, c, spec_of[c.id], done[c.id])
             if cache is not None and interrupted is None:
                 warning = cache.put(keys[c.id], result)
                 if warning:

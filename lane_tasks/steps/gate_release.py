@@ -23,6 +23,7 @@ from typing import Any
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
+from lane_tasks import console
 from lane_tasks.artifacts import Result, locked_file, read_artifact
 from lane_tasks.catalog import STEPS
 from lane_tasks.changelog import CANDIDATES, find_changelog, find_entry
@@ -292,6 +293,7 @@ class Metadata(Check):
     a dynamic version's build backend can prepare the metadata."""
 
     id = "metadata"
+    doing = "reading the project metadata"
     family = "packaging"
     fix = (
         "complete [project] in pyproject.toml (PEP 621): "
@@ -341,6 +343,7 @@ class VersionCheck(Check):
     reported as such without failing the step."""
 
     id = "version"
+    doing = "resolving the version"
     family = "versioning"
     fix = _BUMP
 
@@ -363,6 +366,7 @@ class Changelog(Check):
     have been collected; between releases pending fragments are fine."""
 
     id = "changelog"
+    doing = "reading the changelog"
     family = "docs"
     fix = "add a section headed with this version, listing its changes, to the changelog"
 
@@ -418,6 +422,7 @@ class CleanTree(Check):
     """No uncommitted or untracked changes, except this tool's own output directories."""
 
     id = "clean-tree"
+    doing = "checking that the tree is clean"
     family = "git"
     fix = "commit or stash your changes (git status) and run the gate again"
 
@@ -461,6 +466,7 @@ class Build(Check):
     versions match the project."""
 
     id = "build"
+    doing = "building sdist and wheel"
     family = "packaging"
     fix = "run `python -m build` and fix what it reports (--offline builds without isolation)"
 
@@ -515,6 +521,7 @@ class DistMetadata(Check):
     """`twine check --strict` passes on the sdist and the wheel (the README renders)."""
 
     id = "dist-metadata"
+    doing = "twine check --strict"
     family = "packaging"
     requires = ("build",)
     fix = "fix the long description (README) and metadata that `twine check --strict` reports"
@@ -530,6 +537,7 @@ class WheelContents(Check):
     """`check-wheel-contents` passes: no duplicate files, stray top-level modules or .pyc."""
 
     id = "wheel-contents"
+    doing = "check-wheel-contents"
     family = "packaging"
     requires = ("build",)
     fix = (
@@ -549,6 +557,7 @@ class GateFastEvidence(Check):
     (from this run when inside a lane: gate fast is never re-run here)."""
 
     id = "gate-fast-evidence"
+    doing = "looking for gate-fast evidence of this commit"
     family = "evidence"
     fix = "run gate fast on this commit first (`nox -s gate-fast`, or the whole lane)"
 
@@ -599,6 +608,7 @@ def _one_at_a_time(ctx: StepContext) -> Iterator[None]:
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     facts: dict[str, Any] = {}
     with _one_at_a_time(ctx):
+        console.note("  working out the release candidate…")
         settled = facts["plan"] = plan(ctx, facts)
         results = RELEASE.run(ctx, ctx.config.release.disabled, facts=facts)
     return results, {
