@@ -242,17 +242,16 @@ def test_a_stale_report_is_never_read(tmp_path: Path, monkeypatch: pytest.Monkey
     """A report left by an earlier run is removed before the check: a tool that writes none
     this time is a missing report, not the old findings."""
     good = _WRITE.format(data=b"<testsuite name='t'><testcase name='ok'/></testsuite>")
-    root = checks_repo(tmp_path, {"t": {"cmd": ["{python}", "-c", good, "{report}"]}})
-    data = {
-        "lanes": {"quick": {"steps": ["gate-fast"]}},
-        "gate": {"fast": {"checks": {"t": {"cmd": ["{python}", "-c", good, "{report}"]}}}},
-    }
-    data["gate"]["fast"]["checks"]["t"]["report"] = "junit"
-    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    check: dict[str, Any] = {"cmd": ["{python}", "-c", good, "{report}"], "report": "junit"}
+    root = checks_repo(tmp_path, {"t": check})
     monkeypatch.chdir(root)
     assert main(["gate", "fast", "--no-cache", "-q", "--out", ".lane-tasks/g.json"]) == 0
     assert (root / ".lane-tasks" / "gate-fast" / "t.junit.xml").is_file()
-    data["gate"]["fast"]["checks"]["t"]["cmd"] = ["{python}", "-c", "pass", "{report}"]
+    check["cmd"] = ["{python}", "-c", "pass", "{report}"]
+    data = {
+        "lanes": {"quick": {"steps": ["gate-fast"]}},
+        "gate": {"fast": {"checks": {"t": check}}},
+    }
     (root / "lanes.toml").write_text(tomli_w.dumps(data))
     assert main(["gate", "fast", "--no-cache", "-q", "--out", ".lane-tasks/g.json"]) == 1
     r = result(json.loads((root / ".lane-tasks" / "g.json").read_text()), "t")
