@@ -377,3 +377,20 @@ def test_excerpt_cut_starts_at_a_diagnostic_boundary() -> None:
     lines = text.splitlines()
     assert len(lines) <= 40 and lines[0].startswith("E"), lines[:2]
     assert lines[-1] == "  | code"
+
+
+def test_mypy_junit_messages_become_findings_at_their_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cmd = ["mypy", "--junit-xml", "{report}", "--no-incremental", "typed.py"]
+    root = checks_repo(tmp_path, {"types": {"cmd": cmd, "report": "junit"}})
+    write(root, "typed.py", 'x: int = 1\ny: int = "two"\n')
+    commit_all(root)
+    monkeypatch.chdir(root)
+    assert main(["gate", "fast", "-q", "--out", ".lane-tasks/g.json"]) == 1
+    r = result(json.loads((root / ".lane-tasks" / "g.json").read_text()), "types")
+    (finding,) = r["findings"]
+    assert (finding["rule"], finding["path"], finding["line"]) == ("assignment", "typed.py", 2)
+    assert finding["level"] == "error" and "Incompatible types" in finding["message"]
+    (case,) = r["tests"]
+    assert case["status"] == "fail" and case["classname"] == "mypy"

@@ -132,9 +132,11 @@ class ArtifactRetention(Control):
             problems.append(f"{kept} runs kept, more than runs.keep = {ctx.config.runs_keep}")
         if problems:
             return Verdict("fail", "; ".join(problems))
+        beside = sum("/" in str(a["path"]) for a in entries)  # gate fast's logs and reports
+        also = f" and {beside} kept file(s)" if beside else ""
         return Verdict(
             "pass",
-            f"{len(entries)} artifact(s) kept with matching sha256; "
+            f"{len(entries) - beside} artifact(s){also} kept with matching sha256; "
             f"{kept} of at most {ctx.config.runs_keep} runs kept",
         )
 
