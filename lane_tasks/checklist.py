@@ -122,7 +122,14 @@ def _step_item(
         return _Item(step, False, "no run in the run store (run the lane first)")
     if run.manifest is None:
         return _Item(step, False, f"run {run.id}: {run.problem or 'no manifest'}")
-    entry = next((a for a in run.manifest.get("artifacts", []) if a.get("step") == step), None)
+    entry = next(
+        (
+            a
+            for a in run.manifest.get("artifacts", [])
+            if a.get("step") == step and "/" not in str(a.get("path"))
+        ),
+        None,
+    )
     if entry is None:
         return _Item(step, False, f"{step} did not run in run {run.id}")
     source = run.path / str(entry["path"])

@@ -159,8 +159,9 @@ _SUFFIX_FORMATS = (
     (".xml", "junit"),
     (".txt", "text"),
 )
-_ALSO_FITS = {".json": ("sarif",)}
-"""A `.json` file may hold SARIF too (SARIF is JSON): `--format sarif --out results.json`."""
+_ALSO_FITS = {".json": ("sarif", "codequality")}
+"""A `.json` file may hold SARIF or GitLab Code Quality too (both are JSON): `--format sarif
+--out results.json`, `--format codequality --out gl-code-quality-report.json`."""
 
 
 def _settle_output(args: argparse.Namespace) -> None:
@@ -1048,10 +1049,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser(
         "export",
-        help="an artifact in another format (SARIF, JUnit, text), without re-running its step",
+        help="an artifact in another format (SARIF, JUnit, GitLab Code Quality, text), "
+        "without re-running its step",
     )
     export.add_argument("artifact", metavar="ARTIFACT", help="e.g. build/gate-fast.json")
-    export.add_argument("--format", required=True, choices=("sarif", "junit", "text"))
+    export.add_argument(
+        "--format", required=True, choices=("sarif", "junit", "codequality", "text")
+    )
     export.add_argument("--out", metavar="FILE", help="write it here (atomically)")
     add_out_guard(export)
     export.set_defaults(func=_export)

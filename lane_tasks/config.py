@@ -90,6 +90,16 @@ class CheckSpec:
     defaults: their values are part of its cache key."""
     shell: bool = False
     """`cmd` is one shell string run by /bin/sh (opted into with `shell = true`; doctor warns)."""
+    fix: str | None = None
+    """What to tell a person whose run of this check failed (else derived from `cmd`)."""
+    report: str | None = None
+    """The machine-readable report the tool writes where `{report}` in `cmd` says (one of
+    REPORT_FORMATS): its findings and test cases go into the artifact and the exports."""
+
+
+REPORT_FORMATS = ("sarif", "junit", "ruff-json")
+"""Reports a check's tool may write: SARIF (ruff), JUnit XML (pytest, mypy), ruff's JSON."""
+REPORT_PLACEHOLDER = "{report}"
 
 
 DEFAULT_TAG_PATTERN = r"^[vV]?(?P<version>\d.*)$"
@@ -963,6 +973,26 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
                     [*key, "input_env"],
                     f"'{name}' is not an environment variable name (or a NAME_* pattern)",
                 )
+        report = r.str_(t, [*key, "report"], None)
+        if report is not None and report not in REPORT_FORMATS:
+            raise r.error(
+                [*key, "report"],
+                f"unknown report format '{report}'{did_you_mean(report, REPORT_FORMATS)}; "
+                f"formats: {', '.join(REPORT_FORMATS)}",
+            )
+        placed = any(REPORT_PLACEHOLDER in part for part in cmd)
+        if report is not None and not placed:
+            raise r.error(
+                [*key, "cmd"],
+                f"report = '{report}' needs {REPORT_PLACEHOLDER} in cmd where the tool is told "
+                "where to write it (lane-tasks gives a fresh path in the run's directory)",
+            )
+        if report is None and placed:
+            raise r.error(
+                [*key, "cmd"],
+                f"{REPORT_PLACEHOLDER} in cmd needs a report key naming its format "
+                f"({', '.join(REPORT_FORMATS)})",
+            )
         checks[cid] = CheckSpec(
             id=cid,
             cmd=tuple(cmd),
@@ -974,6 +1004,8 @@ def _gate(r: _Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], in
             inputs=inputs,
             input_env=input_env,
             shell=shell,
+            fix=r.str_(t, [*key, "fix"], None),
+            report=report,
         )
     return checks, jobs, cache
 

@@ -98,6 +98,8 @@ TABLES: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {
         "inputs": _k(STR_LIST, "Globs of the files it reads (its cache key)."),
         "input_env": _k(STR_LIST, "Environment variables (or NAME_* patterns) it reads."),
         "shell": _k(BOOL, "Run cmd as one /bin/sh string (doctor warns)."),
+        "fix": _k(STR, "What to tell a person whose run of it failed (default: from cmd)."),
+        "report": _k(STR, "The report its tool writes where {report} is in cmd."),
     },
     ("gate", "release"): {
         "tag_pattern": _k(STR, "Regex of release tags with a (?P<version>...) group."),
@@ -224,12 +226,13 @@ def lanes_toml_schema() -> dict[str, Any]:
     """The JSON Schema of lanes.toml (also of pyproject.toml's [tool.lane-tasks]) for editors:
     every key with its type and description, catalog ids as enums for completion."""
     from lane_tasks.catalog import CONTROLS, KPIS, STEPS
-    from lane_tasks.config import COMPAT_POLICIES, COMPAT_SOURCES, NOX_BACKENDS
+    from lane_tasks.config import COMPAT_POLICIES, COMPAT_SOURCES, NOX_BACKENDS, REPORT_FORMATS
 
     enums: dict[tuple[str, ...], Sequence[str]] = {
         ("nox", "backend"): NOX_BACKENDS,
         ("compat", "source"): COMPAT_SOURCES,
         ("compat", "policy"): COMPAT_POLICIES,
+        ("gate", "fast", "checks", "*", "report"): REPORT_FORMATS,
         ("lanes", "*", "steps"): tuple(STEPS),
         ("lanes", "*", "controls"): tuple(CONTROLS),
         ("lanes", "*", "kpis"): tuple(KPIS),

@@ -50,6 +50,8 @@ class Proposal:
     why: str
     runs_pre_commit: bool = False
     """It runs the project's pre-commit hooks itself: pre-commit is not proposed again."""
+    report: str | None = None
+    """The report its tool writes where `{report}` in `cmd` says (lanes.toml `report`)."""
 
     @property
     def timeout(self) -> int:
@@ -319,7 +321,7 @@ def _at(where: Callable[[Project], str | None]) -> _Found:
 
 
 _TOOLS: tuple[tuple[str, tuple[str, ...], str, _Found], ...] = (
-    ("ruff-check", ("ruff", "check", "."), "lint",
+    ("ruff-check", ("ruff", "check", "--output-format", "sarif", "-o", "{report}", "."), "lint",
      _at(lambda p: _configured(p, "ruff", ("ruff.toml", ".ruff.toml"), ()))),
     ("flake8", ("flake8",), "lint",
      _at(lambda p: _configured(p, "flake8", (".flake8",), ("flake8",)))),
@@ -329,13 +331,16 @@ _TOOLS: tuple[tuple[str, tuple[str, ...], str, _Found], ...] = (
      _at(lambda p: None if p.tool("black") else _ruff_format_configured(p))),
     ("isort", ("isort", "--check-only", "--diff", "."), "format",
      _at(lambda p: _configured(p, "isort", (".isort.cfg",), ("isort",)))),
-    ("mypy", ("mypy",), "typing", _mypy),
+    ("mypy", ("mypy", "--junit-xml", "{report}"), "typing", _mypy),
     ("pyright", ("pyright",), "typing",
      _at(lambda p: _configured(p, "pyright", ("pyrightconfig.json",), ()))),
-    ("pytest", ("{python}", "-m", "pytest", "-q"), "tests", _at(_tests_present)),
+    ("pytest", ("{python}", "-m", "pytest", "-q", "--junitxml={report}"), "tests",
+     _at(_tests_present)),
 )  # fmt: skip
 """Each tool: its check id, command, role, and where the project configures it (with the
 arguments that configuration calls for), or None when it does not."""
+_REPORTS = {"ruff-check": "sarif", "mypy": "junit", "pytest": "junit"}
+"""The report each tool writes at `{report}`: its findings and test cases reach CI."""
 
 
 def _from_tools(p: Project) -> list[Proposal]:
@@ -344,7 +349,15 @@ def _from_tools(p: Project) -> list[Proposal]:
         hit = where(p)
         if hit is not None:
             args, place = hit
-            found.append(Proposal(id=pid, cmd=(*cmd, *args), roles=(role,), why=f"{pid}: {place}"))
+            found.append(
+                Proposal(
+                    id=pid,
+                    cmd=(*cmd, *args),
+                    roles=(role,),
+                    why=f"{pid}: {place}",
+                    report=_REPORTS.get(pid),
+                )
+            )
     return found
 
 

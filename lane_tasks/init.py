@@ -125,7 +125,12 @@ def _plan(root: Path, lane: str, sessions: tuple[ProjectSession, ...]) -> _Plan:
         "gate": {
             "fast": {
                 "checks": {
-                    c.id: {"cmd": list(c.cmd), "owner": "maintainers", "timeout": c.timeout}
+                    c.id: {
+                        "cmd": list(c.cmd),
+                        "owner": "maintainers",
+                        "timeout": c.timeout,
+                        **({"report": c.report} if c.report else {}),
+                    }
                     for c in checks
                 }
             }

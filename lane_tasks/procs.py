@@ -27,6 +27,7 @@ __all__ = [
     "cut_tail",
     "excerpt",
     "kill_all",
+    "log_text",
     "redact",
     "run_many",
     "run_one",
@@ -538,8 +539,39 @@ def excerpt(
     if stable:
         text = _DURATION.sub("<duration>", text)
         text = _ADDR.sub("0x<addr>", text)
-    kept = [ln.rstrip() for ln in text.strip("\n").rsplit("\n", lines)[-lines:]]
+    all_lines = [ln.rstrip() for ln in text.strip("\n").split("\n")]
+    kept = _whole(all_lines, lines)
     out = "\n".join(kept).strip("\n")
     if len(out) > EXCERPT_CHARS:
-        out = "…" + out[-EXCERPT_CHARS:]
+        out = "…\n" + "\n".join(_from_boundary(out[-EXCERPT_CHARS:].split("\n")[1:]))
     return out
+
+
+def _boundary(line: str) -> bool:
+    """Where a tool's next diagnostic starts: after a blank line, or at pytest's and
+    ruff's section rules (`____ test_x ____`, `==== short test summary ====`)."""
+    return not line.strip() or line.startswith(("___", "===", "---"))
+
+
+def _whole(lines: list[str], limit: int) -> list[str]:
+    """The last `limit` lines, starting where a diagnostic starts: a window that would open
+    in the middle of one (ruff's multi-line diagnostics, a pytest traceback) drops that
+    diagnostic's tail instead of showing it without its head (the file:line and the rule)."""
+    return lines if len(lines) <= limit else _from_boundary(lines[-limit:])
+
+
+def _from_boundary(window: list[str]) -> list[str]:
+    """`window` (a cut tail) from its first diagnostic boundary in the first three quarters."""
+    for i, line in enumerate(window[: len(window) * 3 // 4]):
+        if _boundary(line):
+            start = i + 1 if not line.strip() else i
+            if any(ln.strip() for ln in window[start:]):
+                return window[start:]
+    return window
+
+
+def log_text(output: str, secrets: Sequence[str] = ()) -> str:
+    """A tool's whole captured output as a log to keep beside the artifact: ANSI codes
+    stripped and secrets redacted, nothing else changed."""
+    text = _ANSI.sub("", output).replace("\r\n", "\n")
+    return redact(text, [*secrets, *secret_values()])

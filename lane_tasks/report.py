@@ -50,7 +50,8 @@ def render_text(doc: dict[str, Any], *, verbose: bool = False, streamed: bool = 
         if r.get("status") not in ("fail", "error") and not verbose:
             continue
         if r.get("excerpt"):
-            lines.append(f"\n--- {r['id']} (last lines of output) ---")
+            where = f"; full log: {r['log']}" if r.get("log") else ""
+            lines.append(f"\n--- {r['id']} (last lines of output{where}) ---")
             lines.append(r["excerpt"])
         if r.get("fix") and r.get("status") in ("fail", "error"):
             lines.append(f"  fix [{r['id']}]: {r['fix']}")

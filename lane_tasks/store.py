@@ -259,6 +259,36 @@ def _no_later_than(doc: dict[str, Any], started: datetime) -> None:
         doc["run"]["started_at"] = started.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
+def open_run(config: Config, run_id: str, subject: dict[str, Any]) -> Path:
+    """The run's directory, created with its `running` manifest when it does not exist yet:
+    for a step that keeps files there (gate fast's logs and tool reports) while it runs."""
+    d = run_dir(config, run_id)
+    if not d.is_dir():
+        _create_run(config, d, _new_manifest(config, run_id, subject))
+    self_ignore(config.artifacts_path())
+    return d
+
+
+def record_files(config: Config, run_id: str, *, step: str, names: list[str]) -> None:
+    """List files a step wrote into its run directory (`names`, beside its artifact) in the
+    manifest, each with its sha256 and size: the run's evidence names every file it holds."""
+    d = run_dir(config, run_id)
+    doc, _ = _load_manifest(d)
+    if doc is None or not names:
+        return
+    entries = {a["path"]: a for a in doc["artifacts"]}
+    for name in names:
+        target = d / name
+        entries[name] = {
+            "path": name,
+            "sha256": sha256_file(target),
+            "size": target.stat().st_size,
+            "step": step,
+        }
+    doc["artifacts"] = sorted(entries.values(), key=lambda a: a["path"])
+    atomic_write(d / MANIFEST, canonical_json(doc))
+
+
 def _create_run(config: Config, d: Path, manifest: dict[str, Any]) -> None:
     """The run directory, created with its `running` manifest (written in a temp directory
     and renamed into place): a concurrent lane's prune never sees it without the record that

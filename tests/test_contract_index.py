@@ -143,7 +143,11 @@ def test_index_lists_every_artifact_and_dist_and_is_byte_identical(
         assert (e["schema"], e["schema_version"]) == (None, None)
         assert (e["step"], e["lane"], e["commit"]) == ("gate-release", LANE, head)
         assert e["sha256"] == hashlib.sha256((root / e["path"]).read_bytes()).hexdigest()
-    assert len(doc["entries"]) == 5  # manifest.json is never indexed
+    # gate fast keeps each check's log beside its artifact: indexed with its bytes, no schema
+    log = by_path[f"{prefix}/gate-fast/smoke.log"]
+    assert (log["kind"], log["schema"], log["step"]) == ("artifact", None, "gate-fast")
+    assert log["sha256"] == hashlib.sha256((root / log["path"]).read_bytes()).hexdigest()
+    assert len(doc["entries"]) == 6  # manifest.json is never indexed
 
 
 def test_every_referenced_schema_is_listed_with_its_sha256(project: tuple[Path, str]) -> None:
@@ -287,7 +291,7 @@ def test_verify_passes_on_an_intact_run(project: tuple[Path, str]) -> None:
     )
     code, report = verify(root)
     assert code == 0
-    assert report["checked"] == 5
+    assert report["checked"] == 6  # 3 artifacts, 2 dists, gate fast's log
     assert report["missing"] == report["modified"] == report["unexpected"] == []
     assert report["signature"] == "not checked"
 
@@ -536,7 +540,8 @@ def test_lane_through_nox_indexes_its_own_run(tmp_path: Path) -> None:
     doc = index_doc(root)
     assert doc["indexed_run"] == run.name
     assert doc["lane"] == "mini"
-    assert [Path(e["path"]).name for e in doc["entries"]] == ["doctor.json", "gate-fast.json"]
+    names = [Path(e["path"]).name for e in doc["entries"]]
+    assert names == ["doctor.json", "gate-fast.json", "smoke.log"]  # and gate fast's log
     # the run keeps a byte-identical copy; the lane's controls pass over it
     assert (run / "contract-index.json").read_bytes() == (
         root / "build" / "contract-index.json"

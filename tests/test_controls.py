@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +170,7 @@ def test_artifact_retention_passes_on_an_intact_run(tmp_path: Path) -> None:
     assert code == 0, doc
     res = control(doc, "artifact-retention")
     assert res["status"] == "pass", res
-    assert "3 artifact(s)" in res["message"]
+    assert "3 artifact(s) and 1 kept file(s)" in res["message"]  # gate fast's check log
 
 
 @pytest.mark.parametrize(
@@ -245,10 +246,15 @@ def test_lane_passes_end_to_end_through_nox(tmp_path: Path) -> None:
     assert manifest["lane"] == "mini"
     assert manifest["status"] == "pass"
     assert manifest["run"]["state"] == "complete"
+    logs = {
+        f"gate-fast/{c}.log"
+        for c in tomllib.loads((root / "lanes.toml").read_text())["gate"]["fast"]["checks"]
+    }
     assert {a["path"] for a in manifest["artifacts"]} == {
         "gate-fast.json",
         "doctor.json",
         "controls.json",
+        *logs,  # each check's full log, kept beside gate fast's artifact
     }
     # the top-level artifacts are the same bytes as the run's copies
     for name in ("gate-fast.json", "doctor.json", "controls.json"):

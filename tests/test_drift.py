@@ -90,7 +90,7 @@ def clean_repo(tmp_path: Path) -> Path:
         Run the lane with `nox -s startup`, or one step: `nox -s gate-fast`.
 
         ```console
-        $ lane-tasks gate fast --format json --stable-json --out build/gate-fast.json
+        $ lane-tasks gate fast --format json --out build/gate-fast.json
         $ python -m lane_tasks --config lanes.toml lanes show startup --format json | jq .
         lane-tasks lanes docs --out docs/lanes.md && git add docs/lanes.md
         ```

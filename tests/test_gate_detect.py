@@ -36,7 +36,7 @@ def test_black_isort_flake8_project_gets_its_own_tools_not_ruff(tmp_path: Path) 
         "flake8": ("flake8",),
         "black": ("black", "--check", "--diff", "."),
         "isort": ("isort", "--check-only", "--diff", "."),
-        "pytest": ("{python}", "-m", "pytest", "-q"),
+        "pytest": ("{python}", "-m", "pytest", "-q", "--junitxml={report}"),
     }
 
 
@@ -58,18 +58,19 @@ def test_pre_commit_covers_linting_and_the_tools_it_runs(tmp_path: Path) -> None
     got = proposed(tmp_path)
     assert got["pre-commit"] == ("pre-commit", "run", "--all-files", "--show-diff-on-failure")
     assert "black" not in got and "flake8" not in got  # pre-commit runs them
-    assert got["mypy"] == ("mypy",)  # `files` is set: no paths that would override it
+    # `files` is set: no paths that would override it
+    assert got["mypy"] == ("mypy", "--junit-xml", "{report}")
 
 
 def test_mypy_without_files_gets_the_source_paths(tmp_path: Path) -> None:
     write(tmp_path, "mypy.ini", "[mypy]\nstrict = True\n")
     write(tmp_path, "src/pkg/__init__.py", "")
-    assert proposed(tmp_path)["mypy"] == ("mypy", "src")
+    assert proposed(tmp_path)["mypy"] == ("mypy", "--junit-xml", "{report}", "src")
 
 
 def test_mypy_files_in_setup_cfg_is_respected(tmp_path: Path) -> None:
     write(tmp_path, "setup.cfg", "[mypy]\nfiles = pkg\n")
-    assert proposed(tmp_path)["mypy"] == ("mypy",)
+    assert proposed(tmp_path)["mypy"] == ("mypy", "--junit-xml", "{report}")
 
 
 def test_project_nox_sessions_win_and_python_parametrized_runs_once(tmp_path: Path) -> None:
@@ -97,7 +98,8 @@ def test_project_nox_sessions_win_and_python_parametrized_runs_once(tmp_path: Pa
     )  # fmt: skip
     assert got["nox-lint"] == ("{python}", "-m", "nox", "-s", "lint", MISSING)
     assert "ruff-check" not in got and "pytest" not in got
-    assert got["mypy"] == ("mypy", ".")  # no typing session: the configured tool
+    # no typing session: the configured tool
+    assert got["mypy"] == ("mypy", "--junit-xml", "{report}", ".")
     assert not any("format" in cmd for cmd in got.values())  # a rewriting session never
 
 

@@ -88,7 +88,9 @@ def test_init_writes_working_files(tmp_path: Path) -> None:
     assert config["project"]["default_lane"] == "startup"
     assert config["project"]["artifacts_dir"] == ".lane-tasks"
     checks = config["gate"]["fast"]["checks"]
-    assert checks["mypy"]["cmd"] == ["mypy", "proj"]  # no `files` in [tool.mypy]: the package
+    # no `files` in [tool.mypy]: the package; its JUnit report carries its messages
+    assert checks["mypy"]["cmd"] == ["mypy", "--junit-xml", "{report}", "proj"]
+    assert checks["mypy"]["report"] == "junit"
     assert set(checks) == {"ruff-check", "mypy", "pytest"}  # no [tool.ruff.format]: no format
     assert (root / "noxfile.py").read_text() == NEW_NOXFILE
     assert not (root / ".gitignore").exists()  # the artifacts directory ignores itself
@@ -104,7 +106,12 @@ def test_init_detects_src_layout_and_lane(tmp_path: Path) -> None:
     root = bare_project(tmp_path, src_layout=True)
     assert run_cli(root, "init", "--lane", "regulated").returncode == 0
     config = tomllib.loads((root / "lanes.toml").read_text())
-    assert config["gate"]["fast"]["checks"]["mypy"]["cmd"] == ["mypy", "src"]
+    assert config["gate"]["fast"]["checks"]["mypy"]["cmd"] == [
+        "mypy",
+        "--junit-xml",
+        "{report}",
+        "src",
+    ]
     assert config["project"]["default_lane"] == "regulated"
 
 

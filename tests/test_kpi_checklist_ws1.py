@@ -398,7 +398,7 @@ def test_quickstarts_hold_each_roles_commands(tmp_path: Path) -> None:
     ):
         assert line in owner, line
     gate = (q / "gate-owner.md").read_text()
-    assert "lane-tasks gate fast --format json --stable-json --out build/gate-fast.json" in gate
+    assert "lane-tasks gate fast --format json --out build/gate-fast.json" in gate
     assert "| `smoke` | qa |" in gate
     kpi = (q / "kpi-reviewer.md").read_text()
     assert "lane-tasks kpi review --reviewer NAME --lane scale --notes TEXT" in kpi

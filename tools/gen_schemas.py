@@ -31,6 +31,54 @@ RESULT_BASE: dict[str, Any] = {
 }
 RESULT_REQUIRED = ["id", "status", "message", "owner", "exit_code", "excerpt", "fix"]
 
+POSITIVE_OR_NULL = {"type": ["integer", "null"], "minimum": 1}
+# a check's tool report (lanes.toml `report`), read after the check: what it held, bounded
+FINDING = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["rule", "message", "path", "line", "column", "level"],
+    "properties": {
+        "rule": NULLABLE_STR,
+        "message": STR,
+        "path": NULLABLE_STR,
+        "line": POSITIVE_OR_NULL,
+        "column": POSITIVE_OR_NULL,
+        "level": {"enum": ["error", "warning", "note"]},
+    },
+}
+TEST_CASE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "classname", "time", "status", "message", "detail"],
+    "properties": {
+        "name": STR,
+        "classname": STR,
+        "time": {"type": ["number", "null"], "minimum": 0},
+        "status": STATUS,
+        "message": STR,
+        "detail": STR,
+    },
+}
+REPORT = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["format", "path"],
+    "properties": {
+        "format": {"enum": ["sarif", "junit", "ruff-json"]},
+        "path": STR,
+        "tool": STR,
+        "problem": STR,
+        "dropped": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "findings": {"type": "integer", "minimum": 1},
+                "tests": {"type": "integer", "minimum": 1},
+            },
+        },
+    },
+}
+
 KINDS: dict[str, dict[str, Any]] = {
     "gate-fast": {
         "title": "gate fast: the project's quick checks",
@@ -38,6 +86,10 @@ KINDS: dict[str, dict[str, Any]] = {
             "cmd": {"type": "array", "items": STR, "minItems": 1},
             "error_kind": {"enum": ["environment"]},
             "cached": {"const": True},
+            "log": STR,
+            "report": REPORT,
+            "findings": {"type": "array", "items": FINDING, "maxItems": 500},
+            "tests": {"type": "array", "items": TEST_CASE, "maxItems": 2000},
         },
         "result_required": ["cmd"],
         # what the artifact covered: the checks it ran and the whole configured gate, each

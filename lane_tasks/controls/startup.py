@@ -44,7 +44,12 @@ class ReleaseConfidencePath(Control):
         if missing_run:
             return missing_run
         assert ctx.manifest is not None and ctx.run_path is not None
-        by_step = {a.get("step"): a for a in ctx.manifest.get("artifacts", [])}
+        # a step's artifact lies at the top of the run; files below it are what it kept
+        by_step = {
+            a.get("step"): a
+            for a in ctx.manifest.get("artifacts", [])
+            if "/" not in str(a.get("path"))
+        }
         problems: list[str] = []
         commits: dict[str, str | None] = {}
         for step in CATALOG[self.id].needs_steps:
@@ -110,7 +115,8 @@ class ArtifactRetention(Control):
                 problems.append(f"{a['path']} is listed but missing")
             elif sha256_file(path) != a["sha256"]:
                 problems.append(f"{a['path']} does not match its sha256 in the manifest")
-        stray = sorted(p.name for p in ctx.run_path.iterdir() if p.name not in listed | {MANIFEST})
+        tops = {path.split("/", 1)[0] for path in listed}
+        stray = sorted(p.name for p in ctx.run_path.iterdir() if p.name not in tops | {MANIFEST})
         if stray:
             problems.append(f"not in the manifest: {', '.join(stray)}")
         steps_run = {r["id"] for r in ctx.manifest["results"]}
@@ -126,9 +132,11 @@ class ArtifactRetention(Control):
             problems.append(f"{kept} runs kept, more than runs.keep = {ctx.config.runs_keep}")
         if problems:
             return Verdict("fail", "; ".join(problems))
+        beside = sum("/" in str(a["path"]) for a in entries)  # gate fast's logs and reports
+        also = f" and {beside} kept file(s)" if beside else ""
         return Verdict(
             "pass",
-            f"{len(entries)} artifact(s) kept with matching sha256; "
+            f"{len(entries) - beside} artifact(s){also} kept with matching sha256; "
             f"{kept} of at most {ctx.config.runs_keep} runs kept",
         )
 

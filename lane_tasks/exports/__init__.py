@@ -1,5 +1,6 @@
 """Artifacts in other tools' formats: SARIF for code-scanning UIs, JUnit XML for CI test
-reports, a Markdown summary for the CI job page.
+reports, GitLab Code Quality (CodeClimate JSON) for merge-request widgets, a Markdown summary
+for the CI job page.
 
 `render_export` is the one place a `--format` becomes text, so every command that takes
 `--format` renders the same format the same way.
@@ -13,13 +14,14 @@ from typing import Any
 
 __all__ = ["FORMATS", "render_export"]
 
-FORMATS = ("json", "text", "sarif", "junit")
+FORMATS = ("json", "text", "sarif", "junit", "codequality")
 
 
 def render_export(fmt: str, doc: Mapping[str, Any], *, config_path: Path | None = None) -> str:
-    """The artifact `doc` as `fmt`. For SARIF, `config_path` (lanes.toml) gives the repository
-    root, against which file references in excerpts are resolved, and the lines at which checks
-    are defined; without it, results are located only by what the artifact itself holds."""
+    """The artifact `doc` as `fmt`. For SARIF and Code Quality, `config_path` (lanes.toml)
+    gives the repository root, against which file references in excerpts are resolved, and
+    the lines at which checks are defined; without it, results are located only by what the
+    artifact itself holds."""
     from lane_tasks.artifacts import canonical_json
 
     if fmt == "json":
@@ -43,4 +45,11 @@ def render_export(fmt: str, doc: Mapping[str, Any], *, config_path: Path | None 
         from lane_tasks.exports.junit import to_junit
 
         return to_junit(doc)
+    if fmt == "codequality":
+        from lane_tasks.exports.codequality import to_codequality
+        from lane_tasks.exports.sarif import ConfigLocator
+
+        root = config_path.parent.resolve() if config_path is not None else None
+        locate = ConfigLocator.for_config(config_path, root) if config_path and root else None
+        return canonical_json(to_codequality(doc, root=root, locate=locate))
     raise ValueError(f"unknown export format {fmt!r}; formats: {', '.join(FORMATS)}")

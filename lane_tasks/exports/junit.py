@@ -4,7 +4,9 @@ Every CI shows JUnit in its test report (GitLab `artifacts:reports:junit`, Jenki
 test-report actions of GitHub), so each check of a gate appears there as a test case: a failed
 check is a `<failure>` with the tool's excerpt, one that could not run an `<error>`, a skipped
 one `<skipped>` with its reason. The commit and lane go in the suite's properties, so a report
-names what it judged.
+names what it judged. A check whose tool wrote JUnit (lanes.toml `report = "junit"`: pytest,
+mypy) adds a suite named after the check holding the tool's own test cases, each with its
+name, classname, time and failure message.
 """
 
 from __future__ import annotations
@@ -86,6 +88,42 @@ def _case(suite: ET.Element, classname: str, r: Mapping[str, Any]) -> None:
         ET.SubElement(case, "skipped", {"message": message})
 
 
+def _tool_suite(root: ET.Element, name: str, r: Mapping[str, Any]) -> None:
+    """The test cases a check's tool reported, as their own suite `<step>.<check>`."""
+    tests = [t for t in r.get("tests") or [] if isinstance(t, Mapping)]
+    count = {s: sum(t.get("status") == s for t in tests) for s in ("fail", "error", "skip")}
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        {
+            "name": xml_text(f"{name}.{r.get('id', '')}"),
+            "tests": str(len(tests)),
+            "failures": str(count["fail"]),
+            "errors": str(count["error"]),
+            "skipped": str(count["skip"]),
+            "time": f"{sum(_seconds(t.get('time')) for t in tests):.3f}",
+        },
+    )
+    for t in tests:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {
+                "classname": xml_text(t.get("classname") or r.get("id", "")),
+                "name": xml_text(t.get("name", "")),
+                "time": f"{_seconds(t.get('time')):.3f}",
+            },
+        )
+        status = t.get("status")
+        message = xml_text(t.get("message") or status)
+        tag = {"fail": "failure", "error": "error", "skip": "skipped"}.get(str(status))
+        if tag is not None:
+            el = ET.SubElement(case, tag, {"message": message})
+            if tag != "skipped":
+                el.set("type", str(status))
+                el.text = xml_text(t.get("detail") or "")
+
+
 def to_junit(doc: Mapping[str, Any]) -> str:
     """One `<testsuite>` named `lane-tasks.<step>` with a `<testcase>` per result, inside a
     `<testsuites>` root; the XML declaration says UTF-8, which the text is written in."""
@@ -126,5 +164,10 @@ def to_junit(doc: Mapping[str, Any]) -> str:
             ET.SubElement(props, "property", {"name": key, "value": text})
     for r in results:
         _case(suite, name, r)
+    for r in results:
+        if isinstance(r.get("tests"), list):
+            _tool_suite(root, name, r)
+    for key in ("tests", "failures", "errors"):  # the root counts every suite's cases
+        root.set(key, str(sum(int(el.get(key, "0")) for el in root.findall("testsuite"))))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, "unicode") + "\n"

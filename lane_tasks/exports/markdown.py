@@ -98,6 +98,47 @@ def _excerpt_block(rid: str, excerpt: str) -> list[str]:
     ]
 
 
+MAX_ITEMS = 20
+"""Failing test cases and findings listed per check; the rest are counted."""
+
+
+def _where(f: Mapping[str, Any]) -> str:
+    path = f.get("path")
+    if not isinstance(path, str) or not path:
+        return ""
+    line, col = f.get("line"), f.get("column")
+    return (
+        path
+        + (f":{line}" if isinstance(line, int) else "")
+        + (f":{col}" if isinstance(col, int) and isinstance(line, int) else "")
+    )
+
+
+def _reported(r: Mapping[str, Any]) -> list[str]:
+    """The failing test cases and the findings a check's tool reported, bounded."""
+    out: list[str] = []
+    tests = [t for t in r.get("tests") or [] if isinstance(t, Mapping)]
+    failing = [t for t in tests if t.get("status") in ("fail", "error")]
+    for t in failing[:MAX_ITEMS]:
+        name = "::".join(str(x) for x in (t.get("classname"), t.get("name")) if x)
+        line = f"  - ❌ test {_code(name)}"
+        if t.get("message"):
+            line += f": {_inline(str(t['message'])[:_LINE_CHARS])}"
+        out.append(line)
+    if len(failing) > MAX_ITEMS:
+        out.append(f"  - … and {len(failing) - MAX_ITEMS} more failing test cases")
+    found = [f for f in r.get("findings") or [] if isinstance(f, Mapping)]
+    for f in found[:MAX_ITEMS]:
+        bits = [b for b in (_where(f), f.get("rule")) if b]
+        head = " ".join(_code(b) for b in bits)
+        out.append(
+            f"  - {head + ': ' if head else ''}{_inline(str(f.get('message', ''))[:_LINE_CHARS])}"
+        )
+    if len(found) > MAX_ITEMS:
+        out.append(f"  - … and {len(found) - MAX_ITEMS} more findings")
+    return out
+
+
 def _problems(step: str, doc: Mapping[str, Any]) -> list[str]:
     """Every failed or errored check/control of a failing step: owner, message, fix, excerpt."""
     out: list[str] = []
@@ -118,6 +159,9 @@ def _problems(step: str, doc: Mapping[str, Any]) -> list[str]:
         out.append(line)
         if r.get("fix"):
             out.append(f"  - fix: {_inline(r['fix'])}")
+        out += _reported(r)
+        if r.get("log"):
+            out.append(f"  - full log: {_code(r['log'])}")
     out.append("")
     for r in bad:
         if r.get("excerpt"):

@@ -8,9 +8,12 @@ reaches the person who can fix it where they work. Two shapes of artifact map on
   reason: accepted, not hidden.
 - one of checks (gate fast, gate release, doctor): every check is a rule, passing or not, so a
   fixed problem closes its alert instead of losing its rule; every check that failed or
-  errored is a result. It is located at the files its tool output names (`path:line[:col]`, as
-  ruff, mypy and pytest print them) when they exist in the repository, else at the check's
-  definition in lanes.toml, so each alert points somewhere a person can act.
+  errored is a result. A check whose tool wrote a report (lanes.toml `report`) gives one
+  result per finding instead, under the tool's own rule id (`F401`) in a tool component
+  (`tool.extensions`) named after the tool, at the finding's file and line. Any other is
+  located at the files its tool output names (`path:line[:col]`, as ruff, mypy and pytest
+  print them) when they exist in the repository, else at the check's definition in
+  lanes.toml, so each alert points somewhere a person can act.
 """
 
 from __future__ import annotations
@@ -169,7 +172,7 @@ def _definition_keys(step: str, lane: str | None, check: str) -> Iterator[list[s
         yield ["lanes", lane, "steps"]
 
 
-def _locations(
+def check_locations(
     doc: Mapping[str, Any],
     r: Mapping[str, Any],
     root: Path | None,
@@ -238,23 +241,101 @@ def _check_result(
         "message": {"text": message},
         "properties": properties,
     }
-    locations = _locations(doc, r, root, locate)
+    locations = check_locations(doc, r, root, locate)
     if locations:
         result["locations"] = [loc.to_json() for loc in locations]
     return result
 
 
+def check_findings(r: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The findings a check's tool reported (lanes.toml `report`), well-formed ones only."""
+    found = r.get("findings")
+    if not isinstance(found, list):
+        return []
+    return [f for f in found if isinstance(f, Mapping) and isinstance(f.get("message"), str)]
+
+
+def finding_location(f: Mapping[str, Any]) -> Location | None:
+    path = f.get("path")
+    if not isinstance(path, str) or not path:
+        return None
+    line, column = f.get("line"), f.get("column")
+    return Location(
+        path,
+        line if isinstance(line, int) and line >= 1 else None,
+        column if isinstance(column, int) and column >= 1 and isinstance(line, int) else None,
+    )
+
+
+def _tool_name(r: Mapping[str, Any]) -> str:
+    report = r.get("report")
+    tool = report.get("tool") if isinstance(report, Mapping) else None
+    if isinstance(tool, str) and tool:
+        return tool
+    cmd = r.get("cmd")
+    return str(cmd[0]) if isinstance(cmd, list) and cmd else str(r["id"])
+
+
+def _extension(r: Mapping[str, Any], found: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """A check's tool as a SARIF tool component, with a rule per rule id it reported."""
+    ids = list(dict.fromkeys(str(f.get("rule") or r["id"]) for f in found))
+    return {
+        "name": _tool_name(r),
+        "rules": [{"id": rule, "shortDescription": {"text": rule}} for rule in ids],
+        "properties": {"check": r["id"]},
+    }
+
+
+def _finding_results(
+    r: Mapping[str, Any],
+    found: list[Mapping[str, Any]],
+    component: int,
+    ext: Mapping[str, Any],
+    at_check: list[Location],
+) -> list[dict[str, Any]]:
+    """One result per finding under the tool's own rule id (F401), at its file and line."""
+    index = {rule["id"]: i for i, rule in enumerate(ext["rules"])}
+    out = []
+    for f in found:
+        rule = str(f.get("rule") or r["id"])
+        where = finding_location(f)
+        level = f.get("level") if f.get("level") in ("error", "warning", "note") else "error"
+        result: dict[str, Any] = {
+            "ruleId": rule,
+            "rule": {"id": rule, "index": index[rule], "toolComponent": {"index": component}},
+            "level": level,
+            "message": {"text": str(f["message"]) or rule},
+            "properties": {"check": r["id"]},
+        }
+        locations = [where] if where is not None else at_check
+        if locations:
+            result["locations"] = [loc.to_json() for loc in locations]
+        out.append(result)
+    return out
+
+
 def _checks_run(
     doc: Mapping[str, Any], root: Path | None, locate: ConfigLocator | None
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rules, results and tool components: a check whose tool reported findings is located
+    by them (each its own alert under the tool's rule id, in a tool component named after the
+    tool); any other failed or errored check is one result."""
     checks = [r for r in doc.get("results", []) if isinstance(r, Mapping) and "id" in r]
     rules = [_rule(doc, r) for r in checks]
-    results = [
-        _check_result(doc, r, i, root, locate)
-        for i, r in enumerate(checks)
-        if r.get("status") in ("fail", "error")
-    ]
-    return rules, results
+    results: list[dict[str, Any]] = []
+    extensions: list[dict[str, Any]] = []
+    for i, r in enumerate(checks):
+        found = check_findings(r)
+        if found:
+            ext = _extension(r, found)
+            extensions.append(ext)
+            at_check = check_locations(doc, {"id": r["id"]}, None, locate)
+            results += _finding_results(r, found, len(extensions) - 1, ext, at_check)
+            if r.get("status") == "error":  # its report was read, yet it could not finish
+                results.append(_check_result(doc, r, i, root, locate))
+        elif r.get("status") in ("fail", "error"):
+            results.append(_check_result(doc, r, i, root, locate))
+    return rules, results, extensions
 
 
 def to_sarif(
@@ -270,23 +351,27 @@ def to_sarif(
     descriptions, and every rule it names is listed, plus any finding id it does not know.
     Otherwise a rule per check of `results` and a result per failed or errored one, located
     from its excerpt (files under `root`) or else in lanes.toml (`locate`)."""
+    extensions: list[dict[str, Any]] = []
     if "findings" in doc:
         rule_list, results = _findings_run(list(doc["findings"]), rules)
     else:
-        rule_list, results = _checks_run(doc, root, locate)
+        rule_list, results, extensions = _checks_run(doc, root, locate)
     tool = doc.get("tool", {})
+    tool_json: dict[str, Any] = {
+        "driver": {
+            "name": tool.get("name", "lane-tasks"),
+            "version": tool.get("version", ""),
+            "rules": rule_list,
+        }
+    }
+    if extensions:
+        tool_json["extensions"] = extensions
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": tool.get("name", "lane-tasks"),
-                        "version": tool.get("version", ""),
-                        "rules": rule_list,
-                    }
-                },
+                "tool": tool_json,
                 "automationDetails": {"id": f"lane-tasks/{doc.get('step', 'unknown')}/"},
                 "invocations": [{"executionSuccessful": doc.get("status") in ("pass", "fail")}],
                 "results": results,

@@ -138,6 +138,12 @@ def _run_entry(
         entry["step"] = _text(rec.get("step"))
         if rec.get("sha256") != digest:
             problems.append(f"changed since the run recorded it (sha256 differs from {MANIFEST})")
+        if "/" in p.relative_to(run_path).as_posix():
+            # a file a step kept beside its artifact (gate fast's logs and tool reports): its
+            # bytes are indexed and must match the manifest; it is no artifact to validate
+            if problems:
+                return entry, Result(rel, "fail", "; ".join(problems), fix=_FIX)
+            return entry, Result(rel, "pass", f"kept by {entry['step']}, {len(data)} bytes")
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError) as exc:

@@ -1,0 +1,396 @@
+"""The tools' own findings in CI reports (issue 13 parts 3-5): fix hints that fix, a check's
+SARIF/JUnit report read into the artifact and the exports, whole diagnostics in excerpts with
+the full log kept, and GitLab Code Quality. Real ruff, pytest and mypy; gate fast in-process.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import tomli_w
+from conftest import commit_all, make_git_repo, make_project, validate_artifact, write
+from junitparser import Failure, JUnitXml
+
+from lane_tasks.cli import main
+from lane_tasks.config import parse_config
+from lane_tasks.errors import ConfigError
+from lane_tasks.exports.codequality import SEVERITIES
+from lane_tasks.findings import REPORT_LIMIT
+from lane_tasks.nox_sessions import step_argv
+from lane_tasks.store import new_run_id, run_dir
+
+SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
+
+
+def gate(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, dict[str, Any]]:
+    monkeypatch.chdir(root)
+    code = main(["gate", "fast", "--format", "json", "--out", "build/gate-fast.json", *args])
+    doc = json.loads((root / "build" / "gate-fast.json").read_text())
+    validate_artifact(doc)
+    return code, doc
+
+
+def export(root: Path, fmt: str, out: str, artifact: str = "build/gate-fast.json") -> str:
+    assert main(["export", artifact, "--format", fmt, "--out", out]) == 0
+    return (root / out).read_text(encoding="utf-8")
+
+
+def result(doc: dict[str, Any], cid: str) -> dict[str, Any]:
+    return next(r for r in doc["results"] if r["id"] == cid)
+
+
+def planted(tmp_path: Path) -> Path:
+    """init's project with an unused `import os` (F401) and a slow failing test."""
+    root = make_project(tmp_path, lint_error=True)
+    write(
+        root,
+        "tests/test_slow.py",
+        """
+        import time
+
+
+        def test_slow_and_wrong() -> None:
+            time.sleep(0.05)
+            assert 1 + 1 == 3, "slow and wrong"
+        """,
+    )
+    commit_all(root, "a failing test")
+    return root
+
+
+def checks_repo(tmp_path: Path, checks: dict[str, dict[str, Any]]) -> Path:
+    root = make_git_repo(tmp_path / "repo")
+    data = {"lanes": {"quick": {"steps": ["gate-fast"]}}, "gate": {"fast": {"checks": checks}}}
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    (root / ".gitignore").write_text("/.lane-tasks/\n")
+    commit_all(root)
+    return root
+
+
+# ---- the tools' own findings: SARIF, JUnit, Code Quality, Markdown ----------------------------
+
+
+def test_tool_findings_reach_sarif_with_the_tools_rule_ids(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = planted(tmp_path)
+    checks = (root / "lanes.toml").read_text()
+    assert 'report = "sarif"' in checks and 'report = "junit"' in checks, "init wires reports"
+    code, doc = gate(root, monkeypatch)
+    assert code == 1
+    lint = result(doc, "ruff-check")
+    (finding,) = lint["findings"]
+    assert (finding["rule"], finding["path"], finding["line"]) == ("F401", "sample/__init__.py", 3)
+    assert "F401" in lint["excerpt"], "ruff printing only SARIF still explains the failure"
+    log = json.loads(export(root, "sarif", "build/gate-fast.sarif"))
+    jsonschema.validate(log, json.loads(SARIF_SCHEMA.read_text()))
+    (run,) = log["runs"]
+    (f401,) = [r for r in run["results"] if r["ruleId"] == "F401"]
+    assert "os" in f401["message"]["text"]
+    where = f401["locations"][0]["physicalLocation"]
+    assert where["artifactLocation"]["uri"] == "sample/__init__.py"
+    assert where["region"]["startLine"] == 3
+    ext = run["tool"]["extensions"][f401["rule"]["toolComponent"]["index"]]
+    assert ext["name"] == "ruff"
+
+
+def test_junit_export_holds_each_test_case_with_its_time_and_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = planted(tmp_path)
+    gate(root, monkeypatch)
+    xml = JUnitXml.fromstring(export(root, "junit", "build/gate-fast.xml").encode())
+    cases = {case.name: case for suite in xml for case in suite}
+    case = cases["test_slow_and_wrong"]
+    assert case.classname == "tests.test_slow"
+    assert case.time >= 0.05
+    (failure,) = [r for r in case.result if isinstance(r, Failure)]
+    assert "slow and wrong" in (failure.message or "")
+    assert "test_add" in cases and not cases["test_add"].result, "a passing case passes"
+    assert cases["pytest"].time > 0, "the check itself is a case too, with its duration"
+
+
+def test_lane_run_junit_carries_real_durations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lane runs gate fast as step_argv says: its artifact (not stable) keeps durations, so
+    its JUnit is not all 0.000; logs and reports live in the run directory, in its manifest."""
+    root = planted(tmp_path)
+    monkeypatch.chdir(root)
+    config = parse_config((root / "lanes.toml").read_text(), root / "lanes.toml")
+    run_id = new_run_id()
+    # --no-cache: a replayed check took no time, and says so (0.000)
+    assert main([*step_argv(config, "gate-fast", run_id, "startup"), "--no-cache"]) == 1
+    d = run_dir(config, run_id)
+    xml = JUnitXml.fromstring(export(root, "junit", "build/lane.xml", str(d / "gate-fast.json")))
+    times = [case.time for suite in xml for case in suite]
+    assert times and all(t > 0 for t in times), times
+    manifest = json.loads((d / "manifest.json").read_text())
+    listed = {a["path"] for a in manifest["artifacts"]}
+    assert {"gate-fast.json", "gate-fast/pytest.log", "gate-fast/pytest.junit.xml"} <= listed
+    doc = json.loads((d / "gate-fast.json").read_text())
+    assert result(doc, "pytest")["log"] == f"build/lanes/runs/{run_id}/gate-fast/pytest.log"
+
+
+def test_codequality_shape_and_stable_fingerprints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = planted(tmp_path)
+    gate(root, monkeypatch)
+    first = json.loads(export(root, "codequality", "build/gl-code-quality-report.json"))
+    assert isinstance(first, list) and first
+    for issue in first:
+        assert set(issue) == {"description", "check_name", "fingerprint", "severity", "location"}
+        assert issue["severity"] in SEVERITIES
+        assert isinstance(issue["location"]["path"], str)
+        assert issue["location"]["lines"]["begin"] >= 1
+    prints = [i["fingerprint"] for i in first]
+    assert len(set(prints)) == len(prints), "fingerprints are unique"
+    f401 = next(i for i in first if i["check_name"] == "F401")
+    assert f401["location"] == {"path": "sample/__init__.py", "lines": {"begin": 3}}
+    assert "imported but unused" in f401["description"]
+    pytest_issue = next(i for i in first if i["check_name"] == "lane-tasks/gate-fast/pytest")
+    assert pytest_issue["location"]["path"] == "tests/test_slow.py", "where its output points"
+    gate(root, monkeypatch, "--no-cache")
+    again = json.loads(export(root, "codequality", "build/again.json"))
+    assert [i["fingerprint"] for i in again] == prints, "stable across runs"
+
+
+def test_markdown_summary_lists_failing_tests_and_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lane_tasks.exports.markdown import render_run_summary
+
+    root = planted(tmp_path)
+    monkeypatch.chdir(root)
+    config = parse_config((root / "lanes.toml").read_text(), root / "lanes.toml")
+    run_id = new_run_id()
+    main(step_argv(config, "gate-fast", run_id, "startup"))
+    text = render_run_summary(run_dir(config, run_id))
+    assert "test `tests.test_slow::test_slow_and_wrong`: AssertionError: slow and wrong" in text
+    assert "`sample/__init__.py:3:8` `F401`: `os` imported but unused" in text
+    assert f"full log: `build/lanes/runs/{run_id}/gate-fast/pytest.log`" in text
+
+
+# ---- a hostile or broken report never passes and never tracebacks -----------------------------
+
+_WRITE = "import sys, pathlib; pathlib.Path(sys.argv[1]).write_bytes({data!r})"
+
+
+def _plant(how: str) -> str:
+    """A check body that exits 0 after leaving `how` at its report path."""
+    return {
+        "huge": f"import sys; f = open(sys.argv[1], 'wb'); f.truncate({REPORT_LIMIT + 1})",
+        "fifo": "import os, sys; os.mkfifo(sys.argv[1])",
+        "symlink": "import os, sys; os.symlink('/etc/passwd', sys.argv[1])",
+        "directory": "import os, sys; os.mkdir(sys.argv[1])",
+        "bad-xml": _WRITE.format(data=b"<testsuite><testcase name='x'>"),
+        "entities": _WRITE.format(
+            data=b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]><testsuite/>'
+        ),
+        "bad-json": _WRITE.format(data=b"{not json"),
+        "not-sarif": _WRITE.format(data=b'{"version": "2.1.0"}'),
+        "missing": "pass",
+    }[how]
+
+
+@pytest.mark.parametrize(
+    ("how", "fmt", "why"),
+    [
+        ("huge", "junit", "MiB limit"),
+        ("fifo", "junit", "not a regular file"),
+        ("symlink", "sarif", "symlink"),
+        ("directory", "sarif", "directory"),
+        ("bad-xml", "junit", "not valid XML"),
+        ("entities", "junit", "document type"),
+        ("bad-json", "sarif", "not valid JSON"),
+        ("not-sarif", "sarif", "not SARIF"),
+        ("bad-json", "ruff-json", "not valid JSON"),
+        ("missing", "junit", "wrote no report"),
+    ],
+)
+def test_hostile_report_is_never_a_pass(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    how: str,
+    fmt: str,
+    why: str,
+) -> None:
+    cmd = ["{python}", "-c", _plant(how), "{report}"]
+    root = checks_repo(tmp_path, {"tool": {"cmd": cmd, "report": fmt}})
+    monkeypatch.chdir(root)
+    code = main(["gate", "fast", "--format", "json", "--out", ".lane-tasks/gate-fast.json"])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert code == 1
+    doc = json.loads((root / ".lane-tasks" / "gate-fast.json").read_text())
+    validate_artifact(doc)
+    r = result(doc, "tool")
+    assert r["status"] == "error" and doc["status"] != "pass"
+    assert why in r["message"] and why in r["report"]["problem"]
+    assert "report" in r["fix"]
+    assert "findings" not in r and "tests" not in r
+
+
+def test_a_stale_report_is_never_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report left by an earlier run is removed before the check: a tool that writes none
+    this time is a missing report, not the old findings."""
+    good = _WRITE.format(data=b"<testsuite name='t'><testcase name='ok'/></testsuite>")
+    check: dict[str, Any] = {"cmd": ["{python}", "-c", good, "{report}"], "report": "junit"}
+    root = checks_repo(tmp_path, {"t": check})
+    monkeypatch.chdir(root)
+    assert main(["gate", "fast", "--no-cache", "-q", "--out", ".lane-tasks/g.json"]) == 0
+    assert (root / ".lane-tasks" / "gate-fast" / "t.junit.xml").is_file()
+    check["cmd"] = ["{python}", "-c", "pass", "{report}"]
+    data = {
+        "lanes": {"quick": {"steps": ["gate-fast"]}},
+        "gate": {"fast": {"checks": {"t": check}}},
+    }
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    assert main(["gate", "fast", "--no-cache", "-q", "--out", ".lane-tasks/g.json"]) == 1
+    r = result(json.loads((root / ".lane-tasks" / "g.json").read_text()), "t")
+    assert r["status"] == "error" and "wrote no report" in r["message"]
+
+
+# ---- fix hints ---------------------------------------------------------------------------------
+
+
+def test_fix_hints_name_the_command_that_fixes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = checks_repo(
+        tmp_path,
+        {
+            "fmt": {"cmd": ["ruff", "format", "--check", "."]},
+            "lint": {"cmd": ["ruff", "check", "--select", "F", "."]},
+            "lint-sarif": {
+                "cmd": ["ruff", "check", "--output-format", "sarif", "-o", "{report}", "."],
+                "report": "sarif",
+            },
+            "mod": {"cmd": ["{python}", "-m", "no_such_tool_xyz", "."]},
+            "cov": {"cmd": ["{python}", "-m", "pytest_cov_nope"]},
+            "prog": {"cmd": ["pyright-not-installed-here"]},
+            "own": {"cmd": ["{python}", "-c", "raise SystemExit(1)"], "fix": "make it so"},
+        },
+    )
+    write(root, "bad.py", "import os\nx=1\n")
+    commit_all(root)
+    code, doc = gate(root, monkeypatch)
+    assert code == 1
+    assert "`ruff format .`" in result(doc, "fmt")["fix"]
+    assert "`ruff check --fix --select F .`" in result(doc, "lint")["fix"]
+    assert "`ruff check --fix .`" in result(doc, "lint-sarif")["fix"], "no report args shown"
+    mod = result(doc, "mod")["fix"]
+    assert "`pip install no-such-tool-xyz`" in mod and "{python}" not in mod
+    assert "`pip install pytest-cov-nope`" in result(doc, "cov")["fix"]
+    assert result(doc, "prog")["fix"].startswith("install pyright-not-installed-here ")
+    assert result(doc, "own")["fix"] == "make it so", "lanes.toml `fix` overrides the hint"
+
+
+def test_fix_hint_derivation_for_known_tools() -> None:
+    from lane_tasks.steps.gate_fast import derived_fix, distribution, local_cmd
+
+    assert "`black .`" in str(derived_fix(["black", "--check", "--diff", "."]))
+    assert "`isort .`" in str(derived_fix(["isort", "--check-only", "--diff", "."]))
+    assert "`python -m ruff format src`" in str(
+        derived_fix(local_cmd(("{python}", "-m", "ruff", "format", "--check", "src")))
+    )
+    assert derived_fix(["ruff", "check", "--fix", "."]) is None, "already fixing: no loop"
+    assert derived_fix(["python", "-m", "pytest", "-q"]) is None
+    assert local_cmd(("{python}", "-m", "pytest", "--junitxml={report}", "-q")) == [
+        "python",
+        "-m",
+        "pytest",
+        "-q",
+    ]
+    assert [distribution(m) for m in ("pytest", "mypy", "yaml", "pip_audit")] == [
+        "pytest",
+        "mypy",
+        "PyYAML",
+        "pip-audit",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "message"),
+    [
+        ("fix = 3", "gate.fast.checks.lint.fix", "must be a string, not an integer"),
+        ('report = "sariff"', "gate.fast.checks.lint.report", "did you mean 'sarif'"),
+        ('report = "sarif"', "gate.fast.checks.lint.cmd", "needs {report} in cmd"),
+    ],
+)
+def test_check_fix_and_report_keys_are_checked(
+    tmp_path: Path, body: str, key: str, message: str
+) -> None:
+    path = tmp_path / "lanes.toml"
+    text = (
+        f'[lanes.quick]\nsteps = ["gate-fast"]\n\n[gate.fast.checks.lint]\ncmd = ["ruff"]\n{body}\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, path)
+    err = info.value
+    assert err.key == key and message in err.problem, str(err)
+    assert str(err).startswith(f"{path}:{err.line}: {key}: ") and err.line in (5, 6)
+
+
+def test_report_placeholder_without_report_key_is_refused(tmp_path: Path) -> None:
+    text = '[lanes.q]\nsteps = ["gate-fast"]\n[gate.fast.checks.t]\ncmd = ["x", "{report}"]\n'
+    with pytest.raises(ConfigError, match="needs a report key"):
+        parse_config(text, tmp_path / "lanes.toml")
+
+
+# ---- excerpts keep whole diagnostics; the full log is kept -------------------------------------
+
+
+def test_excerpt_keeps_whole_ruff_diagnostics_and_the_log_holds_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cmd = ["ruff", "check", "--output-format", "full", "--select", "F401", "--no-cache", "."]
+    root = checks_repo(tmp_path, {"lint": {"cmd": cmd}})
+    write(root, "many.py", "".join(f"import mod{i}\n" for i in range(30)))
+    commit_all(root)
+    monkeypatch.chdir(root)
+    assert main(["gate", "fast", "--format", "json", "--out", ".lane-tasks/g.json"]) == 1
+    capsys.readouterr()
+    r = result(json.loads((root / ".lane-tasks" / "g.json").read_text()), "lint")
+    first = r["excerpt"].splitlines()[0]
+    assert re.match(r"^F401 .*`mod\d+` imported but unused", first), first
+    assert r["log"] == ".lane-tasks/gate-fast/lint.log"
+    log = (root / r["log"]).read_text()
+    assert all(f"`mod{i}` imported but unused" in log for i in range(30)), "the whole output"
+    assert r["excerpt"].count("imported but unused") < 30
+    assert main(["export", ".lane-tasks/g.json", "--format", "text"]) == 0
+    assert "full log: .lane-tasks/gate-fast/lint.log" in capsys.readouterr().out
+
+
+def test_excerpt_cut_starts_at_a_diagnostic_boundary() -> None:
+    from lane_tasks.procs import excerpt
+
+    blocks = [f"E{i:03} problem {i}\n --> f.py:{i}:1\n  |\n  | code\n" for i in range(30)]
+    text = excerpt("\n".join(blocks), root=Path("/nowhere"))
+    lines = text.splitlines()
+    assert len(lines) <= 40 and lines[0].startswith("E"), lines[:2]
+    assert lines[-1] == "  | code"
+
+
+def test_mypy_junit_messages_become_findings_at_their_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cmd = ["mypy", "--junit-xml", "{report}", "--no-incremental", "typed.py"]
+    root = checks_repo(tmp_path, {"types": {"cmd": cmd, "report": "junit"}})
+    write(root, "typed.py", 'x: int = 1\ny: int = "two"\n')
+    commit_all(root)
+    monkeypatch.chdir(root)
+    assert main(["gate", "fast", "-q", "--out", ".lane-tasks/g.json"]) == 1
+    r = result(json.loads((root / ".lane-tasks" / "g.json").read_text()), "types")
+    (finding,) = r["findings"]
+    assert (finding["rule"], finding["path"], finding["line"]) == ("assignment", "typed.py", 2)
+    assert finding["level"] == "error" and "Incompatible types" in finding["message"]
+    (case,) = r["tests"]
+    assert case["status"] == "fail" and case["classname"] == "mypy"
