@@ -99,6 +99,28 @@ def test_tool_findings_reach_sarif_with_the_tools_rule_ids(
     assert ext["name"] == "ruff"
 
 
+def test_failed_check_message_names_what_its_report_says_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only "exited with code 1": the failing test and the rule ids, in the terminal
+    report, the SARIF alert and GitLab's Code Quality issue alike."""
+    root = planted(tmp_path)
+    gate(root, monkeypatch)
+    doc = json.loads((root / "build" / "gate-fast.json").read_text())
+    lint, tests = result(doc, "ruff-check"), result(doc, "pytest")
+    assert lint["message"] == "exited with code 1: 1 finding (F401)"
+    assert tests["message"].startswith("exited with code 1: 1 of ")
+    first = "tests failed, first test_slow_and_wrong: AssertionError: slow and wrong"
+    assert first in tests["message"]
+    assert "\n" not in tests["message"], "one line: the first line of the failure"
+    log = json.loads(export(root, "sarif", "build/gate-fast.sarif"))
+    (alert,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "pytest"]
+    assert "test_slow_and_wrong: AssertionError: slow and wrong" in alert["message"]["text"]
+    issues = json.loads(export(root, "codequality", "build/cq.json"))
+    (issue,) = [i for i in issues if i["check_name"] == "lane-tasks/gate-fast/pytest"]
+    assert "test_slow_and_wrong" in issue["description"]
+
+
 def test_junit_export_holds_each_test_case_with_its_time_and_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
