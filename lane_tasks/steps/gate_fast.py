@@ -36,7 +36,7 @@ from lane_tasks.procs import (
 )
 from lane_tasks.steps.base import StepContext, StepInterrupted, register
 
-__all__ = ["argv", "check_env", "expand_cmd", "missing_tool", "run"]
+__all__ = ["argv", "check_env", "expand_cmd", "missing_tool", "pip_distribution", "run"]
 
 
 PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -186,6 +186,17 @@ def distribution(name: str) -> str:
     """The distribution to `pip install` for a module or program name."""
     top = name.split(".")[0] if name != "py.test" else name
     return DISTRIBUTIONS.get(top, top.replace("_", "-"))
+
+
+def pip_distribution(check: CheckSpec) -> str | None:
+    """The distribution `pip install` takes for the check's tool when it is a Python one
+    (`{python} -m X` or a known Python program), else None."""
+    cmd = check.cmd
+    if not check.shell and cmd[0] == "{python}" and len(cmd) > 2 and cmd[1] == "-m":
+        return distribution(cmd[2])
+    program = shlex.split(cmd[0])[0] if check.shell and cmd[0].strip() else cmd[0]
+    program = Path(program).name
+    return distribution(program) if program in PYTHON_TOOLS else None
 
 
 def _install_hint(check: CheckSpec) -> str:
