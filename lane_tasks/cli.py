@@ -902,6 +902,9 @@ def _runs_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not rows:
         sys.stdout.write("no runs yet (run a lane: nox -s <lane>)\n")
+    else:  # the run id is its UTC start (20261202T051256Z): said once, in the header
+        head = f"{'RUN (UTC START)':<23}  {'LANE':<10} {'STATUS':<11} {'TOOK':>10}  {'COMMIT':<12}"
+        sys.stdout.write(f"{head}  STEPS\n")
     for r in rows:
         steps = " ".join(f"{k}={v}" for k, v in r["steps"].items())
         commit = (r["commit"] or "-")[:12]
