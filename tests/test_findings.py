@@ -395,6 +395,31 @@ def test_excerpt_keeps_whole_ruff_diagnostics_and_the_log_holds_all(
     assert "full log: .lane-tasks/gate-fast/lint.log" in capsys.readouterr().out
 
 
+def test_problem_report_reads_at_80_columns() -> None:
+    """The excerpt's header fits a narrow terminal whatever the run directory is called; the
+    full log's path follows the excerpt on a line of its own, one word to copy."""
+    from lane_tasks.report import render_text
+
+    log = ".lane-tasks/lanes/runs/20261202T051845Z-181a91/gate-fast/nox-typecheck.log"
+    doc = {
+        "step": "gate-fast",
+        "lane": "startup",
+        "status": "fail",
+        "results": [
+            {"id": "nox-typecheck", "status": "fail", "message": "exited with code 1",
+             "excerpt": "src/a.py:84: error: Unused \"type: ignore\" comment", "log": log,
+             "fix": "run `nox -s typecheck` locally and fix what it reports"},
+        ],
+        "summary": {"fail": 1},
+    }  # fmt: skip
+    lines = render_text(doc, streamed=True).splitlines()
+    head = lines.index("--- nox-typecheck: last lines of output ---")
+    assert lines[head + 1].startswith("src/a.py:84:"), "the excerpt right below its header"
+    assert lines[head + 2] == f"  full log: {log}"
+    assert lines[head + 3].startswith("  fix [nox-typecheck]: ")
+    assert all(len(x) <= 80 for x in lines if log not in x and "fix [" not in x), lines
+
+
 def test_excerpt_cut_starts_at_a_diagnostic_boundary() -> None:
     from lane_tasks.procs import excerpt
 
