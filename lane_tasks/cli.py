@@ -202,6 +202,19 @@ def _settle_output(args: argparse.Namespace) -> None:
 _JUNIT_STEPS = ("gate-fast", "gate-release")
 
 
+def _artifact_hint(args: argparse.Namespace, name: str) -> str:
+    """Where this project keeps an artifact of that name (its `artifacts_dir`, which init
+    sets to .lane-tasks while the examples say build/), as a "did you mean"."""
+    try:
+        config = _config(args)
+    except LaneTasksError:
+        return ""
+    there = config.artifacts_path() / name
+    if not there.is_file():
+        return f" (this project's artifacts are in {config.shown(config.artifacts_path())}/)"
+    return f" (did you mean {config.shown(there)}?)"
+
+
 def _export(args: argparse.Namespace) -> int:
     """An artifact already written, in another format: CI report steps never re-run a check."""
     from lane_tasks.artifacts import atomic_write, read_artifact
@@ -209,6 +222,8 @@ def _export(args: argparse.Namespace) -> int:
 
     _settle_output(args)
     doc, problem = read_artifact(Path(args.artifact))
+    if doc is None and problem and not Path(args.artifact).exists():
+        problem += _artifact_hint(args, Path(args.artifact).name)
     if doc is None or problem:
         raise ConfigError(problem or f"{args.artifact}: not an artifact")
     if args.format == "junit" and doc.get("step") not in _JUNIT_STEPS:
