@@ -202,6 +202,19 @@ def _settle_output(args: argparse.Namespace) -> None:
 _JUNIT_STEPS = ("gate-fast", "gate-release")
 
 
+def _artifact_hint(args: argparse.Namespace, name: str) -> str:
+    """Where this project keeps an artifact of that name (its `artifacts_dir`, which init
+    sets to .lane-tasks while the examples say build/), as a "did you mean"."""
+    try:
+        config = _config(args)
+    except LaneTasksError:
+        return ""
+    there = config.artifacts_path() / name
+    if not there.is_file():
+        return f" (this project's artifacts are in {config.shown(config.artifacts_path())}/)"
+    return f" (did you mean {config.shown(there)}?)"
+
+
 def _export(args: argparse.Namespace) -> int:
     """An artifact already written, in another format: CI report steps never re-run a check."""
     from lane_tasks.artifacts import atomic_write, read_artifact
@@ -209,6 +222,8 @@ def _export(args: argparse.Namespace) -> int:
 
     _settle_output(args)
     doc, problem = read_artifact(Path(args.artifact))
+    if doc is None and problem and not Path(args.artifact).exists():
+        problem += _artifact_hint(args, Path(args.artifact).name)
     if doc is None or problem:
         raise ConfigError(problem or f"{args.artifact}: not an artifact")
     if args.format == "junit" and doc.get("step") not in _JUNIT_STEPS:
@@ -902,6 +917,9 @@ def _runs_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not rows:
         sys.stdout.write("no runs yet (run a lane: nox -s <lane>)\n")
+    else:  # the run id is its UTC start (20261202T051256Z): said once, in the header
+        head = f"{'RUN (UTC START)':<23}  {'LANE':<10} {'STATUS':<11} {'TOOK':>10}  {'COMMIT':<12}"
+        sys.stdout.write(f"{head}  STEPS\n")
     for r in rows:
         steps = " ".join(f"{k}={v}" for k, v in r["steps"].items())
         commit = (r["commit"] or "-")[:12]

@@ -176,7 +176,8 @@ HELP: Mapping[tuple[str, ...], tuple[str, str]] = {
         "lane-tasks runs list",
     ),
     ("runs", "list"): (
-        "Kept runs, newest first: lane, status, commit and each step's result.",
+        "Kept runs, newest first: the run id (its UTC start), lane, status, duration, commit "
+        "and each step's result.",
         "lane-tasks runs list --format json",
     ),
     ("ownership",): (

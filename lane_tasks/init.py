@@ -263,8 +263,11 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
             choices.append(f"compat snapshot not written: {exc}")
     if nox_plan.action == "add":
         choices.append("noxfile.py: lane sessions added at its end; nothing of it changed")
+    install, absent = _missing_tools(config, root)
+    choices += absent
     added = " ".join(config.shown(p) for p in written)
     next_commands = (
+        *([f"python -m pip install {' '.join(install)}"] if install else []),
         "nox -l",
         *([f"git add {added} && git commit -m 'Adopt lane-tasks'"] if written else []),
         *_human_evidence(config, lane),
@@ -277,6 +280,29 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
         next_commands=next_commands,
         complete=complete,
     )
+
+
+def _missing_tools(config: Config, root: Path) -> tuple[list[str], list[str]]:
+    """The Python tools the gate checks run that are not installed here (what to `pip
+    install` before the first lane run), and a warning for each other missing program, so a
+    new user learns it from init, not from gate fast erroring in 0 s."""
+    from lane_tasks.steps.gate_fast import missing_tool, pip_distribution  # start-up cost
+
+    install: list[str] = []
+    absent: list[str] = []
+    for check in config.checks.values():
+        why = missing_tool(check, root)
+        if why is None:
+            continue
+        dist = pip_distribution(check)
+        if dist is not None:
+            if dist not in install:
+                install.append(dist)
+        else:
+            absent.append(f"warning: gate check '{check.id}': {why}; install it before the lane")
+    if install:
+        absent.insert(0, f"gate checks need what is not installed here: {', '.join(install)}")
+    return install, absent
 
 
 def _human_evidence(config: Config, lane: str) -> tuple[str, ...]:

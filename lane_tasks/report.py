@@ -50,9 +50,12 @@ def render_text(doc: dict[str, Any], *, verbose: bool = False, streamed: bool = 
         if r.get("status") not in ("fail", "error") and not verbose:
             continue
         if r.get("excerpt"):
-            where = f"; full log: {r['log']}" if r.get("log") else ""
-            lines.append(f"\n--- {r['id']} (last lines of output{where}) ---")
+            # the log's path on a line of its own: the header fits a narrow terminal, and the
+            # path is one whole word to copy (or click) rather than wrapped mid-name
+            lines.append(f"\n--- {r['id']}: last lines of output ---")
             lines.append(r["excerpt"])
+            if r.get("log"):
+                lines.append(f"  full log: {r['log']}")
         if r.get("fix") and r.get("status") in ("fail", "error"):
             lines.append(f"  fix [{r['id']}]: {r['fix']}")
     s = doc.get("summary", {})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from importlib import metadata
@@ -139,7 +142,8 @@ def resolve_version(
     )
     with tempfile.TemporaryDirectory(prefix="lane-tasks-meta-") as tmp:
         try:
-            dist_info = caller.prepare_metadata_for_build_wheel(tmp)
+            with _frontend_quiet(output):
+                dist_info = caller.prepare_metadata_for_build_wheel(tmp)
         except BackendUnavailable:
             raise VersionProblem(
                 f"version is dynamic and build backend '{backend}' is not installed in "
@@ -152,6 +156,43 @@ def resolve_version(
     if not raw:
         raise VersionProblem(f"build backend '{backend}' produced metadata without a Version")
     return ProjectVersion(parse_version(raw), f"dynamic, from {backend}")
+
+
+class _Kept(logging.Handler):
+    """pypa/build's step lines ("Creating isolated environment…"), kept with the output."""
+
+    def __init__(self, output: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.output = output
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.output.append(f"{record.getMessage()}\n")
+
+
+@contextlib.contextmanager
+def _frontend_quiet(output: list[str]) -> Iterator[None]:
+    """Asking a backend prints nothing over lane-tasks' own lines: pypa/build logs its steps
+    to the `build` logger (which nox's handler would print) and pyproject_hooks re-emits the
+    backend's warnings (setuptools' pages of deprecations) in this process; both go to
+    `output`, which a failure's message is made of, instead of the terminal."""
+    logger = logging.getLogger("build")
+    handler, propagate, level = _Kept(output), logger.propagate, logger.level
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)  # its lines (pip's error among them) are logged at INFO
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                yield
+            finally:
+                output.extend(
+                    f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}\n" for w in caught
+                )
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        logger.setLevel(level)
 
 
 def _failed(backend: str, output: list[str]) -> BackendFailed:
@@ -172,7 +213,8 @@ def _isolated_version(
             'neither is `build` to ask it in isolation (pip install "lane-tasks[release]")'
         ) from None
     try:
-        meta = build.util.project_wheel_metadata(root, isolated=True, runner=runner)
+        with _frontend_quiet(output):
+            meta = build.util.project_wheel_metadata(root, isolated=True, runner=runner)
     except (build.BuildException, build.BuildBackendException, subprocess.CalledProcessError):
         raise _failed(backend, output) from None
     except OSError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -684,3 +685,70 @@ def test_nox_doctor_session_writes_artifact_and_run_directory(tmp_path: Path) ->
     assert artifact["step"] == "doctor"
     assert artifact["sha256"] == hashlib.sha256(kept.read_bytes()).hexdigest()
     assert git(root, "status", "--porcelain") == ""  # the run left the tree clean
+
+
+_CHATTY_BACKEND = """
+import os
+import warnings
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    warnings.warn("project.license as a TOML table is deprecated", UserWarning)
+    name = "sample-0.dist-info"
+    os.makedirs(os.path.join(metadata_directory, name))
+    with open(os.path.join(metadata_directory, name, "METADATA"), "w") as fh:
+        fh.write("Metadata-Version: 2.1\\nName: sample\\nVersion: 2.0\\n")
+    return name
+"""
+
+
+class _Seen(logging.Handler):
+    """What a handler on the root logger (nox's, in a lane) would print."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(f"{record.name} > {record.getMessage()}")
+
+
+def test_asking_the_backend_prints_nothing_over_the_live_lines(
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    """The backend's warnings (re-emitted by pyproject_hooks in this process) and pypa/build's
+    step log lines stay out of the terminal while doctor and gate release ask for the version;
+    a failure still says what the backend said."""
+    from lane_tasks.version import BackendFailed, resolve_version
+
+    root = make_project(tmp_path)
+    write(root, "_backend/chatty_backend.py", _CHATTY_BACKEND)
+    set_pyproject(
+        root,
+        lambda t: t.replace('version = "0.1.0"', 'dynamic = ["version"]').replace(
+            'build-backend = "setuptools.build_meta"',
+            'build-backend = "chatty_backend"\nbackend-path = ["_backend"]',
+        ),
+    )
+    seen, root_logger = _Seen(), logging.getLogger()
+    root_level = root_logger.level
+    root_logger.addHandler(seen)
+    root_logger.setLevel(logging.INFO)  # as nox sets it up
+    try:
+        assert str(resolve_version(root).version) == "2.0"
+        # a requirement that is nowhere to install: pypa/build's isolated path, offline
+        set_pyproject(root, lambda t: t.replace("requires = [", 'requires = ["no-such-dist-x", '))
+        monkeypatch.setenv("PIP_NO_INDEX", "1")
+        with pytest.raises(BackendFailed) as failed:
+            resolve_version(root, isolated=True)
+    finally:
+        root_logger.removeHandler(seen)
+        root_logger.setLevel(root_level)
+    assert not [w for w in recwarn if "deprecated" in str(w.message)], "shown as a warning"
+    out, err = capfd.readouterr()
+    assert "deprecated" not in out + err and "isolated environment" not in out + err, err
+    assert not [x for x in seen.lines if x.startswith("build")], seen.lines
+    assert "no-such-dist-x" in failed.value.output, "what pip said is kept for the excerpt"

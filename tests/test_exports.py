@@ -512,3 +512,21 @@ def test_xml_declaration_and_tree_parse_with_the_standard_library(tmp_path: Path
         "lane-tasks.gate-fast.mypy",
         "lane-tasks.gate-fast.pytest",
     ]
+
+
+def test_export_of_a_missing_artifact_names_where_this_project_keeps_it(tmp_path: Path) -> None:
+    """The examples say build/; an adopted project's artifacts are in .lane-tasks/: the error
+    of a missing artifact says where it is (or where they are), exit 2."""
+    root = make_project(tmp_path)
+    lanes = root / "lanes.toml"  # what init writes (the suite's projects use build/)
+    lanes.write_text(
+        lanes.read_text().replace('artifacts_dir = "build"', 'artifacts_dir = ".lane-tasks"')
+    )
+    write(root, ".lane-tasks/gate-fast.json", "{}\n")
+    r = run_cli(root, "export", "build/gate-fast.json", "--format", "sarif")
+    assert r.returncode == 2, r.stderr
+    said = "build/gate-fast.json: missing (did you mean .lane-tasks/gate-fast.json?)"
+    assert r.stderr.strip() == f"lane-tasks: error: {said}"
+    r = run_cli(root, "export", "build/doctor.json", "--format", "sarif")
+    assert r.returncode == 2
+    assert "missing (this project's artifacts are in .lane-tasks/)" in r.stderr

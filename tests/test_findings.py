@@ -99,6 +99,28 @@ def test_tool_findings_reach_sarif_with_the_tools_rule_ids(
     assert ext["name"] == "ruff"
 
 
+def test_failed_check_message_names_what_its_report_says_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only "exited with code 1": the failing test and the rule ids, in the terminal
+    report, the SARIF alert and GitLab's Code Quality issue alike."""
+    root = planted(tmp_path)
+    gate(root, monkeypatch)
+    doc = json.loads((root / "build" / "gate-fast.json").read_text())
+    lint, tests = result(doc, "ruff-check"), result(doc, "pytest")
+    assert lint["message"] == "exited with code 1: 1 finding (F401)"
+    assert tests["message"].startswith("exited with code 1: 1 of ")
+    first = "tests failed, first test_slow_and_wrong: AssertionError: slow and wrong"
+    assert first in tests["message"]
+    assert "\n" not in tests["message"], "one line: the first line of the failure"
+    log = json.loads(export(root, "sarif", "build/gate-fast.sarif"))
+    (alert,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "pytest"]
+    assert "test_slow_and_wrong: AssertionError: slow and wrong" in alert["message"]["text"]
+    issues = json.loads(export(root, "codequality", "build/cq.json"))
+    (issue,) = [i for i in issues if i["check_name"] == "lane-tasks/gate-fast/pytest"]
+    assert "test_slow_and_wrong" in issue["description"]
+
+
 def test_junit_export_holds_each_test_case_with_its_time_and_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -371,6 +393,31 @@ def test_excerpt_keeps_whole_ruff_diagnostics_and_the_log_holds_all(
     assert r["excerpt"].count("imported but unused") < 30
     assert main(["export", ".lane-tasks/g.json", "--format", "text"]) == 0
     assert "full log: .lane-tasks/gate-fast/lint.log" in capsys.readouterr().out
+
+
+def test_problem_report_reads_at_80_columns() -> None:
+    """The excerpt's header fits a narrow terminal whatever the run directory is called; the
+    full log's path follows the excerpt on a line of its own, one word to copy."""
+    from lane_tasks.report import render_text
+
+    log = ".lane-tasks/lanes/runs/20261202T051845Z-181a91/gate-fast/nox-typecheck.log"
+    doc = {
+        "step": "gate-fast",
+        "lane": "startup",
+        "status": "fail",
+        "results": [
+            {"id": "nox-typecheck", "status": "fail", "message": "exited with code 1",
+             "excerpt": "src/a.py:84: error: Unused \"type: ignore\" comment", "log": log,
+             "fix": "run `nox -s typecheck` locally and fix what it reports"},
+        ],
+        "summary": {"fail": 1},
+    }  # fmt: skip
+    lines = render_text(doc, streamed=True).splitlines()
+    head = lines.index("--- nox-typecheck: last lines of output ---")
+    assert lines[head + 1].startswith("src/a.py:84:"), "the excerpt right below its header"
+    assert lines[head + 2] == f"  full log: {log}"
+    assert lines[head + 3].startswith("  fix [nox-typecheck]: ")
+    assert all(len(x) <= 80 for x in lines if log not in x and "fix [" not in x), lines
 
 
 def test_excerpt_cut_starts_at_a_diagnostic_boundary() -> None:

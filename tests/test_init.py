@@ -6,6 +6,7 @@ on the result, as a user would right after `init`.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import stat
@@ -201,6 +202,24 @@ def test_init_warns_about_a_project_without_pyproject(tmp_path: Path) -> None:
     r = run_cli(root, "init")
     assert r.returncode == 0, r.stderr
     assert "init: warning: no pyproject.toml" in r.stdout
+
+
+def test_init_names_the_tools_to_install_before_the_first_run(tmp_path: Path) -> None:
+    """A tool init picked but this environment lacks is said by init, with the pip command,
+    not first learnt from gate fast erroring in 0 s."""
+    if shutil.which("tox") or importlib.util.find_spec("tox"):
+        pytest.skip("tox is installed here; the test needs a tool that is not")
+    root = bare_project(tmp_path)
+    here = run_cli(root, "init")
+    assert here.returncode == 0, here.stderr
+    assert "pip install" not in here.stdout, "ruff, mypy and pytest are installed here"
+    write(root, "tox.ini", "[tox]\nenv_list = py\n\n[testenv]\ncommands = pytest\n")
+    r = run_cli(root, "init", "--force")
+    assert r.returncode == 0, r.stderr
+    assert "gate check 'tox-py': tox -e py" in r.stdout, "init picks the project's tox env"
+    assert "init: gate checks need what is not installed here: tox\n" in r.stdout
+    lines = r.stdout.splitlines()
+    assert lines.index("next: python -m pip install tox") < lines.index("next: nox -l")
 
 
 def test_init_renames_our_sessions_when_the_project_has_one_of_their_names(

@@ -68,6 +68,25 @@ def test_manifest_duration_is_the_runs_not_the_last_steps(
     assert "74 s" in line or "1 min 1" in line
 
 
+def test_runs_list_text_names_its_columns(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A person reading `runs list` learns that the id is the run's UTC start and which
+    column is its duration: a header above the rows, none when there is no run."""
+    config = load_config(project / "lanes.toml")
+    run_id = new_run_id(datetime.now(UTC))
+    record_artifact(
+        config, run_id, step="gate-fast", name="gate-fast.json", text="{}", status="pass",
+        subject=SUBJECT,
+    )  # fmt: skip
+    finish_run(config, run_id, lane="startup")
+    head, *rows = _runs_list(project, capsys).splitlines()
+    assert head.split() == ["RUN", "(UTC", "START)", "LANE", "STATUS", "TOOK", "COMMIT", "STEPS"]
+    row = next(x for x in rows if x.startswith(run_id))
+    assert head.index("TOOK") + len("TOOK") == row.index(" s  ") + len(" s"), "right-aligned"
+    assert row.index("startup") == head.index("LANE")
+
+
 def test_run_start_is_its_first_steps_without_a_nox_invocation(project: Path) -> None:
     """Without the nox invocation's time (a step run by hand with --run-id), the run began
     when its earliest step began: a step recorded later that started earlier moves it back."""

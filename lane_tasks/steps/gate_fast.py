@@ -9,6 +9,7 @@ import importlib.util
 import os
 import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from lane_tasks.procs import (
 )
 from lane_tasks.steps.base import StepContext, StepInterrupted, register
 
-__all__ = ["argv", "check_env", "expand_cmd", "missing_tool", "run"]
+__all__ = ["argv", "check_env", "expand_cmd", "missing_tool", "pip_distribution", "run"]
 
 
 PYTHON_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -187,6 +188,17 @@ def distribution(name: str) -> str:
     return DISTRIBUTIONS.get(top, top.replace("_", "-"))
 
 
+def pip_distribution(check: CheckSpec) -> str | None:
+    """The distribution `pip install` takes for the check's tool when it is a Python one
+    (`{python} -m X` or a known Python program), else None."""
+    cmd = check.cmd
+    if not check.shell and cmd[0] == "{python}" and len(cmd) > 2 and cmd[1] == "-m":
+        return distribution(cmd[2])
+    program = shlex.split(cmd[0])[0] if check.shell and cmd[0].strip() else cmd[0]
+    program = Path(program).name
+    return distribution(program) if program in PYTHON_TOOLS else None
+
+
 def _install_hint(check: CheckSpec) -> str:
     """`pip install X` for a missing `{python} -m X` or a missing Python tool, else how to
     get the program."""
@@ -319,6 +331,30 @@ def _findings_text(findings: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def _failed_message(code: int | None, extra: Mapping[str, Any]) -> str:
+    """Why an exited check failed, naming what its own report says failed (the first failing
+    test case, the findings' rule ids), so the terminal, SARIF, Code Quality and the dashboard
+    say more than "exited with code 1"."""
+    message = f"exited with code {code}"
+    tests = extra.get("tests") or []
+    failed = [t for t in tests if t.get("status") in ("fail", "error")]
+    findings = extra.get("findings") or []
+    if findings:
+        rules = list(dict.fromkeys(str(f["rule"]) for f in findings if f.get("rule")))
+        shown = ", ".join(rules[:5]) + (", …" if len(rules) > 5 else "")
+        noun = "finding" if len(findings) == 1 else "findings"
+        return f"{message}: {len(findings)} {noun}" + (f" ({shown})" if shown else "")
+    if failed:
+        first = failed[0]
+        why = str(first.get("message") or first.get("status")).strip().splitlines()
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        return (
+            f"{message}: {len(failed)} of {len(tests)} tests failed, first "
+            f"{first['name']}: {why[0] if why else first['status']}{more}"
+        )
+    return message
+
+
 def _result(
     ctx: StepContext,
     check: CheckSpec,
@@ -345,7 +381,7 @@ def _result(
                 written.append(report)
     if res.outcome == "exited":
         status = "pass" if res.exit_code == 0 and problem is None else "fail"
-        message = "" if status == "pass" else f"exited with code {res.exit_code}"
+        message = "" if status == "pass" else _failed_message(res.exit_code, extra)
         if problem is not None:
             # a check whose report cannot be read is not evidence it passed
             status = "fail" if res.exit_code else "error"
