@@ -277,6 +277,11 @@ def read_report(
 ) -> Report:
     """The report at `path` in format `fmt` (config.REPORT_FORMATS); `clean` redacts text.
     Never raises for what the file holds: a problem is returned in `Report.problem`."""
+    from lane_tasks.procs import printable
+
+    def safe(text: str) -> str:  # report text is printed to terminals and CI logs
+        return printable(clean(text))
+
     findings, tests = _Bounded(max_findings), _Bounded(max_tests)
     paths = _Paths(root, cwd)
     tool: str | None = None
@@ -284,11 +289,11 @@ def read_report(
     try:
         data = _read_bytes(path)
         if fmt == "sarif":
-            tool = _sarif(data, paths, clean, findings)
+            tool = _sarif(data, paths, safe, findings)
         elif fmt == "ruff-json":
-            tool = _ruff_json(data, paths, clean, findings)
+            tool = _ruff_json(data, paths, safe, findings)
         elif fmt == "junit":
-            tool = _junit(data, paths, clean, findings, tests)
+            tool = _junit(data, paths, safe, findings, tests)
         else:
             raise _Bad(f"unknown report format '{fmt}'")
     except _Bad as exc:
@@ -296,12 +301,12 @@ def read_report(
     except (ValueError, ET.ParseError, RecursionError, TypeError, KeyError) as exc:
         # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
         what = "XML" if fmt == "junit" else "JSON"
-        problem = f"not valid {what}: {clean(str(exc))[:200]}"
+        problem = f"not valid {what}: {safe(str(exc))[:200]}"
     except OSError as exc:
         problem = exc.strerror or str(exc)
     dropped = {k: n for k, n in (("findings", findings.dropped), ("tests", tests.dropped)) if n}
     return Report(
-        tool=clean(tool)[:100] if tool else None,
+        tool=safe(tool)[:100] if tool else None,
         findings=tuple(findings.items),
         tests=tuple(tests.items),
         problem=problem,

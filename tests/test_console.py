@@ -205,3 +205,22 @@ def test_colour_choice_order() -> None:
     for env, isatty, want in cases:
         mode = decide(env, isatty)
         assert (mode.color, mode.live) == want, (env, isatty)
+
+
+HOSTILE = (
+    "import sys; sys.stdout.write('boom \\x1b(0lqqk\\x1b(B \\x9b31mred\\x9b0m \\x07 "
+    "\\x1bP1$qm\\x1b\\\\ \\x1b_apc\\x1b\\\\ \\x08\\x7f \\x1b[2J tail\\n'); sys.exit(1)"
+)
+
+
+def test_tool_output_cannot_send_terminal_control_sequences(tmp_path: Path) -> None:
+    """A failing tool's excerpt is printed in the report: charset switches (`ESC ( 0`), C1
+    CSI (0x9b), DCS/APC strings, BEL and other controls never reach the terminal or CI log."""
+    root = repo(tmp_path, {"hostile": HOSTILE})
+    for args in (("gate", "fast"), ("gate", "fast", "--format", "json")):
+        r = piped(root, *args)
+        assert r.returncode == 1, r.stdout + r.stderr
+        text = r.stdout + r.stderr
+        assert "boom" in text and "tail" in text, text
+        bad = [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
+        assert not bad and "\\u001b" not in r.stdout, repr(text)

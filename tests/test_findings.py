@@ -398,3 +398,30 @@ def test_mypy_junit_messages_become_findings_at_their_lines(
     assert finding["level"] == "error" and "Incompatible types" in finding["message"]
     (case,) = r["tests"]
     assert case["status"] == "fail" and case["classname"] == "mypy"
+
+
+def test_report_text_cannot_send_terminal_control_sequences(tmp_path: Path) -> None:
+    """Findings and test names are printed in reports: a tool's escape codes are dropped."""
+    from lane_tasks.findings import read_report
+
+    evil = "x\x1b]8;;javascript:alert(1)\x1b\\y\x1b(0q\x9b2J\x07z"
+    sarif = {
+        "runs": [
+            {
+                "tool": {"driver": {"name": "t\x1b[31m"}},
+                "results": [{"ruleId": "R\x1b(0", "message": {"text": evil}}],
+            }
+        ]
+    }
+    path = tmp_path / "r.sarif"
+    path.write_text(json.dumps(sarif))
+    got = read_report(path, "sarif", root=tmp_path, cwd=tmp_path)
+    (f,) = got.findings
+    assert (f["message"], f["rule"], got.tool) == ("xyqz", "R", "t")
+    # XML 1.0 has no ESC, but C1 CSI (U+009B) is a valid character
+    path.write_text(
+        "<testsuite name='s'><testcase name='a&#155;2Jb'>"
+        "<failure message='m&#155;1m'/></testcase></testsuite>"
+    )
+    (t,) = read_report(path, "junit", root=tmp_path, cwd=tmp_path).tests
+    assert (t["name"], t["message"]) == ("ab", "m"), t
