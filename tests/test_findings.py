@@ -425,3 +425,24 @@ def test_report_text_cannot_send_terminal_control_sequences(tmp_path: Path) -> N
     )
     (t,) = read_report(path, "junit", root=tmp_path, cwd=tmp_path).tests
     assert (t["name"], t["message"]) == ("ab", "m"), t
+
+
+def test_a_junit_report_of_failed_tests_is_never_a_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check that exits 0 (`pytest || true`) while its JUnit report lists a failed test
+    fails: the report is the tool's own account of what happened."""
+    failed = _WRITE.format(
+        data=b"<testsuite name='t'><testcase name='ok'/>"
+        b"<testcase name='bad'><failure message='boom'/></testcase></testsuite>"
+    )
+    cmd = ["{python}", "-c", failed, "{report}"]
+    root = checks_repo(tmp_path, {"t": {"cmd": cmd, "report": "junit"}})
+    monkeypatch.chdir(root)
+    code = main(["gate", "fast", "--format", "json", "--out", ".lane-tasks/gate-fast.json"])
+    doc = json.loads((root / ".lane-tasks" / "gate-fast.json").read_text())
+    r = result(doc, "t")
+    assert code == 1 and doc["status"] == "fail"
+    assert r["status"] == "fail" and r["exit_code"] == 0
+    assert "1 failed test" in r["message"], r["message"]
+    assert [t["name"] for t in r["tests"] if t["status"] == "fail"] == ["bad"]

@@ -346,6 +346,11 @@ def _result(
     if res.outcome == "exited":
         status = "pass" if res.exit_code == 0 and problem is None else "fail"
         message = "" if status == "pass" else f"exited with code {res.exit_code}"
+        failed = sum(t.get("status") in ("fail", "error") for t in extra.get("tests", ()))
+        if status == "pass" and failed:
+            # `pytest || true`: the tool's own report is evidence that tests failed
+            status = "fail"
+            message = f"exited with code 0, but its JUnit report lists {failed} failed test(s)"
         if problem is not None:
             # a check whose report cannot be read is not evidence it passed
             status = "fail" if res.exit_code else "error"
