@@ -446,3 +446,53 @@ def test_a_junit_report_of_failed_tests_is_never_a_pass(
     assert r["status"] == "fail" and r["exit_code"] == 0
     assert "1 failed test" in r["message"], r["message"]
     assert [t["name"] for t in r["tests"] if t["status"] == "fail"] == ["bad"]
+
+
+def test_forged_finding_paths_are_not_repository_locations() -> None:
+    """An artifact is read from disk (maybe downloaded from a fork's run): a finding's path
+    that is absolute, climbs out with `..`, or is a URL is no file of the repository, so
+    SARIF and Code Quality locate the issue at the check instead."""
+    from lane_tasks.exports.codequality import to_codequality
+    from lane_tasks.exports.sarif import to_sarif
+
+    hostile = [
+        "/etc/passwd",
+        "../../etc/passwd",
+        "src/../../../etc/passwd",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "C:\\Windows\\win.ini",
+        "a\nb.py",
+    ]
+    findings = [
+        {"rule": "X", "message": "m", "path": p, "line": 1, "column": 1, "level": "error"}
+        for p in hostile
+    ] + [
+        {"rule": "X", "message": "m", "path": "src/ok.py", "line": 2, "column": 1, "level": "error"}
+    ]
+    r = {"id": "lint", "status": "fail", "findings": findings}
+    drift = {
+        "id": "d",
+        "path": "../../etc/passwd",
+        "line": 1,
+        "message": "m",
+        "found": "",
+        "expected": "",
+    }
+    uris = [
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for doc in (
+            {"step": "gate-fast", "results": [r]},
+            {"step": "drift-check", "findings": [drift]},
+        )
+        for res in to_sarif(doc)["runs"][0]["results"]
+        for loc in res.get("locations", [])
+    ]
+    assert "src/ok.py" in uris
+    assert all(u not in hostile and ".." not in u for u in uris), uris
+    issues = to_codequality({"step": "gate-fast", "results": [r]}) + to_codequality(
+        {"step": "drift-check", "findings": [drift]}
+    )
+    paths = [i["location"]["path"] for i in issues]
+    assert "src/ok.py" in paths
+    assert all(p not in hostile and ".." not in p for p in paths), paths

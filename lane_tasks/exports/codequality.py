@@ -21,6 +21,7 @@ from lane_tasks.exports.sarif import (
     check_findings,
     check_locations,
     finding_location,
+    repo_uri,
 )
 
 __all__ = ["SEVERITIES", "to_codequality"]
@@ -59,15 +60,16 @@ def to_codequality(
     step = str(doc.get("step", "unknown"))
     issues: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    fallback = locate.uri if locate is not None else "lanes.toml"
     for f in doc.get("findings") or []:
         if not isinstance(f, Mapping) or f.get("waived") is not None:
             continue
-        rule, path, message = str(f.get("id")), str(f.get("path")), str(f.get("message"))
+        rule, message = str(f.get("id")), str(f.get("message"))
+        path = repo_uri(f.get("path")) or fallback
         line = f.get("line") if isinstance(f.get("line"), int) else None
         identity = (step, rule, path, message)
         issues.append(_issue(f"{rule}: {message}", rule, identity, "major", path, line, seen))
     checks = [r for r in doc.get("results", []) if isinstance(r, Mapping) and "id" in r]
-    fallback = locate.uri if locate is not None else "lanes.toml"
     for r in checks:
         cid = str(r["id"])
         found = check_findings(r)
