@@ -9,7 +9,7 @@ import importlib.util
 import os
 import shlex
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -393,6 +393,18 @@ def _missing_result(ctx: StepContext, check: CheckSpec, why: str) -> Result:
     )
 
 
+def _without_gone_files(ctx: StepContext, hit: Result) -> Result:
+    """A replayed result without the `log` / `report` pointers of files no longer there: they
+    name the run that made the result, which may have been pruned since (runs_keep)."""
+    extra = dict(hit.extra)
+    for key in ("log", "report"):
+        value = extra.get(key)
+        path = value.get("path") if isinstance(value, dict) else value
+        if isinstance(path, str) and not (ctx.root / path).is_file():
+            del extra[key]
+    return hit if extra == hit.extra else replace(hit, extra=extra)
+
+
 @register("gate-fast")
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     checks = list(ctx.config.checks.values())
@@ -427,7 +439,7 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
             if warning:
                 warnings.append(warning)
             if hit is not None:
-                cached[c.id] = hit
+                cached[c.id] = _without_gone_files(ctx, hit)
     to_run = [s for s in specs if s.id not in cached]
     for c in checks:
         if c.id in {s.id for s in to_run}:
