@@ -197,6 +197,10 @@ def _plant(how: str) -> str:
         "entities": _WRITE.format(
             data=b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]><testsuite/>'
         ),
+        "utf16-entities": _WRITE.format(  # a byte search for <!DOCTYPE misses UTF-16
+            data='<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE t [<!ENTITY a "x">]>'
+            '<testsuite name="s"><testcase name="&a;"/></testsuite>'.encode("utf-16")
+        ),
         "bad-json": _WRITE.format(data=b"{not json"),
         "not-sarif": _WRITE.format(data=b'{"version": "2.1.0"}'),
         "missing": "pass",
@@ -212,6 +216,7 @@ def _plant(how: str) -> str:
         ("directory", "sarif", "directory"),
         ("bad-xml", "junit", "not valid XML"),
         ("entities", "junit", "document type"),
+        ("utf16-entities", "junit", "document type"),
         ("bad-json", "sarif", "not valid JSON"),
         ("not-sarif", "sarif", "not SARIF"),
         ("bad-json", "ruff-json", "not valid JSON"),
