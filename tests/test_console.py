@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import subprocess
 import sys
 import time
@@ -224,3 +225,22 @@ def test_tool_output_cannot_send_terminal_control_sequences(tmp_path: Path) -> N
         assert "boom" in text and "tail" in text, text
         bad = [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
         assert not bad and "\\u001b" not in r.stdout, repr(text)
+
+
+def test_a_closed_standard_stream_is_not_a_traceback(tmp_path: Path) -> None:
+    """`lane-tasks gate fast >&-` (or `2>&-`, `<&-`) from a script or a service: the closed
+    stream reads as /dev/null; the exit code stays what the gate found (an uncaught error
+    would be exit 1 even where its traceback cannot be seen)."""
+    root = repo(tmp_path, {"a": "pass"})
+    lane = f"{shlex.quote(sys.executable)} -m lane_tasks gate fast --no-cache"
+    for close in ("<&-", ">&-", "2>&-", "<&- >&- 2>&-"):
+        r = subprocess.run(
+            ["sh", "-c", f"{lane} {close}; echo rc=$?"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env=clean_env(),
+            check=False,
+        )
+        text = r.stdout + r.stderr
+        assert "Traceback" not in text and r.stdout.rstrip().endswith("rc=0"), (close, text)
