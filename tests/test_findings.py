@@ -501,3 +501,18 @@ def test_forged_finding_paths_are_not_repository_locations() -> None:
     paths = [i["location"]["path"] for i in issues]
     assert "src/ok.py" in paths
     assert all(p not in hostile and ".." not in p for p in paths), paths
+
+
+def test_codequality_fingerprints_of_different_findings_never_collide() -> None:
+    """Fingerprints identify an issue across runs (GitLab compares them between pipelines):
+    two findings that differ only in where a separator character falls inside their fields
+    are two issues, not one that was fixed in one run and reappeared in the next."""
+    from lane_tasks.exports.codequality import to_codequality
+
+    def one(rule: str, message: str) -> str:
+        f = {"rule": rule, "message": message, "path": "a.py", "line": 1, "column": 1}
+        doc = {"step": "gate-fast", "results": [{"id": "l", "status": "fail", "findings": [f]}]}
+        (issue,) = to_codequality(doc)
+        return str(issue["fingerprint"])
+
+    assert one("R\x1fa.py", "m") != one("R", "a.py\x1fm")

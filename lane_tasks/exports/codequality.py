@@ -12,6 +12,7 @@ their order.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,11 @@ def _issue(
     line: int | None,
     seen: dict[str, int],
 ) -> dict[str, Any]:
-    base = "\x1f".join(identity)
+    # fields joined by a separator none of them holds (the fingerprints issues already have);
+    # one that holds it would be ambiguous, so that identity is JSON (which has no raw 0x1f)
+    base = (
+        json.dumps(identity) if any("\x1f" in part for part in identity) else "\x1f".join(identity)
+    )
     n = seen.get(base, 0)
     seen[base] = n + 1
     fingerprint = hashlib.sha256(f"{base}\x1f{n}".encode()).hexdigest()
