@@ -122,6 +122,14 @@ class _Bounded:
         self.items: list[dict[str, Any]] = []
         self.dropped = 0
 
+    def full(self) -> bool:
+        """Counts one more dropped item when the bound is reached: a caller then skips
+        cleaning and locating what would not be kept (a report of 100,000 results)."""
+        if len(self.items) < self.limit:
+            return False
+        self.dropped += 1
+        return True
+
     def add(self, item: dict[str, Any]) -> None:
         if len(self.items) < self.limit:
             self.items.append(item)
@@ -151,6 +159,8 @@ def _sarif(data: bytes, paths: _Paths, clean: Callable[[str], str], out: _Bounde
             if isinstance(r, Mapping)
         }
         for res in _list(_map(run).get("results")):
+            if out.full():
+                continue
             res = _map(res)
             rule = res.get("ruleId") if isinstance(res.get("ruleId"), str) else None
             level = res.get("level") or defaults.get(rule) or "warning"
@@ -179,6 +189,8 @@ def _ruff_json(
     if not isinstance(doc, list):
         raise _Bad("not ruff's JSON output (a list of diagnostics)")
     for d in doc:
+        if out.full():
+            continue
         d = _map(d)
         where = _map(d.get("location"))
         code = d.get("code") if isinstance(d.get("code"), str) else None
@@ -249,6 +261,8 @@ def _junit(
     tool = None
     for suite, case in _cases(root):
         tool = tool or suite.get("name")
+        if tests.full():
+            continue
         status, message, detail = "pass", "", ""
         for tag, st in (("failure", "fail"), ("error", "error"), ("skipped", "skip")):
             el = case.find(tag)
@@ -268,6 +282,8 @@ def _junit(
         if suite.get("name") == "mypy" and status == "fail":
             # mypy's JUnit is one test case; its messages are the findings, each at its line
             for m in _MYPY_LINE.finditer(detail):
+                if out.full():
+                    continue
                 out.add(
                     {
                         "rule": m["code"],

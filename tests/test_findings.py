@@ -516,3 +516,28 @@ def test_codequality_fingerprints_of_different_findings_never_collide() -> None:
         return str(issue["fingerprint"])
 
     assert one("R\x1fa.py", "m") != one("R", "a.py\x1fm")
+
+
+def test_findings_beyond_the_bound_are_counted_not_processed(tmp_path: Path) -> None:
+    """A report of 100,000 results keeps MAX_FINDINGS and counts the rest: the rest are not
+    redacted or located first (that cost seconds per report, after the tool had finished)."""
+    from lane_tasks.findings import MAX_FINDINGS, read_report
+
+    res = {"ruleId": "R", "message": {"text": "m"}, "locations": []}
+    path = tmp_path / "r.sarif"
+    path.write_text(json.dumps({"runs": [{"results": [res] * 100_000}]}))
+    calls = 0
+
+    def clean(text: str) -> str:
+        nonlocal calls
+        calls += 1
+        return text
+
+    got = read_report(path, "sarif", root=tmp_path, cwd=tmp_path, clean=clean)
+    assert len(got.findings) == MAX_FINDINGS and got.dropped == {"findings": 100_000 - MAX_FINDINGS}
+    assert calls <= 3 * MAX_FINDINGS, calls
+    cases = "".join(f"<testcase name='t{i}'/>" for i in range(5000))
+    path.write_text(f"<testsuite name='s'>{cases}</testsuite>")
+    calls = 0
+    got = read_report(path, "junit", root=tmp_path, cwd=tmp_path, clean=clean, max_tests=10)
+    assert len(got.tests) == 10 and got.dropped == {"tests": 4990} and calls <= 60, calls
