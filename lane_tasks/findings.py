@@ -50,6 +50,8 @@ class Report:
     problem: str | None = None
     dropped: Mapping[str, int] = field(default_factory=dict)
     """Findings/tests beyond the bounds, by kind: counted, not kept."""
+    failed: int = 0
+    """Test cases that failed or errored, the dropped ones included."""
 
 
 class _Bad(Exception):
@@ -121,6 +123,7 @@ class _Bounded:
         self.limit = limit
         self.items: list[dict[str, Any]] = []
         self.dropped = 0
+        self.failed = 0
 
     def full(self) -> bool:
         """Counts one more dropped item when the bound is reached: a caller then skips
@@ -261,6 +264,8 @@ def _junit(
     tool = None
     for suite, case in _cases(root):
         tool = tool or suite.get("name")
+        if case.find("failure") is not None or case.find("error") is not None:
+            tests.failed += 1
         if tests.full():
             continue
         status, message, detail = "pass", "", ""
@@ -343,4 +348,5 @@ def read_report(
         tests=tuple(tests.items),
         problem=problem,
         dropped=dropped,
+        failed=tests.failed,
     )

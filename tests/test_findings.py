@@ -541,3 +541,21 @@ def test_findings_beyond_the_bound_are_counted_not_processed(tmp_path: Path) -> 
     calls = 0
     got = read_report(path, "junit", root=tmp_path, cwd=tmp_path, clean=clean, max_tests=10)
     assert len(got.tests) == 10 and got.dropped == {"tests": 4990} and calls <= 60, calls
+
+
+def test_a_failed_test_beyond_the_kept_bound_still_fails_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed test cases are counted before the bound drops them: a suite of 2,500 passing
+    cases and one failure after them, from a tool that exits 0, is no pass."""
+    cases = "<testcase name='ok'/>" * 2500 + "<testcase name='bad'><failure/></testcase>"
+    data = f"<testsuite name='t'>{cases}</testsuite>".encode()
+    cmd = ["{python}", "-c", _WRITE.format(data=data), "{report}"]
+    root = checks_repo(tmp_path, {"t": {"cmd": cmd, "report": "junit"}})
+    monkeypatch.chdir(root)
+    code = main(["gate", "fast", "--format", "json", "--out", ".lane-tasks/gate-fast.json"])
+    doc = json.loads((root / ".lane-tasks" / "gate-fast.json").read_text())
+    validate_artifact(doc)
+    r = result(doc, "t")
+    assert code == 1 and r["status"] == "fail" and r["report"]["failed"] == 1, r["message"]
+    assert r["report"]["dropped"] == {"tests": 501}

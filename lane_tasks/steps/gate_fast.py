@@ -293,6 +293,8 @@ def _read_findings(
     if got.dropped:
         report["dropped"] = dict(got.dropped)
     fields: dict[str, Any] = {"report": report}
+    if got.failed:
+        report["failed"] = got.failed
     if got.problem is not None:
         report["problem"] = got.problem
         return fields, f"report {ctx.config.shown(path)}: {got.problem}"
@@ -346,7 +348,7 @@ def _result(
     if res.outcome == "exited":
         status = "pass" if res.exit_code == 0 and problem is None else "fail"
         message = "" if status == "pass" else f"exited with code {res.exit_code}"
-        failed = sum(t.get("status") in ("fail", "error") for t in extra.get("tests", ()))
+        failed = int((extra.get("report") or {}).get("failed") or 0)
         if status == "pass" and failed:
             # `pytest || true`: the tool's own report is evidence that tests failed
             status = "fail"
