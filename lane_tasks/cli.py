@@ -1240,9 +1240,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _open_closed_std_streams() -> None:
+    """A standard stream closed by the caller (`lane-tasks … >&-`, a service without stdin)
+    reads as /dev/null: else writing the report is a traceback, and the next file opened
+    would take the free descriptor 0-2 and be inherited as a tool's stdin or stdout."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from lane_tasks.interrupts import install
 
+    _open_closed_std_streams()
     unsupported = platform_problem(os.name)
     if unsupported is not None:
         sys.stderr.write(f"lane-tasks: error: {unsupported}\n")

@@ -509,12 +509,21 @@ def find_config(start: Path | None = None) -> Path:
     """The configuration file, found as ruff finds its own: from `start` (the cwd) upwards, the
     first directory with a lanes.toml, or with a pyproject.toml that has a [tool.lane-tasks]
     table, wins. In one directory lanes.toml comes first (as ruff.toml beats pyproject.toml);
-    a [tool.lane-tasks] beside it is then ignored with a warning on stderr."""
+    a [tool.lane-tasks] beside it is then ignored with a warning on stderr.
+
+    Unlike ruff, the search stops at the top of the git work tree (the directory holding
+    `.git`): a file above it belongs to another project (a home directory, a parent checkout),
+    and using it would run that project's commands and clear its artifacts directory."""
     here = (start or Path.cwd()).resolve()
     for d in (here, *here.parents):
         found = config_in(d)
         if found is not None:
             return found
+        if os.path.lexists(d / ".git"):
+            raise ConfigError(
+                f"no {CONFIG_NAME} (or pyproject.toml with [tool.lane-tasks]) in {here} or its "
+                f"parents up to the git repository root {d} (run `lane-tasks init` to create one)"
+            )
     raise ConfigError(
         f"no {CONFIG_NAME} (or pyproject.toml with [tool.lane-tasks]) in {here} or its parents "
         "(run `lane-tasks init` to create one)"

@@ -148,6 +148,9 @@ class _Progress:
                 self._line(text)
 
     def _line(self, text: str, word: str = "", style: str = "") -> None:
+        from lane_tasks.procs import printable
+
+        text = printable(text)  # a message may quote a tool: it must not drive the terminal
         with self._lock:
             if self._pending:
                 self._flush()

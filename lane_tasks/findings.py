@@ -50,6 +50,8 @@ class Report:
     problem: str | None = None
     dropped: Mapping[str, int] = field(default_factory=dict)
     """Findings/tests beyond the bounds, by kind: counted, not kept."""
+    failed: int = 0
+    """Test cases that failed or errored, the dropped ones included."""
 
 
 class _Bad(Exception):
@@ -121,6 +123,15 @@ class _Bounded:
         self.limit = limit
         self.items: list[dict[str, Any]] = []
         self.dropped = 0
+        self.failed = 0
+
+    def full(self) -> bool:
+        """Counts one more dropped item when the bound is reached: a caller then skips
+        cleaning and locating what would not be kept (a report of 100,000 results)."""
+        if len(self.items) < self.limit:
+            return False
+        self.dropped += 1
+        return True
 
     def add(self, item: dict[str, Any]) -> None:
         if len(self.items) < self.limit:
@@ -151,6 +162,8 @@ def _sarif(data: bytes, paths: _Paths, clean: Callable[[str], str], out: _Bounde
             if isinstance(r, Mapping)
         }
         for res in _list(_map(run).get("results")):
+            if out.full():
+                continue
             res = _map(res)
             rule = res.get("ruleId") if isinstance(res.get("ruleId"), str) else None
             level = res.get("level") or defaults.get(rule) or "warning"
@@ -179,6 +192,8 @@ def _ruff_json(
     if not isinstance(doc, list):
         raise _Bad("not ruff's JSON output (a list of diagnostics)")
     for d in doc:
+        if out.full():
+            continue
         d = _map(d)
         where = _map(d.get("location"))
         code = d.get("code") if isinstance(d.get("code"), str) else None
@@ -217,6 +232,23 @@ def _cases(root: ET.Element) -> Iterator[tuple[ET.Element, ET.Element]]:
             yield suite, case
 
 
+def _no_doctype(data: bytes) -> None:
+    """Refuse an XML document type, in whatever encoding expat reads (a byte search misses
+    a UTF-16 `<!DOCTYPE`): a first pass by expat itself, stopped at the declaration."""
+    from xml.parsers import expat
+
+    def refuse(*_: object) -> None:
+        raise _Bad("an XML document type (entities) is not read")
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise ET.ParseError(str(exc)) from None
+
+
 def _junit(
     data: bytes,
     paths: _Paths,
@@ -224,8 +256,7 @@ def _junit(
     out: _Bounded,
     tests: _Bounded,
 ) -> str | None:
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise _Bad("an XML document type (entities) is not read")
+    _no_doctype(data)
     # without a document type there is no entity to expand (nor an external one to fetch)
     root = ET.fromstring(data)  # noqa: S314
     if root.tag not in ("testsuites", "testsuite"):
@@ -233,6 +264,10 @@ def _junit(
     tool = None
     for suite, case in _cases(root):
         tool = tool or suite.get("name")
+        if case.find("failure") is not None or case.find("error") is not None:
+            tests.failed += 1
+        if tests.full():
+            continue
         status, message, detail = "pass", "", ""
         for tag, st in (("failure", "fail"), ("error", "error"), ("skipped", "skip")):
             el = case.find(tag)
@@ -252,6 +287,8 @@ def _junit(
         if suite.get("name") == "mypy" and status == "fail":
             # mypy's JUnit is one test case; its messages are the findings, each at its line
             for m in _MYPY_LINE.finditer(detail):
+                if out.full():
+                    continue
                 out.add(
                     {
                         "rule": m["code"],
@@ -277,6 +314,11 @@ def read_report(
 ) -> Report:
     """The report at `path` in format `fmt` (config.REPORT_FORMATS); `clean` redacts text.
     Never raises for what the file holds: a problem is returned in `Report.problem`."""
+    from lane_tasks.procs import printable
+
+    def safe(text: str) -> str:  # report text is printed to terminals and CI logs
+        return printable(clean(text))
+
     findings, tests = _Bounded(max_findings), _Bounded(max_tests)
     paths = _Paths(root, cwd)
     tool: str | None = None
@@ -284,11 +326,11 @@ def read_report(
     try:
         data = _read_bytes(path)
         if fmt == "sarif":
-            tool = _sarif(data, paths, clean, findings)
+            tool = _sarif(data, paths, safe, findings)
         elif fmt == "ruff-json":
-            tool = _ruff_json(data, paths, clean, findings)
+            tool = _ruff_json(data, paths, safe, findings)
         elif fmt == "junit":
-            tool = _junit(data, paths, clean, findings, tests)
+            tool = _junit(data, paths, safe, findings, tests)
         else:
             raise _Bad(f"unknown report format '{fmt}'")
     except _Bad as exc:
@@ -296,14 +338,15 @@ def read_report(
     except (ValueError, ET.ParseError, RecursionError, TypeError, KeyError) as exc:
         # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
         what = "XML" if fmt == "junit" else "JSON"
-        problem = f"not valid {what}: {clean(str(exc))[:200]}"
+        problem = f"not valid {what}: {safe(str(exc))[:200]}"
     except OSError as exc:
         problem = exc.strerror or str(exc)
     dropped = {k: n for k, n in (("findings", findings.dropped), ("tests", tests.dropped)) if n}
     return Report(
-        tool=clean(tool)[:100] if tool else None,
+        tool=safe(tool)[:100] if tool else None,
         findings=tuple(findings.items),
         tests=tuple(tests.items),
         problem=problem,
         dropped=dropped,
+        failed=tests.failed,
     )

@@ -28,6 +28,7 @@ __all__ = [
     "excerpt",
     "kill_all",
     "log_text",
+    "printable",
     "redact",
     "run_many",
     "run_one",
@@ -41,7 +42,26 @@ OUTPUT_LIMIT = 256 * 1024
 EXCERPT_LINES = 40
 EXCERPT_CHARS = 8000
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_ANSI = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*+[ -/]*+[@-~]"  # CSI (7-bit or C1): colours, cursor, erase
+    # OSC, DCS, SOS, PM, APC: a string up to its terminator (hyperlinks, terminal queries)
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c]*+(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*+[0-~]"  # any other escape, charset switches (`ESC ( 0`) included
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters left once the sequences are gone (BEL, backspace, a lone ESC, C1)."""
+
+
+def printable(text: str) -> str:
+    """`text` with no escape sequence or control character but newline and tab: tool output
+    and report text are printed to terminals and CI logs, where a stray `ESC ( 0` or `0x9b`
+    would restyle, move the cursor or switch the character set."""
+    text = _ANSI.sub("", text).replace("\r\n", "\n")
+    if "\r" in text:
+        text = "\n".join(part.rsplit("\r", 1)[-1] for part in text.split("\n"))
+    return _CONTROL.sub("", text)
+
+
 _SECRET_NAME = re.compile(
     r"TOKEN|PASSWORD|PASSWD|PASSPHRASE|SECRET|CREDENTIAL|COOKIE|API_?KEY|PRIVATE_?KEY|AUTH"
     r"|_KEY$|^KEY$",
@@ -528,10 +548,7 @@ def excerpt(
     """
     # Only the tail is shown: redacting more than the bytes a tool's output keeps is waste.
     text = cut_tail(output, OUTPUT_LIMIT)
-    text = _ANSI.sub("", text).replace("\r\n", "\n")
-    if "\r" in text:
-        text = "\n".join(part.rsplit("\r", 1)[-1] for part in text.split("\n"))
-    text = redact(text, [*secrets, *secret_values()])
+    text = redact(printable(text), [*secrets, *secret_values()])
     for base in {str(root), str(root.resolve())}:
         text = text.replace(base + os.sep, "").replace(base, ".")
     tmp = re.escape(os.path.realpath(tempfile.gettempdir()))
@@ -574,4 +591,5 @@ def log_text(output: str, secrets: Sequence[str] = ()) -> str:
     """A tool's whole captured output as a log to keep beside the artifact: ANSI codes
     stripped and secrets redacted, nothing else changed."""
     text = _ANSI.sub("", output).replace("\r\n", "\n")
+    text = _CONTROL.sub(lambda m: "\r" if m[0] == "\r" else "", text)  # `cat`-safe, \r kept
     return redact(text, [*secrets, *secret_values()])

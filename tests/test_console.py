@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import select
+import shlex
 import subprocess
 import sys
 import time
@@ -205,3 +206,41 @@ def test_colour_choice_order() -> None:
     for env, isatty, want in cases:
         mode = decide(env, isatty)
         assert (mode.color, mode.live) == want, (env, isatty)
+
+
+HOSTILE = (
+    "import sys; sys.stdout.write('boom \\x1b(0lqqk\\x1b(B \\x9b31mred\\x9b0m \\x07 "
+    "\\x1bP1$qm\\x1b\\\\ \\x1b_apc\\x1b\\\\ \\x08\\x7f \\x1b[2J tail\\n'); sys.exit(1)"
+)
+
+
+def test_tool_output_cannot_send_terminal_control_sequences(tmp_path: Path) -> None:
+    """A failing tool's excerpt is printed in the report: charset switches (`ESC ( 0`), C1
+    CSI (0x9b), DCS/APC strings, BEL and other controls never reach the terminal or CI log."""
+    root = repo(tmp_path, {"hostile": HOSTILE})
+    for args in (("gate", "fast"), ("gate", "fast", "--format", "json")):
+        r = piped(root, *args)
+        assert r.returncode == 1, r.stdout + r.stderr
+        text = r.stdout + r.stderr
+        assert "boom" in text and "tail" in text, text
+        bad = [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F]
+        assert not bad and "\\u001b" not in r.stdout, repr(text)
+
+
+def test_a_closed_standard_stream_is_not_a_traceback(tmp_path: Path) -> None:
+    """`lane-tasks gate fast >&-` (or `2>&-`, `<&-`) from a script or a service: the closed
+    stream reads as /dev/null; the exit code stays what the gate found (an uncaught error
+    would be exit 1 even where its traceback cannot be seen)."""
+    root = repo(tmp_path, {"a": "pass"})
+    lane = f"{shlex.quote(sys.executable)} -m lane_tasks gate fast --no-cache"
+    for close in ("<&-", ">&-", "2>&-", "<&- >&- 2>&-"):
+        r = subprocess.run(
+            ["sh", "-c", f"{lane} {close}; echo rc=$?"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env=clean_env(),
+            check=False,
+        )
+        text = r.stdout + r.stderr
+        assert "Traceback" not in text and r.stdout.rstrip().endswith("rc=0"), (close, text)

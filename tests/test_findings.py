@@ -219,6 +219,10 @@ def _plant(how: str) -> str:
         "entities": _WRITE.format(
             data=b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY a "aaaa">]><testsuite/>'
         ),
+        "utf16-entities": _WRITE.format(  # a byte search for <!DOCTYPE misses UTF-16
+            data='<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE t [<!ENTITY a "x">]>'
+            '<testsuite name="s"><testcase name="&a;"/></testsuite>'.encode("utf-16")
+        ),
         "bad-json": _WRITE.format(data=b"{not json"),
         "not-sarif": _WRITE.format(data=b'{"version": "2.1.0"}'),
         "missing": "pass",
@@ -234,6 +238,7 @@ def _plant(how: str) -> str:
         ("directory", "sarif", "directory"),
         ("bad-xml", "junit", "not valid XML"),
         ("entities", "junit", "document type"),
+        ("utf16-entities", "junit", "document type"),
         ("bad-json", "sarif", "not valid JSON"),
         ("not-sarif", "sarif", "not SARIF"),
         ("bad-json", "ruff-json", "not valid JSON"),
@@ -445,3 +450,159 @@ def test_mypy_junit_messages_become_findings_at_their_lines(
     assert finding["level"] == "error" and "Incompatible types" in finding["message"]
     (case,) = r["tests"]
     assert case["status"] == "fail" and case["classname"] == "mypy"
+
+
+def test_report_text_cannot_send_terminal_control_sequences(tmp_path: Path) -> None:
+    """Findings and test names are printed in reports: a tool's escape codes are dropped."""
+    from lane_tasks.findings import read_report
+
+    evil = "x\x1b]8;;javascript:alert(1)\x1b\\y\x1b(0q\x9b2J\x07z"
+    sarif = {
+        "runs": [
+            {
+                "tool": {"driver": {"name": "t\x1b[31m"}},
+                "results": [{"ruleId": "R\x1b(0", "message": {"text": evil}}],
+            }
+        ]
+    }
+    path = tmp_path / "r.sarif"
+    path.write_text(json.dumps(sarif))
+    got = read_report(path, "sarif", root=tmp_path, cwd=tmp_path)
+    (f,) = got.findings
+    assert (f["message"], f["rule"], got.tool) == ("xyqz", "R", "t")
+    # XML 1.0 has no ESC, but C1 CSI (U+009B) is a valid character
+    path.write_text(
+        "<testsuite name='s'><testcase name='a&#155;2Jb'>"
+        "<failure message='m&#155;1m'/></testcase></testsuite>"
+    )
+    (t,) = read_report(path, "junit", root=tmp_path, cwd=tmp_path).tests
+    assert (t["name"], t["message"]) == ("ab", "m"), t
+
+
+def test_a_junit_report_of_failed_tests_is_never_a_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check that exits 0 (`pytest || true`) while its JUnit report lists a failed test
+    fails: the report is the tool's own account of what happened."""
+    failed = _WRITE.format(
+        data=b"<testsuite name='t'><testcase name='ok'/>"
+        b"<testcase name='bad'><failure message='boom'/></testcase></testsuite>"
+    )
+    cmd = ["{python}", "-c", failed, "{report}"]
+    root = checks_repo(tmp_path, {"t": {"cmd": cmd, "report": "junit"}})
+    monkeypatch.chdir(root)
+    code = main(["gate", "fast", "--format", "json", "--out", ".lane-tasks/gate-fast.json"])
+    doc = json.loads((root / ".lane-tasks" / "gate-fast.json").read_text())
+    r = result(doc, "t")
+    assert code == 1 and doc["status"] == "fail"
+    assert r["status"] == "fail" and r["exit_code"] == 0
+    assert "1 failed test" in r["message"], r["message"]
+    assert [t["name"] for t in r["tests"] if t["status"] == "fail"] == ["bad"]
+
+
+def test_forged_finding_paths_are_not_repository_locations() -> None:
+    """An artifact is read from disk (maybe downloaded from a fork's run): a finding's path
+    that is absolute, climbs out with `..`, or is a URL is no file of the repository, so
+    SARIF and Code Quality locate the issue at the check instead."""
+    from lane_tasks.exports.codequality import to_codequality
+    from lane_tasks.exports.sarif import to_sarif
+
+    hostile = [
+        "/etc/passwd",
+        "../../etc/passwd",
+        "src/../../../etc/passwd",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "C:\\Windows\\win.ini",
+        "a\nb.py",
+    ]
+    findings = [
+        {"rule": "X", "message": "m", "path": p, "line": 1, "column": 1, "level": "error"}
+        for p in hostile
+    ] + [
+        {"rule": "X", "message": "m", "path": "src/ok.py", "line": 2, "column": 1, "level": "error"}
+    ]
+    r = {"id": "lint", "status": "fail", "findings": findings}
+    drift = {
+        "id": "d",
+        "path": "../../etc/passwd",
+        "line": 1,
+        "message": "m",
+        "found": "",
+        "expected": "",
+    }
+    uris = [
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for doc in (
+            {"step": "gate-fast", "results": [r]},
+            {"step": "drift-check", "findings": [drift]},
+        )
+        for res in to_sarif(doc)["runs"][0]["results"]
+        for loc in res.get("locations", [])
+    ]
+    assert "src/ok.py" in uris
+    assert all(u not in hostile and ".." not in u for u in uris), uris
+    issues = to_codequality({"step": "gate-fast", "results": [r]}) + to_codequality(
+        {"step": "drift-check", "findings": [drift]}
+    )
+    paths = [i["location"]["path"] for i in issues]
+    assert "src/ok.py" in paths
+    assert all(p not in hostile and ".." not in p for p in paths), paths
+
+
+def test_codequality_fingerprints_of_different_findings_never_collide() -> None:
+    """Fingerprints identify an issue across runs (GitLab compares them between pipelines):
+    two findings that differ only in where a separator character falls inside their fields
+    are two issues, not one that was fixed in one run and reappeared in the next."""
+    from lane_tasks.exports.codequality import to_codequality
+
+    def one(rule: str, message: str) -> str:
+        f = {"rule": rule, "message": message, "path": "a.py", "line": 1, "column": 1}
+        doc = {"step": "gate-fast", "results": [{"id": "l", "status": "fail", "findings": [f]}]}
+        (issue,) = to_codequality(doc)
+        return str(issue["fingerprint"])
+
+    assert one("R\x1fa.py", "m") != one("R", "a.py\x1fm")
+
+
+def test_findings_beyond_the_bound_are_counted_not_processed(tmp_path: Path) -> None:
+    """A report of 100,000 results keeps MAX_FINDINGS and counts the rest: the rest are not
+    redacted or located first (that cost seconds per report, after the tool had finished)."""
+    from lane_tasks.findings import MAX_FINDINGS, read_report
+
+    res = {"ruleId": "R", "message": {"text": "m"}, "locations": []}
+    path = tmp_path / "r.sarif"
+    path.write_text(json.dumps({"runs": [{"results": [res] * 100_000}]}))
+    calls = 0
+
+    def clean(text: str) -> str:
+        nonlocal calls
+        calls += 1
+        return text
+
+    got = read_report(path, "sarif", root=tmp_path, cwd=tmp_path, clean=clean)
+    assert len(got.findings) == MAX_FINDINGS and got.dropped == {"findings": 100_000 - MAX_FINDINGS}
+    assert calls <= 3 * MAX_FINDINGS, calls
+    cases = "".join(f"<testcase name='t{i}'/>" for i in range(5000))
+    path.write_text(f"<testsuite name='s'>{cases}</testsuite>")
+    calls = 0
+    got = read_report(path, "junit", root=tmp_path, cwd=tmp_path, clean=clean, max_tests=10)
+    assert len(got.tests) == 10 and got.dropped == {"tests": 4990} and calls <= 60, calls
+
+
+def test_a_failed_test_beyond_the_kept_bound_still_fails_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failed test cases are counted before the bound drops them: a suite of 2,500 passing
+    cases and one failure after them, from a tool that exits 0, is no pass."""
+    cases = "<testcase name='ok'/>" * 2500 + "<testcase name='bad'><failure/></testcase>"
+    data = f"<testsuite name='t'>{cases}</testsuite>".encode()
+    cmd = ["{python}", "-c", _WRITE.format(data=data), "{report}"]
+    root = checks_repo(tmp_path, {"t": {"cmd": cmd, "report": "junit"}})
+    monkeypatch.chdir(root)
+    code = main(["gate", "fast", "--format", "json", "--out", ".lane-tasks/gate-fast.json"])
+    doc = json.loads((root / ".lane-tasks" / "gate-fast.json").read_text())
+    validate_artifact(doc)
+    r = result(doc, "t")
+    assert code == 1 and r["status"] == "fail" and r["report"]["failed"] == 1, r["message"]
+    assert r["report"]["dropped"] == {"tests": 501}

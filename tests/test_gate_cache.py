@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import stat
 import time
 import tomllib
@@ -507,3 +508,26 @@ def test_stale_pass_of_a_file_git_status_does_not_watch(tmp_path: Path) -> None:
     (root / "other.txt").write_text("1\n")
     doc = gate(root)
     assert status(doc) == {"code": "fail", "other": "fail"}, doc
+
+
+def test_a_replayed_result_never_points_at_a_pruned_log(tmp_path: Path) -> None:
+    """A cached result carries the log and report paths of the run that made it; once that
+    run is pruned (runs_keep) or the file removed, a replay must not link to what is gone."""
+    from lane_tasks.store import new_run_id
+
+    root = make_project(tmp_path)
+    junit = (
+        "import sys, pathlib; pathlib.Path(sys.argv[1]).write_text("
+        "\"<testsuite name='t'><testcase name='ok'/></testsuite>\")"
+    )
+    set_checks(root, {"t": {"cmd": ["{python}", "-c", junit, "{report}"], "report": "junit"}})
+    first = new_run_id()
+    doc = gate(root, "--run-id", first, "--lane", "startup")
+    (t,) = doc["results"]
+    assert not t.get("cached") and (root / t["log"]).is_file(), t
+    shutil.rmtree(root / "build" / "lanes" / "runs" / first)  # pruned
+    again = gate(root, "--run-id", new_run_id(), "--lane", "startup")
+    (t,) = again["results"]
+    assert t.get("cached"), again["_stderr"]
+    for path in (t.get("log"), (t.get("report") or {}).get("path")):
+        assert path is None or (root / path).is_file(), t

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from conftest import commit_all, git, make_project, run_nox, write
+from conftest import commit_all, git, make_git_repo, make_project, run_nox, write
 
 from lane_tasks import cli
 from lane_tasks.config import find_config, load_config
-from lane_tasks.errors import EXIT_OK, EXIT_USAGE
+from lane_tasks.errors import EXIT_OK, EXIT_USAGE, ConfigError
 from lane_tasks.evidence import checks_at
 
 
@@ -133,3 +133,28 @@ def test_init_refuses_to_shadow_pyproject_tool_table(
     assert cli.main(["init"]) == EXIT_USAGE
     assert "has [tool.lane-tasks]" in capsys.readouterr().err
     assert not (pyproject_project / "lanes.toml").exists()
+
+
+def test_config_search_stops_at_the_git_repository_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A repository without configuration never runs another project's: a lanes.toml or
+    [tool.lane-tasks] above its work tree (a home directory's, a parent checkout's) would run
+    that file's commands and clear its artifacts directory outside the repository."""
+    outer = tmp_path / "outer"
+    write(
+        outer,
+        "pyproject.toml",
+        '[tool.lane-tasks.lanes.quick]\nsteps = ["gate-fast"]\n'
+        '[tool.lane-tasks.gate.fast.checks.a]\ncmd = ["{python}", "-c", "pass"]\n',
+    )
+    inner = make_git_repo(outer / "inner")
+    write(inner, "sub/f.txt", "x\n")
+    commit_all(inner, "no configuration")
+    with pytest.raises(ConfigError, match="git repository root"):
+        find_config(inner / "sub")
+    monkeypatch.chdir(inner)
+    assert cli.main(["gate", "fast"]) == EXIT_USAGE
+    assert "no lanes.toml" in capsys.readouterr().err
+    assert not (outer / ".lane-tasks").exists() and not (outer / "build").exists()
+    assert find_config(outer) == outer / "pyproject.toml"  # outside a repository: as before

@@ -68,6 +68,9 @@ REPORT = {
         "path": STR,
         "tool": STR,
         "problem": STR,
+        # test cases that failed or errored, dropped ones included (a check that exits 0
+        # with any is a fail); optional, additive
+        "failed": {"type": "integer", "minimum": 1},
         "dropped": {
             "type": "object",
             "additionalProperties": False,

@@ -12,6 +12,7 @@ their order.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from lane_tasks.exports.sarif import (
     check_findings,
     check_locations,
     finding_location,
+    repo_uri,
 )
 
 __all__ = ["SEVERITIES", "to_codequality"]
@@ -38,7 +40,11 @@ def _issue(
     line: int | None,
     seen: dict[str, int],
 ) -> dict[str, Any]:
-    base = "\x1f".join(identity)
+    # fields joined by a separator none of them holds (the fingerprints issues already have);
+    # one that holds it would be ambiguous, so that identity is JSON (which has no raw 0x1f)
+    base = (
+        json.dumps(identity) if any("\x1f" in part for part in identity) else "\x1f".join(identity)
+    )
     n = seen.get(base, 0)
     seen[base] = n + 1
     fingerprint = hashlib.sha256(f"{base}\x1f{n}".encode()).hexdigest()
@@ -59,15 +65,16 @@ def to_codequality(
     step = str(doc.get("step", "unknown"))
     issues: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
+    fallback = locate.uri if locate is not None else "lanes.toml"
     for f in doc.get("findings") or []:
         if not isinstance(f, Mapping) or f.get("waived") is not None:
             continue
-        rule, path, message = str(f.get("id")), str(f.get("path")), str(f.get("message"))
+        rule, message = str(f.get("id")), str(f.get("message"))
+        path = repo_uri(f.get("path")) or fallback
         line = f.get("line") if isinstance(f.get("line"), int) else None
         identity = (step, rule, path, message)
         issues.append(_issue(f"{rule}: {message}", rule, identity, "major", path, line, seen))
     checks = [r for r in doc.get("results", []) if isinstance(r, Mapping) and "id" in r]
-    fallback = locate.uri if locate is not None else "lanes.toml"
     for r in checks:
         cid = str(r["id"])
         found = check_findings(r)

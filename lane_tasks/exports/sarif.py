@@ -59,6 +59,24 @@ class Location:
         return {"physicalLocation": physical}
 
 
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def repo_uri(raw: object) -> str | None:
+    """`raw` as a repository-relative POSIX path, or None when it cannot be one: an artifact
+    may be forged (downloaded from a fork's run), and an absolute path, a `..` climbing out,
+    a URL (`file:`, `javascript:`) or a Windows path must not be shown as a repository file."""
+    if not isinstance(raw, str) or not raw or "\\" in raw or _CONTROL.search(raw):
+        return None
+    if raw.startswith("/") or _SCHEME.match(raw):
+        return None
+    parts = [p for p in raw.split("/") if p not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
+
+
 @dataclass(frozen=True)
 class ConfigLocator:
     """Where lanes.toml is and the line of a key path it defines: the place a check is defined,
@@ -102,15 +120,17 @@ class ConfigLocator:
 
 def _finding_result(finding: Mapping[str, Any], index: Mapping[str, int]) -> dict[str, Any]:
     line = finding.get("line")
-    where = Location(finding["path"], line if isinstance(line, int) and line >= 1 else None)
+    uri = repo_uri(finding.get("path"))
     result: dict[str, Any] = {
         "ruleId": finding["id"],
         "ruleIndex": index[finding["id"]],
         "level": "error" if finding.get("waived") is None else "note",
         "message": {"text": finding["message"]},
-        "locations": [where.to_json()],
         "properties": {"found": finding.get("found", ""), "expected": finding.get("expected", "")},
     }
+    if uri is not None:
+        where = Location(uri, line if isinstance(line, int) and line >= 1 else None)
+        result["locations"] = [where.to_json()]
     if finding.get("waived") is not None:
         result["suppressions"] = [{"kind": "external", "justification": finding["waived"]}]
     return result
@@ -256,8 +276,8 @@ def check_findings(r: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def finding_location(f: Mapping[str, Any]) -> Location | None:
-    path = f.get("path")
-    if not isinstance(path, str) or not path:
+    path = repo_uri(f.get("path"))
+    if path is None:
         return None
     line, column = f.get("line"), f.get("column")
     return Location(

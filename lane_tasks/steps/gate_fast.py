@@ -10,7 +10,7 @@ import os
 import shlex
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -305,6 +305,8 @@ def _read_findings(
     if got.dropped:
         report["dropped"] = dict(got.dropped)
     fields: dict[str, Any] = {"report": report}
+    if got.failed:
+        report["failed"] = got.failed
     if got.problem is not None:
         report["problem"] = got.problem
         return fields, f"report {ctx.config.shown(path)}: {got.problem}"
@@ -347,9 +349,11 @@ def _failed_message(code: int | None, extra: Mapping[str, Any]) -> str:
     if failed:
         first = failed[0]
         why = str(first.get("message") or first.get("status")).strip().splitlines()
-        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        # counted before the kept cases were bounded (findings.read_report)
+        count = max(len(failed), int((extra.get("report") or {}).get("failed") or 0))
+        more = f" (and {count - 1} more)" if count > 1 else ""
         return (
-            f"{message}: {len(failed)} of {len(tests)} tests failed, first "
+            f"{message}: {count} of {max(len(tests), count)} tests failed, first "
             f"{first['name']}: {why[0] if why else first['status']}{more}"
         )
     return message
@@ -382,6 +386,11 @@ def _result(
     if res.outcome == "exited":
         status = "pass" if res.exit_code == 0 and problem is None else "fail"
         message = "" if status == "pass" else _failed_message(res.exit_code, extra)
+        failed = int((extra.get("report") or {}).get("failed") or 0)
+        if status == "pass" and failed:
+            # `pytest || true`: the tool's own report is evidence that tests failed
+            status = "fail"
+            message = f"exited with code 0, but its JUnit report lists {failed} failed test(s)"
         if problem is not None:
             # a check whose report cannot be read is not evidence it passed
             status = "fail" if res.exit_code else "error"
@@ -424,6 +433,18 @@ def _missing_result(ctx: StepContext, check: CheckSpec, why: str) -> Result:
     )
 
 
+def _without_gone_files(ctx: StepContext, hit: Result) -> Result:
+    """A replayed result without the `log` / `report` pointers of files no longer there: they
+    name the run that made the result, which may have been pruned since (runs_keep)."""
+    extra = dict(hit.extra)
+    for key in ("log", "report"):
+        value = extra.get(key)
+        path = value.get("path") if isinstance(value, dict) else value
+        if isinstance(path, str) and not (ctx.root / path).is_file():
+            del extra[key]
+    return hit if extra == hit.extra else replace(hit, extra=extra)
+
+
 @register("gate-fast")
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     checks = list(ctx.config.checks.values())
@@ -458,7 +479,7 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
             if warning:
                 warnings.append(warning)
             if hit is not None:
-                cached[c.id] = hit
+                cached[c.id] = _without_gone_files(ctx, hit)
     to_run = [s for s in specs if s.id not in cached]
     for c in checks:
         if c.id in {s.id for s in to_run}:
