@@ -25,6 +25,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -154,12 +155,24 @@ def median_time(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     return statistics.median(times), out
 
 
+_GIT_ENV = {
+    **os.environ,
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+}
+
+
 def measure(runs: int, repeat: int) -> dict[str, Any]:
     """Fill a history of `runs` runs in a temp dir and time the KPIs and the dashboard over
     it (in this process, each the median of `repeat` after an untimed warm-up)."""
     with tempfile.TemporaryDirectory(prefix="bench-history-") as tmp:
         root = Path(tmp) / "program"
         root.mkdir()
+        # init adopts a git repository only (it reads commits and release tags)
+        for argv in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "start"]):
+            subprocess.run(["git", *argv], cwd=root, check=True, env=_GIT_ENV)
         init_repo(root, lane="regulated")
         config = load_config(root / "lanes.toml")
         t0 = time.perf_counter()
