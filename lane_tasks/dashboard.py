@@ -352,15 +352,16 @@ def _summary(model: Mapping[str, Any], repos: list[Mapping[str, Any]]) -> str:
     until = _when(window.get("until")) if _text(window.get("until")) else "now"
     history = _text(model.get("history"))
     source = f"<code>{_e(history)}</code>" if history else _DASH
-    return (
-        '<section id="summary" aria-labelledby="summary-h"><h2 id="summary-h">Summary</h2>'
+    return _section(
+        "summary",
+        "Summary",
         f"{_review_banner(model.get('kpi_review'))}"
         f'<div class="tiles">{tiles}</div>'
         '<dl class="about">'
         f"<div><dt>Generated</dt><dd>{_when(model.get('generated_at'))}</dd></div>"
         f"<div><dt>Window</dt><dd>{since} \u2192 {until}</dd></div>"
         f"<div><dt>Data source</dt><dd>{source}</dd></div>"
-        "</dl></section>"
+        "</dl>",
     )
 
 
@@ -479,10 +480,21 @@ def _lane_card(repo: str, lane: Mapping[str, Any], anchor: str) -> str:
     )
 
 
+def _section(ident: str, title: str, body: str) -> str:
+    """One top-level section: its heading labels it, so each is a landmark by its title."""
+    return (
+        f'<section id="{ident}" aria-labelledby="{ident}-h"><h2 id="{ident}-h">{title}</h2>'
+        f"{body}</section>"
+    )
+
+
+def _empty(text: str) -> str:
+    return f'<p class="empty">{text}</p>'
+
+
 def _lanes(repos: list[Mapping[str, Any]]) -> str:
-    head = '<section id="lanes" aria-labelledby="lanes-h"><h2 id="lanes-h">Lanes</h2>'
     if not repos:
-        return head + '<p class="empty">No lane runs recorded yet.</p></section>'
+        return _section("lanes", "Lanes", _empty("No lane runs recorded yet."))
     names = _lane_names(repos)
     cols = "".join(f'<th scope="col">{_e(n)}</th>' for n in names)
     rows: list[str] = []
@@ -517,7 +529,7 @@ def _lanes(repos: list[Mapping[str, Any]]) -> str:
         f'<thead><tr><th scope="col">Repo</th>{cols}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
-    return head + matrix + "".join(blocks) + "</section>"
+    return _section("lanes", "Lanes", matrix + "".join(blocks))
 
 
 def _direction(kpi: Mapping[str, Any]) -> str:
@@ -696,11 +708,10 @@ def _kpi_card(kpi: Mapping[str, Any], anchor: str) -> str:
 
 def _kpis(model: Mapping[str, Any]) -> str:
     kpis = _maps(model.get("kpis"))
-    head = '<section id="kpis" aria-labelledby="kpis-h"><h2 id="kpis-h">KPIs</h2>'
     if not kpis:
-        return head + '<p class="empty">No KPIs in this report.</p></section>'
+        return _section("kpis", "KPIs", _empty("No KPIs in this report."))
     cards = "".join(_kpi_card(k, f"kpi-{i}") for i, k in enumerate(kpis, 1))
-    return head + f'<div class="kpi-grid">{cards}</div></section>'
+    return _section("kpis", "KPIs", f'<div class="kpi-grid">{cards}</div>')
 
 
 def _href(value: object) -> str | None:
@@ -757,9 +768,8 @@ def _failing(items: list[Mapping[str, Any]]) -> str:
 
 def _runs(model: Mapping[str, Any]) -> str:
     runs = _maps(model.get("recent_runs"))
-    head = '<section id="runs" aria-labelledby="runs-h"><h2 id="runs-h">Recent runs</h2>'
     if not runs:
-        return head + '<p class="empty">No runs recorded yet.</p></section>'
+        return _section("runs", "Recent runs", _empty("No runs recorded yet."))
     rows: list[str] = []
     for run in runs:
         status = _text(run.get("status")) or "unknown"
@@ -781,14 +791,15 @@ def _runs(model: Mapping[str, Any]) -> str:
             f'<td data-label="Failing checks" class="fcell">'
             f"{_failing(_maps(run.get('failing')))}{_triage(run.get('triage'))}</td></tr>"
         )
-    return (
-        head + '<div class="scroll" role="region" aria-label="Recent runs" tabindex="0">'
+    table = (
+        '<div class="scroll" role="region" aria-label="Recent runs" tabindex="0">'
         f'<table class="runs"><caption>{len(runs)} most recent runs</caption><thead><tr>'
         '<th scope="col">Status</th><th scope="col">Started</th><th scope="col">Took</th>'
         '<th scope="col">Repo</th><th scope="col">Lane</th><th scope="col">Run</th>'
         '<th scope="col">Actor</th><th scope="col">Failing checks</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+    return _section("runs", "Recent runs", table)
 
 
 def _record_link(record: Mapping[str, Any], label: str) -> str:
@@ -867,14 +878,17 @@ def _release_card(release: Mapping[str, Any]) -> str:
 
 def _releases(model: Mapping[str, Any]) -> str:
     releases = _maps(model.get("releases"))
-    head = '<section id="releases" aria-labelledby="releases-h"><h2 id="releases-h">Releases</h2>'
     if not releases:
-        return (
-            head + '<p class="empty">No release decisions recorded yet: record one with '
-            "<code>lane-tasks release decide</code>.</p></section>"
+        return _section(
+            "releases",
+            "Releases",
+            _empty(
+                "No release decisions recorded yet: record one with "
+                "<code>lane-tasks release decide</code>."
+            ),
         )
     cards = "".join(_release_card(r) for r in releases)
-    return head + f'<div class="rel-grid">{cards}</div></section>'
+    return _section("releases", "Releases", f'<div class="rel-grid">{cards}</div>')
 
 
 def _footer(model: Mapping[str, Any]) -> str:
