@@ -2,7 +2,7 @@
 
     python benchmarks/bench_drift.py [--docs N] [--repeat K] [--json OUT]
 
-Builds a sample repository in a temp dir (adopted with `lane_tasks.init.init_repo`, committed
+Builds a sample repository in a temp dir (adopted with `adopt.init_repo.init_repo`, committed
 in git): N Markdown pages under docs/ (default 1,000; each with prose, code spans and fenced
 blocks naming `lane-tasks` commands and nox sessions, all valid, so every page is read and every
 command checked), a README, a GitHub workflow, a GitLab pipeline and a published docs/lanes.md.
@@ -33,9 +33,9 @@ from pathlib import Path
 
 from bench_gate_fast import BenchError
 
+from lane_tasks.adopt.init_repo import init_repo
 from lane_tasks.config import load_config
-from lane_tasks.init import init_repo
-from lane_tasks.lanes_doc import render_lanes_md
+from lane_tasks.docs.lanes_page import render_lanes_md
 
 ENV = {
     **os.environ,

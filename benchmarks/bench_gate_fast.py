@@ -4,7 +4,7 @@
         [--caches warm|cold|both] [--repeat K] [--json OUT]
 
 Builds a sample project (a package of N small typed modules, one test file per module,
-adopted with `lane_tasks.init.init_repo` and committed in git) in a temp dir. N is 40 unless
+adopted with `adopt.init_repo.init_repo` and committed in git) in a temp dir. N is 40 unless
 --modules or --preset says otherwise (small = 10, large = 300: mypy's share grows with N).
 `make_project`, `make_bench` and `Bench` are also used by benchmarks/run.py.
 After one untimed warm-up run of everything, it measures, as the median of K runs:
@@ -64,11 +64,11 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks import __version__ as LANE_TASKS_VERSION
+from lane_tasks.adopt.init_repo import init_repo
 from lane_tasks.config import CheckSpec, load_config
-from lane_tasks.gate_cache import CACHE_DIR as GATE_CACHE_DIR
-from lane_tasks.init import init_repo
-from lane_tasks.procs import which
+from lane_tasks.steps.gate_cache import CACHE_DIR as GATE_CACHE_DIR
 from lane_tasks.steps.gate_fast import check_env, expand_cmd
+from lane_tasks.util.procs import which
 
 PACKAGE = "benchproj"
 TARGET_GATE_RATIO = 0.7

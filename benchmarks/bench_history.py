@@ -3,8 +3,8 @@ Targets: KPIs < 1 s; dashboard < 2 s and < 2 MB.
 
     python benchmarks/bench_history.py [--runs N] [--repeat K] [--json OUT]
 
-Builds a project in a temp dir (adopted with `lane_tasks.init.init_repo`) and fills its history
-(the real SQLite schema, through `lane_tasks.history.connect`) with N lane runs over a year, in
+Builds a project in a temp dir (adopted with `adopt.init_repo.init_repo`) and fills its history
+(the real SQLite schema, through `evidence.history.connect`) with N lane runs over a year, in
 20 repositories and 3 lanes, each run with its four steps (gate-fast, gate-release, doctor,
 controls, so 4 N step rows), about one run in six failing, a decision per released version, a
 rollback now and then, triage for half the failure streaks and 10 docs-view events per run.
@@ -35,13 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks import __version__
+from lane_tasks.adopt.init_repo import init_repo
 from lane_tasks.catalog import KPIS
 from lane_tasks.config import Config, load_config
-from lane_tasks.dashboard import render_dashboard
-from lane_tasks.dashboard_model import build_model
-from lane_tasks.history import connect, count_event_days, history_path, iso, transaction
-from lane_tasks.init import init_repo
-from lane_tasks.kpi import compute_kpis
+from lane_tasks.dashboard.model import build_model
+from lane_tasks.dashboard.render import render_dashboard
+from lane_tasks.evidence.history import connect, count_event_days, history_path, iso, transaction
+from lane_tasks.kpi.compute import compute_kpis
 
 TARGETS = {"kpis": 1.0, "dashboard": 2.0}
 SIZE_TARGET = 2_000_000

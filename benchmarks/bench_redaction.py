@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.procs import OUTPUT_LIMIT, excerpt, redact
+from lane_tasks.util.procs import OUTPUT_LIMIT, excerpt, redact
 
 TARGET_S = 0.050
 SHAPES = {

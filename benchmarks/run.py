@@ -4,7 +4,7 @@
 
 Generates, in a temp dir, a small project (10 modules) and a large one (2,000 modules and
 1,000 docs pages; 300 modules with --quick), each a git repository adopted with
-`lane_tasks.init.init_repo` and committed, and measures on them, reusing the other scripts
+`adopt.init_repo.init_repo` and committed, and measures on them, reusing the other scripts
 of this folder (bench_gate_fast, bench_gate_release, bench_drift, bench_history):
 
   1. gate fast / the same tools run one after another by hand (small, large)
@@ -71,11 +71,18 @@ from bench_gate_fast import (
     uncached_results,
 )
 
-from lane_tasks.artifacts import Result, atomic_write, canonical_json, envelope
 from lane_tasks.config import Config, load_config
-from lane_tasks.history import connect, history_path
-from lane_tasks.repo import subject
-from lane_tasks.store import MANIFEST, finish_run, list_runs, new_run_id, record_artifact, run_dir
+from lane_tasks.evidence.artifacts import Result, atomic_write, canonical_json, envelope
+from lane_tasks.evidence.history import connect, history_path
+from lane_tasks.evidence.store import (
+    MANIFEST,
+    finish_run,
+    list_runs,
+    new_run_id,
+    record_artifact,
+    run_dir,
+)
+from lane_tasks.project.git import subject
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results.json"

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from lane_tasks import __version__
-from lane_tasks.artifacts import RunInfo, canonical_json
 from lane_tasks.catalog import STEPS
 from lane_tasks.cli_help import apply_help
 from lane_tasks.cli_history import add_commands, add_rollback
@@ -27,7 +26,6 @@ from lane_tasks.config import (
     load_config,
     parse_config,
 )
-from lane_tasks.console import COLOR_CHOICES, same_destination, set_color
 from lane_tasks.errors import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -40,9 +38,11 @@ from lane_tasks.errors import (
     os_problem,
     platform_problem,
 )
-from lane_tasks.interrupts import shielded
+from lane_tasks.evidence.artifacts import RunInfo, canonical_json
+from lane_tasks.exports.text import render_text
 from lane_tasks.paths import add_out_guard, output_path
-from lane_tasks.report import render_text
+from lane_tasks.util.console import COLOR_CHOICES, same_destination, set_color
+from lane_tasks.util.interrupts import shielded
 
 __all__ = ["build_parser", "main"]
 
@@ -103,7 +103,7 @@ def _emit(
     if args.out:
         holder = None
         if config is not None and args.run_id:
-            from lane_tasks.top_level import claim
+            from lane_tasks.evidence.lease import claim
 
             holder = claim(config, args.run_id)
         if holder is None:
@@ -122,7 +122,7 @@ def _emit(
     sys.stdout.write(text)
     default = getattr(args, "default_out", None)
     if config is not None and default is not None:
-        from lane_tasks.top_level import holder_of
+        from lane_tasks.evidence.lease import holder_of
 
         holder = holder_of(config)
         if holder is None:
@@ -137,8 +137,8 @@ def _emit(
 
 def _write_out(args: argparse.Namespace, config: Config | None, target: Path, text: str) -> None:
     """One artifact file, written atomically; a lane run records it as its top-level file."""
-    from lane_tasks.artifacts import atomic_write
-    from lane_tasks.repo import self_ignore
+    from lane_tasks.evidence.artifacts import atomic_write
+    from lane_tasks.project.git import self_ignore
 
     atomic_write(target, text)
     if config is None:
@@ -147,7 +147,7 @@ def _write_out(args: argparse.Namespace, config: Config | None, target: Path, te
     if absolute.is_relative_to(config.artifacts_path()):
         self_ignore(config.artifacts_path())
         if args.run_id:
-            from lane_tasks.top_level import record_written
+            from lane_tasks.evidence.lease import record_written
 
             record_written(config, args.run_id, [absolute])
 
@@ -217,7 +217,7 @@ def _artifact_hint(args: argparse.Namespace, name: str) -> str:
 
 def _export(args: argparse.Namespace) -> int:
     """An artifact already written, in another format: CI report steps never re-run a check."""
-    from lane_tasks.artifacts import atomic_write, read_artifact
+    from lane_tasks.evidence.artifacts import atomic_write, read_artifact
     from lane_tasks.exports import render_export
 
     _settle_output(args)
@@ -281,7 +281,7 @@ def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argpar
 
         config, options = _step_config(step_id, args)
         if args.run_id:
-            from lane_tasks.store import run_dir
+            from lane_tasks.evidence.store import run_dir
 
             run_dir(config, args.run_id)  # a malformed run id is a usage error, up front
         _settle_output(args)
@@ -357,7 +357,7 @@ def _record(
 ) -> None:
     from datetime import datetime
 
-    from lane_tasks.store import record_artifact
+    from lane_tasks.evidence.store import record_artifact
 
     record_artifact(
         config,
@@ -377,8 +377,8 @@ def _history(config: Config, args: argparse.Namespace, doc: dict[str, Any], run:
     own); returns the run id it was recorded under."""
     from datetime import datetime, timedelta
 
-    from lane_tasks.history import record_step
-    from lane_tasks.store import new_run_id, run_started
+    from lane_tasks.evidence.history import record_step
+    from lane_tasks.evidence.store import new_run_id, run_started
 
     started = datetime.fromisoformat(run.started_at)
     run_id: str = args.run_id or new_run_id(started)
@@ -398,9 +398,9 @@ def _history(config: Config, args: argparse.Namespace, doc: dict[str, Any], run:
 def _interrupted(config: Config, args: argparse.Namespace, run_id: str | None) -> None:
     """The step was stopped: its partial artifact is written; the run is marked interrupted
     in the run store and the history (a lane's nox process finishes the rest at exit)."""
-    from lane_tasks.history import record_run_state
-    from lane_tasks.interrupts import mark
-    from lane_tasks.store import finish_run
+    from lane_tasks.evidence.history import record_run_state
+    from lane_tasks.evidence.store import finish_run
+    from lane_tasks.util.interrupts import mark
 
     mark()
     if args.run_id:
@@ -418,8 +418,8 @@ def _contract_index_attest(config: Config, args: argparse.Namespace, doc: dict[s
 
     out = args.out
     if out and args.run_id:
-        from lane_tasks.store import run_dir
-        from lane_tasks.top_level import claim
+        from lane_tasks.evidence.lease import claim
+        from lane_tasks.evidence.store import run_dir
 
         if claim(config, args.run_id) is not None:  # beside its own index, then
             out = str(run_dir(config, args.run_id) / Path(out).name)
@@ -427,7 +427,7 @@ def _contract_index_attest(config: Config, args: argparse.Namespace, doc: dict[s
         out = str(args.default_out)
     written = write_attestation(config, doc, out=out, sign_key=args.sign_key)
     if args.run_id and out == args.out:
-        from lane_tasks.top_level import record_written
+        from lane_tasks.evidence.lease import record_written
 
         record_written(config, args.run_id, written)
     if not args.quiet:
@@ -457,12 +457,12 @@ def _controls_verify(args: argparse.Namespace) -> int:
     import time
     from datetime import UTC, datetime
 
-    from lane_tasks.artifacts import envelope
     from lane_tasks.controls import ControlContext, verify_lane
-    from lane_tasks.record_signature import require_crypto_for
-    from lane_tasks.repo import subject
+    from lane_tasks.evidence.artifacts import envelope
+    from lane_tasks.evidence.record_signature import require_crypto_for
+    from lane_tasks.evidence.store import finish_run, latest_run, list_runs, run_dir
+    from lane_tasks.project.git import subject
     from lane_tasks.steps.base import exit_code_for, status_of
-    from lane_tasks.store import finish_run, latest_run, list_runs, run_dir
 
     config = _config(args)
     lane = config.resolve(args.lane)
@@ -508,7 +508,7 @@ def _controls_verify(args: argparse.Namespace) -> int:
 
 
 def _kpi_lines(config: Config, lane: ResolvedLane) -> str:
-    from lane_tasks.kpi import compute_kpis, render_kpis
+    from lane_tasks.kpi.compute import compute_kpis, render_kpis
 
     return render_kpis(compute_kpis(config, [k.id for k in lane.kpis]), heading=lane.name)
 
@@ -539,7 +539,7 @@ def _controls_list(args: argparse.Namespace) -> int:
 
 
 def _release_decide(args: argparse.Namespace) -> int:
-    from lane_tasks.release import decide
+    from lane_tasks.releases.decision import decide
 
     config = _config(args)
     path = decide(
@@ -563,7 +563,7 @@ def _release_decide(args: argparse.Namespace) -> int:
 def _signed(config: Config, args: argparse.Namespace, record: Path) -> str:
     """` and its signature X.dsse.json`, or nothing (with a note on stderr when lanes.toml
     lists [signing.keys], whose controls refuse an unsigned record)."""
-    from lane_tasks.record_signature import envelope_path
+    from lane_tasks.evidence.record_signature import envelope_path
 
     if args.sign_key:
         return f" and its signature {config.shown(envelope_path(record))}"
@@ -576,7 +576,7 @@ def _signed(config: Config, args: argparse.Namespace, record: Path) -> str:
 
 
 def _release_checklist(args: argparse.Namespace) -> int:
-    from lane_tasks.checklist import build_checklist
+    from lane_tasks.releases.checklist import build_checklist
 
     config = _config(args)
     built = build_checklist(
@@ -605,8 +605,8 @@ def _release_checklist(args: argparse.Namespace) -> int:
 def _kpi_review(args: argparse.Namespace) -> int:
     import json
 
-    from lane_tasks.clock import utc_now
-    from lane_tasks.kpi_review import record_review
+    from lane_tasks.kpi.review import record_review
+    from lane_tasks.util.clock import utc_now
 
     config = _config(args)
     path = record_review(
@@ -634,9 +634,9 @@ def _kpi_review(args: argparse.Namespace) -> int:
 def _compat_snapshot(args: argparse.Namespace) -> int:
     """Write (or --check) the generated snapshot: the user's project's surface with [compat]
     source = "project", else lane-tasks' own."""
-    from lane_tasks.artifacts import atomic_write
-    from lane_tasks.compat import SnapshotProblem, generated_snapshot, live_snapshot
-    from lane_tasks.compat import render_snapshot as render
+    from lane_tasks.compat.snapshot import SnapshotProblem, generated_snapshot, live_snapshot
+    from lane_tasks.compat.snapshot import render_snapshot as render
+    from lane_tasks.evidence.artifacts import atomic_write
 
     config: Config | None
     if args.out:
@@ -686,9 +686,9 @@ def _compat_snapshot(args: argparse.Namespace) -> int:
 
 
 def _compat_diff(args: argparse.Namespace) -> int:
-    from lane_tasks.compat import SnapshotProblem, current_snapshot
+    from lane_tasks.compat.snapshot import SnapshotProblem, current_snapshot
     from lane_tasks.controls.compat import compare
-    from lane_tasks.repo import release_tags, resolve_rev
+    from lane_tasks.project.git import release_tags, resolve_rev
 
     config = _config(args)
     tags = release_tags(config.root, config.release.tag_pattern)
@@ -793,7 +793,7 @@ def _recommend_config(args: argparse.Namespace) -> Config:
     try:
         path = find_config()
     except ConfigError:
-        from lane_tasks.init import default_lanes_toml
+        from lane_tasks.adopt.init_repo import default_lanes_toml
 
         root = Path.cwd()
         return parse_config(default_lanes_toml(root), root / "lanes.toml")
@@ -801,7 +801,7 @@ def _recommend_config(args: argparse.Namespace) -> Config:
 
 
 def _lanes_recommend(args: argparse.Namespace) -> int:
-    from lane_tasks.recommend import BASELINE, ask, constraints_from, recommend
+    from lane_tasks.adopt.recommend import BASELINE, ask, constraints_from, recommend
 
     config = _recommend_config(args)
     constraints = constraints_from(args.constraint, args.teams, args.audit)
@@ -824,8 +824,8 @@ def _lanes_recommend(args: argparse.Namespace) -> int:
 
 
 def _lanes_docs(args: argparse.Namespace) -> int:
-    from lane_tasks.artifacts import atomic_write
-    from lane_tasks.lanes_doc import first_difference, render_lanes_md
+    from lane_tasks.docs.lanes_page import first_difference, render_lanes_md
+    from lane_tasks.evidence.artifacts import atomic_write
     from lane_tasks.steps.drift import LANES_DOC
 
     config = _config(args)
@@ -858,8 +858,8 @@ def _lanes_docs(args: argparse.Namespace) -> int:
 
 def _docs_dir(config: Config, args: argparse.Namespace) -> int:
     """`lanes docs --out-dir DIR`: lanes.md and the role quickstarts, written or checked."""
-    from lane_tasks.artifacts import atomic_write
-    from lane_tasks.lanes_doc import first_difference, render_docs
+    from lane_tasks.docs.lanes_page import first_difference, render_docs
+    from lane_tasks.evidence.artifacts import atomic_write
 
     if args.out:
         raise ConfigError("give --out or --out-dir, not both", key="--out-dir")
@@ -891,8 +891,8 @@ def _docs_dir(config: Config, args: argparse.Namespace) -> int:
 
 
 def _runs_list(args: argparse.Namespace) -> int:
-    from lane_tasks.durations import elapsed
-    from lane_tasks.store import list_runs, shown_status
+    from lane_tasks.evidence.store import list_runs, shown_status
+    from lane_tasks.util.durations import elapsed
 
     config = _config(args)
     rows: list[dict[str, Any]] = []
@@ -951,7 +951,7 @@ def _ownership_show(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from lane_tasks.init import init_repo
+    from lane_tasks.adopt.init_repo import init_repo
 
     report = init_repo(Path(args.path).resolve(), lane=args.lane, force=args.force)
     for line in report.choices:
@@ -1257,7 +1257,7 @@ def _open_closed_std_streams() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from lane_tasks.interrupts import install
+    from lane_tasks.util.interrupts import install
 
     _open_closed_std_streams()
     unsupported = platform_problem(os.name)

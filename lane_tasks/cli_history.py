@@ -12,12 +12,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.artifacts import atomic_write, canonical_json
 from lane_tasks.catalog import KPIS
-from lane_tasks.clock import parse_now, utc_now
 from lane_tasks.config import Config, load_config
 from lane_tasks.errors import EXIT_OK
+from lane_tasks.evidence.artifacts import atomic_write, canonical_json
 from lane_tasks.paths import add_out_guard, output_path
+from lane_tasks.util.clock import parse_now, utc_now
 
 __all__ = ["add_commands", "add_rollback"]
 
@@ -36,8 +36,8 @@ def _since(args: argparse.Namespace) -> datetime | None:
 
 
 def _history_import(args: argparse.Namespace) -> int:
-    from lane_tasks.history import history_path
-    from lane_tasks.history_exchange import import_files
+    from lane_tasks.evidence.history import history_path
+    from lane_tasks.evidence.history_exchange import import_files
 
     config = _config(args)
     counts = import_files(config, [Path(p) for p in args.files])
@@ -52,7 +52,7 @@ def _history_import(args: argparse.Namespace) -> int:
 
 
 def _history_export(args: argparse.Namespace) -> int:
-    from lane_tasks.history_exchange import export_jsonl
+    from lane_tasks.evidence.history_exchange import export_jsonl
 
     config = _config(args)
     buf = io.StringIO()
@@ -67,7 +67,7 @@ def _history_export(args: argparse.Namespace) -> int:
 
 
 def _events_import(args: argparse.Namespace) -> int:
-    from lane_tasks.records import import_events
+    from lane_tasks.evidence.records import import_events
 
     config = _config(args)
     count = import_events(config, Path(args.file))
@@ -78,7 +78,7 @@ def _events_import(args: argparse.Namespace) -> int:
 
 
 def _triage(args: argparse.Namespace) -> int:
-    from lane_tasks.records import record_triage
+    from lane_tasks.evidence.records import record_triage
 
     config = _config(args)
     path = record_triage(
@@ -91,7 +91,7 @@ def _triage(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from lane_tasks.records import record_rollback
+    from lane_tasks.evidence.records import record_rollback
 
     config = _config(args)
     path = record_rollback(
@@ -118,8 +118,8 @@ def _kpi_ids(config: Config, args: argparse.Namespace) -> tuple[list[str], str]:
 
 
 def _kpi(args: argparse.Namespace) -> int:
-    from lane_tasks.history import history_path
-    from lane_tasks.kpi import compute_kpis, render_kpis
+    from lane_tasks.evidence.history import history_path
+    from lane_tasks.kpi.compute import compute_kpis, render_kpis
 
     config = _config(args)
     ids, heading = _kpi_ids(config, args)
@@ -138,8 +138,8 @@ def _kpi(args: argparse.Namespace) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
-    from lane_tasks.dashboard import render_dashboard
-    from lane_tasks.dashboard_model import build_model, default_out
+    from lane_tasks.dashboard.model import build_model, default_out
+    from lane_tasks.dashboard.render import render_dashboard
 
     config = _config(args)
     out = output_path(args, args.out) if args.out else default_out(config)

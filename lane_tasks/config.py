@@ -24,7 +24,7 @@ from typing import Any
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
 from lane_tasks.config_keys import allowed_keys
 from lane_tasks.errors import ConfigError, did_you_mean
-from lane_tasks.repo import fixed_rev_problem
+from lane_tasks.project.git import fixed_rev_problem
 
 __all__ = [
     "ARTIFACTS_DIR",
@@ -616,7 +616,7 @@ def load_config(path: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=path) from None
     config = parse_config(text, path)
-    from lane_tasks.own_dirs import check_own_dirs  # it reads the disk and asks git
+    from lane_tasks.util.own_dirs import check_own_dirs  # it reads the disk and asks git
 
     check_own_dirs(config)
     return config
@@ -1365,7 +1365,7 @@ def _check_checklist_steps(r: _Reader, config: Config) -> None:
 class SigningSettings:
     """[signing.keys]: person -> public key (a PEM file in the repository). Empty: records need
     no signature. Set: the release-owner, release-checklist-evidence and weekly-kpi-review
-    controls accept only records signed by the person they name (lane_tasks.record_signature)."""
+    controls accept only records signed by the person they name (evidence.record_signature)."""
 
     keys: Mapping[str, str] = field(default_factory=dict)
 
@@ -1436,7 +1436,7 @@ def _ed25519_or_error(r: _Reader, key: list[str], file: Path) -> None:
     """An RSA or EC key passes the PEM check; with `cryptography` installed (the sign extra),
     say so at load. Without it the file is checked when a record is verified (exit 3 then)."""
     from lane_tasks.errors import EnvironmentProblem
-    from lane_tasks.signing import load_public_key
+    from lane_tasks.util.signing import load_public_key
 
     try:
         load_public_key(file)

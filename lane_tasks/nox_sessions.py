@@ -37,9 +37,9 @@ from lane_tasks.errors import (
     os_problem,
     platform_problem,
 )
-from lane_tasks.interrupts import install, mark, shielded, was_interrupted
-from lane_tasks.store import mark_run_started, new_run_id
-from lane_tasks.top_level import NOX_PID_ENV, release
+from lane_tasks.evidence.lease import NOX_PID_ENV, release
+from lane_tasks.evidence.store import mark_run_started, new_run_id
+from lane_tasks.util.interrupts import install, mark, shielded, was_interrupted
 
 __all__ = ["register", "step_argv"]
 
@@ -63,9 +63,9 @@ def _finish(config: Config, run_id: str, lane: str | None) -> None:
     with a step that failed is never recorded as passing, even when that step could not
     record itself (a full or read-only disk); a fault here is one line, never a traceback,
     and a second Ctrl-C cannot cut it short."""
+    from lane_tasks.evidence.history import record_run_state
+    from lane_tasks.evidence.store import finish_run, run_dir
     from lane_tasks.exports.markdown import append_github_summary
-    from lane_tasks.history import record_run_state
-    from lane_tasks.store import finish_run, run_dir
 
     state = "interrupted" if was_interrupted() else "complete"
     unrecorded = tuple(_failed)

@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from lane_tasks.init import init_repo
+from lane_tasks.adopt.init_repo import init_repo
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO_ROOT / "lane_tasks" / "schemas"
@@ -98,7 +98,7 @@ def run_nox(
 
 
 def error_lines(stderr: str) -> list[str]:
-    """stderr without the progress lane_tasks.console streams while a step runs (its start
+    """stderr without the progress lane_tasks.util.console streams while a step runs (its start
     line, the indented line of each check): what is left is what went wrong."""
     return [
         line

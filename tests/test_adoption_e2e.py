@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from conftest import commit_all, git, make_git_repo, run_cli, run_nox, validate_artifact, write
 
-from lane_tasks.artifacts import sha256_file
+from lane_tasks.evidence.artifacts import sha256_file
 
 DIST = "tidy-frac"
 PKG = "tidy_frac"

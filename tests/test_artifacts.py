@@ -15,14 +15,14 @@ import jsonschema
 import pytest
 from conftest import REPO_ROOT, make_git_repo, run_cli
 
-from lane_tasks.artifacts import (
+from lane_tasks.evidence.artifacts import (
     Result,
     atomic_write,
     canonical_json,
     envelope,
     schema_errors,
 )
-from lane_tasks.procs import excerpt, redact, secret_values
+from lane_tasks.util.procs import excerpt, redact, secret_values
 
 SCHEMA_FILES = sorted((REPO_ROOT / "lane_tasks" / "schemas").glob("*-1.0.json"))  # artifacts
 
@@ -155,7 +155,7 @@ def test_existing_file_keeps_its_mode(
 _FAILING_WRITE = """
 import resource, signal, sys
 from pathlib import Path
-from lane_tasks.artifacts import atomic_write
+from lane_tasks.evidence.artifacts import atomic_write
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead
 resource.setrlimit(resource.RLIMIT_FSIZE, (1024, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 try:

@@ -28,7 +28,7 @@ from conftest import REPO_ROOT, make_project, write
 
 from lane_tasks.cli import build_parser
 from lane_tasks.config import load_config
-from lane_tasks.nox_command import invocation
+from lane_tasks.project.nox_command import invocation
 from lane_tasks.steps import drift
 from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.doctor import CHECKS

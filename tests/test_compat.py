@@ -12,7 +12,7 @@ from typing import Any
 import tomli_w
 from conftest import REPO_ROOT, commit_all, git, make_project, run_cli, write
 
-from lane_tasks.compat import (
+from lane_tasks.compat.snapshot import (
     Change,
     Snapshot,
     covers,
@@ -680,7 +680,7 @@ def project_with_api(tmp_path: Path, lane: str = "scale") -> Path:
     script, adopted with init (which generates and writes the snapshot)."""
     from conftest import make_git_repo
 
-    from lane_tasks.init import init_repo
+    from lane_tasks.adopt.init_repo import init_repo
 
     root = make_git_repo(tmp_path / "hello")
     write(
@@ -921,7 +921,7 @@ def test_api_diff_units() -> None:
     assert not covers("api:m.f", "api:m.fg")
     assert has_item(old, "api:m.f(b)") and not has_item(new, "api:m.C")
     # an api section round-trips; without one, the 1.0 format is unchanged
-    from lane_tasks.compat import parse_snapshot
+    from lane_tasks.compat.snapshot import parse_snapshot
 
     assert parse_snapshot(render_snapshot(new), "x").api == new.api
     assert "api" not in json.loads(render_snapshot(Snapshot({"": ("--help",)}, {})))

@@ -26,7 +26,7 @@ from conftest import (
     validate_artifact,
 )
 
-from lane_tasks.store import new_run_id
+from lane_tasks.evidence.store import new_run_id
 
 FAST_CHECK = {"smoke": {"cmd": ["{python}", "-c", "pass"], "owner": "qa"}}
 LANE = "base"
@@ -418,7 +418,7 @@ def test_signed_index_verifies_with_the_public_key(signed: tuple[Path, str, Path
         load_pem_public_key,
     )
 
-    from lane_tasks.signing import pae
+    from lane_tasks.util.signing import pae
 
     root, _, public = signed
     envelope = json.loads((root / "build" / "contract-index.dsse.json").read_text())

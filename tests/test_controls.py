@@ -11,7 +11,7 @@ import pytest
 import tomli_w
 from conftest import commit_all, make_project, run_cli, run_nox, validate_artifact
 
-from lane_tasks.store import new_run_id
+from lane_tasks.evidence.store import new_run_id
 
 FAST_CHECK = {"smoke": {"cmd": ["{python}", "-c", "pass"], "owner": "qa"}}
 

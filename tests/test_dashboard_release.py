@@ -21,22 +21,22 @@ from browser import chromium
 from conftest import make_project
 from history_data import generated
 
-from lane_tasks.checklist import build_checklist
 from lane_tasks.config import Config, load_config
-from lane_tasks.dashboard import render_dashboard
-from lane_tasks.dashboard_model import build_model, first_failure_line
-from lane_tasks.durations import elapsed
-from lane_tasks.history import record_run_state, record_step
-from lane_tasks.history_exchange import import_files
-from lane_tasks.records import record_rollback, record_triage
-from lane_tasks.release import decide
-from lane_tasks.store import (
+from lane_tasks.dashboard.model import build_model, first_failure_line
+from lane_tasks.dashboard.render import render_dashboard
+from lane_tasks.evidence.history import record_run_state, record_step
+from lane_tasks.evidence.history_exchange import import_files
+from lane_tasks.evidence.records import record_rollback, record_triage
+from lane_tasks.evidence.store import (
     finish_run,
     mark_run_started,
     new_run_id,
     record_artifact,
     run_started,
 )
+from lane_tasks.releases.checklist import build_checklist
+from lane_tasks.releases.decision import decide
+from lane_tasks.util.durations import elapsed
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 HOSTILE = "<script>alert('x')</script><img src=x onerror=alert(1)>"

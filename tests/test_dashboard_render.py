@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from browser import visit
 
-from lane_tasks.dashboard import render_dashboard
+from lane_tasks.dashboard.render import render_dashboard
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "wbr", "col", "area", "base", "source"}
 SVG_VOID = {"line", "circle", "polyline", "polygon", "path"}

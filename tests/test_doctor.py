@@ -22,7 +22,7 @@ import jsonschema
 import pytest
 from conftest import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
 
-from lane_tasks.artifacts import schema_path
+from lane_tasks.evidence.artifacts import schema_path
 from lane_tasks.steps.doctor import CHECKS
 
 ORDER = [
@@ -484,7 +484,7 @@ def test_warning_is_shown_as_warn_and_never_counted_as_a_failure(tmp_path: Path)
     not the step, not the text report, not JUnit; SARIF calls it a warning."""
     import xml.etree.ElementTree as ET
 
-    from lane_tasks.evidence import status_contradiction
+    from lane_tasks.evidence.consistency import status_contradiction
     from lane_tasks.exports import render_export
 
     root = make_project(tmp_path)
@@ -722,7 +722,7 @@ def test_asking_the_backend_prints_nothing_over_the_live_lines(
     """The backend's warnings (re-emitted by pyproject_hooks in this process) and pypa/build's
     step log lines stay out of the terminal while doctor and gate release ask for the version;
     a failure still says what the backend said."""
-    from lane_tasks.version import BackendFailed, resolve_version
+    from lane_tasks.project.version import BackendFailed, resolve_version
 
     root = make_project(tmp_path)
     write(root, "_backend/chatty_backend.py", _CHATTY_BACKEND)

@@ -15,9 +15,9 @@ import pytest
 from conftest import REPO_ROOT, make_project, run_cli, run_nox, validate_artifact, write
 
 from lane_tasks.config import load_config
-from lane_tasks.lanes_doc import first_difference, render_lanes_md, step_command
-from lane_tasks.nox_command import NOX_OPTIONS, NoxRun, invocation, nox_run
+from lane_tasks.docs.lanes_page import first_difference, render_lanes_md, step_command
 from lane_tasks.nox_sessions import step_argv
+from lane_tasks.project.nox_command import NOX_OPTIONS, NoxRun, invocation, nox_run
 from lane_tasks.steps.drift import FINDINGS, cli_surface, commands
 
 OUT = "build/drift-check.json"

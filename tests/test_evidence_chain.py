@@ -16,10 +16,10 @@ from typing import Any
 import tomli_w
 from conftest import commit_all, git, make_project, run_cli, validate_artifact
 
-from lane_tasks.artifacts import sha256_file
-from lane_tasks.clock import CLOCK_SKEW, future_problem
-from lane_tasks.evidence import step_problem
-from lane_tasks.store import new_run_id
+from lane_tasks.evidence.artifacts import sha256_file
+from lane_tasks.evidence.consistency import step_problem
+from lane_tasks.evidence.store import new_run_id
+from lane_tasks.util.clock import CLOCK_SKEW, future_problem
 
 OWNER = "lead@example.org"
 PASS = ["{python}", "-c", "pass"]

@@ -17,12 +17,13 @@ from typing import Any
 import pytest
 from conftest import commit_all, error_lines, make_git_repo, run_nox, write
 
-from lane_tasks import cli, interrupts
+from lane_tasks import cli
 from lane_tasks.cli import main
 from lane_tasks.config import load_config
+from lane_tasks.evidence.lease import claim, record_written
 from lane_tasks.exports.markdown import append_github_summary
-from lane_tasks.interrupts import shielded, was_interrupted
-from lane_tasks.top_level import claim, record_written
+from lane_tasks.util import interrupts
+from lane_tasks.util.interrupts import shielded, was_interrupted
 
 LANES = """
 [project]

@@ -19,10 +19,10 @@ from junitparser import Failure, JUnitXml
 from lane_tasks.cli import main
 from lane_tasks.config import parse_config
 from lane_tasks.errors import ConfigError
+from lane_tasks.evidence.findings import REPORT_LIMIT
+from lane_tasks.evidence.store import new_run_id, run_dir
 from lane_tasks.exports.codequality import SEVERITIES
-from lane_tasks.findings import REPORT_LIMIT
 from lane_tasks.nox_sessions import step_argv
-from lane_tasks.store import new_run_id, run_dir
 
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 
@@ -403,7 +403,7 @@ def test_excerpt_keeps_whole_ruff_diagnostics_and_the_log_holds_all(
 def test_problem_report_reads_at_80_columns() -> None:
     """The excerpt's header fits a narrow terminal whatever the run directory is called; the
     full log's path follows the excerpt on a line of its own, one word to copy."""
-    from lane_tasks.report import render_text
+    from lane_tasks.exports.text import render_text
 
     log = ".lane-tasks/lanes/runs/20261202T051845Z-181a91/gate-fast/nox-typecheck.log"
     doc = {
@@ -426,7 +426,7 @@ def test_problem_report_reads_at_80_columns() -> None:
 
 
 def test_excerpt_cut_starts_at_a_diagnostic_boundary() -> None:
-    from lane_tasks.procs import excerpt
+    from lane_tasks.util.procs import excerpt
 
     blocks = [f"E{i:03} problem {i}\n --> f.py:{i}:1\n  |\n  | code\n" for i in range(30)]
     text = excerpt("\n".join(blocks), root=Path("/nowhere"))
@@ -454,7 +454,7 @@ def test_mypy_junit_messages_become_findings_at_their_lines(
 
 def test_report_text_cannot_send_terminal_control_sequences(tmp_path: Path) -> None:
     """Findings and test names are printed in reports: a tool's escape codes are dropped."""
-    from lane_tasks.findings import read_report
+    from lane_tasks.evidence.findings import read_report
 
     evil = "x\x1b]8;;javascript:alert(1)\x1b\\y\x1b(0q\x9b2J\x07z"
     sarif = {
@@ -568,7 +568,7 @@ def test_codequality_fingerprints_of_different_findings_never_collide() -> None:
 def test_findings_beyond_the_bound_are_counted_not_processed(tmp_path: Path) -> None:
     """A report of 100,000 results keeps MAX_FINDINGS and counts the rest: the rest are not
     redacted or located first (that cost seconds per report, after the tool had finished)."""
-    from lane_tasks.findings import MAX_FINDINGS, read_report
+    from lane_tasks.evidence.findings import MAX_FINDINGS, read_report
 
     res = {"ruleId": "R", "message": {"text": "m"}, "locations": []}
     path = tmp_path / "r.sarif"

@@ -18,8 +18,8 @@ from typing import Any
 import tomli_w
 from conftest import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
 
-from lane_tasks.artifacts import canonical_json
-from lane_tasks.gate_cache import tree_fingerprint
+from lane_tasks.evidence.artifacts import canonical_json
+from lane_tasks.steps.gate_cache import tree_fingerprint
 
 CACHE = Path("build/lanes/cache/gate-fast")
 
@@ -513,7 +513,7 @@ def test_stale_pass_of_a_file_git_status_does_not_watch(tmp_path: Path) -> None:
 def test_a_replayed_result_never_points_at_a_pruned_log(tmp_path: Path) -> None:
     """A cached result carries the log and report paths of the run that made it; once that
     run is pruned (runs_keep) or the file removed, a replay must not link to what is gone."""
-    from lane_tasks.store import new_run_id
+    from lane_tasks.evidence.store import new_run_id
 
     root = make_project(tmp_path)
     junit = (

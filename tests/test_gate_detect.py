@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import write
 
-from lane_tasks.gate_detect import propose_checks
-from lane_tasks.noxfile_adopt import project_sessions
+from lane_tasks.adopt.gate_detect import propose_checks
+from lane_tasks.adopt.noxfile import project_sessions
 
 MISSING = "--error-on-missing-interpreters"
 """A session nox skips for want of its interpreter exits 0: a gate must fail instead."""

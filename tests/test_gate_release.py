@@ -27,7 +27,7 @@ from conftest import (
     write,
 )
 
-from lane_tasks.store import new_run_id
+from lane_tasks.evidence.store import new_run_id
 
 OUT = "build/release-preflight.json"
 CHECK_IDS = [
@@ -1132,7 +1132,7 @@ def test_every_check_runs_when_the_version_fails(tmp_path: Path) -> None:
 def flit_project(tmp_path: Path) -> Path:
     """A flit project whose import package is named `build`, with lane-tasks' artifacts in
     `build/` (the old default): flit refuses, there being two things that could be `build`."""
-    from lane_tasks.init import init_repo
+    from lane_tasks.adopt.init_repo import init_repo
 
     root = make_git_repo(tmp_path / "pybuild")
     write(

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 from conftest import git, make_project, run_nox, write
 
-from lane_tasks.config import load_config, parse_config
-from lane_tasks.controls.ownership import ownership_matrix
-from lane_tasks.controls.severity import severity_problems
-from lane_tasks.governance_scaffold import (
+from lane_tasks.adopt.governance_scaffold import (
     PLACEHOLDER_CONTACT,
     governance_scaffold,
     lane_items,
     merge_tables,
 )
-from lane_tasks.init import LANES, default_lanes_toml
+from lane_tasks.adopt.init_repo import LANES, default_lanes_toml
+from lane_tasks.config import load_config, parse_config
+from lane_tasks.controls.ownership import ownership_matrix
+from lane_tasks.controls.severity import severity_problems
 
 CODEOWNERS = """
 # owners

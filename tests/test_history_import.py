@@ -14,9 +14,9 @@ from conftest import make_project
 
 from lane_tasks import cli
 from lane_tasks.config import load_config
-from lane_tasks.repo import subject as repo_subject
-from lane_tasks.store import MANIFEST, record_artifact, run_dir, runs_root
-from lane_tasks.top_level import NOX_PID_ENV
+from lane_tasks.evidence.lease import NOX_PID_ENV
+from lane_tasks.evidence.store import MANIFEST, record_artifact, run_dir, runs_root
+from lane_tasks.project.git import subject as repo_subject
 
 RUN = {
     "type": "run", "repo": "x", "run_id": "r1", "source": "nox", "status": "pass",

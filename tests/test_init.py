@@ -18,7 +18,7 @@ import pytest
 import tomli_w
 from conftest import commit_all, git, make_git_repo, run_cli, run_nox, write
 
-from lane_tasks.noxfile_adopt import ADOPT_BLOCK, NEW_NOXFILE, adopted
+from lane_tasks.adopt.noxfile import ADOPT_BLOCK, NEW_NOXFILE, adopted
 
 
 def bare_project(tmp_path: Path, *, src_layout: bool = False) -> Path:

@@ -16,7 +16,7 @@ import pytest
 import tomli_w
 from conftest import REPO_ROOT, commit_all, git, make_project, run_cli, validate_artifact
 
-from lane_tasks.store import new_run_id
+from lane_tasks.evidence.store import new_run_id
 
 OWNER = "lead@example.org"
 FAST_CHECK = {"smoke": {"cmd": ["{python}", "-c", "pass"], "owner": "qa"}}

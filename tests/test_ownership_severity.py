@@ -15,7 +15,7 @@ import tomli_w
 from conftest import make_project, run_cli
 
 from lane_tasks.catalog import CONTROLS, STEPS
-from lane_tasks.durations import format_duration, parse_duration
+from lane_tasks.util.durations import format_duration, parse_duration
 
 Edit = Callable[[dict[str, Any]], None]
 

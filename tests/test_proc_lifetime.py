@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lane_tasks.procs import REAPED, ProcSpec, run_one
+from lane_tasks.util.procs import REAPED, ProcSpec, run_one
 
 pytestmark = pytest.mark.skipif(not REAPED, reason="Linux only: elsewhere nothing changed")
 
@@ -90,7 +90,7 @@ PARENT = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from lane_tasks.procs import ProcSpec, run_many
+    from lane_tasks.util.procs import ProcSpec, run_many
     d = Path(sys.argv[1])
     specs = [
         ProcSpec(id=f"c{i}", cwd=d, timeout=600, cmd=("sh", "-c", script % (d / f"p{i}")))

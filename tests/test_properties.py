@@ -45,11 +45,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
-from lane_tasks.artifacts import canonical_json, envelope, read_artifact, schema_errors
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
-from lane_tasks.checklist import load_checklist
-from lane_tasks.clock import parse_time
-from lane_tasks.compat import (
+from lane_tasks.compat.snapshot import (
     Snapshot,
     SnapshotProblem,
     diff,
@@ -67,24 +64,32 @@ from lane_tasks.config import (
     load_deprecations,
     parse_config,
 )
-from lane_tasks.dashboard_model import build_model
+from lane_tasks.dashboard.model import build_model
 from lane_tasks.errors import ConfigError, one_line
+from lane_tasks.evidence.artifacts import (
+    canonical_json,
+    envelope,
+    read_artifact,
+    schema_errors,
+)
+from lane_tasks.evidence.history import TABLES, history_path
+from lane_tasks.evidence.history_exchange import import_files
+from lane_tasks.evidence.records import EVENT_KEYS, EVENT_TYPES, parse_event
+from lane_tasks.evidence.store import MANIFEST, list_runs, runs_root
 from lane_tasks.exports import render_export
 from lane_tasks.exports.markdown import render_run_summary
-from lane_tasks.history import TABLES, history_path
-from lane_tasks.history_exchange import import_files
-from lane_tasks.kpi import compute_kpis
-from lane_tasks.kpi_review import load_reviews, reviews_path
-from lane_tasks.records import EVENT_KEYS, EVENT_TYPES, parse_event
-from lane_tasks.release import load_decision
-from lane_tasks.signing import load_public_key, sign_envelope, verify_envelope
+from lane_tasks.kpi.compute import compute_kpis
+from lane_tasks.kpi.review import load_reviews, reviews_path
+from lane_tasks.releases.checklist import load_checklist
+from lane_tasks.releases.decision import load_decision
 from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.contract_index import VerifyReport, verify_index
 from lane_tasks.steps.contract_index import run as index_run
 from lane_tasks.steps.doctor import CHECKS as DOCTOR_CHECKS
 from lane_tasks.steps.drift import FINDINGS
 from lane_tasks.steps.gate_release import CHECKS as RELEASE_CHECKS
-from lane_tasks.store import MANIFEST, list_runs, runs_root
+from lane_tasks.util.clock import parse_time
+from lane_tasks.util.signing import load_public_key, sign_envelope, verify_envelope
 
 settings.register_profile(
     "ci",

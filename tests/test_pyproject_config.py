@@ -14,7 +14,7 @@ from conftest import commit_all, git, make_git_repo, make_project, run_nox, writ
 from lane_tasks import cli
 from lane_tasks.config import find_config, load_config
 from lane_tasks.errors import EXIT_OK, EXIT_USAGE, ConfigError
-from lane_tasks.evidence import checks_at
+from lane_tasks.evidence.consistency import checks_at
 
 
 def _to_pyproject(root: Path) -> Path:

@@ -20,9 +20,9 @@ from conftest import commit_all, git, keypair, make_project, run_cli
 
 from lane_tasks import cli
 from lane_tasks.config import load_config
-from lane_tasks.record_signature import RECORD_PAYLOAD_TYPE, envelope_path, verify
-from lane_tasks.signing import sign_envelope
-from lane_tasks.store import new_run_id
+from lane_tasks.evidence.record_signature import RECORD_PAYLOAD_TYPE, envelope_path, verify
+from lane_tasks.evidence.store import new_run_id
+from lane_tasks.util.signing import sign_envelope
 
 ALICE = "alice@example.org"
 BOB = "bob@example.org"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from lane_tasks import cli
 from lane_tasks.config import MAX_CONFIG_CHARS
-from lane_tasks.procs import OUTPUT_LIMIT, ProcSpec, cut_tail, excerpt, redact, run_one
+from lane_tasks.util.procs import OUTPUT_LIMIT, ProcSpec, cut_tail, excerpt, redact, run_one
 
 # Pieces the old patterns backtracked on: name characters, keyword starts, URL delimiters in
 # their raw, URL-encoded and JSON-escaped forms, token prefixes, escape sequences.

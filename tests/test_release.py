@@ -22,9 +22,9 @@ from conftest import (
     write,
 )
 
-from lane_tasks.artifacts import sha256_file
 from lane_tasks.config import load_config
-from lane_tasks.repo import evidence_only_change
+from lane_tasks.evidence.artifacts import sha256_file
+from lane_tasks.project.git import evidence_only_change
 
 OWNER = "lead@example.org"
 

@@ -13,8 +13,8 @@ from conftest import make_project
 
 from lane_tasks.cli import main
 from lane_tasks.config import load_config
-from lane_tasks.history import open_history, record_step
-from lane_tasks.store import (
+from lane_tasks.evidence.history import open_history, record_step
+from lane_tasks.evidence.store import (
     finish_run,
     list_runs,
     mark_run_started,
@@ -151,8 +151,8 @@ def test_interrupted_gate_release_is_no_failed_gate(tmp_path: Path) -> None:
     (a gate that had failed before the run was stopped still counts)."""
     from history_data import History, t
 
-    from lane_tasks.history_exchange import import_files
-    from lane_tasks.kpi import compute_kpis
+    from lane_tasks.evidence.history_exchange import import_files
+    from lane_tasks.kpi.compute import compute_kpis
 
     root = make_project(tmp_path)
     config = load_config(root / "lanes.toml")

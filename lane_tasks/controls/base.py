@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from lane_tasks.artifacts import Result
 from lane_tasks.catalog import CONTROLS as CATALOG
 from lane_tasks.config import Config, ResolvedLane
-from lane_tasks.repo import (
+from lane_tasks.evidence.artifacts import Result
+from lane_tasks.project.git import (
     Tag,
     all_tags,
     first_commit_adding,

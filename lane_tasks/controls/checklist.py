@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lane_tasks import record_signature
-from lane_tasks.artifacts import read_artifact, sha256_file
 from lane_tasks.catalog import STEPS
-from lane_tasks.checklist import checklist_path, item_problem, load_checklist
-from lane_tasks.clock import future_problem
 from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register, tags_since_adoption
-from lane_tasks.release import go_record_problem, load_decision
-from lane_tasks.repo import Tag, evidence_only_change
+from lane_tasks.evidence import record_signature
+from lane_tasks.evidence.artifacts import read_artifact, sha256_file
+from lane_tasks.project.git import Tag, evidence_only_change
+from lane_tasks.releases.checklist import checklist_path, item_problem, load_checklist
+from lane_tasks.releases.decision import go_record_problem, load_decision
+from lane_tasks.util.clock import future_problem
 
 __all__ = ["ReleaseChecklistEvidence"]
 

@@ -8,9 +8,8 @@ from dataclasses import dataclass
 
 from packaging.version import Version
 
-from lane_tasks.artifacts import read_artifact
 from lane_tasks.catalog import STEPS
-from lane_tasks.compat import (
+from lane_tasks.compat.snapshot import (
     GENERATED_SOURCES,
     Judged,
     Snapshot,
@@ -24,8 +23,9 @@ from lane_tasks.compat import (
 from lane_tasks.config import Config, Deprecation, load_deprecations
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register
 from lane_tasks.errors import ConfigError
-from lane_tasks.repo import Tag, release_tags
-from lane_tasks.version import VersionProblem, resolve_version
+from lane_tasks.evidence.artifacts import read_artifact
+from lane_tasks.project.git import Tag, release_tags
+from lane_tasks.project.version import VersionProblem, resolve_version
 
 __all__ = ["Comparison", "CompatPolicy", "compare", "empty_problem", "live_problem"]
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from packaging.version import InvalidVersion, Version
 
-from lane_tasks.compat import SnapshotProblem, current_snapshot, has_item
+from lane_tasks.compat.snapshot import SnapshotProblem, current_snapshot, has_item
 from lane_tasks.config import Deprecation, load_deprecations
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register
 from lane_tasks.errors import ConfigError
-from lane_tasks.repo import git
-from lane_tasks.version import VersionProblem, resolve_version
+from lane_tasks.project.git import git
+from lane_tasks.project.version import VersionProblem, resolve_version
 
 __all__ = ["DeprecationWindows", "window_problem"]
 

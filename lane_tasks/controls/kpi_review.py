@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from lane_tasks import record_signature
-from lane_tasks.clock import utc_now
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register
-from lane_tasks.kpi_review import age_text, load_reviews, reviews_path
+from lane_tasks.evidence import record_signature
+from lane_tasks.kpi.review import age_text, load_reviews, reviews_path
+from lane_tasks.util.clock import utc_now
 
 __all__ = ["WeeklyKpiReview"]
 

@@ -9,8 +9,8 @@ from itertools import pairwise
 
 from lane_tasks.config import Config, SeverityLevel
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register
-from lane_tasks.durations import format_duration, parse_duration
 from lane_tasks.errors import did_you_mean
+from lane_tasks.util.durations import format_duration, parse_duration
 
 __all__ = ["SLOS", "SeverityModel", "severity_problems"]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from lane_tasks import record_signature
-from lane_tasks.artifacts import read_artifact, schema_errors, sha256_file
 from lane_tasks.catalog import CONTROLS as CATALOG
 from lane_tasks.controls.base import (
     Control,
@@ -12,10 +10,12 @@ from lane_tasks.controls.base import (
     register,
     tags_since_adoption,
 )
-from lane_tasks.evidence import step_problem
-from lane_tasks.release import decision_path, go_record_problem, load_decision
-from lane_tasks.repo import subject
-from lane_tasks.store import MANIFEST, list_runs
+from lane_tasks.evidence import record_signature
+from lane_tasks.evidence.artifacts import read_artifact, schema_errors, sha256_file
+from lane_tasks.evidence.consistency import step_problem
+from lane_tasks.evidence.store import MANIFEST, list_runs
+from lane_tasks.project.git import subject
+from lane_tasks.releases.decision import decision_path, go_record_problem, load_decision
 
 __all__ = ["ArtifactRetention", "ReleaseConfidencePath", "ReleaseOwner"]
 

@@ -22,12 +22,12 @@ def render_export(fmt: str, doc: Mapping[str, Any], *, config_path: Path | None 
     gives the repository root, against which file references in excerpts are resolved, and
     the lines at which checks are defined; without it, results are located only by what the
     artifact itself holds."""
-    from lane_tasks.artifacts import canonical_json
+    from lane_tasks.evidence.artifacts import canonical_json
 
     if fmt == "json":
         return canonical_json(doc)
     if fmt == "text":
-        from lane_tasks.report import render_text
+        from lane_tasks.exports.text import render_text
 
         return render_text(dict(doc))
     if fmt == "sarif":

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from lane_tasks.artifacts import is_warning
+from lane_tasks.evidence.artifacts import is_warning
 
 __all__ = ["to_junit", "xml_text"]
 

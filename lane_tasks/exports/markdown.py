@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.artifacts import is_warning, schema_errors
+from lane_tasks.evidence.artifacts import is_warning, schema_errors
 
 __all__ = ["EXCERPT_LINES", "append_github_summary", "render_run_summary"]
 

@@ -5,7 +5,7 @@ still the files it produced?". The index answers with one entry per file (path, 
 version, sha256, size, producing step and lane, subject commit) plus every schema it references
 (with the sha256 of the shipped schema file). It is also written as an in-toto Statement v1
 (subjects = the files and their digests, predicate = the index) so standard supply-chain tooling
-can consume it, optionally signed as a DSSE envelope (lane_tasks.signing).
+can consume it, optionally signed as a DSSE envelope (lane_tasks.util.signing).
 
 The hashed content never holds timestamps: the statement's predicate is always the stable form
 of the index, so the same run gives the same statement bytes. `verify` recomputes every digest
@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from lane_tasks.artifacts import (
+from lane_tasks.config import Config
+from lane_tasks.errors import ConfigError
+from lane_tasks.evidence.artifacts import (
     SCHEMA_VERSION,
     Result,
     atomic_write,
@@ -31,10 +33,8 @@ from lane_tasks.artifacts import (
     schema_path,
     sha256_file,
 )
-from lane_tasks.config import Config
-from lane_tasks.errors import ConfigError
+from lane_tasks.evidence.store import MANIFEST, RunRecord, list_runs, run_dir, runs_root
 from lane_tasks.steps.base import StepContext, register
-from lane_tasks.store import MANIFEST, RunRecord, list_runs, run_dir, runs_root
 
 __all__ = [
     "EXCLUDED",
@@ -222,7 +222,7 @@ def _schemas(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     sign_key = ctx.options.get("sign_key")
     if sign_key:  # a bad key or a missing extra is reported before any work, not after
-        from lane_tasks.signing import load_private_key
+        from lane_tasks.util.signing import load_private_key
 
         load_private_key(Path(sign_key))
     rec, problem = _choose_run(ctx)
@@ -318,7 +318,7 @@ def write_attestation(
     payload = canonical_json(statement(doc)).encode("utf-8")
     envelope = None
     if sign_key:
-        from lane_tasks.signing import sign_envelope
+        from lane_tasks.util.signing import sign_envelope
 
         envelope = sign_envelope(payload, Path(sign_key))
     atomic_write(st_path, payload)
@@ -425,7 +425,7 @@ def verify_index(
     files; with a public key, also check the DSSE signature over the statement and that the
     index on disk is the signed one. A missing index file is a usage error (exit 2)."""
     if public_key is not None:  # a missing extra or a bad key file is reported first
-        from lane_tasks.signing import load_public_key
+        from lane_tasks.util.signing import load_public_key
 
         load_public_key(public_key)
     idx_path, st_path, env_path = attestation_paths(config, index)
@@ -480,7 +480,7 @@ def _check_signature(
     st_raw: bytes | None,
     index: dict[str, Any],
 ) -> None:
-    from lane_tasks.signing import verify_envelope
+    from lane_tasks.util.signing import verify_envelope
 
     envelope, _, problem = _load_json(env_path)
     if problem:

@@ -14,15 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.artifacts import Result
-from lane_tasks.checks import Check, CheckRegistry, Outcome, verdict
-from lane_tasks.nox_command import Token, nox_run
-from lane_tasks.pyproject import validation_problem
-from lane_tasks.repo import git, is_git_repo
+from lane_tasks.evidence.artifacts import Result
+from lane_tasks.project.git import git, is_git_repo
+from lane_tasks.project.nox_command import Token, nox_run
+from lane_tasks.project.pyproject import validation_problem
+from lane_tasks.project.version import VersionProblem, resolve_version
 from lane_tasks.steps.base import StepContext, register
+from lane_tasks.steps.checks import Check, CheckRegistry, Outcome, verdict
 from lane_tasks.steps.drift import action_lanes
 from lane_tasks.steps.gate_fast import missing_tool
-from lane_tasks.version import VersionProblem, resolve_version
 
 __all__ = ["CHECKS", "DOCTOR", "run"]
 

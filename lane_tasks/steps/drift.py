@@ -28,12 +28,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lane_tasks.artifacts import Result
 from lane_tasks.config import Config, Waiver, key_lines
 from lane_tasks.errors import did_you_mean
-from lane_tasks.nox_command import NoxRun, Token, invocation, nox_run
-from lane_tasks.procs import excerpt, tool_env
+from lane_tasks.evidence.artifacts import Result
+from lane_tasks.project.nox_command import NoxRun, Token, invocation, nox_run
 from lane_tasks.steps.base import StepContext, register
+from lane_tasks.util.procs import excerpt, tool_env
 
 if TYPE_CHECKING:
     import yaml
@@ -1006,7 +1006,7 @@ def _docs_family(f: _Facts) -> _Outcome:
 def _lanes_doc_family(f: _Facts) -> _Outcome:
     """docs/lanes.md, when published, is exactly what `lane-tasks lanes docs` renders from
     lanes.toml."""
-    from lane_tasks.lanes_doc import first_difference, render_lanes_md
+    from lane_tasks.docs.lanes_page import first_difference, render_lanes_md
 
     path = f.root / LANES_DOC
     if not path.is_file():

@@ -14,14 +14,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from lane_tasks import console
-from lane_tasks.artifacts import Result, atomic_write
 from lane_tasks.config import REPORT_PLACEHOLDER, CheckSpec
 from lane_tasks.errors import ConfigError, did_you_mean
-from lane_tasks.evidence import coverage
-from lane_tasks.findings import read_report
-from lane_tasks.gate_cache import GateCache
-from lane_tasks.procs import (
+from lane_tasks.evidence.artifacts import Result, atomic_write
+from lane_tasks.evidence.consistency import coverage
+from lane_tasks.evidence.findings import read_report
+from lane_tasks.steps.base import StepContext, StepInterrupted, register
+from lane_tasks.steps.gate_cache import GateCache
+from lane_tasks.util import console
+from lane_tasks.util.procs import (
     EXCERPT_LINES,
     ProcResult,
     ProcsInterrupted,
@@ -34,7 +35,6 @@ from lane_tasks.procs import (
     tool_env,
     which,
 )
-from lane_tasks.steps.base import StepContext, StepInterrupted, register
 
 __all__ = ["argv", "check_env", "expand_cmd", "missing_tool", "pip_distribution", "run"]
 
@@ -102,8 +102,8 @@ class Side:
     @classmethod
     def open(cls, ctx: StepContext) -> Side:
         if ctx.run_id:
-            from lane_tasks.repo import subject
-            from lane_tasks.store import open_run
+            from lane_tasks.evidence.store import open_run
+            from lane_tasks.project.git import subject
 
             at = subject(ctx.root, (ctx.config.artifacts_dir,)).to_json()
             return cls(open_run(ctx.config, ctx.run_id, at) / "gate-fast", ctx.run_id)
@@ -127,7 +127,7 @@ class Side:
         every file it holds)."""
         if self.run_id is None:
             return
-        from lane_tasks.store import record_files, run_dir
+        from lane_tasks.evidence.store import record_files, run_dir
 
         base = run_dir(ctx.config, self.run_id)
         names = [p.relative_to(base).as_posix() for p in written if p.is_file()]
@@ -532,7 +532,7 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     side.record(ctx, written)
     if interrupted is not None:
         raise StepInterrupted(results)
-    # what this artifact covers: only the whole configured gate is evidence (lane_tasks.evidence)
+    # what this artifact covers: only the whole configured gate is evidence (evidence.consistency)
     extra: dict[str, Any] = {"coverage": coverage(checks, ctx.config.checks)}
     if warnings:
         extra["warnings"] = warnings

@@ -23,24 +23,31 @@ from typing import Any
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
-from lane_tasks import console
-from lane_tasks.artifacts import Result, locked_file, read_artifact
 from lane_tasks.catalog import STEPS
-from lane_tasks.changelog import CANDIDATES, find_changelog, find_entry
-from lane_tasks.checks import Check, CheckRegistry, Outcome, verdict
-from lane_tasks.evidence import step_problem
-from lane_tasks.fragments import find_fragments
-from lane_tasks.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
-from lane_tasks.pyproject import read_pyproject, validation_problem
-from lane_tasks.repo import changed_paths, git, head_commit, is_git_repo, release_tags, subject
-from lane_tasks.steps.base import StepContext, register
-from lane_tasks.version import (
+from lane_tasks.evidence.artifacts import Result, locked_file, read_artifact
+from lane_tasks.evidence.consistency import step_problem
+from lane_tasks.project.changelog import CANDIDATES, find_changelog, find_entry
+from lane_tasks.project.fragments import find_fragments
+from lane_tasks.project.git import (
+    changed_paths,
+    git,
+    head_commit,
+    is_git_repo,
+    release_tags,
+    subject,
+)
+from lane_tasks.project.pyproject import read_pyproject, validation_problem
+from lane_tasks.project.version import (
     BackendFailed,
     BackendMissing,
     VersionProblem,
     parse_version,
     resolve_version,
 )
+from lane_tasks.steps.base import StepContext, register
+from lane_tasks.steps.checks import Check, CheckRegistry, Outcome, verdict
+from lane_tasks.util import console
+from lane_tasks.util.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
 
 __all__ = ["CHECKS", "RELEASE", "Plan", "dist_dir", "plan", "run"]
 
@@ -564,7 +571,7 @@ class GateFastEvidence(Check):
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
         name = STEPS["gate-fast"].out
         if ctx.run_id:
-            from lane_tasks.store import run_dir
+            from lane_tasks.evidence.store import run_dir
 
             path = run_dir(ctx.config, ctx.run_id) / name
             where = f"run {ctx.run_id}"

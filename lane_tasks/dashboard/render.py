@@ -1,0 +1,1148 @@
+"""The program dashboard: release confidence across repos and lanes as one static HTML file.
+
+A program lead opens it from disk, a CI artifact or a ticket attachment, so it is one
+self-contained file: inline CSS, inline SVG charts, no script, no font, no image, and a
+Content-Security-Policy that forbids every fetch, so nothing it shows can leak or go stale.
+
+The model (a JSON-able mapping) is built from the run history elsewhere; this module only
+renders it. Every field is optional and may have the wrong type: the renderer degrades to
+"unknown" or "none" rather than failing, because a broken dashboard hides exactly the bad
+news it exists to show. Every string from the model is escaped. The same model gives the same
+bytes: no clock, no random ids (element ids are derived from positions).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+from lane_tasks.util.durations import elapsed
+
+__all__ = ["render_dashboard"]
+
+_LANE_ORDER = ("startup", "scale", "regulated")
+
+# status -> (icon, css class). The icon and the word carry the meaning; colour only repeats it.
+_STATUS: dict[str, tuple[str, str]] = {
+    "pass": ("\u2713", "pass"),  # check mark
+    "fail": ("\u2717", "fail"),  # ballot x
+    "error": ("!", "error"),
+    "running": ("\u21bb", "running"),  # clockwise arrow
+    "interrupted": ("\u25a0", "interrupted"),  # black square
+    "skip": ("\u2013", "skip"),  # en dash
+    "not-run": ("\u25cb", "notrun"),  # white circle
+}
+_UNKNOWN_ICON = "?"
+
+_ARROW = {"up": "\u25b2", "down": "\u25bc", "flat": "\u25b6"}
+
+_DASH = '<span class="none">\u2014</span>'
+_SEP = " \u00b7 "
+_NOT_RUN = '<span class="none">not run</span>'
+
+
+# -- defensive accessors ------------------------------------------------------------------
+
+
+def _e(value: object) -> str:
+    """Escaped for text and for double- or single-quoted attributes; None is empty."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def _text(value: object) -> str | None:
+    """A displayable scalar as text, else None (so missing and malformed look the same)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return f"{value:g}"
+    return None
+
+
+def _num(value: object) -> float | None:
+    """A finite number, else None; bools are not numbers here."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _map(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _maps(value: object) -> list[Mapping[str, Any]]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+def _texts(value: object) -> list[str]:
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        return []
+    return [t for t in (_text(item) for item in value) if t is not None]
+
+
+def _path_text(text: str) -> str:
+    """Escaped, with a line-break opportunity after each `/`: a repo name wraps at its parts
+    on a phone instead of letter by letter."""
+    return "/<wbr>".join(_e(part) for part in text.split("/"))
+
+
+def _or_dash(value: object) -> str:
+    text = _text(value)
+    return _DASH if text is None else _e(text)
+
+
+def _count(value: object) -> str:
+    number = _num(value)
+    if number is None:
+        return "\u2014"
+    return f"{int(number):,}" if number == int(number) else f"{number:,.1f}"
+
+
+_NOW: ContextVar[datetime | None] = ContextVar("dashboard_now", default=None)
+"""The model's `generated_at`: relative times are relative to it, never to the clock, so the
+same model gives the same bytes."""
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def _when(value: object, *, zone: bool = True) -> str:
+    """A `<time>` in UTC to the minute: a lead compares runs across repos, so one zone
+    (`zone=False` leaves the suffix to a column heading)."""
+    text = _text(value)
+    if text is None:
+        return _DASH
+    moment = _moment(value)
+    if moment is None:
+        return _e(text)
+    suffix = " UTC" if zone else ""
+    return f'<time datetime="{_e(moment.isoformat())}">{moment:%Y-%m-%d %H:%M}{suffix}</time>'
+
+
+def _span(seconds: float) -> str:
+    """A stretch of time in the largest unit a person uses, rounded: `3 hours`, `2 days`."""
+    seconds = max(seconds, 0.0)
+    for limit, size, unit in (
+        (3600, 60, "minute"),
+        (86400, 3600, "hour"),
+        (45 * 86400, 86400, "day"),
+        (365 * 86400, 30 * 86400, "month"),
+    ):
+        if round(seconds / size) * size < limit:
+            n = max(round(seconds / size), 1)
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    n = max(round(seconds / (365 * 86400)), 1)
+    return f"{n} year{'s' if n != 1 else ''}"
+
+
+def _ago(value: object) -> str:
+    """A `<time>` as a person says it (`3 hours ago`, `just now`), relative to the model's
+    generation time, with the absolute UTC time in its title; absolute without one."""
+    moment, now = _moment(value), _NOW.get()
+    if moment is None or now is None:
+        return _when(value)
+    delta = (now - moment).total_seconds()
+    if abs(delta) < 60:
+        words = "just now"
+    elif delta > 0:
+        words = f"{_span(delta)} ago"
+    else:
+        words = f"in {_span(-delta)}"
+    return (
+        f'<time datetime="{_e(moment.isoformat())}" title="{moment:%Y-%m-%d %H:%M} UTC">'
+        f"{words}</time>"
+    )
+
+
+def _took(value: object) -> str:
+    seconds = _num(value)
+    return _DASH if seconds is None else _e(elapsed(seconds))
+
+
+def _sha(value: object) -> str:
+    text = _text(value)
+    if text is None:
+        return _DASH
+    return f'<code title="{_e(text)}">{_e(text[:7])}</code>'
+
+
+def _badge(status: object, extra: str = "") -> str:
+    """A status as icon + word in a coloured pill, with the raw status for tests."""
+    word = _text(status) or "unknown"
+    icon, css = _STATUS.get(word, (_UNKNOWN_ICON, "unknown"))
+    return (
+        f'<span class="badge s-{css}{extra}" data-status="{_e(word)}">'
+        f'<span aria-hidden="true">{icon}</span> {_e(word)}</span>'
+    )
+
+
+# -- number formats per KPI unit ----------------------------------------------------------
+
+
+def _fmt(value: float, unit: str | None) -> str:
+    """A KPI value for an axis label (points use the model's own `display`)."""
+    if unit == "ratio":
+        return f"{value * 100:.0f}%"
+    if unit == "seconds":
+        if value < 90:
+            return f"{value:.0f} s"
+        if value < 90 * 60:
+            return f"{value / 60:.0f} min"
+        if value < 48 * 3600:
+            return f"{value / 3600:.1f} h".replace(".0 h", " h")
+        return f"{value / 86400:.1f} d".replace(".0 d", " d")
+    suffix = "/wk" if unit == "per-week" else ""
+    return f"{value:.2f}".rstrip("0").rstrip(".") + suffix
+
+
+# Round durations for a time axis: 1 min ... 1 week, in seconds.
+_TIME_STEPS = (60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
+
+
+def _axis_max(value: float, unit: str | None) -> float:
+    """The top of a chart's axis: a round number a little above the largest value, so the
+    line never sits on the frame and the labels read at a glance."""
+    if unit == "ratio":
+        return max(1.0, value)
+    value *= 1.05
+    if unit == "seconds":
+        for step in _TIME_STEPS:
+            if value <= step:
+                return float(step)
+    return _nice_ceiling(value)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest 1/2/2.5/5 x 10^n at or above value."""
+    if value <= 0:
+        return 1.0
+    power = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if value <= step * power + 1e-12:
+            return step * power
+    return 10 * power
+
+
+# -- sections -----------------------------------------------------------------------------
+
+
+def _header(model: Mapping[str, Any]) -> str:
+    version = _text(model.get("tool_version"))
+    tool = f"lane-tasks {_e(version)}" if version else "lane-tasks"
+    project = _text(model.get("project"))
+    heading = (
+        f'<span class="project">{_e(project)}</span> release confidence'
+        if project
+        else "Release confidence"
+    )
+    links = "".join(
+        f'<a href="#{anchor}">{label}</a>'
+        for anchor, label in (
+            ("summary", "Summary"),
+            ("lanes", "Lanes"),
+            ("releases", "Releases"),
+            ("kpis", "KPIs"),
+            ("runs", "Recent runs"),
+        )
+    )
+    return (
+        '<header class="top"><div class="wrap top-in">'
+        f'<div><p class="eyebrow">{tool}</p><h1>{heading}</h1></div>'
+        f'<p class="stamp">Generated {_when(model.get("generated_at"))}</p>'
+        f'<nav aria-label="Sections">{links}</nav>'
+        "</div></header>"
+    )
+
+
+def _review_banner(value: object) -> str:
+    """The weekly KPI review, loud when overdue: it is the one control a lead owns."""
+    if not isinstance(value, Mapping):
+        return (
+            '<div class="banner b-none" data-kpi-review="none">'
+            '<span class="banner-icon" aria-hidden="true">?</span><div>'
+            '<p class="banner-title">No KPI review recorded</p>'
+            "<p>Nobody has reviewed the KPIs yet: record one with "
+            "<code>lane-tasks kpi review --reviewer NAME</code>.</p></div></div>"
+        )
+    overdue = value.get("overdue") is True
+    age = _num(value.get("age_days"))
+    period = _num(value.get("period_days"))
+    facts = [f"last {_ago(value.get('reviewed_at'))}"]
+    reviewer = _text(value.get("reviewer"))
+    facts.append(f"by <strong>{_e(reviewer)}</strong>" if reviewer else "by an unnamed reviewer")
+    lane = _text(value.get("lane"))
+    if lane:
+        facts.append(f"lane {_e(lane)}")
+    if age is not None and _NOW.get() is None:  # no reference time: the model's own age
+        facts.append(f"{_span(age * 86400)} ago")
+    if period is not None:
+        facts.append(f"due every {period:g} days")
+    if overdue and age is not None and period is not None and age > period:
+        facts.append(f"<strong>{_span((age - period) * 86400)} overdue</strong>")
+    path = _text(value.get("path"))
+    record = f'<p class="banner-path">Record: <code>{_e(path)}</code></p>' if path else ""
+    if overdue:
+        css, state, icon, title = "b-overdue", "overdue", "!", "KPI review OVERDUE"
+    else:
+        css, state, icon, title = "b-ok", "ok", "\u2713", "KPI review on schedule"
+    return (
+        f'<div class="banner {css}" data-kpi-review="{state}">'
+        f'<span class="banner-icon" aria-hidden="true">{icon}</span><div>'
+        f'<p class="banner-title">{title}</p>'
+        f"<p>{_SEP.join(facts)}</p>{record}</div></div>"
+    )
+
+
+def _latest_statuses(repos: list[Mapping[str, Any]]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for repo in repos:
+        for lane in _maps(repo.get("lanes")):
+            status = _text(lane.get("status")) or "unknown"
+            counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def _summary(model: Mapping[str, Any], repos: list[Mapping[str, Any]]) -> str:
+    totals = _map(model.get("totals"))
+    counts = _latest_statuses(repos)
+    lane_runs = sum(n for status, n in counts.items() if status != "not-run")
+    passing = counts.get("pass", 0)
+    health = (
+        " ".join(
+            _badge(status, " small") + f'<span class="count">{n}</span>'
+            for status, n in sorted(counts.items(), key=lambda kv: _status_rank(kv[0]))
+        )
+        if counts
+        else '<span class="none">no lane runs</span>'
+    )
+    tiles = "".join(
+        f'<div class="tile"><p class="tile-label">{label}</p>'
+        f'<p class="tile-value" data-total="{key}">{_count(totals.get(key))}</p></div>'
+        for key, label in (("runs", "Runs recorded"), ("repos", "Repos"), ("lanes", "Lanes"))
+    )
+    tiles += (
+        '<div class="tile tile-wide"><p class="tile-label">Latest run per repo and lane</p>'
+        f'<p class="tile-value">{passing}<span class="of"> / {lane_runs} passing</span></p>'
+        f'<p class="health">{health}</p></div>'
+    )
+    window = _map(model.get("window"))
+    since = _when(window.get("since")) if _text(window.get("since")) else "the first run"
+    until = _when(window.get("until")) if _text(window.get("until")) else "now"
+    history = _text(model.get("history"))
+    source = f"<code>{_e(history)}</code>" if history else _DASH
+    return _section(
+        "summary",
+        "Summary",
+        f"{_review_banner(model.get('kpi_review'))}"
+        f'<div class="tiles">{tiles}</div>'
+        '<dl class="about">'
+        f"<div><dt>Generated</dt><dd>{_when(model.get('generated_at'))}</dd></div>"
+        f"<div><dt>Window</dt><dd>{since} \u2192 {until}</dd></div>"
+        f"<div><dt>Data source</dt><dd>{source}</dd></div>"
+        "</dl>",
+    )
+
+
+def _status_rank(status: str) -> int:
+    """Bad news first in lists, in a fixed order so output is stable."""
+    order = ("fail", "error", "interrupted", "running", "skip", "pass", "not-run")
+    return order.index(status) if status in order else len(order)
+
+
+def _lane_names(repos: list[Mapping[str, Any]]) -> list[str]:
+    """The lanes present, canonical ones in lane order, then others as they first appear."""
+    seen: list[str] = []
+    for repo in repos:
+        for lane in _maps(repo.get("lanes")):
+            name = _text(lane.get("lane"))
+            if name and name not in seen:
+                seen.append(name)
+    canonical = [name for name in _LANE_ORDER if name in seen]
+    return canonical + [name for name in seen if name not in _LANE_ORDER]
+
+
+def _control(item: Mapping[str, Any]) -> str:
+    status = _text(item.get("status")) or "unknown"
+    icon, css = _STATUS.get(status, (_UNKNOWN_ICON, "unknown"))
+    ident = _text(item.get("id")) or "unnamed control"
+    message = _text(item.get("message"))
+    title = f' title="{_e(message)}"' if message else ""
+    loud = " loud" if status in ("fail", "error") else ""
+    msg = f'<span class="ctl-msg{loud}">{_e(message)}</span>' if message else ""
+    return (
+        f'<li class="ctl s-{css}" data-control="{_e(ident)}" data-status="{_e(status)}"{title}>'
+        f'<span class="ctl-icon" aria-hidden="true">{icon}</span>'
+        f'<span class="ctl-id">{_e(ident)}</span>'
+        f'<span class="ctl-status">{_e(status)}</span>{msg}</li>'
+    )
+
+
+def _triage(value: object) -> str:
+    """Who triaged a failed run, when, and what they found; nothing for a run nobody did."""
+    if not isinstance(value, Mapping):
+        return ""
+    owner = _text(value.get("owner")) or "someone unnamed"
+    note = _text(value.get("note"))
+    said = f'<span class="tri-note">{_e(note)}</span>' if note else ""
+    return (
+        f'<p class="triage" data-triage="{_e(owner)}"><span class="tri-head">Triaged</span> '
+        f"by <strong>{_e(owner)}</strong> {_ago(value.get('at'))}{said}</p>"
+    )
+
+
+def _not_run_card(repo: str, lane: Mapping[str, Any], anchor: str) -> str:
+    name = _text(lane.get("lane")) or "unnamed lane"
+    session = _text(lane.get("session")) or name
+    return (
+        f'<article class="lane-card lc-notrun" id="{anchor}" data-repo="{_e(repo)}" '
+        f'data-lane="{_e(name)}" data-status="not-run">'
+        f'<div class="lane-head"><h4>{_e(name)}</h4>{_badge("not-run")}</div>'
+        '<p class="ctl-head">Configured in lanes.toml, no run recorded yet</p>'
+        f"<p>Run it with <code>nox -s {_e(session)}</code>.</p></article>"
+    )
+
+
+def _lane_card(repo: str, lane: Mapping[str, Any], anchor: str) -> str:
+    """One card is one run: its facts, its own controls (or that it never reached them), its
+    failing checks and its triage."""
+    name = _text(lane.get("lane")) or "unnamed lane"
+    status = _text(lane.get("status")) or "unknown"
+    if status == "not-run":
+        return _not_run_card(repo, lane, anchor)
+    recorded = lane.get("controls")
+    controls = _maps(recorded)
+    passed = sum(1 for c in controls if c.get("status") == "pass")
+    run_id = _text(lane.get("run_id"))
+    facts = "".join(
+        f"<div><dt>{label}</dt><dd>{value}</dd></div>"
+        for label, value in (
+            ("Run", f"<code>{_e(run_id)}</code>" if run_id else _DASH),
+            ("Commit", _sha(lane.get("commit"))),
+            ("Version", _or_dash(lane.get("version"))),
+            ("Actor", _or_dash(lane.get("actor"))),
+            ("Started", _ago(lane.get("started_at"))),
+            ("Took", _took(lane.get("duration_s"))),
+        )
+    )
+    if controls:
+        grid = (
+            f'<p class="ctl-head" data-controls="reached">Controls '
+            f"<span>{passed} of {len(controls)} pass</span></p>"
+            f'<ul class="ctls">{"".join(_control(c) for c in controls)}</ul>'
+        )
+    elif status in ("fail", "error", "interrupted", "running") and not isinstance(
+        recorded, Sequence
+    ):
+        why = "still running" if status == "running" else "the run stopped before them"
+        grid = (
+            '<p class="ctl-head" data-controls="not-reached">Controls '
+            f"<span>controls not reached: {why}</span></p>"
+        )
+    else:
+        grid = (
+            '<p class="ctl-head" data-controls="none">Controls '
+            "<span>none recorded for this run</span></p>"
+        )
+    failing = _maps(lane.get("failing"))
+    checks = (
+        f'<p class="ctl-head">Failing checks</p>{_failing(failing)}'
+        if failing and status != "pass"
+        else ""
+    )
+    return (
+        f'<article class="lane-card lc-{_STATUS.get(status, ("", "unknown"))[1]}" id="{anchor}" '
+        f'data-repo="{_e(repo)}" data-lane="{_e(name)}" data-status="{_e(status)}" '
+        f'data-run="{_e(run_id)}">'
+        f'<div class="lane-head"><h4>{_e(name)}</h4>{_badge(status)}</div>'
+        f'<dl class="facts">{facts}</dl>{grid}{checks}{_triage(lane.get("triage"))}</article>'
+    )
+
+
+def _section(ident: str, title: str, body: str) -> str:
+    """One top-level section: its heading labels it, so each is a landmark by its title."""
+    return (
+        f'<section id="{ident}" aria-labelledby="{ident}-h"><h2 id="{ident}-h">{title}</h2>'
+        f"{body}</section>"
+    )
+
+
+def _empty(text: str) -> str:
+    return f'<p class="empty">{text}</p>'
+
+
+def _lanes(repos: list[Mapping[str, Any]]) -> str:
+    if not repos:
+        return _section("lanes", "Lanes", _empty("No lane runs recorded yet."))
+    names = _lane_names(repos)
+    cols = "".join(f'<th scope="col">{_e(n)}</th>' for n in names)
+    rows: list[str] = []
+    blocks: list[str] = []
+    for r_index, repo in enumerate(repos, 1):
+        repo_name = _text(repo.get("repo")) or "unnamed repo"
+        lanes = _maps(repo.get("lanes"))
+        by_name: dict[str, str] = {}
+        cards: list[str] = []
+        for l_index, lane in enumerate(lanes, 1):
+            anchor = f"r{r_index}-l{l_index}"
+            lane_name = _text(lane.get("lane")) or "unnamed lane"
+            by_name.setdefault(lane_name, f'<a href="#{anchor}">{_badge(lane.get("status"))}</a>')
+            cards.append(_lane_card(repo_name, lane, anchor))
+        cells = "".join(f'<td data-lane="{_e(n)}">{by_name.get(n, _NOT_RUN)}</td>' for n in names)
+        rows.append(
+            f'<tr data-repo="{_e(repo_name)}"><th scope="row">{_path_text(repo_name)}</th>'
+            f"{cells}</tr>"
+        )
+        body = (
+            f'<div class="lane-grid">{"".join(cards)}</div>'
+            if cards
+            else '<p class="empty">No lane runs for this repo.</p>'
+        )
+        blocks.append(
+            f'<article class="repo" id="r{r_index}" data-repo="{_e(repo_name)}">'
+            f"<h3>{_e(repo_name)}</h3>{body}</article>"
+        )
+    matrix = (
+        '<div class="scroll" role="region" aria-label="Latest run per repo and lane" tabindex="0">'
+        '<table class="matrix"><caption>Latest run per repo and lane</caption>'
+        f'<thead><tr><th scope="col">Repo</th>{cols}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+    return _section("lanes", "Lanes", matrix + "".join(blocks))
+
+
+def _direction(kpi: Mapping[str, Any]) -> str:
+    """The last period against the one before, judged good or bad by `better`."""
+    direction = _text(kpi.get("direction"))
+    better = _text(kpi.get("better"))
+    if direction in ("up", "down"):
+        if better in ("up", "down"):
+            judgement = "good" if direction == better else "bad"
+            word = "better" if judgement == "good" else "worse"
+        else:
+            judgement, word = "neutral", "changed"
+        label = f"{_ARROW[direction]} {direction}, {word}"
+    elif direction == "flat":
+        judgement, label = "neutral", f"{_ARROW['flat']} flat"
+    else:
+        direction, judgement, label = "unknown", "neutral", "no direction yet"
+    return (
+        f'<span class="dir d-{judgement}" data-direction="{_e(direction)}" '
+        f'data-judgement="{judgement}">{label}</span>'
+    )
+
+
+def _chart(kpi: Mapping[str, Any], anchor: str, title: str) -> str:
+    """An inline SVG line chart of the trend; a period without a value is a gap, not a zero."""
+    trend = _maps(kpi.get("trend"))
+    unit = _text(kpi.get("unit"))
+    floor = _num(kpi.get("min_sample"))
+
+    def plotted(point: Mapping[str, Any]) -> float | None:
+        """No point below kpi.min_sample: the headline is unknown there too."""
+        sample = _num(point.get("sample"))
+        if point.get("below_min") is True or (
+            floor is not None and sample is not None and sample < floor
+        ):
+            return None
+        return _num(point.get("value"))
+
+    points = [(_text(p.get("period")) or "?", plotted(p), p) for p in trend]
+    values = [v for _, v, _ in points if v is not None]
+    if not values:
+        some = any((_num(p.get("sample")) or 0) > 0 for _, _, p in points)
+        if not points:
+            note = "no trend yet"
+        elif floor is not None and some:
+            note = (
+                f"no trend yet: none of {len(points)} periods had enough data "
+                f"(kpi.min_sample = {floor:g})"
+            )
+        elif floor is not None:
+            note = f"no trend yet: no data in any of {len(points)} periods"
+        else:
+            note = f"no trend yet: none of {len(points)} periods had enough data"
+        return f'<p class="no-trend">{_e(note)}</p>'
+
+    width, height = 320, 128
+    left, right, top, bottom = 44, 10, 10, 22
+    plot_w, plot_h = width - left - right, height - top - bottom
+    low = min(0.0, min(values))
+    high = _axis_max(max(values), unit)
+    if high <= low:
+        high = low + 1.0
+    step = plot_w / (len(points) - 1) if len(points) > 1 else 0.0
+
+    def x_at(i: int) -> float:
+        return left + i * step if len(points) > 1 else left + plot_w / 2
+
+    def y_at(v: float) -> float:
+        return top + plot_h * (1 - (v - low) / (high - low))
+
+    def label(period: str, value: float | None, point: Mapping[str, Any]) -> str:
+        if value is None:
+            few = _num(point.get("sample"))
+            if few and (point.get("below_min") is True or _num(point.get("value")) is not None):
+                below = f" < kpi.min_sample {floor:g}" if floor is not None else ""
+                return f"{period}: too little data (sample {few:g}{below})"
+            return f"{period}: no data"
+        shown = _text(point.get("display")) or _fmt(value, unit)
+        sample = _text(point.get("sample"))
+        return f"{period}: {shown}" + (f" (sample {sample})" if sample else "")
+
+    parts: list[str] = []
+    for frac in (0.0, 0.5, 1.0):
+        tick = low + (high - low) * frac
+        y = y_at(tick)
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>'
+            f'<text class="axis" x="{left - 6}" y="{y + 3.5:.1f}" text-anchor="end">'
+            f"{_e(_fmt(tick, unit))}</text>"
+        )
+    band = max(6.0, min(24.0, step * 0.6 if step else 24.0))
+    segments: list[list[tuple[float, float]]] = [[]]
+    for i, (period, value, point) in enumerate(points):
+        if value is None:
+            x0 = max(float(left), x_at(i) - band / 2)
+            x1 = min(float(left + plot_w), x_at(i) + band / 2)
+            parts.append(
+                f'<rect class="gap" data-gap="{_e(period)}" x="{x0:.1f}" '
+                f'y="{top}" width="{x1 - x0:.1f}" height="{plot_h}"><title>'
+                f"{_e(label(period, value, point))}</title></rect>"
+            )
+            segments.append([])
+        else:
+            segments[-1].append((x_at(i), y_at(value)))
+    base = y_at(max(low, 0.0))
+    for segment in segments:
+        if len(segment) < 2:
+            continue
+        coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in segment)
+        parts.append(
+            f'<polygon class="area" points="{segment[0][0]:.1f},{base:.1f} {coords} '
+            f'{segment[-1][0]:.1f},{base:.1f}"/><polyline class="line" points="{coords}"/>'
+        )
+    last = max(i for i, (_, v, _) in enumerate(points) if v is not None)
+    for i, (period, value, point) in enumerate(points):
+        if value is not None:
+            css = "pt last" if i == last else "pt"
+            parts.append(
+                f'<circle class="{css}" cx="{x_at(i):.1f}" cy="{y_at(value):.1f}" '
+                f'r="{4.5 if i == last else 3}"><title>{_e(label(period, value, point))}'
+                "</title></circle>"
+            )
+    ticks = sorted({0, len(points) - 1} | ({(len(points) - 1) // 2} if len(points) >= 5 else set()))
+    for i in ticks:
+        anchor_at = "start" if i == 0 and len(points) > 1 else "middle"
+        if i == len(points) - 1 and len(points) > 1:
+            anchor_at = "end"
+        x = x_at(i) - (4 if anchor_at == "end" else 0)
+        parts.append(
+            f'<text class="axis" x="{max(x, 0):.1f}" y="{height - 6}" text-anchor="{anchor_at}">'
+            f"{_e(points[i][0])}</text>"
+        )
+    desc = "; ".join(label(period, value, point) for period, value, point in points)
+    return (
+        f'<svg class="chart" data-chart="{_e(_text(kpi.get("id")) or "")}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="{anchor}-t {anchor}-d">'
+        f'<title id="{anchor}-t">{_e(title)}: trend per period</title>'
+        f'<desc id="{anchor}-d">{_e(desc)}</desc>{"".join(parts)}</svg>'
+    )
+
+
+def _kpi_card(kpi: Mapping[str, Any], anchor: str) -> str:
+    ident = _text(kpi.get("id")) or "unnamed-kpi"
+    title = _text(kpi.get("title")) or ident
+    value = _num(kpi.get("value"))
+    known = kpi.get("status") == "known" and value is not None
+    status = "known" if known else "unknown"
+    why = ""
+    if known and value is not None:
+        shown = _text(kpi.get("display")) or _fmt(value, _text(kpi.get("unit")))
+        main = f'<p class="kpi-value">{_e(shown)}</p>'
+    else:
+        reason = _text(kpi.get("reason")) or "no reason given"
+        main = '<p class="kpi-value unknown">unknown</p>'
+        why = f'<p class="reason"><span class="sr">Why unknown: </span>{_e(reason)}</p>'
+    lanes = _texts(kpi.get("lanes"))
+    chips = (
+        "".join(f'<span class="chip" data-lane="{_e(n)}">{_e(n)}</span>' for n in lanes)
+        if lanes
+        else _DASH
+    )
+    better = _text(kpi.get("better"))
+    hint = {"up": "higher is better", "down": "lower is better"}.get(better or "", "")
+    sample = _text(kpi.get("sample"))
+    meta = f"<div><dt>Sample</dt><dd>{_e(sample) if sample else _DASH}</dd></div>"
+    if hint:
+        meta += f"<div><dt>Goal</dt><dd>{hint}</dd></div>"
+    meta += f'<div><dt>Lanes</dt><dd class="chips">{chips}</dd></div>'
+    return (
+        f'<article class="kpi" id="{anchor}" data-kpi="{_e(ident)}" data-status="{status}">'
+        f'<h3>{_e(title)}</h3><div class="kpi-main">{main}{_direction(kpi)}</div>'
+        f"{why}{_chart(kpi, anchor, title)}"
+        f'<dl class="kpi-meta">{meta}</dl></article>'
+    )
+
+
+def _kpis(model: Mapping[str, Any]) -> str:
+    kpis = _maps(model.get("kpis"))
+    if not kpis:
+        return _section("kpis", "KPIs", _empty("No KPIs in this report."))
+    cards = "".join(_kpi_card(k, f"kpi-{i}") for i, k in enumerate(kpis, 1))
+    return _section("kpis", "KPIs", f'<div class="kpi-grid">{cards}</div>')
+
+
+def _href(value: object) -> str | None:
+    """A link the model made (relative to the dashboard file); anything with a scheme, an
+    absolute path or a query is not one of ours and is not linked."""
+    text = _text(value)
+    if text is None or ":" in text or text.startswith(("/", "\\")) or "?" in text:
+        return None
+    return text
+
+
+def _failing(items: list[Mapping[str, Any]]) -> str:
+    """Each failing check with the first line to read, its excerpt behind a `<details>` and
+    links to its artifact and full log in the run directory."""
+    if not items:
+        return _DASH
+    rows: list[str] = []
+    for item in items:
+        where = " \u203a ".join(
+            _e(t) for t in (_text(item.get("step")), _text(item.get("check"))) if t
+        )
+        owner = _text(item.get("owner"))
+        message = _text(item.get("message"))
+        first = _text(item.get("first_line"))
+        detail = [f"owner <strong>{_e(owner)}</strong>"] if owner else []
+        detail += [_e(message)] if message and message != first else []
+        links = [
+            f'<a href="{_e(href)}">{label}</a>'
+            for label, href in (
+                ("artifact", _href(item.get("artifact"))),
+                ("full log", _href(item.get("log"))),
+            )
+            if href
+        ]
+        excerpt = _text(item.get("excerpt"))
+        more = ""
+        if excerpt:
+            cut = " (cut: the artifact has all of it)" if item.get("excerpt_cut") is True else ""
+            more = (
+                f"<details><summary>excerpt{cut}</summary>"
+                f'<pre class="excerpt">{_e(excerpt)}</pre></details>'
+            )
+        rows.append(
+            f'<li data-check="{_e(_text(item.get("check")))}">'
+            f"{_badge(item.get('status'), ' small')} <strong>{where or 'unnamed'}</strong>"
+            + (f'<code class="first">{_e(first)}</code>' if first else "")
+            + (f'<span class="fmsg">{_SEP.join(detail)}</span>' if detail else "")
+            + (f'<span class="flinks">{_SEP.join(links)}</span>' if links else "")
+            + more
+            + "</li>"
+        )
+    return f'<ul class="failing">{"".join(rows)}</ul>'
+
+
+def _runs(model: Mapping[str, Any]) -> str:
+    runs = _maps(model.get("recent_runs"))
+    if not runs:
+        return _section("runs", "Recent runs", _empty("No runs recorded yet."))
+    rows: list[str] = []
+    for run in runs:
+        status = _text(run.get("status")) or "unknown"
+        repo = _text(run.get("repo"))
+        lane = _text(run.get("lane"))
+        run_id = _text(run.get("run_id"))
+        css = _STATUS.get(status, ("", "unknown"))[1]
+        rows.append(
+            f'<tr class="r-{css}" data-run="{_e(run_id)}" data-repo="{_e(repo)}" '
+            f'data-lane="{_e(lane)}" data-status="{_e(status)}">'
+            f'<td data-label="Status">{_badge(status)}</td>'
+            f'<td data-label="Started" class="nowrap">{_ago(run.get("started_at"))}</td>'
+            f'<td data-label="Took" class="nowrap">{_took(run.get("duration_s"))}</td>'
+            f'<td data-label="Repo">{_path_text(repo) if repo else _DASH}</td>'
+            f'<td data-label="Lane">{_or_dash(lane)}</td>'
+            f'<td data-label="Run">{f"<code>{_e(run_id)}</code>" if run_id else _DASH}'
+            f'<span class="sub">commit {_sha(run.get("commit"))}</span></td>'
+            f'<td data-label="Actor">{_or_dash(run.get("actor"))}</td>'
+            f'<td data-label="Failing checks" class="fcell">'
+            f"{_failing(_maps(run.get('failing')))}{_triage(run.get('triage'))}</td></tr>"
+        )
+    table = (
+        '<div class="scroll" role="region" aria-label="Recent runs" tabindex="0">'
+        f'<table class="runs"><caption>{len(runs)} most recent runs</caption><thead><tr>'
+        '<th scope="col">Status</th><th scope="col">Started</th><th scope="col">Took</th>'
+        '<th scope="col">Repo</th><th scope="col">Lane</th><th scope="col">Run</th>'
+        '<th scope="col">Actor</th><th scope="col">Failing checks</th></tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+    return _section("runs", "Recent runs", table)
+
+
+def _record_link(record: Mapping[str, Any], label: str) -> str:
+    href = _href(record.get("href"))
+    path = _text(record.get("path"))
+    if href:
+        return f'<a href="{_e(href)}" title="{_e(path)}">{label}</a>'
+    return f'<span title="{_e(path)}">{label}</span>' if path else label
+
+
+def _release_card(release: Mapping[str, Any]) -> str:
+    """One version: who decided what and when, on what preflight, with which override; its
+    checklist; its rollback."""
+    repo = _text(release.get("repo")) or "unnamed repo"
+    version = _text(release.get("version")) or "unknown version"
+    decision = release.get("decision")
+    parts: list[str] = []
+    if isinstance(decision, Mapping):
+        word = _text(decision.get("decision")) or "unknown"
+        css = {"go": "pass", "no-go": "fail"}.get(word, "unknown")
+        preflight = _text(decision.get("preflight"))
+        override = _text(decision.get("override_reason"))
+        reason = _text(decision.get("reason"))
+        superseded = _num(decision.get("superseded"))
+        facts = [
+            f"by <strong>{_or_dash(decision.get('owner'))}</strong> {_ago(decision.get('at'))}",
+            "preflight " + (_badge(preflight, " small") if preflight else "none recorded"),
+        ]
+        if superseded:
+            facts.append(f"replaces {int(superseded)} earlier decision(s)")
+        parts.append(
+            f'<div class="rel-row" data-decision="{_e(word)}">'
+            f'<span class="badge s-{css}">{_e(word)}</span>'
+            f"<span>{_SEP.join(facts)}{_SEP}{_record_link(decision, 'decision record')}</span>"
+            + (f'<p class="rel-why">Reason: {_e(reason)}</p>' if reason else "")
+            + (
+                f'<p class="override" data-override="yes"><strong>Override</strong>: '
+                f"{_e(override)}</p>"
+                if override
+                else ""
+            )
+            + "</div>"
+        )
+    else:
+        parts.append('<div class="rel-row" data-decision="none">No decision recorded.</div>')
+    checklist = release.get("checklist")
+    if isinstance(checklist, Mapping):
+        done, items = _num(checklist.get("done")), _num(checklist.get("items"))
+        count = f"{int(done)} of {int(items)} items done" if done is not None and items else ""
+        parts.append(
+            f'<div class="rel-row" data-checklist="yes"><span class="rel-k">Checklist</span>'
+            f"<span>{_record_link(checklist, 'checklist')} {_ago(checklist.get('at'))}"
+            f"{_SEP + count if count else ''}</span></div>"
+        )
+    else:
+        parts.append(
+            '<div class="rel-row" data-checklist="none"><span class="rel-k">Checklist</span>'
+            '<span class="none">none recorded</span></div>'
+        )
+    rollback = release.get("rollback")
+    if isinstance(rollback, Mapping):
+        reason = _text(rollback.get("reason")) or "no reason given"
+        parts.append(
+            f'<div class="rel-row rollback" data-rollback="yes">'
+            f'<span class="rel-k">Rolled back</span>'
+            f"<span>by <strong>{_or_dash(rollback.get('owner'))}</strong> "
+            f"{_ago(rollback.get('at'))}{_SEP}{_record_link(rollback, 'rollback record')}</span>"
+            f'<p class="rel-why">Reason: {_e(reason)}</p></div>'
+        )
+    return (
+        f'<article class="release" data-repo="{_e(repo)}" data-version="{_e(version)}">'
+        f'<div class="lane-head"><h3>{_e(version)}</h3>'
+        f'<span class="rel-repo">{_path_text(repo)}</span></div>{"".join(parts)}</article>'
+    )
+
+
+def _releases(model: Mapping[str, Any]) -> str:
+    releases = _maps(model.get("releases"))
+    if not releases:
+        return _section(
+            "releases",
+            "Releases",
+            _empty(
+                "No release decisions recorded yet: record one with "
+                "<code>lane-tasks release decide</code>."
+            ),
+        )
+    cards = "".join(_release_card(r) for r in releases)
+    return _section("releases", "Releases", f'<div class="rel-grid">{cards}</div>')
+
+
+def _footer(model: Mapping[str, Any]) -> str:
+    history = _text(model.get("history"))
+    source = f" from <code>{_e(history)}</code>" if history else ""
+    return (
+        '<footer class="foot"><div class="wrap">'
+        f"Static report{source}, generated {_when(model.get('generated_at'))}. "
+        "Self-contained: no scripts, no network.</div></footer>"
+    )
+
+
+_CSS = """
+:root{color-scheme:light;--bg:#f3f5f8;--card:#fff;--ink:#111827;--muted:#4b5563;
+--line:#d8dde5;--accent:#1d4ed8;--pass:#0b5a2a;--pass-bg:#e3f4e8;--pass-bd:#9fd4b0;
+--fail:#9b1c1c;--fail-bg:#fde8e8;--fail-bd:#f0a3a3;--error:#7a3b00;--error-bg:#fff0d6;
+--error-bd:#f0bf73;--run:#1e429f;--run-bg:#e4eefc;--run-bd:#a4c2f4;--int:#5521b5;
+--int-bg:#efe7fb;--int-bd:#c9b3f2;--skip:#374151;--skip-bg:#eef0f3;--skip-bd:#cbd1d9}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
+body{margin:0;background:var(--bg);color:var(--ink);line-height:1.45;
+font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans","DejaVu Sans",sans-serif}
+code{font:.86em ui-monospace,"SFMono-Regular",Menlo,"DejaVu Sans Mono",monospace;
+overflow-wrap:anywhere}
+h1,h2,h3,h4,p{margin:0}
+a{color:var(--accent)}
+a:focus-visible,.scroll:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
+.wrap{max-width:1200px;margin:0 auto;padding:0 20px}
+.top{background:#0f172a;color:#f8fafc}
+.top-in{display:flex;flex-wrap:wrap;align-items:flex-end;gap:8px 24px;padding:18px 20px 14px}
+.top h1{font-size:1.6rem;letter-spacing:-.01em}
+.eyebrow{font-size:.78rem;text-transform:uppercase;letter-spacing:.08em;color:#cbd5e1}
+.stamp{color:#e2e8f0;font-size:.9rem;margin-left:auto}
+.top nav{flex-basis:100%;display:flex;flex-wrap:wrap;gap:4px 18px;padding-top:6px;
+border-top:1px solid #334155}
+.top nav a{color:#e2e8f0;text-decoration:none;font-size:.92rem;padding:4px 0}
+.top nav a:hover{color:#fff;text-decoration:underline}
+main{padding:8px 0 32px}
+section{margin-top:28px}
+h2{font-size:1.25rem;margin-bottom:12px;padding-bottom:6px;border-bottom:2px solid var(--line)}
+h3{font-size:1.02rem}
+.none{color:var(--muted)}
+.empty{background:var(--card);border:1px dashed var(--line);border-radius:10px;padding:16px;
+color:var(--muted)}
+.badge{display:inline-flex;align-items:center;gap:5px;white-space:nowrap;font-weight:600;
+font-size:.8rem;line-height:1;padding:5px 9px;border-radius:999px;border:1px solid}
+.badge.small{font-size:.72rem;padding:3px 7px}
+.s-pass{color:var(--pass);background:var(--pass-bg);border-color:var(--pass-bd)}
+.s-fail{color:var(--fail);background:var(--fail-bg);border-color:var(--fail-bd)}
+.s-error{color:var(--error);background:var(--error-bg);border-color:var(--error-bd)}
+.s-running{color:var(--run);background:var(--run-bg);border-color:var(--run-bd)}
+.s-interrupted{color:var(--int);background:var(--int-bg);border-color:var(--int-bd)}
+.s-skip,.s-unknown{color:var(--skip);background:var(--skip-bg);border-color:var(--skip-bd)}
+.s-notrun{color:var(--skip);background:#fff;border-color:var(--skip-bd);border-style:dashed}
+.banner{display:flex;gap:14px;align-items:flex-start;border-radius:12px;padding:14px 16px;
+border:2px solid;margin-bottom:16px}
+.banner p+p{margin-top:3px}
+.banner-title{font-weight:700;font-size:1.05rem}
+.banner-icon{flex:none;display:grid;place-items:center;width:34px;height:34px;border-radius:50%;
+font-weight:800;font-size:1.1rem}
+.banner-path{font-size:.85rem}
+.b-ok{background:var(--pass-bg);border-color:var(--pass-bd);color:var(--pass)}
+.b-ok .banner-icon{background:var(--pass);color:#fff}
+.b-none{background:var(--error-bg);border-color:var(--error-bd);color:var(--error)}
+.b-none .banner-icon{background:var(--error);color:#fff}
+.b-overdue{background:#b42318;border-color:#7a1209;color:#fff;
+box-shadow:0 0 0 4px #fde8e8}
+.b-overdue .banner-icon{background:#fff;color:#b42318}
+.b-overdue .banner-title{text-transform:uppercase;letter-spacing:.04em}
+.tiles{display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(min(100%,170px),1fr))}
+.tile{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px 14px}
+.tile-wide{grid-column:span 2}
+.tile-label{font-size:.8rem;color:var(--muted);text-transform:uppercase;letter-spacing:.05em}
+.tile-value{font-size:1.7rem;font-weight:700;font-variant-numeric:tabular-nums}
+.of{font-size:1rem;font-weight:500;color:var(--muted)}
+.health{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-top:4px}
+.count{font-weight:700;font-size:.85rem;margin-right:6px}
+.about{display:flex;flex-wrap:wrap;gap:6px 28px;margin:14px 0 0;font-size:.9rem}
+.about dt{display:inline;color:var(--muted)}.about dt::after{content:": "}
+.about dd{display:inline;margin:0}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;background:var(--card);
+border:1px solid var(--line);border-radius:12px;max-width:100%}
+table{border-collapse:collapse;width:100%;font-size:.88rem}
+caption{text-align:left;padding:10px 14px;font-weight:600;color:var(--muted);font-size:.85rem}
+th,td{text-align:left;vertical-align:top;padding:8px 12px;border-top:1px solid var(--line)}
+thead th{background:#f8fafc;font-size:.76rem;text-transform:uppercase;letter-spacing:.05em;
+color:var(--muted);white-space:nowrap}
+tbody th{font-weight:600}
+.matrix a{text-decoration:none}
+.matrix td,.matrix th{vertical-align:middle}
+.matrix tbody th{min-width:8em}
+.repo{margin-top:20px}
+.repo>h3{margin-bottom:10px;overflow-wrap:anywhere}
+.lane-grid{display:grid;gap:12px;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr))}
+.lane-card{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--skip-bd);
+border-radius:12px;padding:12px 14px;min-width:0}
+.lc-pass{border-left-color:#2f9e5b}.lc-fail{border-left-color:#c62828}
+.lc-error{border-left-color:#d97706}.lc-running{border-left-color:#2563eb}
+.lc-interrupted{border-left-color:#7c3aed}
+.lc-notrun{border-left-style:dashed;background:#fafbfc}
+.lc-notrun p{font-size:.85rem;margin-top:4px}
+.lane-head{display:flex;justify-content:space-between;align-items:center;gap:8px}
+.lane-head h4{font-size:1rem}
+.facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:6px 12px;
+margin:10px 0;font-size:.85rem}
+.facts dt{color:var(--muted);font-size:.74rem;text-transform:uppercase;letter-spacing:.05em}
+.facts dd{margin:0;overflow-wrap:anywhere}
+.ctl-head{font-size:.8rem;font-weight:700;color:var(--muted);text-transform:uppercase;
+letter-spacing:.05em;margin:6px 0}
+.ctl-head span{text-transform:none;letter-spacing:0;font-weight:500;margin-left:6px}
+.ctls{list-style:none;margin:0;padding:0;display:grid;gap:6px;
+grid-template-columns:repeat(auto-fill,minmax(min(100%,190px),1fr))}
+.ctl{display:grid;grid-template-columns:auto 1fr auto;align-items:center;gap:2px 7px;
+border-width:1px;border-style:solid;border-radius:8px;padding:5px 8px;font-size:.8rem;
+min-width:0}
+.ctl-icon{font-weight:800}
+.ctl-id{font-weight:600;overflow-wrap:anywhere}
+.ctl-status{font-size:.68rem;text-transform:uppercase;letter-spacing:.05em}
+.ctl-msg{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);
+white-space:nowrap}
+.ctl-msg.loud{position:static;width:auto;height:auto;clip-path:none;white-space:normal;
+grid-column:1/-1;color:var(--ink);font-size:.78rem;overflow-wrap:anywhere}
+.kpi-grid{display:grid;gap:14px;grid-template-columns:repeat(auto-fill,minmax(min(100%,330px),1fr))}
+.kpi{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:14px 16px;
+display:flex;flex-direction:column;gap:8px;min-width:0}
+.kpi h3{font-size:.95rem}
+.kpi-main{display:flex;justify-content:space-between;align-items:flex-start;gap:10px}
+.kpi-value{font-size:2rem;font-weight:750;line-height:1.1;font-variant-numeric:tabular-nums}
+.kpi-value.unknown{color:var(--muted);font-size:1.5rem}
+.reason{font-size:.84rem;color:var(--error);background:var(--error-bg);border-radius:6px;
+padding:5px 9px;overflow-wrap:anywhere}
+.dir{white-space:nowrap;font-size:.78rem;font-weight:700;padding:4px 8px;border-radius:6px;
+border:1px solid}
+.d-good{color:var(--pass);background:var(--pass-bg);border-color:var(--pass-bd)}
+.d-bad{color:var(--fail);background:var(--fail-bg);border-color:var(--fail-bd)}
+.d-neutral{color:var(--skip);background:var(--skip-bg);border-color:var(--skip-bd)}
+.chart{width:100%;height:auto;display:block}
+.chart .grid{stroke:#e5e7eb;stroke-width:1}
+.chart .axis{fill:#4b5563;font-size:10px}
+.chart .line{fill:none;stroke:var(--accent);stroke-width:2.2;stroke-linejoin:round}
+.chart .area{fill:var(--accent);opacity:.1}
+.chart .pt{fill:#fff;stroke:var(--accent);stroke-width:2}
+.chart .pt.last{fill:var(--accent)}
+.chart .gap{fill:#9ca3af;opacity:.18}
+.no-trend{display:grid;place-items:center;min-height:96px;border:1px dashed var(--line);
+border-radius:8px;color:var(--muted);font-size:.88rem;text-align:center;padding:8px}
+.kpi-meta{display:flex;flex-wrap:wrap;gap:4px 18px;margin:0;font-size:.8rem;
+border-top:1px solid var(--line);padding-top:8px}
+.kpi-meta dt{color:var(--muted)}.kpi-meta div{display:flex;gap:6px;align-items:center}
+.kpi-meta dd{margin:0}
+.chips{display:flex;flex-wrap:wrap;gap:4px}
+.chip{background:#eef2ff;color:#3730a3;border-radius:999px;padding:1px 8px;font-size:.75rem;
+font-weight:600}
+.runs td{font-size:.84rem}
+.runs code{overflow-wrap:anywhere}
+.runs td.fcell{min-width:260px;width:34%}
+.runs td[data-label="Run"] code{white-space:nowrap}
+.runs td[data-label="Repo"]{min-width:6.5em}
+.runs th,.runs td{padding:8px 10px}
+.sub{display:block;color:var(--muted);font-size:.78rem;margin-top:2px}
+.runs tr.r-fail td:first-child{box-shadow:inset 4px 0 0 #c62828}
+.runs tr.r-error td:first-child{box-shadow:inset 4px 0 0 #d97706}
+.nowrap{white-space:nowrap}
+.failing{list-style:none;margin:0;padding:0;display:grid;gap:4px}
+.fmsg{display:block;color:var(--muted);font-size:.78rem;overflow-wrap:anywhere;margin-top:1px}
+.fmsg strong{font-weight:600}
+.failing li{min-width:0}
+.first{display:block;white-space:pre-wrap;overflow-wrap:anywhere;background:#f8fafc;
+border:1px solid var(--line);border-radius:6px;padding:3px 6px;margin-top:3px;font-size:.78rem}
+.flinks{display:block;font-size:.78rem;margin-top:2px}
+details{margin-top:3px;font-size:.78rem}
+summary{cursor:pointer;color:var(--accent)}
+.excerpt{margin:4px 0 0;padding:6px 8px;background:#0f172a;color:#e2e8f0;border-radius:6px;
+white-space:pre-wrap;overflow-wrap:anywhere;max-height:22em;overflow:auto;
+font:.76rem/1.4 ui-monospace,"SFMono-Regular",Menlo,"DejaVu Sans Mono",monospace}
+.triage{margin-top:6px;font-size:.8rem;background:var(--run-bg);border:1px solid var(--run-bd);
+border-radius:6px;padding:4px 8px;color:var(--ink);overflow-wrap:anywhere}
+.tri-head{font-weight:700;color:var(--run)}
+.tri-note{display:block;color:var(--muted)}
+.project{overflow-wrap:anywhere}
+.rel-grid{display:grid;gap:12px;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr))}
+.release{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px 14px;
+min-width:0;display:flex;flex-direction:column;gap:8px}
+.release h3{font-size:1.05rem}
+.rel-repo{color:var(--muted);font-size:.82rem;overflow-wrap:anywhere;text-align:right}
+.rel-row{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;font-size:.85rem;
+border-top:1px solid var(--line);padding-top:6px}
+.rel-k{font-size:.74rem;color:var(--muted);text-transform:uppercase;letter-spacing:.05em;
+min-width:7.5em}
+.rel-why{flex-basis:100%;color:var(--muted);overflow-wrap:anywhere}
+.override{flex-basis:100%;background:var(--error-bg);border:1px solid var(--error-bd);
+color:var(--error);border-radius:6px;padding:4px 8px;overflow-wrap:anywhere}
+.rollback{color:var(--fail)}
+.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+.foot{color:var(--muted);font-size:.82rem;padding:16px 0 28px;border-top:1px solid var(--line)}
+@media (max-width:640px){
+body{font-size:14px}
+.wrap{padding:0 12px}.top-in{padding:14px 12px 10px}
+.top h1{font-size:1.3rem}.stamp{margin-left:0;flex-basis:100%}
+.tiles{grid-template-columns:repeat(3,minmax(0,1fr));gap:8px}
+.tile{padding:10px}.tile-wide{grid-column:1/-1}
+.tile-label{font-size:.7rem}
+.tile-value{font-size:1.25rem}
+.ctl-msg{position:static;width:auto;height:auto;clip-path:none;white-space:normal;
+grid-column:1/-1;color:var(--ink);font-size:.78rem;overflow-wrap:anywhere}
+.banner{padding:12px}
+.runs caption{display:block}
+.runs thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
+.runs,.runs tbody,.runs tr,.runs td{display:block;width:auto}
+.runs tr{border-top:1px solid var(--line);padding:6px 0}
+.runs td,.runs td.fcell{border:0;padding:3px 12px 3px 6.6em;min-width:0;width:auto;
+position:relative;white-space:normal}
+.runs td::before{content:attr(data-label);position:absolute;left:12px;width:5.6em;
+color:var(--muted);font-size:.7rem;text-transform:uppercase;letter-spacing:.04em;
+padding-top:2px;line-height:1.2}
+.runs td.fcell{padding-left:12px}.runs td.fcell::before{position:static;display:block}
+.runs td[data-label="Run"] code{white-space:normal}
+.runs tr.r-fail td:first-child,.runs tr.r-error td:first-child{box-shadow:none}
+.runs tr.r-fail{box-shadow:inset 4px 0 0 #c62828}.runs tr.r-error{box-shadow:inset 4px 0 0 #d97706}
+.kpi-value{font-size:1.7rem}
+}
+@media print{.top nav{display:none}.scroll{overflow:visible}details>*{display:block}}
+"""
+
+
+def render_dashboard(model: Mapping[str, Any]) -> str:
+    """The whole dashboard as one HTML5 document, deterministic for the same model."""
+    model = _map(model)
+    token = _NOW.set(_moment(model.get("generated_at")))
+    try:
+        return _document(model)
+    finally:
+        _NOW.reset(token)
+
+
+def _document(model: Mapping[str, Any]) -> str:
+    repos = _maps(model.get("repos"))
+    generated = _text(model.get("generated_at"))
+    project = _text(model.get("project"))
+    title = (f"{project} \u00b7 " if project else "") + "Release confidence"
+    title += f" \u00b7 {generated}" if generated else ""
+    css = _CSS.strip()
+    return (
+        "<!doctype html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+        "form-action 'none'\">"
+        '<meta name="referrer" content="no-referrer">'
+        '<meta name="generator" content="lane-tasks">'
+        f"<title>{_e(title)}</title>\n<style>\n{css}\n</style></head>\n<body>"
+        f"{_header(model)}\n"
+        f'<main class="wrap">\n{_summary(model, repos)}\n{_lanes(repos)}\n{_releases(model)}\n'
+        f"{_kpis(model)}\n{_runs(model)}\n</main>\n"
+        f"{_footer(model)}\n</body></html>\n"
+    )

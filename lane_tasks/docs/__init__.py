@@ -1,0 +1,1 @@
+"""Generated documentation: docs/lanes.md and the role quickstarts."""

@@ -1,0 +1,1 @@
+"""What runs and releases leave behind: artifact envelope, run store, lease, records, history."""

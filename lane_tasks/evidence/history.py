@@ -1,0 +1,428 @@
+"""Run history: every step and lane run appended to one SQLite file, merged across repositories.
+
+KPIs are computed from this store and nothing else, so every number can be traced back to a
+recorded run or record. SQLite through the standard library, in WAL mode with a busy timeout,
+so two lanes writing at once both keep every row. Every table's primary key starts with the
+repository, and rows are only ever inserted-or-ignored (runs and steps) or replaced by the same
+key (records), so importing the same history twice adds nothing.
+
+Tables:
+- `runs`: one row per run (a nox invocation, or one CLI step run outside nox).
+- `steps`: one row per step of a run, with its per-check results (id, status, owner, message).
+- `records`: decisions, rollbacks, triage and KPI reviews, synced from the tracked evidence
+  directory (their home) so a program's history carries them too.
+- `events`: imported docs-view and adoption events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lane_tasks.config import Config
+from lane_tasks.errors import ConfigError, EnvironmentProblem, LaneTasksError
+from lane_tasks.project.git import git
+from lane_tasks.util.clock import parse_time
+
+__all__ = [
+    "HISTORY_NAME",
+    "RunRow",
+    "actor",
+    "ci_name",
+    "connect",
+    "count_event_days",
+    "history_path",
+    "iso",
+    "open_history",
+    "parse_time",
+    "record_run_state",
+    "record_step",
+    "repository_id",
+]
+
+HISTORY_NAME = "history.sqlite"
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    repo TEXT NOT NULL, run_id TEXT NOT NULL, source TEXT NOT NULL, lane TEXT,
+    status TEXT NOT NULL, state TEXT NOT NULL, commit_sha TEXT, version TEXT,
+    actor TEXT, ci TEXT, started_at TEXT NOT NULL, ended_at TEXT,
+    PRIMARY KEY (repo, run_id));
+CREATE TABLE IF NOT EXISTS steps (
+    repo TEXT NOT NULL, run_id TEXT NOT NULL, step TEXT NOT NULL, status TEXT NOT NULL,
+    lane TEXT, commit_sha TEXT, version TEXT, started_at TEXT NOT NULL, ended_at TEXT NOT NULL,
+    results TEXT NOT NULL,
+    PRIMARY KEY (repo, run_id, step));
+CREATE TABLE IF NOT EXISTS records (
+    repo TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL,
+    version TEXT, run_id TEXT, owner TEXT, data TEXT NOT NULL,
+    PRIMARY KEY (repo, kind, key));
+CREATE TABLE IF NOT EXISTS events (
+    repo TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (repo, id));
+CREATE TABLE IF NOT EXISTS event_days (
+    repo TEXT NOT NULL, type TEXT NOT NULL, day TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (repo, type, day));
+CREATE INDEX IF NOT EXISTS events_by_day ON events (repo, at);
+CREATE INDEX IF NOT EXISTS steps_by_step ON steps (step, started_at);
+CREATE INDEX IF NOT EXISTS steps_by_lane ON steps (repo, step, lane, started_at);
+CREATE INDEX IF NOT EXISTS runs_by_time ON runs (started_at);
+"""
+
+TABLES: dict[str, tuple[str, ...]] = {
+    "runs": (
+        "repo", "run_id", "source", "lane", "status", "state", "commit_sha", "version",
+        "actor", "ci", "started_at", "ended_at",
+    ),
+    "steps": (
+        "repo", "run_id", "step", "status", "lane", "commit_sha", "version", "started_at",
+        "ended_at", "results",
+    ),
+    "records": ("repo", "kind", "key", "at", "version", "run_id", "owner", "data"),
+    "events": ("repo", "id", "type", "at", "data"),
+}  # fmt: skip
+"""Columns of each table, in order: the export and import formats are built from these."""
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "runs": ("repo", "run_id", "source", "status", "state", "started_at"),
+    "steps": ("repo", "run_id", "step", "status", "started_at", "ended_at", "results"),
+    "records": ("repo", "kind", "key", "at", "data"),
+    "events": ("repo", "id", "type", "at", "data"),
+}
+
+
+def iso(when: datetime) -> str:
+    """One time format for every row, so that text order is time order."""
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def history_path(config: Config) -> Path:
+    rel = config.history.path or f"{config.artifacts_dir}/lanes/{HISTORY_NAME}"
+    return config.root / rel
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating) a history file: WAL, a generous busy timeout, the tables in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise storage_problem(path, exc) from None
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA busy_timeout = 30000")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.executescript(_DDL)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+    except sqlite3.Error as exc:
+        conn.close()
+        raise storage_problem(path, exc) from None
+    return conn
+
+
+_NOT_A_HISTORY = (11, 26)
+"""SQLITE_CORRUPT and SQLITE_NOTADB: the file is not (or no longer) a database. Every other
+error (SQLITE_IOERR, SQLITE_FULL, SQLITE_READONLY, SQLITE_CANTOPEN …) is the disk's."""
+
+
+def storage_problem(path: Path, exc: sqlite3.Error) -> LaneTasksError:
+    """A history that is not one is bad input (exit 2); a read-only or full disk under a good
+    one is the environment's (exit 3), named as such, not as "not a lane-tasks history"."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _NOT_A_HISTORY:
+        return ConfigError(f"not a lane-tasks history ({exc})", path=path)
+    return EnvironmentProblem(f"{path}: cannot write the history: {exc}{_os_reason(path)}")
+
+
+def _os_reason(path: Path) -> str:
+    """What the OS says about writing there (SQLite's own message names no errno)."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o666))
+    except OSError as exc:
+        return f" ({path}: {exc.strerror or exc})"
+    try:  # its journal files go beside it
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        return f" ({path.parent}: {exc.strerror or exc})"
+    return ""
+
+
+@contextlib.contextmanager
+def open_history(config: Config) -> Iterator[sqlite3.Connection]:
+    path = history_path(config)
+    conn = connect(path)
+    try:
+        yield conn
+    except sqlite3.OperationalError as exc:
+        raise storage_problem(path, exc) from None
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE: take the write lock up front, so two writers queue instead of failing
+    half-way (the busy timeout makes the second one wait)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def count_event_days(conn: sqlite3.Connection, days: set[tuple[str, str]] | None) -> None:
+    """Recount `event_days` (events per repository, type and UTC day, which KPIs read instead
+    of every event) for the (repo, day) pairs an import touched, or for all of them (None).
+    Call inside the import's transaction."""
+    if days is None:
+        conn.execute("DELETE FROM event_days")
+        conn.execute(
+            "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
+            "GROUP BY repo, type, substr(at, 1, 10)"
+        )
+        return
+    for repo, day in sorted(days):
+        conn.execute("DELETE FROM event_days WHERE repo = ? AND day = ?", (repo, day))
+        conn.execute(
+            "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
+            "WHERE repo = ? AND at >= ? AND at < ? GROUP BY type",
+            (repo, day, day + "\x7f"),
+        )
+
+
+# ---- who and where --------------------------------------------------------------------------
+
+_CI_VARS = (
+    ("GITHUB_ACTIONS", "github-actions"),
+    ("GITLAB_CI", "gitlab-ci"),
+    ("BUILDKITE", "buildkite"),
+    ("CIRCLECI", "circleci"),
+    ("JENKINS_URL", "jenkins"),
+    ("TF_BUILD", "azure-pipelines"),
+    ("BITBUCKET_BUILD_NUMBER", "bitbucket"),
+    ("CI", "ci"),
+)
+_ACTOR_VARS = (
+    "LANE_TASKS_ACTOR",
+    "GITHUB_ACTOR",
+    "GITLAB_USER_LOGIN",
+    "BUILDKITE_BUILD_CREATOR_EMAIL",
+    "CIRCLE_USERNAME",
+    "BUILD_REQUESTEDFOREMAIL",
+)
+
+
+def ci_name(env: Mapping[str, str] | None = None) -> str | None:
+    """The CI system running us, or None on a laptop."""
+    env = os.environ if env is None else env
+    for var, name in _CI_VARS:
+        value = env.get(var, "").strip().lower()
+        if value and value not in ("0", "false", "no"):
+            return name
+    return None
+
+
+def actor(root: Path, env: Mapping[str, str] | None = None) -> str | None:
+    """Who ran it: the CI's actor, else git's author e-mail (then name), else the login."""
+    env = os.environ if env is None else env
+    for var in _ACTOR_VARS:
+        if env.get(var, "").strip():
+            return env[var].strip()
+    return _git_actor(root) or env.get("USER") or env.get("USERNAME") or None
+
+
+@cache
+def _git_actor(root: Path) -> str | None:
+    """The author git would record here (its environment variables, then its config)."""
+    ident = git(root, "var", "GIT_AUTHOR_IDENT")
+    if ident.returncode != 0:
+        return None
+    name, _, rest = ident.stdout.partition("<")
+    email = rest.partition(">")[0].strip()
+    return email or name.strip() or None
+
+
+def _normalise_remote(url: str) -> str:
+    """`git@github.com:acme/app.git`, `https://user:tok@github.com/acme/app` -> host/path."""
+    url = url.strip()
+    if "://" in url:
+        rest = url.split("://", 1)[1]
+        rest = rest.split("@", 1)[1] if "@" in rest.split("/", 1)[0] else rest
+    elif "@" in url and ":" in url:
+        rest = url.split("@", 1)[1].replace(":", "/", 1)
+    else:
+        rest = url
+    rest = rest.rstrip("/")
+    return rest.removesuffix(".git")
+
+
+@cache
+def _repository_id(root: Path, configured: str | None) -> str:
+    if configured:
+        return configured
+    remote = git(root, "remote", "get-url", "origin")
+    if remote.returncode == 0 and remote.stdout.strip():
+        return _normalise_remote(remote.stdout)
+    return root.name
+
+
+def repository_id(config: Config) -> str:
+    """This repository's name in a (possibly shared) history."""
+    return _repository_id(config.root, config.history.repository)
+
+
+# ---- writing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunRow:
+    repo: str
+    run_id: str
+    source: str
+    lane: str | None
+    status: str
+    state: str
+    commit_sha: str | None
+    version: str | None
+    actor: str | None
+    ci: str | None
+    started_at: str
+    ended_at: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> RunRow:
+        return cls(**{k: row[k] for k in TABLES["runs"]})
+
+
+def _results(doc: Mapping[str, Any]) -> str:
+    """The per-check results a KPI or dashboard needs; excerpts stay in the artifacts."""
+    rows = [
+        {
+            "id": r.get("id"),
+            "status": r.get("status"),
+            "owner": r.get("owner"),
+            "message": r.get("message", ""),
+            **({"severity": r["severity"]} if r.get("severity") else {}),
+        }
+        for r in doc.get("results", [])
+    ]
+    return json.dumps(rows, sort_keys=True, separators=(",", ":"))
+
+
+def record_step(
+    config: Config,
+    doc: Mapping[str, Any],
+    *,
+    run_id: str,
+    source: str,
+    lane: str | None,
+    started_at: datetime,
+    ended_at: datetime,
+    run_started_at: datetime | None = None,
+) -> None:
+    """Append one finished step (and create or update its run). `run_started_at`: when its
+    run began (a lane's nox invocation), so the run's row is dated by the run, not its first
+    step; the earliest start recorded wins."""
+    repo = repository_id(config)
+    step = str(doc.get("step"))
+    subject = doc.get("subject") or {}
+    commit = subject.get("commit")
+    version = doc.get("version") if isinstance(doc.get("version"), str) else None
+    with open_history(config) as conn, transaction(conn):
+        conn.execute(
+            "INSERT OR REPLACE INTO steps VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                repo, run_id, step, doc.get("status", "error"), lane, commit, version,
+                iso(started_at), iso(ended_at), _results(doc),
+            ),
+        )  # fmt: skip
+        conn.execute(
+            """INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+               ON CONFLICT (repo, run_id) DO UPDATE SET
+                 lane = coalesce(excluded.lane, runs.lane),
+                 commit_sha = coalesce(runs.commit_sha, excluded.commit_sha),
+                 version = coalesce(excluded.version, runs.version),
+                 started_at = min(runs.started_at, excluded.started_at),
+                 ended_at = excluded.ended_at""",
+            (
+                repo, run_id, source, lane, "running", "running", commit, version,
+                actor(config.root), ci_name(), iso(min(started_at, run_started_at or started_at)),
+                iso(ended_at),
+            ),
+        )  # fmt: skip
+        _refresh_run(conn, repo, run_id, finished=source == "cli" or step == "controls")
+
+
+def _refresh_run(
+    conn: sqlite3.Connection, repo: str, run_id: str, *, finished: bool, unrecorded: bool = False
+) -> None:
+    rows = conn.execute(
+        "SELECT step, status FROM steps WHERE repo = ? AND run_id = ?", (repo, run_id)
+    ).fetchall()
+    statuses = [r["status"] for r in rows]
+    run = conn.execute(
+        "SELECT source, lane, state FROM runs WHERE repo = ? AND run_id = ?", (repo, run_id)
+    ).fetchone()
+    if run is None:
+        return
+    if run["state"] == "interrupted":
+        status, state = "error", "interrupted"
+    elif "fail" in statuses:
+        status, state = "fail", "complete" if finished else run["state"]
+    elif "error" in statuses:
+        status, state = "error", "complete" if finished else run["state"]
+    elif run["source"] == "cli" or (finished and "controls" in [r["step"] for r in rows]):
+        status, state = "pass", "complete"
+    elif finished and run["lane"] is None:
+        status, state = "pass", "complete"  # `nox -s gate-fast doctor`: steps, no lane
+    elif finished:
+        status, state = "error", "complete"  # a lane that ended without its controls step
+    else:
+        status, state = "running", run["state"]
+    if unrecorded and status == "pass":
+        status = "error"  # a step failed without leaving its row: not a passing run
+    conn.execute(
+        "UPDATE runs SET status = ?, state = ? WHERE repo = ? AND run_id = ?",
+        (status, state, repo, run_id),
+    )
+
+
+def record_run_state(
+    config: Config,
+    run_id: str,
+    state: str,
+    *,
+    lane: str | None,
+    unrecorded: tuple[str, ...] = (),
+) -> None:
+    """The nox invocation ended (`complete`) or was stopped (`interrupted`); `unrecorded`
+    names its steps that failed, perhaps without recording a row (never a passing run)."""
+    repo = repository_id(config)
+    now = iso(datetime.now(UTC))
+    with open_history(config) as conn, transaction(conn):
+        conn.execute(
+            """UPDATE runs SET ended_at = ?, lane = coalesce(lane, ?),
+                   state = CASE WHEN ? = 'interrupted' THEN 'interrupted' ELSE state END
+               WHERE repo = ? AND run_id = ?""",
+            (now, lane, state, repo, run_id),
+        )
+        _refresh_run(conn, repo, run_id, finished=True, unrecorded=bool(unrecorded))

@@ -1,0 +1,1 @@
+"""Generic utilities below everything else: subprocesses, clock, durations, signals, signing."""
