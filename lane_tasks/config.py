@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
+from lane_tasks.catalog.checks import DOCTOR_CHECKS, FINDINGS, RELEASE_CHECKS
 from lane_tasks.config_keys import allowed_keys
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.project.git import fixed_rev_problem
@@ -697,7 +698,6 @@ def parse_config(text: str, path: Path, *, table: tuple[str, ...] | None = None)
 
     doctor = r.table(data.get("doctor", {}), ["doctor"])
     r.known(doctor, ["doctor"])
-    from lane_tasks.steps.doctor import CHECKS as DOCTOR_CHECKS  # doctor imports config
 
     disabled = _disabled(r, doctor, ["doctor", "disable"], DOCTOR_CHECKS, "doctor")
     ci_files = r.str_list(doctor, ["doctor", "ci_files"])
@@ -1077,7 +1077,6 @@ def _release(r: _Reader, data: Mapping[str, Any]) -> ReleaseSettings:
     if not isinstance(offline, bool):
         raise r.error([*key, "offline"], f"must be true or false, not {_type(offline)}")
     timeout = _seconds(r, t, [*key, "timeout"], 900)
-    from lane_tasks.steps.gate_release import CHECKS as RELEASE_CHECKS  # it imports config
 
     return ReleaseSettings(
         tag_pattern=pattern,
@@ -1106,7 +1105,6 @@ def _drift(r: _Reader, data: Mapping[str, Any], lanes: Mapping[str, LaneSpec]) -
                 [*key, "required_ci_lanes"],
                 f"unknown lane '{lane}'{did_you_mean(lane, lanes)}; lanes: {', '.join(lanes)}",
             )
-    from lane_tasks.steps.drift import FINDINGS  # drift imports config
 
     raw = t.get("waive", [])
     if not isinstance(raw, list):

@@ -35,7 +35,7 @@ def render_export(fmt: str, doc: Mapping[str, Any], *, config_path: Path | None 
 
         rules = None
         if "findings" in doc:
-            from lane_tasks.steps.drift import RULES
+            from lane_tasks.catalog.checks import RULES
 
             rules = RULES
         root = config_path.parent.resolve() if config_path is not None else None

@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from lane_tasks.catalog.checks import CheckInfo
 from lane_tasks.evidence.artifacts import Result
 from lane_tasks.util import console
 
@@ -58,10 +59,15 @@ class Check:
 class CheckRegistry:
     """Checks by id, in registration order (which is also their report order)."""
 
-    def __init__(self) -> None:
+    def __init__(self, catalog: Mapping[str, CheckInfo]) -> None:
         self.checks: dict[str, type[Check]] = {}
+        self.catalog = catalog
+        """The ids this registry may hold (lane_tasks.catalog.checks): lanes.toml names them."""
 
     def register(self, cls: type[Check]) -> type[Check]:
+        info = self.catalog.get(cls.id)
+        if info is None or info.family != cls.family:
+            raise KeyError(f"check {cls.id!r} (family {cls.family!r}) is not in the catalog")
         if cls.id in self.checks:
             raise KeyError(f"check {cls.id!r} registered twice")
         unknown = [r for r in cls.requires if r not in self.checks]

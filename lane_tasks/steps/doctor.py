@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from lane_tasks.catalog.checks import DOCTOR_CHECKS
 from lane_tasks.evidence.artifacts import Result
 from lane_tasks.project.git import git, is_git_repo
 from lane_tasks.project.nox_command import Token, nox_run
@@ -27,7 +28,7 @@ from lane_tasks.steps.gate_fast import missing_tool
 __all__ = ["CHECKS", "DOCTOR", "run"]
 
 
-DOCTOR = CheckRegistry()
+DOCTOR = CheckRegistry(DOCTOR_CHECKS)
 CHECKS = DOCTOR.checks
 _check = DOCTOR.register
 

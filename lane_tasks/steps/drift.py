@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lane_tasks.catalog.checks import FINDINGS, RULES, FindingKind
 from lane_tasks.config import Config, Waiver, key_lines
 from lane_tasks.errors import did_you_mean
 from lane_tasks.evidence.artifacts import Result
@@ -61,44 +62,6 @@ CI_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.y
 
 
 # ---- findings -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FindingKind:
-    """A kind of drift: its id is the SARIF rule id and what a waiver names."""
-
-    id: str
-    family: str
-    title: str
-    status: str = "fail"
-    """What an unwaived finding makes its family: `error` when it means "could not check"."""
-
-
-FINDINGS: dict[str, FindingKind] = {
-    k.id: k
-    for k in (
-        FindingKind("nox-missing-session", "nox-sessions", "lane or step without a nox session"),
-        FindingKind(
-            "nox-requires-mismatch",
-            "nox-sessions",
-            "lane session does not require exactly the lane's steps",
-        ),
-        FindingKind("nox-noxfile-error", "nox-sessions", "noxfile.py could not be loaded", "error"),
-        FindingKind("ci-unknown-session", "ci", "CI runs a nox session that does not exist"),
-        FindingKind("ci-missing-lane", "ci", "a lane required in CI is run by no CI job"),
-        FindingKind("ci-invalid-yaml", "ci", "CI file is not valid YAML"),
-        FindingKind("docs-unknown-session", "docs", "docs name a nox session that does not exist"),
-        FindingKind(
-            "docs-unknown-command", "docs", "docs name a lane-tasks command that does not exist"
-        ),
-        FindingKind(
-            "docs-unknown-option", "docs", "docs name a lane-tasks option that does not exist"
-        ),
-        FindingKind("lanes-doc-stale", "lanes-doc", "docs/lanes.md does not match lanes.toml"),
-    )
-}
-RULES: dict[str, str] = {k.id: k.title for k in FINDINGS.values()}
-"""Finding id -> short description (the SARIF rules)."""
 
 
 @dataclass(frozen=True)

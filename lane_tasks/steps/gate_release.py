@@ -24,6 +24,7 @@ from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel
 from packaging.version import Version
 
 from lane_tasks.catalog import STEPS
+from lane_tasks.catalog.checks import RELEASE_CHECKS
 from lane_tasks.evidence.artifacts import Result, locked_file, read_artifact
 from lane_tasks.evidence.consistency import step_problem
 from lane_tasks.project.changelog import CANDIDATES, find_changelog, find_entry
@@ -51,7 +52,7 @@ from lane_tasks.util.procs import ProcResult, ProcSpec, excerpt, run_one, tool_e
 
 __all__ = ["CHECKS", "RELEASE", "Plan", "dist_dir", "plan", "run"]
 
-RELEASE = CheckRegistry()
+RELEASE = CheckRegistry(RELEASE_CHECKS)
 CHECKS = RELEASE.checks
 
 
