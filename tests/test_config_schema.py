@@ -15,9 +15,9 @@ import pytest
 import tomli_w
 from conftest import REPO_ROOT, make_project
 
-from lane_tasks import config as config_mod
 from lane_tasks.config import parse_config
-from lane_tasks.config_keys import SCHEMA_FILE, TABLES
+from lane_tasks.config.keys import SCHEMA_FILE, TABLES
+from lane_tasks.config.reader import Reader
 from lane_tasks.errors import ConfigError
 
 
@@ -88,7 +88,7 @@ def _plant(doc: dict[str, Any], pattern: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize("pattern", sorted(TABLES), ids=lambda p: ".".join(p) or "top")
 def test_every_key_table_is_what_reader_and_schema_both_enforce(pattern: tuple[str, ...]) -> None:
     """A key unknown to a table is refused by the reader and by the schema alike, at every
-    table: the reader checks keys against config_keys.TABLES, the schema is generated from
+    table: the reader checks keys against config.keys.TABLES, the schema is generated from
     it, so the two cannot drift apart."""
     doc = copy.deepcopy(_repo_lanes())
     doc.get("deprecations", {}).pop("file", None)
@@ -102,15 +102,15 @@ def test_every_key_the_reader_accepts_is_in_the_schema(monkeypatch: pytest.Monke
     """Each unknown-key check the reader runs (on this repository's lanes.toml) allows exactly
     the properties the schema has at that path, in the same order."""
     seen: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-    real = config_mod._Reader.known
+    real = Reader.known
 
     def recording(self: Any, data: Any, key: Any, allowed: Any = None) -> None:
-        from lane_tasks.config_keys import allowed_keys
+        from lane_tasks.config.keys import allowed_keys
 
         seen.append((tuple(key), tuple(allowed_keys(key) if allowed is None else allowed)))
         real(self, data, key, allowed)
 
-    monkeypatch.setattr(config_mod._Reader, "known", recording)
+    monkeypatch.setattr(Reader, "known", recording)
     parse_config((REPO_ROOT / "lanes.toml").read_text(encoding="utf-8"), REPO_ROOT / "lanes.toml")
     assert len({k for k, _ in seen}) >= 15
     schema = _schema()

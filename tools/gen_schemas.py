@@ -1,5 +1,5 @@
 """Regenerate lane_tasks/schemas/*.json (the artifact contracts, and lanes-toml.schema.json from
-lane_tasks/config_keys.py). Run after changing a kind or a lanes.toml key.
+lane_tasks/config/keys.py). Run after changing a kind or a lanes.toml key.
 
 The schemas are committed files: the contract is what ships, and tests check that these files
 match this generator, so the common envelope cannot drift between kinds.
@@ -478,7 +478,7 @@ def render() -> dict[Path, str]:
         for kind, doc in docs.items()
     }
     # lanes.toml for editors (Taplo / Even Better TOML): from the reader's own key tables
-    from lane_tasks.config_keys import SCHEMA_FILE, lanes_toml_schema
+    from lane_tasks.config.keys import SCHEMA_FILE, lanes_toml_schema
 
     out[OUT / SCHEMA_FILE] = json.dumps(lanes_toml_schema(), indent=2) + "\n"
     return out

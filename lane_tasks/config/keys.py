@@ -3,7 +3,8 @@
 The config reader's unknown-key check (`allowed_keys`) and the JSON Schema shipped for editors
 (`lanes_toml_schema`, written by tools/gen_schemas.py to lanes_toml.schema.json) both come
 from TABLES, so the two cannot disagree. To add a key: add it to its table here with its JSON
-Schema type and a description, read it in config.py, run `python tools/gen_schemas.py`.
+Schema type and a description, read it in its parser (config/tables_*.py), run
+`python tools/gen_schemas.py`.
 
 A path component `*` is a name the user chooses (a lane, a check id, a team); `[]` is an entry
 of an array of tables (`[[drift.waive]]`).
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from lane_tasks.catalog import CONTROLS, KPIS, STEPS
+from lane_tasks.config.model import COMPAT_POLICIES, COMPAT_SOURCES, NOX_BACKENDS, REPORT_FORMATS
 
 __all__ = ["SCHEMA_FILE", "TABLES", "allowed_keys", "lanes_toml_schema"]
 
@@ -225,9 +229,6 @@ def _table_schema(path: tuple[str, ...], enums: Mapping[tuple[str, ...], Sequenc
 def lanes_toml_schema() -> dict[str, Any]:
     """The JSON Schema of lanes.toml (also of pyproject.toml's [tool.lane-tasks]) for editors:
     every key with its type and description, catalog ids as enums for completion."""
-    from lane_tasks.catalog import CONTROLS, KPIS, STEPS
-    from lane_tasks.config import COMPAT_POLICIES, COMPAT_SOURCES, NOX_BACKENDS, REPORT_FORMATS
-
     enums: dict[tuple[str, ...], Sequence[str]] = {
         ("nox", "backend"): NOX_BACKENDS,
         ("compat", "source"): COMPAT_SOURCES,

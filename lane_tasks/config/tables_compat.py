@@ -1,0 +1,123 @@
+"""[compat] (the snapshot and its policy) and [deprecations] (window and registry)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lane_tasks.config.keys import allowed_keys
+from lane_tasks.config.model import (
+    COMPAT_POLICIES,
+    COMPAT_SOURCES,
+    CompatSettings,
+    Deprecation,
+    DeprecationSettings,
+)
+from lane_tasks.config.reader import Reader, outside, require_inside, type_name
+from lane_tasks.errors import ConfigError, did_you_mean
+
+
+def compat_table(r: Reader, data: Mapping[str, Any]) -> CompatSettings:
+    key = ["compat"]
+    t = r.table(data.get("compat", {}), key)
+    r.known(t, key)
+    snapshot = r.str_(t, [*key, "snapshot"], CompatSettings.snapshot) or CompatSettings.snapshot
+    require_inside(r, [*key, "snapshot"], snapshot)
+    choice: dict[str, str] = {}
+    for name, allowed, default in (
+        ("source", COMPAT_SOURCES, CompatSettings.source),
+        ("policy", COMPAT_POLICIES, CompatSettings.policy),
+    ):
+        v = r.str_(t, [*key, name], default) or default
+        if v not in allowed:
+            raise r.error(
+                [*key, name],
+                f"unknown {name} '{v}'{did_you_mean(v, allowed)}; allowed: {', '.join(allowed)}",
+            )
+        choice[name] = v
+    schemas = r.str_list(t, [*key, "schemas"])
+    for glob in schemas:
+        require_inside(r, [*key, "schemas"], glob)
+    packages = r.str_list(t, [*key, "packages"])
+    for name in packages:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise r.error([*key, "packages"], f"'{name}' is not an importable package name")
+    return CompatSettings(
+        snapshot=Path(snapshot).as_posix(),
+        source=choice["source"],
+        policy=choice["policy"],
+        packages=packages,
+        schemas=schemas,
+    )
+
+
+_DEPRECATION_KEYS = allowed_keys(["deprecations", "items", "[]"])
+
+
+def deprecation_items(r: Reader, t: Mapping[str, Any], key: list[str]) -> tuple[Deprecation, ...]:
+    """`[[<key>.items]]` entries: every key present as a non-empty string, items named as
+    `cli:…` or `schema:…`, runbooks inside the repository."""
+    raw = t.get("items", [])
+    if not isinstance(raw, list):
+        raise r.error([*key, "items"], f"must be an array of tables, not {type_name(raw)}")
+    line = r.line([*key, "items"])  # entries have no lines of their own in the locator
+    where = f"{r.path.name}:{line}" if line else r.path.name
+    prefix = r.name(key)
+
+    def bad(i: int, name: str, message: str) -> ConfigError:
+        return ConfigError(message, path=r.path, line=line, key=f"{prefix}.items[{i}]{name}")
+
+    out: list[Deprecation] = []
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise bad(i, "", f"must be a table {{{', '.join(_DEPRECATION_KEYS)}}}")
+        for k in entry:
+            if k not in _DEPRECATION_KEYS:
+                hint = did_you_mean(k, _DEPRECATION_KEYS)
+                raise bad(i, f".{k}", f"unknown key{hint}; allowed: {', '.join(_DEPRECATION_KEYS)}")
+        for k in _DEPRECATION_KEYS:
+            v = entry.get(k)
+            if not isinstance(v, str) or not v.strip():
+                got = "missing" if v is None else f"not {type_name(v)}"
+                raise bad(i, f".{k}", f"needs a non-empty string; {got}")
+        item = entry["item"].strip()
+        if not item.startswith(("cli:", "schema:", "api:")) or item in ("cli:", "schema:", "api:"):
+            raise bad(
+                i,
+                ".item",
+                f"'{item}' must name 'cli:<command> [--option]', 'schema:<kind>[:<field>]' or "
+                "'api:<dotted name>[(<parameter>)]'",
+            )
+        runbook = entry["runbook"].strip()
+        if outside(runbook):
+            raise bad(i, ".runbook", f"must be a path inside the repository, not '{runbook}'")
+        out.append(
+            Deprecation(
+                item=item,
+                announced_in=entry["announced_in"].strip(),
+                remove_in=entry["remove_in"].strip(),
+                runbook=Path(runbook).as_posix(),
+                where=where,
+            )
+        )
+    dup = next((d.item for n, d in enumerate(out) if d.item in {e.item for e in out[:n]}), None)
+    if dup is not None:
+        raise r.error([*key, "items"], f"'{dup}' is registered twice")
+    return tuple(out)
+
+
+def deprecations_table(r: Reader, data: Mapping[str, Any]) -> DeprecationSettings:
+    key = ["deprecations"]
+    t = r.table(data.get("deprecations", {}), key)
+    r.known(t, key)
+    file = r.str_(t, [*key, "file"], None)
+    if file is not None:
+        require_inside(r, [*key, "file"], file)
+        if "items" in t:
+            raise r.error([*key, "items"], f"give the items here or in file '{file}', not in both")
+    return DeprecationSettings(
+        min_window_minors=r.int_(t, [*key, "min_window_minors"], 2, 0),
+        file=None if file is None else Path(file).as_posix(),
+        items=deprecation_items(r, t, key),
+    )
