@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.config.keys import allowed_keys
+from lane_tasks.config.keys import REQUIRED, allowed_keys
 from lane_tasks.config.lines import Locator
 from lane_tasks.errors import ConfigError, did_you_mean
 
@@ -162,3 +162,55 @@ def opt_str(r: Reader, t: Mapping[str, Any], key: Sequence[str]) -> str | None:
     if not isinstance(v, str):
         raise r.error(key, f"must be a string, not {type_name(v)}")
     return v.strip() or None
+
+
+class TableArray:
+    """The entries of an array of tables (`[[drift.waive]]`, `[[deprecations.items]]`), each
+    checked as it is reached: a table, no unknown key, every required key a non-empty string
+    (config.keys declares both). Entries have no lines of their own in the locator, so every
+    error names the array's line and the entry as `key[i].name`."""
+
+    def __init__(
+        self,
+        r: Reader,
+        table: Mapping[str, Any],
+        key: Sequence[str],
+        *,
+        say_type: bool = False,
+        why: Mapping[str, str] | None = None,
+    ) -> None:
+        """`say_type`: an entry that is no table is told what it is; `why` adds a reason to
+        the message for a missing required key."""
+        self.r, self.key, self.say_type, self.why = r, list(key), say_type, why or {}
+        raw = table.get(key[-1], [])
+        if not isinstance(raw, list):
+            raise r.error(key, f"must be an array of tables, not {type_name(raw)}")
+        self.raw: list[Any] = raw
+        self.line = r.line(key)
+        self.allowed = allowed_keys([*key, "[]"])
+        self.required = REQUIRED.get((*key, "[]"), ())
+
+    def bad(self, i: int, name: str, message: str) -> ConfigError:
+        key = f"{self.r.name(self.key)}[{i}]{name}"
+        return ConfigError(message, path=self.r.path, line=self.line, key=key)
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for i, entry in enumerate(self.raw):
+            if not isinstance(entry, dict):
+                shape = "{" + ", ".join(self.required) + "}"
+                got = f", not {type_name(entry)}" if self.say_type else ""
+                raise self.bad(i, "", f"must be a table {shape}{got}")
+            for k in entry:
+                if k not in self.allowed:
+                    hint = did_you_mean(k, self.allowed)
+                    raise self.bad(
+                        i, f".{k}", f"unknown key{hint}; allowed: {', '.join(self.allowed)}"
+                    )
+            for k in self.required:
+                v = entry.get(k)
+                if not isinstance(v, str) or not v.strip():
+                    got = "missing" if v is None else f"not {type_name(v)}"
+                    raise self.bad(
+                        i, f".{k}", f"needs a non-empty string{self.why.get(k, '')}; {got}"
+                    )
+            yield i, entry

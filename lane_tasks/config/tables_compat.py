@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.config.keys import allowed_keys
 from lane_tasks.config.model import (
     COMPAT_POLICIES,
     COMPAT_SOURCES,
@@ -14,8 +13,8 @@ from lane_tasks.config.model import (
     Deprecation,
     DeprecationSettings,
 )
-from lane_tasks.config.reader import Reader, outside, require_inside, type_name
-from lane_tasks.errors import ConfigError, did_you_mean
+from lane_tasks.config.reader import Reader, TableArray, outside, require_inside
+from lane_tasks.errors import did_you_mean
 
 
 def compat_table(r: Reader, data: Mapping[str, Any]) -> CompatSettings:
@@ -52,35 +51,14 @@ def compat_table(r: Reader, data: Mapping[str, Any]) -> CompatSettings:
     )
 
 
-_DEPRECATION_KEYS = allowed_keys(["deprecations", "items", "[]"])
-
-
 def deprecation_items(r: Reader, t: Mapping[str, Any], key: list[str]) -> tuple[Deprecation, ...]:
     """`[[<key>.items]]` entries: every key present as a non-empty string, items named as
     `cli:…` or `schema:…`, runbooks inside the repository."""
-    raw = t.get("items", [])
-    if not isinstance(raw, list):
-        raise r.error([*key, "items"], f"must be an array of tables, not {type_name(raw)}")
-    line = r.line([*key, "items"])  # entries have no lines of their own in the locator
-    where = f"{r.path.name}:{line}" if line else r.path.name
-    prefix = r.name(key)
-
-    def bad(i: int, name: str, message: str) -> ConfigError:
-        return ConfigError(message, path=r.path, line=line, key=f"{prefix}.items[{i}]{name}")
-
+    entries = TableArray(r, t, [*key, "items"])
+    where = f"{r.path.name}:{entries.line}" if entries.line else r.path.name
+    bad = entries.bad
     out: list[Deprecation] = []
-    for i, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            raise bad(i, "", f"must be a table {{{', '.join(_DEPRECATION_KEYS)}}}")
-        for k in entry:
-            if k not in _DEPRECATION_KEYS:
-                hint = did_you_mean(k, _DEPRECATION_KEYS)
-                raise bad(i, f".{k}", f"unknown key{hint}; allowed: {', '.join(_DEPRECATION_KEYS)}")
-        for k in _DEPRECATION_KEYS:
-            v = entry.get(k)
-            if not isinstance(v, str) or not v.strip():
-                got = "missing" if v is None else f"not {type_name(v)}"
-                raise bad(i, f".{k}", f"needs a non-empty string; {got}")
+    for i, entry in entries:
         item = entry["item"].strip()
         if not item.startswith(("cli:", "schema:", "api:")) or item in ("cli:", "schema:", "api:"):
             raise bad(

@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks.catalog.checks import FINDINGS
-from lane_tasks.config.keys import allowed_keys
 from lane_tasks.config.model import DEFAULT_DRIFT_DOCS, DriftSettings, LaneSpec, Waiver
-from lane_tasks.config.reader import Reader, outside, require_inside, type_name
-from lane_tasks.errors import ConfigError, did_you_mean
+from lane_tasks.config.reader import Reader, TableArray, outside, require_inside
+from lane_tasks.errors import did_you_mean
 
 
 def drift_table(r: Reader, data: Mapping[str, Any], lanes: Mapping[str, LaneSpec]) -> DriftSettings:
@@ -32,29 +31,16 @@ def drift_table(r: Reader, data: Mapping[str, Any], lanes: Mapping[str, LaneSpec
                 f"unknown lane '{lane}'{did_you_mean(lane, lanes)}; lanes: {', '.join(lanes)}",
             )
 
-    raw = t.get("waive", [])
-    if not isinstance(raw, list):
-        raise r.error([*key, "waive"], f"must be an array of tables, not {type_name(raw)}")
-    line = r.line([*key, "waive"])  # entries have no lines of their own in the locator
-    allowed = allowed_keys([*key, "waive", "[]"])
-
-    def bad(i: int, name: str, message: str) -> ConfigError:
-        return ConfigError(message, path=r.path, line=line, key=f"{r.name(key)}.waive[{i}]{name}")
-
+    entries = TableArray(
+        r,
+        t,
+        [*key, "waive"],
+        say_type=True,
+        why={"reason": " (it is shown with the waived finding)"},
+    )
+    bad = entries.bad
     waivers: list[Waiver] = []
-    for i, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            raise bad(i, "", f"must be a table {{finding, path, reason}}, not {type_name(entry)}")
-        for k in entry:
-            if k not in allowed:
-                hint = did_you_mean(k, allowed)
-                raise bad(i, f".{k}", f"unknown key{hint}; allowed: {', '.join(allowed)}")
-        for k in ("finding", "path", "reason"):
-            v = entry.get(k)
-            if not isinstance(v, str) or not v.strip():
-                got = "missing" if v is None else f"not {type_name(v)}"
-                why = " (it is shown with the waived finding)" if k == "reason" else ""
-                raise bad(i, f".{k}", f"needs a non-empty string{why}; {got}")
+    for i, entry in entries:
         finding = entry["finding"]
         if finding not in FINDINGS:
             raise bad(
