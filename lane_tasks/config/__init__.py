@@ -4,10 +4,11 @@ A lane inherits every step, control and KPI of the lane it extends and may only 
 re-listing an inherited id, or trying to drop one, is an error. Every error is one line,
 `lanes.toml:LINE: KEY: problem`, raised as ConfigError (exit 2).
 
-The package: `model` (the dataclasses), `lines` (key -> line), `reader` (typed access and
-its errors), one `tables_*` parser per table group, `load` (find, read, assemble),
-`deprecations` (the registry file) and `keys` (every key, declared once as data). This module
-re-exports the names other modules import, so `from lane_tasks.config import X` stays the API.
+The package: `model` (Config and the lanes), `settings` (one dataclass per table), `lines`
+(key -> line), `reader` (typed access and its errors), the `tables_*` parsers (one function
+per table), `load` (find, read, assemble), `deprecations` (the registry file) and `keys`
+(every key, declared once as data). This module re-exports the names other modules import, so
+`from lane_tasks.config import X` stays the API.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from lane_tasks.config.load import (
     load_config,
     parse_config,
 )
-from lane_tasks.config.model import (
+from lane_tasks.config.model import Config, Item, LaneSpec, ResolvedLane
+from lane_tasks.config.settings import (
     ARTIFACTS_DIR,
     CHECKLIST_DECISION,
     COMPAT_POLICIES,
@@ -37,16 +39,18 @@ from lane_tasks.config.model import (
     ChecklistSettings,
     CheckSpec,
     CompatSettings,
-    Config,
     Deprecation,
     DeprecationSettings,
+    DoctorSettings,
     DriftSettings,
+    GateFastSettings,
+    GateReleaseSettings,
     HistorySettings,
-    Item,
     KpiSettings,
-    LaneSpec,
+    NoxSettings,
+    ProjectSettings,
     ReleaseSettings,
-    ResolvedLane,
+    RunsSettings,
     SeverityLevel,
     SigningSettings,
     SupportSettings,
@@ -77,13 +81,19 @@ __all__ = [
     "Config",
     "Deprecation",
     "DeprecationSettings",
+    "DoctorSettings",
     "DriftSettings",
+    "GateFastSettings",
+    "GateReleaseSettings",
     "HistorySettings",
     "Item",
     "KpiSettings",
     "LaneSpec",
+    "NoxSettings",
+    "ProjectSettings",
     "ReleaseSettings",
     "ResolvedLane",
+    "RunsSettings",
     "SeverityLevel",
     "SigningSettings",
     "SupportSettings",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from lane_tasks.config.load import toml
-from lane_tasks.config.model import Config, Deprecation
+from lane_tasks.config.model import Config
 from lane_tasks.config.reader import Reader
+from lane_tasks.config.settings import Deprecation
 from lane_tasks.config.tables_compat import deprecation_items
 from lane_tasks.errors import ConfigError
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
-from lane_tasks.config.model import COMPAT_POLICIES, COMPAT_SOURCES, NOX_BACKENDS, REPORT_FORMATS
+from lane_tasks.config.settings import COMPAT_POLICIES, COMPAT_SOURCES, NOX_BACKENDS, REPORT_FORMATS
 
 __all__ = ["SCHEMA_FILE", "TABLES", "allowed_keys", "lanes_toml_schema"]
 

@@ -11,16 +11,20 @@ import re
 import stat
 import sys
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.catalog.checks import DOCTOR_CHECKS
 from lane_tasks.config.lines import PYPROJECT, config_table
-from lane_tasks.config.model import ARTIFACTS_DIR, NOX_BACKENDS, Config
-from lane_tasks.config.reader import Reader, disabled, require_inside
+from lane_tasks.config.model import Config
+from lane_tasks.config.reader import Reader
 from lane_tasks.config.tables_compat import compat_table, deprecations_table
 from lane_tasks.config.tables_drift import drift_table
-from lane_tasks.config.tables_gate import gate_fast_table, gate_release_table
+from lane_tasks.config.tables_gate import (
+    check_gate_has_checks,
+    gate_fast_table,
+    gate_release_table,
+)
 from lane_tasks.config.tables_governance import (
     check_checklist_steps,
     history_table,
@@ -31,8 +35,15 @@ from lane_tasks.config.tables_governance import (
     teams_ownership_tables,
 )
 from lane_tasks.config.tables_lanes import check_needs, lanes_table
-from lane_tasks.config.tables_project import adoption_point, check_apart, rel_dir
-from lane_tasks.errors import ConfigError, did_you_mean
+from lane_tasks.config.tables_project import (
+    adoption_point,
+    default_lane,
+    doctor_table,
+    nox_table,
+    project_table,
+    runs_table,
+)
+from lane_tasks.errors import ConfigError
 
 CONFIG_NAME = "lanes.toml"
 
@@ -179,102 +190,45 @@ def parse_config(text: str, path: Path, *, table: tuple[str, ...] | None = None)
     data = r.table(data, [])
     r.known(data, [])
 
-    project = r.table(data.get("project", {}), ["project"])
-    r.known(project, ["project"])
-    owners = r.str_list(project, ["project", "release_owners"])
-    if "release_owners" in project and not owners:
-        raise r.error(
-            ["project", "release_owners"],
-            "is empty: no release decision could ever be made; list who decides on releases "
-            '(release_owners = ["you@example.org"])',
-        )
-    evidence_dir = rel_dir(r, project, "evidence_dir", "release-evidence")
-    artifacts_dir = rel_dir(r, project, "artifacts_dir", ARTIFACTS_DIR)
-    check_apart(r, project, evidence_dir, artifacts_dir)
-
-    runs = r.table(data.get("runs", {}), ["runs"])
-    r.known(runs, ["runs"])
-    keep = r.int_(runs, ["runs", "keep"], 50, 1)
-
-    nox_t = r.table(data.get("nox", {}), ["nox"])
-    r.known(nox_t, ["nox"])
-    backend = r.str_(nox_t, ["nox", "backend"], "none") or "none"
-    if backend not in NOX_BACKENDS:
-        raise r.error(
-            ["nox", "backend"],
-            f"unknown backend '{backend}'{did_you_mean(backend, NOX_BACKENDS)}; "
-            f"one of: {', '.join(NOX_BACKENDS)}",
-        )
-    nox_python = r.str_(nox_t, ["nox", "python"], None)
-    install = r.str_list(nox_t, ["nox", "install"]) if "install" in nox_t else ("lane-tasks",)
-    prefix = r.str_(nox_t, ["nox", "session_prefix"], "") or ""
-    if prefix and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", prefix):
-        raise r.error(
-            ["nox", "session_prefix"],
-            f"'{prefix}' is not usable in a nox session name (letters, digits, '_', '.', '-')",
-        )
-
+    project = project_table(r, data)
+    runs = runs_table(r, data)
+    nox = nox_table(r, data)
     lanes = lanes_table(r, data)
-    checks, jobs, gate_cache = gate_fast_table(r, data)
-    release = gate_release_table(r, data)
+    gate_fast = gate_fast_table(r, data)
+    gate_release = gate_release_table(r, data)
     drift = drift_table(r, data, lanes)
-    teams, ownership = teams_ownership_tables(r, data, checks)
+    teams, ownership = teams_ownership_tables(r, data, gate_fast.checks)
     support = support_table(r, data)
     kpi = kpi_table(r, data)
     history = history_table(r, data)
-    checklist = release_table(r, data)
+    release = release_table(r, data)
     compat = compat_table(r, data)
     deprecations = deprecations_table(r, data)
-    signing = signing_table(r, data, path.parent.resolve(), owners, kpi)
-
-    doctor = r.table(data.get("doctor", {}), ["doctor"])
-    r.known(doctor, ["doctor"])
-
-    doctor_disabled = disabled(r, doctor, ["doctor", "disable"], DOCTOR_CHECKS, "doctor")
-    ci_files = r.str_list(doctor, ["doctor", "ci_files"])
-    for pattern in ci_files:
-        require_inside(r, ["doctor", "ci_files"], pattern)
-
-    default_lane = r.str_(project, ["project", "default_lane"], None)
-    if default_lane is not None and default_lane not in lanes:
-        raise r.error(
-            ["project", "default_lane"],
-            f"unknown lane '{default_lane}'{did_you_mean(default_lane, lanes)}",
-        )
-    for name, lane in lanes.items():
-        if "gate-fast" in lane.steps and not checks:
-            raise r.error(
-                ["gate", "fast", "checks"],
-                f"lane '{name}' runs gate-fast but no [gate.fast.checks.<id>] is defined "
-                "(a gate with no checks would pass without checking anything)",
-            )
+    signing = signing_table(r, data, path.parent.resolve(), project.release_owners, kpi)
+    doctor = doctor_table(r, data)
+    # the keys that refer to other tables or ask git, once every table is known to be sound
+    lane = default_lane(r, data, lanes)
+    check_gate_has_checks(r, lanes, gate_fast)
+    project = replace(
+        project, default_lane=lane, adoption_point=adoption_point(r, data, path.parent)
+    )
     config = Config(
         path=path,
         root=path.parent.resolve(),
-        release_owners=owners,
-        evidence_dir=evidence_dir,
-        artifacts_dir=artifacts_dir,
-        default_lane=default_lane,
-        runs_keep=keep,
-        nox_backend=backend,
-        nox_python=nox_python,
-        nox_install=install,
-        nox_session_prefix=prefix,
+        project=project,
+        runs=runs,
+        nox=nox,
         lanes=lanes,
-        checks=checks,
-        jobs=jobs,
-        gate_cache=gate_cache,
-        doctor_disabled=doctor_disabled,
-        ci_files=ci_files,
-        release=release,
+        gate_fast=gate_fast,
+        gate_release=gate_release,
+        doctor=doctor,
         drift=drift,
-        adoption_point=adoption_point(r, project, path.parent),
         teams=teams,
         ownership=ownership,
         support=support,
         kpi=kpi,
         history=history,
-        checklist=checklist,
+        release_table=release,
         compat=compat,
         deprecations=deprecations,
         signing=signing,

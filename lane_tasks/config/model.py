@@ -1,7 +1,10 @@
-"""The configuration's model: frozen dataclasses for what lanes.toml says, and its defaults.
+"""The configuration's model: `Config`, one field per lanes.toml table (classes in
+config.settings), and the lanes with `extends` resolved.
 
-Every settings class is defined before `Config`, which holds them; `Config.resolve()` applies
-`extends` (a lane inherits every step, control and KPI of its parent and only adds to them).
+A lane inherits every step, control and KPI of its parent and only adds to them. Config's
+read-only properties under "old names" keep the flat attribute names of before the model
+mirrored the tables (`config.checks` is `config.gate_fast.checks`); they go once no call site
+uses them.
 """
 
 from __future__ import annotations
@@ -12,217 +15,27 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks.catalog import STEPS
+from lane_tasks.config.settings import (
+    ChecklistSettings,
+    CheckSpec,
+    CompatSettings,
+    DeprecationSettings,
+    DoctorSettings,
+    DriftSettings,
+    GateFastSettings,
+    GateReleaseSettings,
+    HistorySettings,
+    KpiSettings,
+    NoxSettings,
+    ProjectSettings,
+    ReleaseSettings,
+    RunsSettings,
+    SigningSettings,
+    SupportSettings,
+    Team,
+    TeamOwnership,
+)
 from lane_tasks.errors import ConfigError, did_you_mean
-
-ARTIFACTS_DIR = ".lane-tasks"
-"""Where runs write, by default: a dot-directory, as nox, tox, pytest, mypy and ruff use, so it
-can never be taken for a package (flit refuses a project whose package is named `build` when a
-`build/` directory sits beside it). The seed's `build/*.json` layout: `artifacts_dir = "build"`."""
-NOX_BACKENDS = ("none", "venv", "virtualenv", "uv", "conda", "mamba", "micromamba")
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """One gate check: an argv list run without a shell."""
-
-    id: str
-    cmd: tuple[str, ...]
-    owner: str | None = None
-    timeout: float = 600.0
-    env: Mapping[str, str] = field(default_factory=dict)
-    cwd: str | None = None
-    description: str = ""
-    inputs: tuple[str, ...] = ()
-    """Globs of the files the check reads (its cache key); empty: every file of the work tree
-    the cache fingerprints (see gate_cache)."""
-    input_env: tuple[str, ...] = ()
-    """Environment variables (or `NAME_*` patterns) the check reads beyond gate_cache's
-    defaults: their values are part of its cache key."""
-    shell: bool = False
-    """`cmd` is one shell string run by /bin/sh (opted into with `shell = true`; doctor warns)."""
-    fix: str | None = None
-    """What to tell a person whose run of this check failed (else derived from `cmd`)."""
-    report: str | None = None
-    """The machine-readable report the tool writes where `{report}` in `cmd` says (one of
-    REPORT_FORMATS): its findings and test cases go into the artifact and the exports."""
-
-
-REPORT_FORMATS = ("sarif", "junit", "ruff-json")
-"""Reports a check's tool may write: SARIF (ruff), JUnit XML (pytest, mypy), ruff's JSON."""
-REPORT_PLACEHOLDER = "{report}"
-
-
-DEFAULT_TAG_PATTERN = r"^[vV]?(?P<version>\d.*)$"
-
-
-@dataclass(frozen=True)
-class ReleaseSettings:
-    """[gate.release]: how release tags look, where the changelog is, how to build."""
-
-    tag_pattern: str = DEFAULT_TAG_PATTERN
-    changelog: str | None = None
-    offline: bool = False
-    timeout: float = 900.0
-    disabled: Mapping[str, str] = field(default_factory=dict)
-
-
-DEFAULT_DRIFT_DOCS = ("README.md", "README.rst", "docs/**/*.md", "docs/**/*.rst")
-
-
-@dataclass(frozen=True)
-class Waiver:
-    """[[drift.waive]]: one accepted drift finding, kept visible with its reason."""
-
-    finding: str
-    path: str
-    reason: str
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class DriftSettings:
-    """[drift]: which CI files and docs drift-check reads, which lanes CI must run, waivers."""
-
-    ci_files: tuple[str, ...] = ()
-    required_ci_lanes: tuple[str, ...] = ()
-    docs: tuple[str, ...] = DEFAULT_DRIFT_DOCS
-    waive: tuple[Waiver, ...] = ()
-
-
-@dataclass(frozen=True)
-class Team:
-    """[teams.<name>]: who owns things and how to reach them. A missing contact is kept as None
-    for the ownership-matrix control to report (the lane fails), not rejected at load time."""
-
-    name: str
-    contact: str | None
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class TeamOwnership:
-    """[ownership]: step, control and gate-check ids mapped to team names. Teams are checked by
-    the ownership-matrix control, so a gap fails the lane with its name instead of exit 2."""
-
-    steps: Mapping[str, str] = field(default_factory=dict)
-    controls: Mapping[str, str] = field(default_factory=dict)
-    checks: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SeverityLevel:
-    """[support.severity.<level>] as written: durations stay strings so the severity-model
-    control, not the loader, reports a bad one alongside every other gap."""
-
-    name: str
-    ack: str | None
-    resolve: str | None
-    escalation: str | None
-    description: str = ""
-
-
-DEFAULT_SEVERITY_LEVELS = ("sev1", "sev2", "sev3", "sev4")
-
-
-@dataclass(frozen=True)
-class SupportSettings:
-    """[support]: severity levels, strictest first, and each level's table."""
-
-    levels: tuple[str, ...] = DEFAULT_SEVERITY_LEVELS
-    severity: Mapping[str, SeverityLevel] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class KpiSettings:
-    """[kpi]: how often the KPIs must be reviewed (weekly-kpi-review) and who may review them
-    (empty: anyone who gives a name)."""
-
-    review_period_days: int = 7
-    reviewers: tuple[str, ...] = ()
-    min_sample: int = 3
-    """Below this many data points a KPI is `unknown` (too little data to mean anything)."""
-
-
-@dataclass(frozen=True)
-class HistorySettings:
-    """[history]: where the run history (SQLite) lives and which repository this one is.
-
-    `path` is relative to the repository (default: inside the artifacts directory, which CI
-    carries between runs with its cache); `repository` names this repository in a program's
-    shared history (default: the git remote `origin`, else the directory name)."""
-
-    path: str | None = None
-    repository: str | None = None
-
-
-CHECKLIST_DECISION = "decision"
-DEFAULT_CHECKLIST = ("gate-fast", "gate-release", "doctor", CHECKLIST_DECISION)
-
-
-@dataclass(frozen=True)
-class ChecklistSettings:
-    """[release] checklist: the items every version cut's checklist.json must mark done; each
-    is a step id (its artifact from the run) or "decision" (the go record)."""
-
-    items: tuple[str, ...] = DEFAULT_CHECKLIST
-
-
-@dataclass(frozen=True)
-class SigningSettings:
-    """[signing.keys]: person -> public key (a PEM file in the repository). Empty: records need
-    no signature. Set: the release-owner, release-checklist-evidence and weekly-kpi-review
-    controls accept only records signed by the person they name (evidence.record_signature)."""
-
-    keys: Mapping[str, str] = field(default_factory=dict)
-
-
-COMPAT_SOURCES = ("lane-tasks", "project", "file")
-COMPAT_POLICIES = ("semver", "strict")
-
-
-@dataclass(frozen=True)
-class CompatSettings:
-    """[compat]: where the CLI/schema snapshot lives, where the current surface comes from
-    ("lane-tasks": generated from this tool; "project": generated by lane-tasks from the
-    adopting project's public API, console scripts and `schemas`; "file": the adopting repo's
-    own hand-kept snapshot file) and when a breaking change is allowed ("semver": in a major
-    bump or after a deprecation window; "strict": only after a deprecation window)."""
-
-    snapshot: str = "compat-snapshot.json"
-    """A file, not a folder: a top-level folder with an importable name (`compat/`) breaks
-    setuptools' flat-layout package discovery in the adopting project."""
-    source: str = "file"
-    policy: str = "semver"
-    packages: tuple[str, ...] = ()
-    """source = "project": the import packages whose public API is the surface (default: found
-    from pyproject.toml and the source layout)."""
-    schemas: tuple[str, ...] = ()
-    """source = "project": globs (relative to the repository) of the JSON Schema files the
-    project declares as its data formats."""
-
-
-@dataclass(frozen=True)
-class Deprecation:
-    """One deprecated item (`cli:<command> [--option]`, `schema:<kind>[:<field>]` or
-    `api:<dotted name>[(<parameter>)]`). Versions
-    stay strings: the deprecation-windows control, not the loader, reports a bad one."""
-
-    item: str
-    announced_in: str
-    remove_in: str
-    runbook: str
-    where: str = ""
-    """`file:line` of the entry, for messages."""
-
-
-@dataclass(frozen=True)
-class DeprecationSettings:
-    """[deprecations]: the minimum window and the registry (inline items, or a TOML file holding
-    `[[deprecations.items]]`, read when needed by `load_deprecations`)."""
-
-    min_window_minors: int = 2
-    file: str | None = None
-    items: tuple[Deprecation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -280,41 +93,28 @@ class ResolvedLane:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Config:
-    """A validated lanes.toml. `root` is the directory holding it (the repository root)."""
+    """A validated lanes.toml, one field per table. `root` is the directory holding it (the
+    repository root); `release_table` is [release] (`release` is still [gate.release], below)."""
 
     path: Path
     root: Path
-    release_owners: tuple[str, ...]
-    evidence_dir: str
-    artifacts_dir: str
-    default_lane: str | None
-    runs_keep: int
-    nox_backend: str
-    nox_python: str | None
-    nox_install: tuple[str, ...]
-    lanes: Mapping[str, LaneSpec]
-    checks: Mapping[str, CheckSpec]
-    jobs: int
-    doctor_disabled: Mapping[str, str]
-    ci_files: tuple[str, ...]
-    gate_cache: bool = True
-    """[gate.fast] cache: answer unchanged checks from the cache (`--no-cache` per run)."""
-    release: ReleaseSettings = field(default_factory=lambda: ReleaseSettings())
+    project: ProjectSettings = field(default_factory=lambda: ProjectSettings())
+    runs: RunsSettings = field(default_factory=lambda: RunsSettings())
+    nox: NoxSettings = field(default_factory=lambda: NoxSettings())
+    lanes: Mapping[str, LaneSpec] = field(default_factory=dict)
+    gate_fast: GateFastSettings = field(default_factory=lambda: GateFastSettings())
+    gate_release: GateReleaseSettings = field(default_factory=lambda: GateReleaseSettings())
+    doctor: DoctorSettings = field(default_factory=lambda: DoctorSettings())
     drift: DriftSettings = field(default_factory=lambda: DriftSettings())
-    nox_session_prefix: str = ""
-    """[nox] session_prefix: put before every session lane-tasks registers, for a noxfile that
-    already has a session named like a step or lane (`lanes-doctor` beside the project's
-    `doctor`)."""
-    adoption_point: str | None = None
-    """Git revision from which release controls apply (default: the commit adding lanes.toml)."""
     teams: Mapping[str, Team] = field(default_factory=dict)
     ownership: TeamOwnership = field(default_factory=lambda: TeamOwnership())
     support: SupportSettings = field(default_factory=lambda: SupportSettings())
     kpi: KpiSettings = field(default_factory=lambda: KpiSettings())
     history: HistorySettings = field(default_factory=lambda: HistorySettings())
-    checklist: ChecklistSettings = field(default_factory=lambda: ChecklistSettings())
+    release_table: ReleaseSettings = field(default_factory=lambda: ReleaseSettings())
+    """[release]; named `release_table` while `release` still means [gate.release]."""
     compat: CompatSettings = field(default_factory=lambda: CompatSettings())
     deprecations: DeprecationSettings = field(default_factory=lambda: DeprecationSettings())
     signing: SigningSettings = field(default_factory=lambda: SigningSettings())
@@ -358,11 +158,11 @@ class Config:
         return [self.resolve(n) for n in self.lanes]
 
     def artifacts_path(self) -> Path:
-        return self.root / self.artifacts_dir
+        return self.root / self.project.artifacts_dir
 
     def session(self, step_or_lane: str) -> str:
         """The nox session name of a step or lane (`[nox] session_prefix` + its id)."""
-        return self.nox_session_prefix + step_or_lane
+        return self.nox.session_prefix + step_or_lane
 
     def shown(self, path: Path) -> str:
         """`path` as people and records name it: relative to the repository, else as given."""
@@ -370,3 +170,75 @@ class Config:
             return path.resolve().relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+    # ---- old names: read-only views of the tables, until no call site uses them ----
+
+    @property
+    def release_owners(self) -> tuple[str, ...]:
+        return self.project.release_owners
+
+    @property
+    def evidence_dir(self) -> str:
+        return self.project.evidence_dir
+
+    @property
+    def artifacts_dir(self) -> str:
+        return self.project.artifacts_dir
+
+    @property
+    def default_lane(self) -> str | None:
+        return self.project.default_lane
+
+    @property
+    def adoption_point(self) -> str | None:
+        return self.project.adoption_point
+
+    @property
+    def runs_keep(self) -> int:
+        return self.runs.keep
+
+    @property
+    def nox_backend(self) -> str:
+        return self.nox.backend
+
+    @property
+    def nox_python(self) -> str | None:
+        return self.nox.python
+
+    @property
+    def nox_install(self) -> tuple[str, ...]:
+        return self.nox.install
+
+    @property
+    def nox_session_prefix(self) -> str:
+        return self.nox.session_prefix
+
+    @property
+    def checks(self) -> Mapping[str, CheckSpec]:
+        return self.gate_fast.checks
+
+    @property
+    def jobs(self) -> int:
+        return self.gate_fast.jobs
+
+    @property
+    def gate_cache(self) -> bool:
+        return self.gate_fast.cache
+
+    @property
+    def release(self) -> GateReleaseSettings:
+        """[gate.release] (not [release]: that is `release_table`)."""
+        return self.gate_release
+
+    @property
+    def checklist(self) -> ChecklistSettings:
+        return self.release_table.checklist
+
+    @property
+    def doctor_disabled(self) -> Mapping[str, str]:
+        return self.doctor.disable
+
+    @property
+    def ci_files(self) -> tuple[str, ...]:
+        """[doctor] ci_files ([drift] has its own: `drift.ci_files`)."""
+        return self.doctor.ci_files

@@ -6,14 +6,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.config.model import (
+from lane_tasks.config.reader import Reader, TableArray, outside, require_inside
+from lane_tasks.config.settings import (
     COMPAT_POLICIES,
     COMPAT_SOURCES,
     CompatSettings,
     Deprecation,
     DeprecationSettings,
 )
-from lane_tasks.config.reader import Reader, TableArray, outside, require_inside
 from lane_tasks.errors import did_you_mean
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks.catalog.checks import FINDINGS
-from lane_tasks.config.model import DEFAULT_DRIFT_DOCS, DriftSettings, LaneSpec, Waiver
+from lane_tasks.config.model import LaneSpec
 from lane_tasks.config.reader import Reader, TableArray, outside, require_inside
+from lane_tasks.config.settings import DEFAULT_DRIFT_DOCS, DriftSettings, Waiver
 from lane_tasks.errors import did_you_mean
 
 

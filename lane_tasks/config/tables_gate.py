@@ -9,18 +9,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from lane_tasks.catalog.checks import RELEASE_CHECKS
-from lane_tasks.config.model import (
+from lane_tasks.config.model import LaneSpec
+from lane_tasks.config.reader import ID, Reader, disabled, require_inside, seconds, type_name
+from lane_tasks.config.settings import (
     DEFAULT_TAG_PATTERN,
     REPORT_FORMATS,
     REPORT_PLACEHOLDER,
     CheckSpec,
-    ReleaseSettings,
+    GateFastSettings,
+    GateReleaseSettings,
 )
-from lane_tasks.config.reader import ID, Reader, disabled, require_inside, seconds, type_name
 from lane_tasks.errors import did_you_mean
 
 
-def gate_fast_table(r: Reader, data: Mapping[str, Any]) -> tuple[dict[str, CheckSpec], int, bool]:
+def gate_fast_table(r: Reader, data: Mapping[str, Any]) -> GateFastSettings:
     gate = r.table(data.get("gate", {}), ["gate"])
     r.known(gate, ["gate"])
     fast = r.table(gate.get("fast", {}), ["gate", "fast"])
@@ -118,7 +120,20 @@ def gate_fast_table(r: Reader, data: Mapping[str, Any]) -> tuple[dict[str, Check
             fix=r.str_(t, [*key, "fix"], None),
             report=report,
         )
-    return checks, jobs, cache
+    return GateFastSettings(checks=checks, jobs=jobs, cache=cache)
+
+
+def check_gate_has_checks(
+    r: Reader, lanes: Mapping[str, LaneSpec], gate_fast: GateFastSettings
+) -> None:
+    """A lane that runs gate-fast needs a check: a gate with none would pass unchecked."""
+    for name, lane in lanes.items():
+        if "gate-fast" in lane.steps and not gate_fast.checks:
+            raise r.error(
+                ["gate", "fast", "checks"],
+                f"lane '{name}' runs gate-fast but no [gate.fast.checks.<id>] is defined "
+                "(a gate with no checks would pass without checking anything)",
+            )
 
 
 def _argv_hint(cmd: str) -> str:
@@ -129,7 +144,7 @@ def _argv_hint(cmd: str) -> str:
     return "[" + ", ".join(f'"{p}"' for p in parts) + "]"
 
 
-def gate_release_table(r: Reader, data: Mapping[str, Any]) -> ReleaseSettings:
+def gate_release_table(r: Reader, data: Mapping[str, Any]) -> GateReleaseSettings:
     key = ["gate", "release"]
     t = r.table(data.get("gate", {}).get("release", {}), key)
     r.known(t, key)
@@ -153,7 +168,7 @@ def gate_release_table(r: Reader, data: Mapping[str, Any]) -> ReleaseSettings:
         raise r.error([*key, "offline"], f"must be true or false, not {type_name(offline)}")
     timeout = seconds(r, t, [*key, "timeout"], 900)
 
-    return ReleaseSettings(
+    return GateReleaseSettings(
         tag_pattern=pattern,
         changelog=changelog,
         offline=offline,

@@ -9,21 +9,22 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks.catalog import CONTROLS, STEPS
-from lane_tasks.config.model import (
+from lane_tasks.config.model import Config
+from lane_tasks.config.reader import Reader, not_in_git_dir, opt_str, require_inside
+from lane_tasks.config.settings import (
     CHECKLIST_DECISION,
     DEFAULT_SEVERITY_LEVELS,
     ChecklistSettings,
     CheckSpec,
-    Config,
     HistorySettings,
     KpiSettings,
+    ReleaseSettings,
     SeverityLevel,
     SigningSettings,
     SupportSettings,
     Team,
     TeamOwnership,
 )
-from lane_tasks.config.reader import Reader, not_in_git_dir, opt_str, require_inside
 from lane_tasks.errors import ConfigError, EnvironmentProblem, did_you_mean
 from lane_tasks.util.signing import load_public_key
 
@@ -117,12 +118,12 @@ def history_table(r: Reader, data: Mapping[str, Any]) -> HistorySettings:
     return HistorySettings(path=path, repository=r.str_(t, [*key, "repository"], None))
 
 
-def release_table(r: Reader, data: Mapping[str, Any]) -> ChecklistSettings:
+def release_table(r: Reader, data: Mapping[str, Any]) -> ReleaseSettings:
     key = ["release"]
     t = r.table(data.get("release", {}), key)
     r.known(t, key)
     if "checklist" not in t:
-        return ChecklistSettings()
+        return ReleaseSettings()
     items = r.str_list(t, [*key, "checklist"])
     known = [*STEPS, CHECKLIST_DECISION]
     for item in items:
@@ -134,7 +135,7 @@ def release_table(r: Reader, data: Mapping[str, Any]) -> ChecklistSettings:
             )
     if not items:
         raise r.error([*key, "checklist"], "must list at least one item")
-    return ChecklistSettings(items=items)
+    return ReleaseSettings(checklist=ChecklistSettings(items=items))
 
 
 def check_checklist_steps(r: Reader, config: Config) -> None:
@@ -143,7 +144,8 @@ def check_checklist_steps(r: Reader, config: Config) -> None:
     for lane in config.resolved_lanes():
         if "release-checklist-evidence" not in lane.control_ids():
             continue
-        missing = [i for i in config.checklist.items if i in STEPS and i not in lane.step_ids()]
+        items = config.release_table.checklist.items
+        missing = [i for i in items if i in STEPS and i not in lane.step_ids()]
         if missing:
             raise r.error(
                 ["release", "checklist"],
