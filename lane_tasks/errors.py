@@ -1,4 +1,9 @@
-"""Errors the CLI turns into one line and an exit code (see DESIGN.md, "Exit codes")."""
+"""Errors the CLI turns into one line and an exit code.
+
+The exit code is the class's: `UsageError` (bad input: flags, records, and as `ConfigError`
+lanes.toml) exits 2, `Refused` (a request the evidence does not support) exits 1 like a
+failed gate, `EnvironmentProblem` (the machine cannot do it) exits 3.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ __all__ = [
     "ConfigError",
     "EnvironmentProblem",
     "LaneTasksError",
+    "Refused",
+    "UsageError",
     "did_you_mean",
     "one_line",
     "os_problem",
@@ -35,8 +42,8 @@ class LaneTasksError(Exception):
     exit_code = EXIT_USAGE
 
 
-class ConfigError(LaneTasksError):
-    """Bad input (lanes.toml, flags, records): `file:line: key: problem`, exit 2."""
+class UsageError(LaneTasksError):
+    """Bad input (flags, records, files given): `file:line: key: problem`, exit 2."""
 
     exit_code = EXIT_USAGE
 
@@ -58,6 +65,17 @@ class ConfigError(LaneTasksError):
             where += ": "
         keyed = f"{key}: " if key else ""
         super().__init__(one_line(f"{where}{keyed}{message}"))
+
+
+class ConfigError(UsageError):
+    """Bad configuration (lanes.toml, [tool.lane-tasks], the deprecations file), exit 2."""
+
+
+class Refused(LaneTasksError):
+    """A request refused on its merits (a `go` the evidence does not support, an incomplete
+    checklist, a duplicate review, no lane that fits): exit 1, like a failed gate."""
+
+    exit_code = EXIT_FAIL
 
 
 _BREAKING = ("Cc", "Cs", "Zl", "Zp")

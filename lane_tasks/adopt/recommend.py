@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lane_tasks.config import Config, ResolvedLane
-from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError
+from lane_tasks.errors import ConfigError, Refused
 
 __all__ = [
     "BASELINE",
@@ -70,10 +70,8 @@ BASELINE = CONSTRAINTS[0]
 """What every lane must meet, and what is assumed when nothing else is stated."""
 
 
-class NoLaneFits(LaneTasksError):
+class NoLaneFits(Refused):
     """No lane of lanes.toml has the controls the constraints need: exit 1."""
-
-    exit_code = EXIT_FAIL
 
 
 @dataclass(frozen=True)

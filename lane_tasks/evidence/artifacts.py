@@ -1,6 +1,6 @@
 """The artifact envelope, canonical JSON, atomic writes and schema validation.
 
-Every artifact has the same top level (DESIGN.md). Stable mode drops the `run` block and every
+Every artifact has the same top level (`envelope`). Stable mode drops the `run` block and every
 duration so the same inputs give the same bytes; failure excerpts stay.
 """
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from lane_tasks import __version__
 from lane_tasks.config import Config, ResolvedLane
-from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
+from lane_tasks.errors import ConfigError, Refused, did_you_mean
 from lane_tasks.evidence.artifacts import (
     SCHEMA_VERSION,
     canonical_json,
@@ -45,10 +45,8 @@ __all__ = [
 REVIEWS_DIR = "kpi-reviews"
 
 
-class ReviewRefused(LaneTasksError):
+class ReviewRefused(Refused):
     """A review that cannot be recorded as asked (one already exists for that second)."""
-
-    exit_code = EXIT_FAIL
 
 
 def reviews_path(config: Config) -> Path:

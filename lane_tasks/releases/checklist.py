@@ -31,7 +31,7 @@ from packaging.version import Version
 
 from lane_tasks import __version__
 from lane_tasks.config import CHECKLIST_DECISION, Config
-from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError
+from lane_tasks.errors import ConfigError, Refused
 from lane_tasks.evidence.artifacts import (
     SCHEMA_VERSION,
     canonical_json,
@@ -57,10 +57,8 @@ __all__ = [
 ]
 
 
-class ChecklistRefused(LaneTasksError):
+class ChecklistRefused(Refused):
     """A checklist with items not done, without --allow-incomplete: exit 1 like a failed gate."""
-
-    exit_code = EXIT_FAIL
 
 
 def checklist_path(config: Config, version: Version) -> Path:

@@ -19,7 +19,7 @@ from packaging.version import Version
 from lane_tasks import __version__
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import Config
-from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
+from lane_tasks.errors import ConfigError, Refused, did_you_mean
 from lane_tasks.evidence.artifacts import (
     SCHEMA_VERSION,
     canonical_json,
@@ -46,10 +46,8 @@ __all__ = [
 ]
 
 
-class DecisionRefused(LaneTasksError):
+class DecisionRefused(Refused):
     """A `go` the evidence does not support; exit 1 like any failed gate."""
-
-    exit_code = EXIT_FAIL
 
 
 def decision_path(config: Config, version: Version) -> Path:
