@@ -26,6 +26,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from lane_tasks.catalog.commands import cli_surface
 from lane_tasks.config import Config, Deprecation
 from lane_tasks.evidence.artifacts import SCHEMA_VERSION, canonical_json
 from lane_tasks.project.git import git
@@ -162,9 +163,7 @@ def flatten_schema(schema: Mapping[str, Any]) -> Fields:
 
 
 def live_snapshot() -> Snapshot:
-    """lane-tasks' own surface: the real argparse parser and the shipped schema files."""
-    from lane_tasks.steps.drift import cli_surface
-
+    """lane-tasks' own surface: the command tree (catalog.commands) and the shipped schemas."""
     cli = {" ".join(path): tuple(sorted(cmd.options)) for path, cmd in cli_surface().items()}
     schemas: dict[str, Fields] = {}
     folder = Path(__file__).resolve().parent.parent / "schemas"
