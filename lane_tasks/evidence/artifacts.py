@@ -24,6 +24,7 @@ import fastjsonschema
 
 from lane_tasks import __version__
 from lane_tasks.errors import EnvironmentProblem
+from lane_tasks.util.redact import scrub
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -63,8 +64,6 @@ class Result:
     """Kind-specific fields (severity, cmd, evidence, cached …), merged into the JSON object."""
 
     def to_json(self, *, stable: bool) -> dict[str, Any]:
-        from lane_tasks.util.procs import scrub
-
         d: dict[str, Any] = {
             "id": self.id,
             "status": self.status,

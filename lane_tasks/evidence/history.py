@@ -28,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from lane_tasks.catalog.layout import ACTOR_ENV, HISTORY, HISTORY_NAME
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, EnvironmentProblem, LaneTasksError
 from lane_tasks.project.git import git
@@ -49,7 +50,6 @@ __all__ = [
     "repository_id",
 ]
 
-HISTORY_NAME = "history.sqlite"
 SCHEMA_VERSION = 1
 
 _DDL = """
@@ -109,7 +109,7 @@ def iso(when: datetime) -> str:
 
 
 def history_path(config: Config) -> Path:
-    rel = config.history.path or f"{config.artifacts_dir}/lanes/{HISTORY_NAME}"
+    rel = config.history.path or f"{config.artifacts_dir}/{HISTORY}"
     return config.root / rel
 
 
@@ -222,7 +222,7 @@ _CI_VARS = (
     ("CI", "ci"),
 )
 _ACTOR_VARS = (
-    "LANE_TASKS_ACTOR",
+    ACTOR_ENV,
     "GITHUB_ACTOR",
     "GITLAB_USER_LOGIN",
     "BUILDKITE_BUILD_CREATOR_EMAIL",

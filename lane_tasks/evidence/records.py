@@ -25,6 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks import __version__
+from lane_tasks.catalog.layout import (
+    CHECKLIST,
+    DECISION,
+    KPI_REVIEWS_DIR,
+    RELEASES_DIR,
+    ROLLBACK,
+    TRIAGE_DIR,
+)
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.evidence.artifacts import (
@@ -86,7 +94,7 @@ def _rel(config: Config, path: Path) -> str:
 
 
 def triage_path(config: Config, run_id: str) -> Path:
-    return config.root / config.evidence_dir / "triage" / f"{run_id}.json"
+    return config.root / config.evidence_dir / TRIAGE_DIR / f"{run_id}.json"
 
 
 def record_triage(
@@ -146,7 +154,7 @@ def record_triage(
 
 
 def rollback_path(config: Config, version: str) -> Path:
-    return decision_path(config, parse_version(version)).with_name("rollback.json")
+    return decision_path(config, parse_version(version)).with_name(ROLLBACK)
 
 
 def record_rollback(
@@ -166,7 +174,7 @@ def record_rollback(
             f"{v} has no go decision to roll back ({_rel(config, dpath)}: {why})",
             key="--version",
         )
-    path = dpath.with_name("rollback.json")
+    path = dpath.with_name(ROLLBACK)
     if path.exists():
         raise ConfigError(f"{_rel(config, path)} already exists: {v} is rolled back")
     tag = next(
@@ -192,11 +200,11 @@ def record_rollback(
 
 _EVIDENCE = (
     # (kind, glob under evidence_dir, time field)
-    ("release-decision", "releases/*/decision.json", "decided_at"),
-    ("rollback", "releases/*/rollback.json", "rolled_back_at"),
-    ("triage", "triage/*.json", "triaged_at"),
-    ("release-checklist", "releases/*/checklist.json", "created_at"),
-    ("kpi-review", "kpi-reviews/*.json", "reviewed_at"),
+    ("release-decision", f"{RELEASES_DIR}/*/{DECISION}", "decided_at"),
+    ("rollback", f"{RELEASES_DIR}/*/{ROLLBACK}", "rolled_back_at"),
+    ("triage", f"{TRIAGE_DIR}/*.json", "triaged_at"),
+    ("release-checklist", f"{RELEASES_DIR}/*/{CHECKLIST}", "created_at"),
+    ("kpi-review", f"{KPI_REVIEWS_DIR}/*.json", "reviewed_at"),
 )
 
 

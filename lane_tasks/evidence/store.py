@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks import __version__
+from lane_tasks.catalog.layout import MANIFEST, NOX_PID_ENV, RUN_STARTED_ENV, RUNS_DIR
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError
 from lane_tasks.evidence.artifacts import (
@@ -32,7 +33,7 @@ from lane_tasks.evidence.artifacts import (
     sha256_file,
 )
 from lane_tasks.evidence.history import actor, ci_name, repository_id
-from lane_tasks.evidence.lease import NOX_PID_ENV, alive
+from lane_tasks.evidence.lease import alive
 from lane_tasks.project.git import self_ignore
 
 __all__ = [
@@ -52,11 +53,6 @@ __all__ = [
     "shown_status",
 ]
 
-MANIFEST = "manifest.json"
-RUN_STARTED_ENV = "LANE_TASKS_RUN_STARTED"
-"""`<run id> <ISO time>`: when the nox invocation made its run id. Its steps (in-process or in
-a session's virtualenv) date the run from it, so the run's start is the run's and not the
-first artifact's (which is written when the first step has already finished)."""
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
@@ -96,7 +92,7 @@ def shown_status(manifest: dict[str, Any] | None) -> str:
 
 
 def runs_root(config: Config) -> Path:
-    return config.artifacts_path() / "lanes" / "runs"
+    return config.artifacts_path() / RUNS_DIR
 
 
 def run_dir(config: Config, run_id: str) -> Path:

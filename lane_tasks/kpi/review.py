@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks import __version__
+from lane_tasks.catalog.layout import KPI_REVIEWS_DIR
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
 from lane_tasks.evidence.artifacts import (
@@ -42,7 +43,7 @@ __all__ = [
     "reviews_path",
 ]
 
-REVIEWS_DIR = "kpi-reviews"
+REVIEWS_DIR = KPI_REVIEWS_DIR
 
 
 class ReviewRefused(LaneTasksError):

@@ -30,6 +30,7 @@ from typing import Any
 from packaging.version import Version
 
 from lane_tasks import __version__
+from lane_tasks.catalog.layout import CHECKLIST, CHECKLIST_EVIDENCE_DIR, DECISION, RELEASES_DIR
 from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError
 from lane_tasks.evidence.artifacts import (
@@ -64,11 +65,11 @@ class ChecklistRefused(LaneTasksError):
 
 
 def checklist_path(config: Config, version: Version) -> Path:
-    return config.root / config.evidence_dir / "releases" / str(version) / "checklist.json"
+    return config.root / config.evidence_dir / RELEASES_DIR / str(version) / CHECKLIST
 
 
 def evidence_copy_dir(config: Config, version: Version) -> Path:
-    return checklist_path(config, version).parent / "evidence"
+    return checklist_path(config, version).parent / CHECKLIST_EVIDENCE_DIR
 
 
 def load_checklist(path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -191,7 +192,7 @@ def _decision_item(config: Config, version: Version, commit: str | None) -> _Ite
             f"--version {version} --decision go --owner NAME`)"
         )
         return _Item(CHECKLIST_DECISION, False, note)
-    copy = evidence_copy_dir(config, version) / "decision.json"  # frozen with the checklist
+    copy = evidence_copy_dir(config, version) / DECISION  # frozen with the checklist
     record, problem = load_decision(path)
     if record is None:
         return _Item(CHECKLIST_DECISION, False, f"invalid decision record: {problem}", path, copy)

@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from lane_tasks import __version__
 from lane_tasks.catalog import STEPS
+from lane_tasks.catalog.layout import DECISION, RELEASES_DIR
 from lane_tasks.config import Config
 from lane_tasks.errors import EXIT_FAIL, ConfigError, LaneTasksError, did_you_mean
 from lane_tasks.evidence.artifacts import (
@@ -53,7 +54,7 @@ class DecisionRefused(LaneTasksError):
 
 
 def decision_path(config: Config, version: Version) -> Path:
-    return config.root / config.evidence_dir / "releases" / str(version) / "decision.json"
+    return config.root / config.evidence_dir / RELEASES_DIR / str(version) / DECISION
 
 
 @dataclass(frozen=True)
