@@ -35,14 +35,14 @@ from lane_tasks.catalog.layout import (
     TOP_LEVEL_REFUSED,
 )
 from lane_tasks.config import Config
-from lane_tasks.evidence.artifacts import (
+from lane_tasks.util.jsonio import (
     atomic_write,
     canonical_json,
     encodable,
-    locked_file,
     read_text_regular,
     sha256_file,
 )
+from lane_tasks.util.locks import exclusive_lock
 
 __all__ = ["NOX_PID_ENV", "alive", "claim", "holder_of", "record_written", "release"]
 
@@ -53,10 +53,8 @@ def _owner_file(config: Config) -> Path:
 
 @contextlib.contextmanager
 def _locked(config: Config) -> Iterator[Path]:
-    path = _owner_file(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with locked_file(config.artifacts_path() / TOP_LEVEL_LOCK):
-        yield path
+    with exclusive_lock(config.artifacts_path() / TOP_LEVEL_LOCK):
+        yield _owner_file(config)
 
 
 def _read_regular(path: Path) -> str | None:

@@ -24,7 +24,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lane_tasks import __version__
 from lane_tasks.catalog.layout import (
     CHECKLIST,
     DECISION,
@@ -36,9 +35,10 @@ from lane_tasks.catalog.layout import (
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.evidence.artifacts import (
-    SCHEMA_VERSION,
     atomic_write,
     canonical_json,
+    read_record,
+    record_header,
     schema_errors,
 )
 from lane_tasks.evidence.history import (
@@ -74,12 +74,7 @@ EVENT_KEYS = ("type", "at", "id", "repository", "page", "visitor", "source")
 
 
 def _record(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
-    doc = {
-        "schema": f"lane-tasks/{kind}",
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "lane-tasks", "version": __version__},
-        **fields,
-    }
+    doc = {**record_header(kind), **fields}
     problem = schema_errors(doc)
     if problem:  # our own record must meet its contract before it becomes evidence
         raise ConfigError(f"{kind} record does not validate: {problem}")
@@ -217,12 +212,12 @@ def sync_evidence(config: Config, conn: sqlite3.Connection) -> int:
     rows = []
     for kind, pattern, time_field in _EVIDENCE:
         for path in sorted(base.glob(pattern)):
-            try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-                when = parse_time(str(doc[time_field]))
-            except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            doc = read_record(path, kind).valid
+            if doc is None:
                 continue
-            if schema_errors(doc) is not None or doc.get("schema") != f"lane-tasks/{kind}":
+            try:
+                when = parse_time(str(doc[time_field]))
+            except (ValueError, KeyError, TypeError):
                 continue
             if future_problem(when, time_field):  # not evidence yet: KPIs must not count it
                 continue

@@ -8,7 +8,6 @@ produced.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -20,16 +19,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lane_tasks import __version__
 from lane_tasks.catalog.layout import MANIFEST, NOX_PID_ENV, RUN_STARTED_ENV, RUNS_DIR
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError
 from lane_tasks.evidence.artifacts import (
-    SCHEMA_VERSION,
+    Loaded,
     atomic_write,
     canonical_json,
-    read_text_regular,
-    schema_errors,
+    read_record,
+    record_header,
     sha256_file,
 )
 from lane_tasks.evidence.history import actor, ci_name, repository_id
@@ -112,15 +110,23 @@ class RunRecord:
 
 
 def _load_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    try:
-        doc = json.loads(read_text_regular(path / MANIFEST))
-    except FileNotFoundError:
-        return None, "no manifest.json"
-    except (OSError, ValueError, RecursionError) as exc:
-        return None, f"unreadable manifest.json: {exc}"
-    if not isinstance(doc, dict):
-        return None, "manifest.json is not an object"
-    return doc, None
+    """The run directory's manifest as it is (not validated: a writer repairs it)."""
+    return _manifest_problem(read_record(path / MANIFEST, validate=False))
+
+
+def _manifest_problem(got: Loaded) -> tuple[dict[str, Any] | None, str | None]:
+    if got.failure == "missing":
+        return None, f"no {MANIFEST}"
+    if got.failure == "unreadable":
+        return None, f"unreadable {MANIFEST}: {got.detail}"
+    if got.failure == "not-object":
+        return None, f"{MANIFEST} is not an object"
+    if got.failure == "invalid":
+        return None, f"invalid {MANIFEST}: {got.detail}"
+    if got.failure == "kind":
+        assert got.doc is not None
+        return None, f"invalid {MANIFEST}: a {got.doc['schema']} artifact, not a run manifest"
+    return got.doc, None
 
 
 def list_runs(config: Config) -> list[RunRecord]:
@@ -133,13 +139,7 @@ def list_runs(config: Config) -> list[RunRecord]:
     for d in sorted(
         (p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True
     ):
-        doc, problem = _load_manifest(d)
-        if doc is not None:
-            problem = schema_errors(doc)
-            if problem is None and doc["schema"] != "lane-tasks/run-manifest":
-                problem = f"a {doc['schema']} artifact, not a run manifest"
-            if problem is not None:
-                doc, problem = None, f"invalid {MANIFEST}: {problem}"
+        doc, problem = _manifest_problem(read_record(d / MANIFEST, "run-manifest"))
         out.append(RunRecord(d.name, d, doc, problem))
     return out
 
@@ -153,9 +153,7 @@ def _new_manifest(
     config: Config, run_id: str, subject: dict[str, Any], started: datetime | None = None
 ) -> dict[str, Any]:
     return {
-        "schema": "lane-tasks/run-manifest",
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "lane-tasks", "version": __version__},
+        **record_header("run-manifest"),
         "lane": None,
         "step": "run",
         "subject": subject,
