@@ -17,6 +17,8 @@ from typing import Any, Literal
 import fastjsonschema
 
 from lane_tasks import __version__
+from lane_tasks.evidence.status import STATUSES as _STATUSES
+from lane_tasks.evidence.status import count, is_warning
 from lane_tasks.util.jsonio import (
     atomic_write,
     canonical_json,
@@ -50,9 +52,9 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "1.0"
+STATUSES = _STATUSES
 locked_file = exclusive_lock
 """The old name of util.locks.exclusive_lock (gate release still uses it)."""
-STATUSES = ("pass", "fail", "error", "skip")
 
 
 @dataclass(frozen=True)
@@ -95,22 +97,11 @@ class RunInfo:
     duration_s: float
 
 
-def is_warning(status: object, severity: object) -> bool:
-    """A failed or errored result whose severity is not `error` (doctor's `warning` checks):
-    it is shown as WARN and counted as `warn`, never as a failure. Its status stays what the
-    check found, so every reader that asks "did it fail, and does that block?" keeps working."""
-    return status in ("fail", "error") and severity not in (None, "error")
-
-
 def summarize(results: Iterable[Result]) -> dict[str, int]:
     """Counts by status. The non-blocking problems are counted as `warn` instead of `fail` /
     `error`, a key present only when there are some (additive: a summary without it reads as
     before); the counts always add up to the number of results."""
-    counts = dict.fromkeys(STATUSES, 0)
-    for r in results:
-        status = "warn" if is_warning(r.status, r.extra.get("severity")) else r.status
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+    return count((r.status, r.extra.get("severity")) for r in results)
 
 
 def record_header(kind: str) -> dict[str, Any]:

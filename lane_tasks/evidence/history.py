@@ -31,6 +31,7 @@ from typing import Any
 from lane_tasks.catalog.layout import ACTOR_ENV, HISTORY, HISTORY_NAME
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, EnvironmentProblem, LaneTasksError
+from lane_tasks.evidence.status import problem_status
 from lane_tasks.project.git import git
 from lane_tasks.util.clock import parse_time
 
@@ -384,12 +385,12 @@ def _refresh_run(
     ).fetchone()
     if run is None:
         return
+    problem = problem_status(statuses)  # the one rule (evidence.status), then the run's own
+    status: str
     if run["state"] == "interrupted":
         status, state = "error", "interrupted"
-    elif "fail" in statuses:
-        status, state = "fail", "complete" if finished else run["state"]
-    elif "error" in statuses:
-        status, state = "error", "complete" if finished else run["state"]
+    elif problem is not None:
+        status, state = problem, "complete" if finished else run["state"]
     elif run["source"] == "cli" or (finished and "controls" in [r["step"] for r in rows]):
         status, state = "pass", "complete"
     elif finished and run["lane"] is None:

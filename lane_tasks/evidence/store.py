@@ -32,6 +32,7 @@ from lane_tasks.evidence.artifacts import (
 )
 from lane_tasks.evidence.history import actor, ci_name, repository_id
 from lane_tasks.evidence.lease import alive
+from lane_tasks.evidence.status import count, run_status
 from lane_tasks.project.git import self_ignore
 
 __all__ = [
@@ -175,17 +176,12 @@ def _new_manifest(
     }
 
 
-def _refresh(doc: dict[str, Any]) -> None:
-    counts = {"pass": 0, "fail": 0, "error": 0, "skip": 0}
-    for r in doc["results"]:
-        counts[r["status"]] += 1
-    doc["summary"] = counts
-    if counts["fail"]:
-        doc["status"] = "fail"
-    elif counts["error"] or not doc["results"]:
-        doc["status"] = "error"
-    else:
-        doc["status"] = "pass"
+def _refresh(doc: dict[str, Any], *, unrecorded: bool = False) -> None:
+    """The manifest's summary, status (the one rule: evidence.status) and duration, from its
+    step results."""
+    statuses = [r["status"] for r in doc["results"]]
+    doc["summary"] = count(((s, None) for s in statuses), warnings=False)
+    doc["status"] = run_status(statuses, unrecorded=unrecorded)
     started = datetime.fromisoformat(doc["run"]["started_at"])
     doc["run"]["duration_s"] = round((datetime.now(UTC) - started).total_seconds(), 3)
 
@@ -316,9 +312,7 @@ def finish_run(
     if lane is not None:
         doc["lane"] = lane
     doc["run"]["state"] = state
-    _refresh(doc)
-    if unrecorded and doc["status"] == "pass":
-        doc["status"] = "error"
+    _refresh(doc, unrecorded=bool(unrecorded))
     atomic_write(d / MANIFEST, canonical_json(doc))
 
 
