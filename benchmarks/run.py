@@ -1,6 +1,6 @@
 """The release-confidence speed goals: one table of measurements, taken in one run.
 
-    python benchmarks/run.py [--quick] [--json OUT] [--markdown OUT]
+    python benchmarks/run.py [--quick] [--only lane-overhead] [--json OUT] [--markdown OUT]
 
 Generates, in a temp dir, a small project (10 modules) and a large one (2,000 modules and
 1,000 docs pages; 300 modules with --quick), each a git repository adopted with
@@ -961,6 +961,28 @@ def _loadavg3() -> list[float] | None:
 # --------------------------------------------------------------------------- main
 
 
+def lane_overhead_only(
+    plan: Plan, progress: Progress
+) -> tuple[list[Row], list[str], dict[str, Any]]:
+    """Row 3 alone (`--only lane-overhead`): the small project, one untimed gate fast so the
+    lane's gate fast is cached, then a warm-up and `repeat` rounds of `nox -s regulated` and
+    `nox -l`. A minute or two instead of the whole table, to compare two commits."""
+    extra: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp_name:
+        small = small_project(Path(tmp_name), plan.small_modules)
+        bench = make_bench(small, "warm")
+        lanes = LaneRuns(small, load_config(small / "lanes.toml"))
+        extra["env_of_checks"] = check_env_of(bench.checks[0])
+        progress("lane overhead: nox -s regulated and nox -l on the small project")
+        bench.gate_fast(False)
+        (small / GATE_FAST_OUT).unlink(missing_ok=True)  # a stray file would dirty the tree
+        for k in range(plan.repeat + 1):
+            progress("  warm-up round (untimed)" if k == 0 else f"  round {k}/{plan.repeat}")
+            bench.round(keep=k > 0, steps=[lanes.nox_regulated, bench.nox_list])
+        row = overhead_row(lanes, median(bench.timings["nox_list"].samples))
+    return [row], [], extra
+
+
 def measure(plan: Plan, progress: Progress) -> tuple[list[Row], list[str], dict[str, Any]]:
     """Every measurement, in the order of the table; a section that fails gives rows that
     say why, and the others are still measured."""
@@ -1099,6 +1121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="fewer repeats and a 300-module large project"
     )
+    parser.add_argument(
+        "--only",
+        choices=("lane-overhead",),
+        help="take this one measurement (quick: a minute or two), e.g. to compare two commits",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"default {RESULTS}")
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown here")
     args = parser.parse_args(argv)
@@ -1112,7 +1139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"... [{time.perf_counter() - started:5.0f} s] {msg}", file=sys.stderr, flush=True)
 
     try:
-        rows, notes, extra = measure(plan, progress)
+        run = lane_overhead_only if args.only == "lane-overhead" else measure
+        rows, notes, extra = run(plan, progress)
     except (BenchError, subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
         print(f"run.py: error: {exc}", file=sys.stderr)
         return 1

@@ -12,16 +12,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from lane_tasks import __version__
 from lane_tasks.catalog import STEPS
 from lane_tasks.cli_help import apply_help
 from lane_tasks.cli_history import add_commands, add_rollback
 from lane_tasks.config import (
-    ARTIFACTS_DIR,
     Config,
-    ResolvedLane,
     find_config,
     load_config,
     parse_config,
@@ -38,11 +36,14 @@ from lane_tasks.errors import (
     os_problem,
     platform_problem,
 )
-from lane_tasks.evidence.artifacts import RunInfo, canonical_json
+from lane_tasks.evidence.artifacts import canonical_json
 from lane_tasks.exports.text import render_text
 from lane_tasks.paths import add_out_guard, output_path
 from lane_tasks.util.console import COLOR_CHOICES, same_destination, set_color
 from lane_tasks.util.interrupts import shielded
+
+if TYPE_CHECKING:
+    from lane_tasks.run import TopLevel
 
 __all__ = ["build_parser", "main"]
 
@@ -78,78 +79,63 @@ def _config(args: argparse.Namespace) -> Config:
     return load_config(Path(args.config) if args.config else None)
 
 
-def _emit(
+def _top_level(
+    args: argparse.Namespace, config: Config, step_id: str | None = None
+) -> TopLevel | None:
+    """Where the artifact goes besides the run store, as --out and --format ask: the --out
+    file (in the --format), else, for a step, its place in the artifacts directory."""
+    from lane_tasks.exports import render_export
+    from lane_tasks.run import TopLevel
+
+    if args.out:
+        config_path: Path | None = None
+        if args.format == "sarif":  # SARIF locates results in the repository and in lanes.toml
+            try:
+                config_path = Path(args.config) if args.config else find_config()
+            except ConfigError:
+                config_path = None
+        fmt = args.format
+        return TopLevel(
+            path=output_path(args, args.out),
+            shown=args.out,
+            render=lambda doc: render_export(fmt, doc, config_path=config_path),
+        )
+    if step_id in STEPS:
+        return TopLevel(path=config.artifacts_path() / STEPS[step_id].out, default=True)
+    return None
+
+
+def _show(
     args: argparse.Namespace,
     doc: dict[str, Any],
-    config: Config | None = None,
+    notices: tuple[str, ...],
     *,
     streamed: bool = False,
 ) -> None:
-    """Write the artifact (atomically) and/or print it, as --format and --out ask. Inside a
-    lane run, the top-level --out is written only while this run holds the top level. A step
-    run without --out writes its artifact where the lane would (`<artifacts_dir>/<step>.json`)
-    and prints the report, unless a lane running meanwhile holds the top level. `streamed`:
-    the results' lines were already printed where the report goes, which then repeats only
-    the problems."""
+    """Print the report as --format asks (with --out, the text report unless --quiet) and
+    the run's notices. `streamed`: the results' lines were already printed where the report
+    goes, which then repeats only the problems."""
     from lane_tasks.exports import render_export
 
-    config_path: Path | None = None
-    if args.format == "sarif":  # SARIF locates results in the repository and in lanes.toml
-        try:
-            config_path = Path(args.config) if args.config else find_config()
-        except ConfigError:
-            config_path = None
-    text = render_export(args.format, doc, config_path=config_path)
     if args.out:
-        holder = None
-        if config is not None and args.run_id:
-            from lane_tasks.evidence.lease import claim
-
-            holder = claim(config, args.run_id)
-        if holder is None:
-            _write_out(args, config, output_path(args, args.out), text)
-        else:
-            sys.stderr.write(
-                f"lane-tasks: run {holder} is writing the top-level artifacts; this run's "
-                f"{Path(args.out).name} is in {config.artifacts_dir if config else ARTIFACTS_DIR}"
-                f"/lanes/runs/{args.run_id}/\n"
-            )
+        for notice in notices:
+            sys.stderr.write(notice + "\n")
         if not args.quiet:
             sys.stdout.write(render_text(doc, streamed=streamed))
         return
     if streamed and args.format == "text":
         text = render_text(doc, streamed=True)
+    else:
+        config_path: Path | None = None
+        if args.format == "sarif":
+            try:
+                config_path = Path(args.config) if args.config else find_config()
+            except ConfigError:
+                config_path = None
+        text = render_export(args.format, doc, config_path=config_path)
     sys.stdout.write(text)
-    default = getattr(args, "default_out", None)
-    if config is not None and default is not None:
-        from lane_tasks.evidence.lease import holder_of
-
-        holder = holder_of(config)
-        if holder is None:
-            _write_out(args, config, default, canonical_json(doc))
-            args.default_written = True
-        else:
-            sys.stderr.write(
-                f"lane-tasks: run {holder} is writing the top-level artifacts; "
-                f"{config.shown(default)} was not written (give --out to write elsewhere)\n"
-            )
-
-
-def _write_out(args: argparse.Namespace, config: Config | None, target: Path, text: str) -> None:
-    """One artifact file, written atomically; a lane run records it as its top-level file."""
-    from lane_tasks.evidence.artifacts import atomic_write
-    from lane_tasks.project.git import self_ignore
-
-    atomic_write(target, text)
-    if config is None:
-        return
-    absolute = Path(os.path.normpath(Path.cwd() / target))
-    if absolute.is_relative_to(config.artifacts_path()):
-        self_ignore(config.artifacts_path())
-        if args.run_id:
-            from lane_tasks.evidence.lease import record_written
-
-            record_written(config, args.run_id, [absolute])
+    for notice in notices:
+        sys.stderr.write(notice + "\n")
 
 
 _SUFFIX_FORMATS = (
@@ -269,171 +255,43 @@ def _output_options(
     )
 
 
-_After = Callable[[Config, argparse.Namespace, dict[str, Any]], int]
-
-
-def _run_step_cmd(step_id: str, after: _After | None = None) -> Callable[[argparse.Namespace], int]:
-    """The command of a step; `after` writes what derives from the finished document (the
-    contract index's statement) and returns an exit code to combine with the step's."""
+def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
+    """The command of a step: flags to StepOptions, the run package runs and records it."""
 
     def cmd(args: argparse.Namespace) -> int:
-        from lane_tasks.steps import StepContext, run_step
+        from lane_tasks.run import StepOptions, join_run, run_step, step_config
 
-        config, options = _step_config(step_id, args)
-        if args.run_id:
-            from lane_tasks.evidence.store import run_dir
-
-            run_dir(config, args.run_id)  # a malformed run id is a usage error, up front
+        config, config_error = step_config(step_id, Path(args.config) if args.config else None)
+        run = join_run(config, args.run_id, lane=args.lane)
         _settle_output(args)
-        if not args.out and step_id in STEPS and "config_error" not in options:
-            args.default_out = config.artifacts_path() / STEPS[step_id].out
-        stable = bool(getattr(args, "stable_json", False))
-        options |= {
-            "only": getattr(args, "check", None),
-            "version": getattr(args, "version", None),
-            "offline": getattr(args, "offline", False),
-            "sign_key": getattr(args, "sign_key", None),
-            "no_cache": getattr(args, "no_cache", False),
-            "quiet": getattr(args, "quiet", False),
-        }
-        ctx = StepContext(
-            config=config,
-            stable=stable,
-            lane=args.lane,
-            run_id=args.run_id,
+        top = _top_level(args, config, step_id if config_error is None else None)
+        check = getattr(args, "check", None)
+        options = StepOptions(
+            stable=bool(getattr(args, "stable_json", False)),
             jobs=getattr(args, "jobs", None),
             fail_fast=getattr(args, "fail_fast", False),
-            options=options,
+            only=tuple(check) if check is not None else None,
+            version=getattr(args, "version", None),
+            offline=getattr(args, "offline", False),
+            sign_key=getattr(args, "sign_key", None),
+            no_cache=getattr(args, "no_cache", False),
+            quiet=getattr(args, "quiet", False),
+            config_error=config_error,
         )
-        if args.lane and "config_error" not in options:
-            config.resolve(args.lane)
-        report = run_step(step_id, ctx)
-        for warning in report.warnings:
-            sys.stderr.write(f"lane-tasks: warning: {warning}\n")
-        doc = report.document(stable=stable, lane=args.lane)
-        with shielded(reraise=report.exit_code != EXIT_INTERRUPTED):  # a whole record or none
-            _emit(args, doc, config, streamed=report.streamed and same_destination())
-            if args.run_id:
-                _record(config, args, step_id, doc, report.run.started_at)
-            run_id = None
-            if "config_error" not in options:  # doctor on a broken lanes.toml has no history
-                run_id = _history(config, args, doc, report.run)
-            if report.exit_code == EXIT_INTERRUPTED:
-                _interrupted(config, args, run_id)
-        if after is not None:
-            return max(report.exit_code, after(config, args, doc))
-        return report.exit_code
+        done = run_step(config, run, step_id, options, top_level=top)
+        with shielded(reraise=done.exit_code != EXIT_INTERRUPTED):
+            _show(
+                args, done.doc, done.notices, streamed=done.report.streamed and same_destination()
+            )
+        if not args.quiet:
+            for path in done.attested:
+                sys.stderr.write(f"wrote {path}\n")
+        return done.exit_code
 
     return cmd
 
 
-def _step_config(step_id: str, args: argparse.Namespace) -> tuple[Config, dict[str, Any]]:
-    """Load lanes.toml; doctor alone runs on a broken one and reports it as a failed check."""
-    try:
-        return _config(args), {}
-    except ConfigError as exc:
-        if step_id != "doctor":
-            raise
-        path = Path(args.config) if args.config else _config_path_or_cwd()
-        fallback = parse_config(_FALLBACK, path, table=())
-        return fallback, {"config_error": str(exc)}
-
-
-_FALLBACK = """
-[lanes.none]
-steps = ["doctor"]
-"""
-
-
-def _config_path_or_cwd() -> Path:
-    try:
-        return find_config()
-    except ConfigError:
-        return Path.cwd() / "lanes.toml"
-
-
-def _record(
-    config: Config, args: argparse.Namespace, step_id: str, doc: dict[str, Any], started: str
-) -> None:
-    from datetime import datetime
-
-    from lane_tasks.evidence.store import record_artifact
-
-    record_artifact(
-        config,
-        args.run_id,
-        step=step_id,
-        name=STEPS[step_id].out if step_id in STEPS else f"{step_id}.json",
-        text=canonical_json(doc),
-        status=doc["status"],
-        subject=doc["subject"],
-        lane=args.lane,
-        started=datetime.fromisoformat(started),
-    )
-
-
-def _history(config: Config, args: argparse.Namespace, doc: dict[str, Any], run: RunInfo) -> str:
-    """Append the finished step to the run history (a CLI run outside nox is a run of its
-    own); returns the run id it was recorded under."""
-    from datetime import datetime, timedelta
-
-    from lane_tasks.evidence.history import record_step
-    from lane_tasks.evidence.store import new_run_id, run_started
-
-    started = datetime.fromisoformat(run.started_at)
-    run_id: str = args.run_id or new_run_id(started)
-    record_step(
-        config,
-        doc,
-        run_id=run_id,
-        source="nox" if args.run_id else "cli",
-        lane=args.lane,
-        started_at=started,
-        ended_at=started + timedelta(seconds=run.duration_s),
-        run_started_at=run_started(run_id, started) if args.run_id else started,
-    )
-    return run_id
-
-
-def _interrupted(config: Config, args: argparse.Namespace, run_id: str | None) -> None:
-    """The step was stopped: its partial artifact is written; the run is marked interrupted
-    in the run store and the history (a lane's nox process finishes the rest at exit)."""
-    from lane_tasks.evidence.history import record_run_state
-    from lane_tasks.evidence.store import finish_run
-    from lane_tasks.util.interrupts import mark
-
-    mark()
-    if args.run_id:
-        finish_run(config, args.run_id, lane=args.lane, state="interrupted")
-    if run_id is not None:
-        record_run_state(config, run_id, "interrupted", lane=args.lane)
-
-
 # ---- contract index -------------------------------------------------------------------------
-
-
-def _contract_index_attest(config: Config, args: argparse.Namespace, doc: dict[str, Any]) -> int:
-    """Write the in-toto statement (and the DSSE envelope with --sign-key) beside the index."""
-    from lane_tasks.steps.contract_index import write_attestation
-
-    out = args.out
-    if out and args.run_id:
-        from lane_tasks.evidence.lease import claim
-        from lane_tasks.evidence.store import run_dir
-
-        if claim(config, args.run_id) is not None:  # beside its own index, then
-            out = str(run_dir(config, args.run_id) / Path(out).name)
-    elif not out and getattr(args, "default_written", False):
-        out = str(args.default_out)
-    written = write_attestation(config, doc, out=out, sign_key=args.sign_key)
-    if args.run_id and out == args.out:
-        from lane_tasks.evidence.lease import record_written
-
-        record_written(config, args.run_id, written)
-    if not args.quiet:
-        for path in written:
-            sys.stderr.write(f"wrote {path}\n")
-    return EXIT_OK
 
 
 def _contract_index_verify(args: argparse.Namespace) -> int:
@@ -454,63 +312,20 @@ def _contract_index_verify(args: argparse.Namespace) -> int:
 
 
 def _controls_verify(args: argparse.Namespace) -> int:
-    import time
-    from datetime import UTC, datetime
-
-    from lane_tasks.controls import ControlContext, verify_lane
-    from lane_tasks.evidence.artifacts import envelope
-    from lane_tasks.evidence.record_signature import require_crypto_for
-    from lane_tasks.evidence.store import finish_run, latest_run, list_runs, run_dir
-    from lane_tasks.project.git import subject
-    from lane_tasks.steps.base import exit_code_for, status_of
+    from lane_tasks.run import join_run, kpi_lines, verify_controls
 
     config = _config(args)
     lane = config.resolve(args.lane)
     _settle_output(args)
-    t0, started = time.monotonic(), datetime.now(UTC)
-    run_id = args.run_id
-    if run_id is None:
-        latest = latest_run(config)
-        run_id = latest.id if latest else None
-    path = run_dir(config, run_id) if run_id else None
-    manifest, problem = None, None
-    if path is not None:
-        rec = next((r for r in list_runs(config) if r.id == run_id), None)
-        if rec is None:
-            problem = f"run {run_id} is not in the run store"
-        else:
-            manifest, problem = rec.manifest, rec.problem
-    ctx = ControlContext(config, lane, run_id, path, manifest, problem)
-    require_crypto_for(config, lane)  # exit 3 with the install line, not a crash per control
-    results = verify_lane(ctx)
-    status = status_of(results)
-    doc = envelope(
-        kind="controls",
-        step="controls",
-        lane=lane.name,
-        subject=subject(config.root, (config.artifacts_dir,)).to_json(),
-        status=status,
-        results=results,
-        stable=args.stable_json,
-        run=RunInfo(run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
-        extra={"verified_run": run_id},
+    run = join_run(config, args.run_id, lane=lane.name)
+    done = verify_controls(
+        config, run, lane.name, stable=args.stable_json, top_level=_top_level(args, config)
     )
-    with shielded():  # a second Ctrl-C cannot leave half a record
-        _emit(args, doc, config)
-        args.lane = lane.name
-        if args.run_id:
-            _record(config, args, "controls", doc, started.isoformat())
-            finish_run(config, args.run_id, lane=lane.name)
-        _history(config, args, doc, RunInfo(run_id, started.isoformat(), time.monotonic() - t0))
+    with shielded():
+        _show(args, done.doc, done.notices)
     if args.run_id and args.out and not args.quiet:
-        sys.stdout.write(_kpi_lines(config, lane))  # a lane's run shows its emphasised KPIs
-    return exit_code_for(status, results)
-
-
-def _kpi_lines(config: Config, lane: ResolvedLane) -> str:
-    from lane_tasks.kpi.compute import compute_kpis, render_kpis
-
-    return render_kpis(compute_kpis(config, [k.id for k in lane.kpis]), heading=lane.name)
+        sys.stdout.write(kpi_lines(config, lane))  # a lane's run shows its emphasised KPIs
+    return done.exit_code
 
 
 def _controls_list(args: argparse.Namespace) -> int:
@@ -1047,7 +862,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEYFILE",
         help="ed25519 private key (PEM, PKCS8): also write a signed DSSE envelope",
     )
-    cindex.set_defaults(func=_run_step_cmd("contract-index", after=_contract_index_attest))
+    cindex.set_defaults(func=_run_step_cmd("contract-index"))
     cisub = cindex.add_subparsers(dest="contract_index", metavar="[verify]", parser_class=_Parser)
     civ = cisub.add_parser(
         "verify", help="recompute every digest; report missing, modified and unexpected files"

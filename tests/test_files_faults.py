@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from conftest import commit_all, error_lines, make_git_repo, run_nox, write
 
-from lane_tasks import cli
 from lane_tasks.cli import main
 from lane_tasks.config import load_config
 from lane_tasks.evidence.lease import claim, record_written
 from lane_tasks.exports.markdown import append_github_summary
+from lane_tasks.run import step as run_step_module
 from lane_tasks.util import interrupts
 from lane_tasks.util.interrupts import shielded, was_interrupted
 
@@ -444,13 +444,13 @@ def test_second_interrupt_during_recording_keeps_the_record(
 ) -> None:
     """A Ctrl-C arriving while a step records its result is held until the artifact, the
     run's manifest and the history row are all written, then stops the command (exit 130)."""
-    real = cli._record
+    real = run_step_module._record
 
     def ctrl_c_mid_record(*args: Any, **kwargs: Any) -> None:
         os.kill(os.getpid(), signal.SIGINT)
         real(*args, **kwargs)
 
-    monkeypatch.setattr(cli, "_record", ctrl_c_mid_record)
+    monkeypatch.setattr(run_step_module, "_record", ctrl_c_mid_record)
     run = "20260101T000005Z-000005"
     try:
         assert main(["gate", "fast", "--out", "build/g.json", "--run-id", run, "-q"]) == 130

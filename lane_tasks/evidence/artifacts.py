@@ -1,4 +1,4 @@
-"""The artifact envelope, canonical JSON, atomic writes and schema validation.
+"""The artifact envelope, the record header and reader, and schema validation.
 
 Every artifact has the same top level (`envelope`). Stable mode drops the `run` block and every
 duration so the same inputs give the same bytes; failure excerpts stay.
@@ -6,27 +6,33 @@ duration so the same inputs give the same bytes; failure excerpts stay.
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import hashlib
 import json
-import os
-import secrets
-import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Literal
 
 import fastjsonschema
 
 from lane_tasks import __version__
-from lane_tasks.errors import EnvironmentProblem
+from lane_tasks.evidence.status import STATUSES as _STATUSES
+from lane_tasks.evidence.status import count, is_warning
+from lane_tasks.util.jsonio import (
+    atomic_write,
+    canonical_json,
+    encodable,
+    open_regular,
+    read_text_regular,
+    sha256_file,
+)
+from lane_tasks.util.locks import exclusive_lock
+from lane_tasks.util.redact import scrub
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Loaded",
     "Result",
     "RunInfo",
     "atomic_write",
@@ -37,14 +43,18 @@ __all__ = [
     "locked_file",
     "open_regular",
     "read_artifact",
+    "read_record",
     "read_text_regular",
+    "record_header",
     "schema_errors",
     "sha256_file",
     "summarize",
 ]
 
 SCHEMA_VERSION = "1.0"
-STATUSES = ("pass", "fail", "error", "skip")
+STATUSES = _STATUSES
+locked_file = exclusive_lock
+"""The old name of util.locks.exclusive_lock (gate release still uses it)."""
 
 
 @dataclass(frozen=True)
@@ -63,8 +73,6 @@ class Result:
     """Kind-specific fields (severity, cmd, evidence, cached …), merged into the JSON object."""
 
     def to_json(self, *, stable: bool) -> dict[str, Any]:
-        from lane_tasks.util.procs import scrub
-
         d: dict[str, Any] = {
             "id": self.id,
             "status": self.status,
@@ -89,22 +97,21 @@ class RunInfo:
     duration_s: float
 
 
-def is_warning(status: object, severity: object) -> bool:
-    """A failed or errored result whose severity is not `error` (doctor's `warning` checks):
-    it is shown as WARN and counted as `warn`, never as a failure. Its status stays what the
-    check found, so every reader that asks "did it fail, and does that block?" keeps working."""
-    return status in ("fail", "error") and severity not in (None, "error")
-
-
 def summarize(results: Iterable[Result]) -> dict[str, int]:
     """Counts by status. The non-blocking problems are counted as `warn` instead of `fail` /
     `error`, a key present only when there are some (additive: a summary without it reads as
     before); the counts always add up to the number of results."""
-    counts = dict.fromkeys(STATUSES, 0)
-    for r in results:
-        status = "warn" if is_warning(r.status, r.extra.get("severity")) else r.status
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+    return count((r.status, r.extra.get("severity")) for r in results)
+
+
+def record_header(kind: str) -> dict[str, Any]:
+    """The first three keys of every artifact and record this tool writes: which schema
+    (`lane-tasks/<kind>`) at which version, written by which lane-tasks."""
+    return {
+        "schema": f"lane-tasks/{kind}",
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "lane-tasks", "version": __version__},
+    }
 
 
 def envelope(
@@ -122,9 +129,7 @@ def envelope(
     """Build the common top level. `kind` names the schema (`lane-tasks/<kind>`)."""
     rs = list(results)
     doc: dict[str, Any] = {
-        "schema": f"lane-tasks/{kind}",
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "lane-tasks", "version": __version__},
+        **record_header(kind),
         "lane": lane,
         "step": step,
         "subject": dict(subject),
@@ -141,146 +146,6 @@ def envelope(
             "duration_s": round(run.duration_s, 3),
         }
     return doc
-
-
-def canonical_json(doc: Any) -> str:
-    """Sorted keys, 2-space indent, trailing newline: the same document gives the same bytes."""
-    return json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
-
-def encodable(text: str) -> bool:
-    """Whether `text` is real Unicode text: JSON's lone-surrogate escapes (`\\ud800`) decode
-    to strings that no file name, git argument or SQLite column can hold."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write via a temp file in the same directory, fsync, rename: never half-written.
-
-    The result has the mode a plain write would give: an existing file keeps its own (an
-    executable noxfile stays executable, a 0644 .gitignore stays 0644), a new one gets the
-    umask's (0666 & ~umask, applied by the OS when the temp file is created)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            old: os.stat_result | None = path.stat()
-        except FileNotFoundError:
-            old = None
-        fd, tmp = _create_temp(path)
-    except OSError as exc:
-        raise _naming(exc, path) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if old is not None:
-                _keep_mode(fh.fileno(), tmp, old)
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        tmp.replace(path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, OSError):
-            raise _naming(exc, path) from None
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-
-
-def _naming(exc: OSError, path: Path) -> OSError:
-    """The same error (its errno and class) naming the file being written, not our temporary
-    one or none at all (a write on a full disk names no file)."""
-    if exc.errno is None:
-        return exc
-    if exc.filename is not None and Path(exc.filename).parent != path.parent:
-        return exc  # a directory on the way (ENOTDIR, EACCES): that is the path to name
-    return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path))
-
-
-def _create_temp(path: Path) -> tuple[int, Path]:
-    """A new, exclusively created `.<name>.<random>.tmp` beside `path`, mode 0666 & ~umask
-    (mkstemp would always give 0600)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name beside {path}")
-
-
-def _keep_mode(fd: int, tmp: Path, old: os.stat_result) -> None:
-    """Give the temp file the replaced file's permission bits (and group, where allowed)."""
-    if hasattr(os, "fchown"):
-        with contextlib.suppress(OSError):  # another group is the owner's to choose, not ours
-            os.fchown(fd, -1, old.st_gid)
-    mode = stat.S_IMODE(old.st_mode)
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, mode)
-    else:  # Windows before 3.13: only the read-only bit exists
-        tmp.chmod(mode)
-
-
-def open_regular(path: Path) -> BinaryIO:
-    """`path` opened for reading when it is a regular file, else OSError (EINVAL for a FIFO,
-    a socket or a device). Opened without blocking, so a FIFO planted where one of our files
-    should be is refused at once instead of waiting for a writer forever."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
-    fh = os.fdopen(fd, "rb")
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
-        fh.close()
-        code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
-        raise OSError(
-            code, "not a regular file" if code == errno.EINVAL else "Is a directory", str(path)
-        )
-    return fh
-
-
-@contextlib.contextmanager
-def locked_file(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path` (created as a regular file) while the body runs. A
-    FIFO, a directory or anything else planted there is refused at once (EnvironmentProblem,
-    exit 3, naming it) instead of blocking the open until a reader appears."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NONBLOCK", 0)
-    try:
-        fd = os.open(path, flags, 0o644)
-    except OSError as exc:
-        raise EnvironmentProblem(f"{path}: {exc.strerror or exc}") from None
-    import fcntl  # POSIX only: imported here so Windows reaches cli.main's one-line refusal
-
-    with os.fdopen(fd, "a") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise EnvironmentProblem(f"{path}: not a regular file (remove it)")
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def read_text_regular(path: Path) -> str:
-    """A regular file's UTF-8 text (see open_regular): OSError or UnicodeDecodeError."""
-    with open_regular(path) as fh:
-        return fh.read().decode("utf-8")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open_regular(path) as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def schema_path(kind: str) -> Path:
@@ -316,13 +181,67 @@ def schema_errors(doc: Any) -> str | None:
 
 def read_artifact(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """Load and validate an artifact: (document, None) or (None or document, problem)."""
-    try:
-        doc = json.loads(read_text_regular(path))
-    except FileNotFoundError:
+    got = read_record(path)
+    if got.failure == "missing":
         return None, f"{path}: missing"
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        return None, f"{path}: not valid JSON ({exc})"
-    problem = schema_errors(doc)
-    if problem:
-        return (doc if isinstance(doc, dict) else None), f"{path}: {problem}"
-    return doc, None
+    if got.failure == "unreadable":
+        return None, f"{path}: not valid JSON ({got.detail})"
+    if got.failure is not None:
+        return got.doc, f"{path}: {got.detail}"
+    return got.doc, None
+
+
+Failure = Literal["missing", "unreadable", "not-object", "invalid", "kind"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Loaded:
+    """What reading one artifact or record found. `doc` is the parsed JSON whenever it is an
+    object (also when it does not validate: some callers repair or report it); `failure`
+    says which step failed and `detail` the reason, so each caller keeps its own wording."""
+
+    path: Path
+    doc: dict[str, Any] | None
+    failure: Failure | None = None
+    detail: str = ""
+
+    @property
+    def valid(self) -> dict[str, Any] | None:
+        """The document when it is what was asked for, else None."""
+        return self.doc if self.failure is None else None
+
+    @property
+    def problem(self) -> str | None:
+        """The records' wording: `missing`, `unreadable: …`, the schema's complaint, or
+        `is a <schema> record, not a <name>`; None when the document is valid."""
+        if self.failure is None:
+            return None
+        if self.failure == "missing":
+            return "missing"
+        if self.failure == "unreadable":
+            return f"unreadable: {self.detail}"
+        return self.detail
+
+
+def read_record(
+    path: Path, kind: str | None = None, *, name: str | None = None, validate: bool = True
+) -> Loaded:
+    """Read `path` as JSON and check it: an object, valid against the schema it names, and of
+    schema `lane-tasks/<kind>` (when `kind` is given; `name` is how a person calls that kind,
+    for the message). The one reader behind every `(doc, problem)` loader."""
+    try:
+        raw = json.loads(read_text_regular(path))
+    except FileNotFoundError as exc:
+        return Loaded(path=path, doc=None, failure="missing", detail=str(exc))
+    except (OSError, ValueError, RecursionError) as exc:
+        return Loaded(path=path, doc=None, failure="unreadable", detail=str(exc))
+    if not isinstance(raw, dict):
+        return Loaded(path=path, doc=None, failure="not-object", detail=str(schema_errors(raw)))
+    if validate:
+        problem = schema_errors(raw)
+        if problem is not None:
+            return Loaded(path=path, doc=raw, failure="invalid", detail=problem)
+    if kind is not None and raw.get("schema") != f"lane-tasks/{kind}":
+        what = f"is a {raw.get('schema')} record, not a {name or kind}"
+        return Loaded(path=path, doc=raw, failure="kind", detail=what)
+    return Loaded(path=path, doc=raw)

@@ -22,7 +22,7 @@ from typing import Any
 
 from lane_tasks.config import CheckSpec, Config, parse_config
 from lane_tasks.errors import ConfigError
-from lane_tasks.evidence.artifacts import is_warning
+from lane_tasks.evidence.status import count
 from lane_tasks.project.git import git
 
 __all__ = [
@@ -62,12 +62,7 @@ def status_contradiction(doc: Mapping[str, Any]) -> str | None:
     # a summary without `warn` (no warnings, or written before they were counted apart)
     # counts its warnings as fail / error
     warn = not isinstance(summary, Mapping) or "warn" in summary
-    counts = dict.fromkeys(("pass", "fail", "error", "skip"), 0)
-    for r in results:
-        status = str(r.get("status"))
-        if warn and is_warning(status, r.get("severity")):
-            status = "warn"
-        counts[status] = counts.get(status, 0) + 1
+    counts = count(((r.get("status"), r.get("severity")) for r in results), warnings=warn)
     if summary is not None and dict(summary) != counts:
         return f"its summary {dict(doc['summary'])} does not count its results {counts}"
     if doc.get("status") != "pass":

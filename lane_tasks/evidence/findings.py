@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from lane_tasks.util.redact import printable
+
 __all__ = [
     "LEVELS",
     "MAX_FINDINGS",
@@ -314,7 +316,6 @@ def read_report(
 ) -> Report:
     """The report at `path` in format `fmt` (config.REPORT_FORMATS); `clean` redacts text.
     Never raises for what the file holds: a problem is returned in `Report.problem`."""
-    from lane_tasks.util.procs import printable
 
     def safe(text: str) -> str:  # report text is printed to terminals and CI logs
         return printable(clean(text))

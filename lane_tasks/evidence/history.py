@@ -28,8 +28,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from lane_tasks.catalog.layout import ACTOR_ENV, HISTORY, HISTORY_NAME
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, EnvironmentProblem, LaneTasksError
+from lane_tasks.evidence.status import problem_status
 from lane_tasks.project.git import git
 from lane_tasks.util.clock import parse_time
 
@@ -49,7 +51,6 @@ __all__ = [
     "repository_id",
 ]
 
-HISTORY_NAME = "history.sqlite"
 SCHEMA_VERSION = 1
 
 _DDL = """
@@ -109,7 +110,7 @@ def iso(when: datetime) -> str:
 
 
 def history_path(config: Config) -> Path:
-    rel = config.history.path or f"{config.artifacts_dir}/lanes/{HISTORY_NAME}"
+    rel = config.history.path or f"{config.artifacts_dir}/{HISTORY}"
     return config.root / rel
 
 
@@ -222,7 +223,7 @@ _CI_VARS = (
     ("CI", "ci"),
 )
 _ACTOR_VARS = (
-    "LANE_TASKS_ACTOR",
+    ACTOR_ENV,
     "GITHUB_ACTOR",
     "GITLAB_USER_LOGIN",
     "BUILDKITE_BUILD_CREATOR_EMAIL",
@@ -384,12 +385,12 @@ def _refresh_run(
     ).fetchone()
     if run is None:
         return
+    problem = problem_status(statuses)  # the one rule (evidence.status), then the run's own
+    status: str
     if run["state"] == "interrupted":
         status, state = "error", "interrupted"
-    elif "fail" in statuses:
-        status, state = "fail", "complete" if finished else run["state"]
-    elif "error" in statuses:
-        status, state = "error", "complete" if finished else run["state"]
+    elif problem is not None:
+        status, state = problem, "complete" if finished else run["state"]
     elif run["source"] == "cli" or (finished and "controls" in [r["step"] for r in rows]):
         status, state = "pass", "complete"
     elif finished and run["lane"] is None:

@@ -31,6 +31,7 @@ from lane_tasks.evidence.history import (
     transaction,
 )
 from lane_tasks.evidence.records import ImportCount, sync_evidence
+from lane_tasks.evidence.status import problem_status
 from lane_tasks.evidence.store import MANIFEST
 from lane_tasks.util.clock import future_problem, parse_time
 
@@ -392,7 +393,7 @@ def _check_run_status(rows: list[Row], conn: sqlite3.Connection) -> None:
                 "SELECT status FROM steps WHERE repo = ? AND run_id = ?", values[:2]
             )
         ]
-        bad = next((s for s in ("fail", "error") if s in statuses), None)
+        bad = problem_status(statuses)
         if bad:
             raise ConfigError(
                 f"the run says pass although one of its steps is {bad}",

@@ -28,32 +28,33 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from lane_tasks.catalog.layout import (
+    NOX_PID_ENV,
+    TOP_LEVEL_LOCK,
+    TOP_LEVEL_OWNER,
+    TOP_LEVEL_REFUSED,
+)
 from lane_tasks.config import Config
-from lane_tasks.evidence.artifacts import (
+from lane_tasks.util.jsonio import (
     atomic_write,
     canonical_json,
     encodable,
-    locked_file,
     read_text_regular,
     sha256_file,
 )
+from lane_tasks.util.locks import exclusive_lock
 
 __all__ = ["NOX_PID_ENV", "alive", "claim", "holder_of", "record_written", "release"]
 
-NOX_PID_ENV = "LANE_TASKS_NOX_PID"
-"""Set by the noxfile: the process whose life is the run's (inherited by venv-backend steps)."""
-
 
 def _owner_file(config: Config) -> Path:
-    return config.artifacts_path() / "lanes" / "top-level.json"
+    return config.artifacts_path() / TOP_LEVEL_OWNER
 
 
 @contextlib.contextmanager
 def _locked(config: Config) -> Iterator[Path]:
-    path = _owner_file(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with locked_file(path.parent / ".top-level.lock"):
-        yield path
+    with exclusive_lock(config.artifacts_path() / TOP_LEVEL_LOCK):
+        yield _owner_file(config)
 
 
 def _read_regular(path: Path) -> str | None:
@@ -96,7 +97,7 @@ def holder_of(config: Config) -> str | None:
 
 
 def _refused_marker(config: Config, run_id: str) -> Path:
-    return config.artifacts_path() / "lanes" / "top-level-refused" / run_id
+    return config.artifacts_path() / TOP_LEVEL_REFUSED / run_id
 
 
 def claim(config: Config, run_id: str) -> str | None:

@@ -24,13 +24,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lane_tasks import __version__
+from lane_tasks.catalog.layout import (
+    CHECKLIST,
+    DECISION,
+    KPI_REVIEWS_DIR,
+    RELEASES_DIR,
+    ROLLBACK,
+    TRIAGE_DIR,
+)
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.evidence.artifacts import (
-    SCHEMA_VERSION,
     atomic_write,
     canonical_json,
+    read_record,
+    record_header,
     schema_errors,
 )
 from lane_tasks.evidence.history import (
@@ -66,12 +74,7 @@ EVENT_KEYS = ("type", "at", "id", "repository", "page", "visitor", "source")
 
 
 def _record(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
-    doc = {
-        "schema": f"lane-tasks/{kind}",
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "lane-tasks", "version": __version__},
-        **fields,
-    }
+    doc = {**record_header(kind), **fields}
     problem = schema_errors(doc)
     if problem:  # our own record must meet its contract before it becomes evidence
         raise ConfigError(f"{kind} record does not validate: {problem}")
@@ -86,7 +89,7 @@ def _rel(config: Config, path: Path) -> str:
 
 
 def triage_path(config: Config, run_id: str) -> Path:
-    return config.root / config.evidence_dir / "triage" / f"{run_id}.json"
+    return config.root / config.evidence_dir / TRIAGE_DIR / f"{run_id}.json"
 
 
 def record_triage(
@@ -146,7 +149,7 @@ def record_triage(
 
 
 def rollback_path(config: Config, version: str) -> Path:
-    return decision_path(config, parse_version(version)).with_name("rollback.json")
+    return decision_path(config, parse_version(version)).with_name(ROLLBACK)
 
 
 def record_rollback(
@@ -166,7 +169,7 @@ def record_rollback(
             f"{v} has no go decision to roll back ({_rel(config, dpath)}: {why})",
             key="--version",
         )
-    path = dpath.with_name("rollback.json")
+    path = dpath.with_name(ROLLBACK)
     if path.exists():
         raise ConfigError(f"{_rel(config, path)} already exists: {v} is rolled back")
     tag = next(
@@ -192,11 +195,11 @@ def record_rollback(
 
 _EVIDENCE = (
     # (kind, glob under evidence_dir, time field)
-    ("release-decision", "releases/*/decision.json", "decided_at"),
-    ("rollback", "releases/*/rollback.json", "rolled_back_at"),
-    ("triage", "triage/*.json", "triaged_at"),
-    ("release-checklist", "releases/*/checklist.json", "created_at"),
-    ("kpi-review", "kpi-reviews/*.json", "reviewed_at"),
+    ("release-decision", f"{RELEASES_DIR}/*/{DECISION}", "decided_at"),
+    ("rollback", f"{RELEASES_DIR}/*/{ROLLBACK}", "rolled_back_at"),
+    ("triage", f"{TRIAGE_DIR}/*.json", "triaged_at"),
+    ("release-checklist", f"{RELEASES_DIR}/*/{CHECKLIST}", "created_at"),
+    ("kpi-review", f"{KPI_REVIEWS_DIR}/*.json", "reviewed_at"),
 )
 
 
@@ -209,12 +212,12 @@ def sync_evidence(config: Config, conn: sqlite3.Connection) -> int:
     rows = []
     for kind, pattern, time_field in _EVIDENCE:
         for path in sorted(base.glob(pattern)):
-            try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-                when = parse_time(str(doc[time_field]))
-            except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            doc = read_record(path, kind).valid
+            if doc is None:
                 continue
-            if schema_errors(doc) is not None or doc.get("schema") != f"lane-tasks/{kind}":
+            try:
+                when = parse_time(str(doc[time_field]))
+            except (ValueError, KeyError, TypeError):
                 continue
             if future_problem(when, time_field):  # not evidence yet: KPIs must not count it
                 continue

@@ -8,7 +8,6 @@ produced.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -20,19 +19,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lane_tasks import __version__
+from lane_tasks.catalog.layout import MANIFEST, NOX_PID_ENV, RUN_STARTED_ENV, RUNS_DIR
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError
 from lane_tasks.evidence.artifacts import (
-    SCHEMA_VERSION,
+    Loaded,
     atomic_write,
     canonical_json,
-    read_text_regular,
-    schema_errors,
+    read_record,
+    record_header,
     sha256_file,
 )
 from lane_tasks.evidence.history import actor, ci_name, repository_id
-from lane_tasks.evidence.lease import NOX_PID_ENV, alive
+from lane_tasks.evidence.lease import alive
+from lane_tasks.evidence.status import count, run_status
 from lane_tasks.project.git import self_ignore
 
 __all__ = [
@@ -52,11 +52,6 @@ __all__ = [
     "shown_status",
 ]
 
-MANIFEST = "manifest.json"
-RUN_STARTED_ENV = "LANE_TASKS_RUN_STARTED"
-"""`<run id> <ISO time>`: when the nox invocation made its run id. Its steps (in-process or in
-a session's virtualenv) date the run from it, so the run's start is the run's and not the
-first artifact's (which is written when the first step has already finished)."""
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
@@ -96,7 +91,7 @@ def shown_status(manifest: dict[str, Any] | None) -> str:
 
 
 def runs_root(config: Config) -> Path:
-    return config.artifacts_path() / "lanes" / "runs"
+    return config.artifacts_path() / RUNS_DIR
 
 
 def run_dir(config: Config, run_id: str) -> Path:
@@ -116,15 +111,23 @@ class RunRecord:
 
 
 def _load_manifest(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    try:
-        doc = json.loads(read_text_regular(path / MANIFEST))
-    except FileNotFoundError:
-        return None, "no manifest.json"
-    except (OSError, ValueError, RecursionError) as exc:
-        return None, f"unreadable manifest.json: {exc}"
-    if not isinstance(doc, dict):
-        return None, "manifest.json is not an object"
-    return doc, None
+    """The run directory's manifest as it is (not validated: a writer repairs it)."""
+    return _manifest_problem(read_record(path / MANIFEST, validate=False))
+
+
+def _manifest_problem(got: Loaded) -> tuple[dict[str, Any] | None, str | None]:
+    if got.failure == "missing":
+        return None, f"no {MANIFEST}"
+    if got.failure == "unreadable":
+        return None, f"unreadable {MANIFEST}: {got.detail}"
+    if got.failure == "not-object":
+        return None, f"{MANIFEST} is not an object"
+    if got.failure == "invalid":
+        return None, f"invalid {MANIFEST}: {got.detail}"
+    if got.failure == "kind":
+        assert got.doc is not None
+        return None, f"invalid {MANIFEST}: a {got.doc['schema']} artifact, not a run manifest"
+    return got.doc, None
 
 
 def list_runs(config: Config) -> list[RunRecord]:
@@ -137,13 +140,7 @@ def list_runs(config: Config) -> list[RunRecord]:
     for d in sorted(
         (p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True
     ):
-        doc, problem = _load_manifest(d)
-        if doc is not None:
-            problem = schema_errors(doc)
-            if problem is None and doc["schema"] != "lane-tasks/run-manifest":
-                problem = f"a {doc['schema']} artifact, not a run manifest"
-            if problem is not None:
-                doc, problem = None, f"invalid {MANIFEST}: {problem}"
+        doc, problem = _manifest_problem(read_record(d / MANIFEST, "run-manifest"))
         out.append(RunRecord(d.name, d, doc, problem))
     return out
 
@@ -157,9 +154,7 @@ def _new_manifest(
     config: Config, run_id: str, subject: dict[str, Any], started: datetime | None = None
 ) -> dict[str, Any]:
     return {
-        "schema": "lane-tasks/run-manifest",
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "lane-tasks", "version": __version__},
+        **record_header("run-manifest"),
         "lane": None,
         "step": "run",
         "subject": subject,
@@ -181,17 +176,12 @@ def _new_manifest(
     }
 
 
-def _refresh(doc: dict[str, Any]) -> None:
-    counts = {"pass": 0, "fail": 0, "error": 0, "skip": 0}
-    for r in doc["results"]:
-        counts[r["status"]] += 1
-    doc["summary"] = counts
-    if counts["fail"]:
-        doc["status"] = "fail"
-    elif counts["error"] or not doc["results"]:
-        doc["status"] = "error"
-    else:
-        doc["status"] = "pass"
+def _refresh(doc: dict[str, Any], *, unrecorded: bool = False) -> None:
+    """The manifest's summary, status (the one rule: evidence.status) and duration, from its
+    step results."""
+    statuses = [r["status"] for r in doc["results"]]
+    doc["summary"] = count(((s, None) for s in statuses), warnings=False)
+    doc["status"] = run_status(statuses, unrecorded=unrecorded)
     started = datetime.fromisoformat(doc["run"]["started_at"])
     doc["run"]["duration_s"] = round((datetime.now(UTC) - started).total_seconds(), 3)
 
@@ -322,9 +312,7 @@ def finish_run(
     if lane is not None:
         doc["lane"] = lane
     doc["run"]["state"] = state
-    _refresh(doc)
-    if unrecorded and doc["status"] == "pass":
-        doc["status"] = "error"
+    _refresh(doc, unrecorded=bool(unrecorded))
     atomic_write(d / MANIFEST, canonical_json(doc))
 
 

@@ -12,19 +12,18 @@ The clock is `lane_tasks.util.clock.utc_now()` (tests move it with $LANE_TASKS_N
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from lane_tasks import __version__
+from lane_tasks.catalog.layout import KPI_REVIEWS_DIR
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.errors import ConfigError, Refused, did_you_mean
 from lane_tasks.evidence.artifacts import (
-    SCHEMA_VERSION,
     canonical_json,
-    read_text_regular,
+    read_record,
+    record_header,
     schema_errors,
 )
 from lane_tasks.evidence.record_signature import is_envelope, write_record
@@ -42,7 +41,7 @@ __all__ = [
     "reviews_path",
 ]
 
-REVIEWS_DIR = "kpi-reviews"
+REVIEWS_DIR = KPI_REVIEWS_DIR
 
 
 class ReviewRefused(Refused):
@@ -94,9 +93,7 @@ def record_review(
     resolved = review_lane(config, lane)
     when = (now or utc_now()).astimezone(UTC).replace(microsecond=0)
     record = {
-        "schema": "lane-tasks/kpi-review",
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "lane-tasks", "version": __version__},
+        **record_header("kpi-review"),
         "reviewed_at": when.isoformat(timespec="seconds"),
         "reviewer": reviewer,
         "lane": resolved.name,
@@ -141,14 +138,11 @@ def load_reviews(config: Config, now: datetime | None = None) -> list[Review]:
         return []
     out = []
     for path in sorted((p for p in d.glob("*.json") if not is_envelope(p)), reverse=True):
-        try:
-            doc = json.loads(read_text_regular(path))
-        except (OSError, ValueError, RecursionError) as exc:
-            out.append(Review(path, None, f"unreadable: {exc}"))
+        got = read_record(path, "kpi-review", name="KPI review")
+        if got.failure in ("missing", "unreadable"):  # a file that vanished is unreadable too
+            out.append(Review(path, None, f"unreadable: {got.detail or 'missing'}"))
             continue
-        problem = schema_errors(doc)
-        if problem is None and doc.get("schema") != "lane-tasks/kpi-review":
-            problem = f"is a {doc.get('schema')} record, not a KPI review"
+        doc, problem = got.doc or {}, got.problem
         if problem is None:
             try:
                 parse_now(doc["reviewed_at"], "reviewed_at")

@@ -21,7 +21,6 @@ other file (README.md) by its real digest, fails too.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,14 +28,14 @@ from typing import Any
 
 from packaging.version import Version
 
-from lane_tasks import __version__
+from lane_tasks.catalog.layout import CHECKLIST, CHECKLIST_EVIDENCE_DIR, DECISION, RELEASES_DIR
 from lane_tasks.config import CHECKLIST_DECISION, Config
 from lane_tasks.errors import ConfigError, Refused
 from lane_tasks.evidence.artifacts import (
-    SCHEMA_VERSION,
     canonical_json,
     read_artifact,
-    read_text_regular,
+    read_record,
+    record_header,
     schema_errors,
     sha256_file,
 )
@@ -62,25 +61,17 @@ class ChecklistRefused(Refused):
 
 
 def checklist_path(config: Config, version: Version) -> Path:
-    return config.root / config.evidence_dir / "releases" / str(version) / "checklist.json"
+    return config.root / config.evidence_dir / RELEASES_DIR / str(version) / CHECKLIST
 
 
 def evidence_copy_dir(config: Config, version: Version) -> Path:
-    return checklist_path(config, version).parent / "evidence"
+    return checklist_path(config, version).parent / CHECKLIST_EVIDENCE_DIR
 
 
 def load_checklist(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """The record and None, or None and what is wrong with it."""
-    try:
-        doc = json.loads(read_text_regular(path))
-    except FileNotFoundError:
-        return None, "missing"
-    except (OSError, ValueError, RecursionError) as exc:
-        return None, f"unreadable: {exc}"
-    problem = schema_errors(doc)
-    if problem is None and doc.get("schema") != "lane-tasks/release-checklist":
-        problem = f"is a {doc.get('schema')} record, not a release checklist"
-    return (doc, None) if problem is None else (None, problem)
+    got = read_record(path, "release-checklist", name="release checklist")
+    return got.valid, got.problem
 
 
 @dataclass(frozen=True)
@@ -189,7 +180,7 @@ def _decision_item(config: Config, version: Version, commit: str | None) -> _Ite
             f"--version {version} --decision go --owner NAME`)"
         )
         return _Item(CHECKLIST_DECISION, False, note)
-    copy = evidence_copy_dir(config, version) / "decision.json"  # frozen with the checklist
+    copy = evidence_copy_dir(config, version) / DECISION  # frozen with the checklist
     record, problem = load_decision(path)
     if record is None:
         return _Item(CHECKLIST_DECISION, False, f"invalid decision record: {problem}", path, copy)
@@ -248,9 +239,7 @@ def build_checklist(
             evidence = {"path": _rel(config, linked), "sha256": sha256_file(linked)}
         links.append({"id": item.id, "done": item.done, "evidence": evidence, "note": item.note})
     record = {
-        "schema": "lane-tasks/release-checklist",
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "lane-tasks", "version": __version__},
+        **record_header("release-checklist"),
         "version": str(v),
         "commit": commit,
         "run_id": run.id if run is not None else None,

@@ -7,7 +7,6 @@ decision.json`) so it travels with the repository and can be audited against the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,16 +15,15 @@ from typing import Any
 
 from packaging.version import Version
 
-from lane_tasks import __version__
 from lane_tasks.catalog import STEPS
+from lane_tasks.catalog.layout import DECISION, RELEASES_DIR
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, Refused, did_you_mean
 from lane_tasks.evidence.artifacts import (
-    SCHEMA_VERSION,
     canonical_json,
     read_artifact,
-    read_text_regular,
-    schema_errors,
+    read_record,
+    record_header,
     sha256_file,
 )
 from lane_tasks.evidence.consistency import status_contradiction
@@ -51,7 +49,7 @@ class DecisionRefused(Refused):
 
 
 def decision_path(config: Config, version: Version) -> Path:
-    return config.root / config.evidence_dir / "releases" / str(version) / "decision.json"
+    return config.root / config.evidence_dir / RELEASES_DIR / str(version) / DECISION
 
 
 @dataclass(frozen=True)
@@ -200,9 +198,7 @@ def decide(
     if decision == "go" and problem and not override_reason:
         raise DecisionRefused(f"go refused for {v}: {problem}; fix it, or pass --override-reason")
     record: dict[str, Any] = {
-        "schema": "lane-tasks/release-decision",
-        "schema_version": SCHEMA_VERSION,
-        "tool": {"name": "lane-tasks", "version": __version__},
+        **record_header("release-decision"),
         "version": str(v),
         "commit": head.commit,
         "decision": decision,
@@ -225,16 +221,8 @@ def decide(
 
 def load_decision(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     """The record and None, or None and what is wrong with it."""
-    try:
-        doc = json.loads(read_text_regular(path))
-    except FileNotFoundError:
-        return None, "missing"
-    except (OSError, ValueError, RecursionError) as exc:
-        return None, f"unreadable: {exc}"
-    problem = schema_errors(doc)
-    if problem is None and doc.get("schema") != "lane-tasks/release-decision":
-        problem = f"is a {doc.get('schema')} record, not a release decision"
-    return (doc, None) if problem is None else (None, problem)
+    got = read_record(path, "release-decision", name="release decision")
+    return got.valid, got.problem
 
 
 def go_record_problem(

@@ -15,11 +15,10 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
+from lane_tasks.catalog.layout import NOW_ENV
 from lane_tasks.errors import ConfigError
 
 __all__ = ["CLOCK_SKEW", "NOW_ENV", "future_problem", "parse_now", "parse_time", "utc_now"]
-
-NOW_ENV = "LANE_TASKS_NOW"
 
 CLOCK_SKEW = timedelta(minutes=5)
 """How far in the future a record's time may be and still count (clocks differ a little)."""

@@ -23,7 +23,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
+from lane_tasks.catalog.layout import COLOR_ENV
 from lane_tasks.evidence.artifacts import Result
+from lane_tasks.util.redact import printable
 
 __all__ = [
     "COLOR_CHOICES",
@@ -40,7 +42,6 @@ __all__ = [
     "step",
 ]
 
-COLOR_ENV = "LANE_TASKS_COLOR"
 COLOR_CHOICES = ("auto", "always", "never")
 _STYLE = {"PASS": "green", "FAIL": "bold red", "ERROR": "bold red", "WARN": "yellow", "SKIP": "dim"}
 
@@ -148,8 +149,6 @@ class _Progress:
                 self._line(text)
 
     def _line(self, text: str, word: str = "", style: str = "") -> None:
-        from lane_tasks.util.procs import printable
-
         text = printable(text)  # a message may quote a tool: it must not drive the terminal
         with self._lock:
             if self._pending:
