@@ -24,6 +24,7 @@ from lane_tasks.config import (
     load_config,
     parse_config,
 )
+from lane_tasks.console import COLOR_CHOICES, same_destination, set_color
 from lane_tasks.errors import (
     EXIT_FAIL,
     EXIT_INTERRUPTED,
@@ -39,7 +40,6 @@ from lane_tasks.errors import (
 from lane_tasks.evidence.artifacts import canonical_json
 from lane_tasks.exports.text import render_text
 from lane_tasks.paths import add_out_guard, output_path
-from lane_tasks.util.console import COLOR_CHOICES, same_destination, set_color
 from lane_tasks.util.interrupts import shielded
 
 if TYPE_CHECKING:

@@ -37,7 +37,7 @@ def _since(args: argparse.Namespace) -> datetime | None:
 
 def _history_import(args: argparse.Namespace) -> int:
     from lane_tasks.evidence.history import history_path
-    from lane_tasks.evidence.history_exchange import import_files
+    from lane_tasks.kpi.history_exchange import import_files
 
     config = _config(args)
     counts = import_files(config, [Path(p) for p in args.files])
@@ -52,7 +52,7 @@ def _history_import(args: argparse.Namespace) -> int:
 
 
 def _history_export(args: argparse.Namespace) -> int:
-    from lane_tasks.evidence.history_exchange import export_jsonl
+    from lane_tasks.kpi.history_exchange import export_jsonl
 
     config = _config(args)
     buf = io.StringIO()
@@ -67,7 +67,7 @@ def _history_export(args: argparse.Namespace) -> int:
 
 
 def _events_import(args: argparse.Namespace) -> int:
-    from lane_tasks.evidence.records import import_events
+    from lane_tasks.kpi.records import import_events
 
     config = _config(args)
     count = import_events(config, Path(args.file))
@@ -78,7 +78,7 @@ def _events_import(args: argparse.Namespace) -> int:
 
 
 def _triage(args: argparse.Namespace) -> int:
-    from lane_tasks.evidence.records import record_triage
+    from lane_tasks.kpi.records import record_triage
 
     config = _config(args)
     path = record_triage(
@@ -91,7 +91,7 @@ def _triage(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
-    from lane_tasks.evidence.records import record_rollback
+    from lane_tasks.kpi.records import record_rollback
 
     config = _config(args)
     path = record_rollback(

@@ -98,7 +98,7 @@ def run_nox(
 
 
 def error_lines(stderr: str) -> list[str]:
-    """stderr without the progress lane_tasks.util.console streams while a step runs (its start
+    """stderr without the progress lane_tasks.console streams while a step runs (its start
     line, the indented line of each check): what is left is what went wrong."""
     return [
         line

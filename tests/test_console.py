@@ -19,7 +19,7 @@ from typing import Any
 import tomli_w
 from conftest import commit_all, make_git_repo
 
-from lane_tasks.util.console import decide
+from lane_tasks.console import decide
 
 ESC = "\x1b"
 CSI = "\x1b["

@@ -25,8 +25,6 @@ from lane_tasks.config import Config, load_config
 from lane_tasks.dashboard.model import build_model, first_failure_line
 from lane_tasks.dashboard.render import render_dashboard
 from lane_tasks.evidence.history import record_run_state, record_step
-from lane_tasks.evidence.history_exchange import import_files
-from lane_tasks.evidence.records import record_rollback, record_triage
 from lane_tasks.evidence.store import (
     finish_run,
     mark_run_started,
@@ -34,6 +32,8 @@ from lane_tasks.evidence.store import (
     record_artifact,
     run_started,
 )
+from lane_tasks.kpi.history_exchange import import_files
+from lane_tasks.kpi.records import record_rollback, record_triage
 from lane_tasks.releases.checklist import build_checklist
 from lane_tasks.releases.decision import decide
 from lane_tasks.util.durations import elapsed

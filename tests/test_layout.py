@@ -5,9 +5,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from lane_tasks import console
 from lane_tasks.catalog import layout
 from lane_tasks.evidence import lease, store
-from lane_tasks.util import clock, console, procs
+from lane_tasks.util import clock, procs
 
 
 def test_layout_imports_nothing_of_lane_tasks() -> None:

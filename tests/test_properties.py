@@ -73,12 +73,12 @@ from lane_tasks.evidence.artifacts import (
     schema_errors,
 )
 from lane_tasks.evidence.history import TABLES, history_path
-from lane_tasks.evidence.history_exchange import import_files
-from lane_tasks.evidence.records import EVENT_KEYS, EVENT_TYPES, parse_event
 from lane_tasks.evidence.store import MANIFEST, list_runs, runs_root
 from lane_tasks.exports import render_export
 from lane_tasks.exports.markdown import render_run_summary
 from lane_tasks.kpi.compute import compute_kpis
+from lane_tasks.kpi.history_exchange import import_files
+from lane_tasks.kpi.records import EVENT_KEYS, EVENT_TYPES, parse_event
 from lane_tasks.kpi.review import load_reviews, reviews_path
 from lane_tasks.releases.checklist import load_checklist
 from lane_tasks.releases.decision import load_decision

@@ -151,8 +151,8 @@ def test_interrupted_gate_release_is_no_failed_gate(tmp_path: Path) -> None:
     (a gate that had failed before the run was stopped still counts)."""
     from history_data import History, t
 
-    from lane_tasks.evidence.history_exchange import import_files
     from lane_tasks.kpi.compute import compute_kpis
+    from lane_tasks.kpi.history_exchange import import_files
 
     root = make_project(tmp_path)
     config = load_config(root / "lanes.toml")

@@ -17,6 +17,7 @@ from typing import Any
 
 from lane_tasks.config.lines import PYPROJECT, config_table
 from lane_tasks.config.model import Config
+from lane_tasks.config.own_dirs import check_own_dirs
 from lane_tasks.config.reader import Reader
 from lane_tasks.config.tables_compat import compat_table, deprecations_table
 from lane_tasks.config.tables_drift import drift_table
@@ -159,8 +160,6 @@ def load_config(path: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read: {exc}", path=path) from None
     config = parse_config(text, path)
-    from lane_tasks.util.own_dirs import check_own_dirs  # it reads the disk and asks git
-
     check_own_dirs(config)
     return config
 

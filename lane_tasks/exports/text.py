@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from lane_tasks.evidence.artifacts import is_warning
+from lane_tasks.console import mark
 
 __all__ = ["mark", "render_text"]
-
-_MARK = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR", "skip": "SKIP ", "warn": "WARN "}
-
-
-def mark(r: Mapping[str, Any]) -> str:
-    """The word a person reads for a result: WARN for a problem that does not block (a check
-    of severity `warning`), else its status (PASS, FAIL, ERROR, SKIP), five columns wide."""
-    status = str(r.get("status", ""))
-    if is_warning(status, r.get("severity")):
-        status = "warn"
-    return _MARK.get(status, status)
 
 
 def render_text(doc: dict[str, Any], *, verbose: bool = False, streamed: bool = False) -> str:
     """One line per result, then the excerpt and fix of each problem, then a summary.
-    `streamed`: each result's line was already printed as it finished (lane_tasks.util.console),
+    `streamed`: each result's line was already printed as it finished (lane_tasks.console),
     so only the problems' lines are repeated here, above their excerpts."""
     title = doc.get("step", "?")
     if doc.get("lane"):

@@ -23,7 +23,7 @@ from typing import Any
 from lane_tasks.catalog import KPIS
 from lane_tasks.config import Config
 from lane_tasks.evidence.history import history_path, iso, open_history
-from lane_tasks.evidence.records import sync_evidence
+from lane_tasks.kpi.records import sync_evidence
 from lane_tasks.util.clock import parse_time, utc_now
 
 __all__ = ["Kpi", "Point", "Window", "compute_kpis", "format_value", "render_kpis"]

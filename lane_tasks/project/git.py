@@ -9,7 +9,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from lane_tasks.evidence.artifacts import atomic_write, encodable
+from lane_tasks.util.jsonio import atomic_write, encodable
 
 __all__ = [
     "Subject",

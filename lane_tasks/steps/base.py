@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from lane_tasks import console
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import Config
 from lane_tasks.errors import EXIT_ENV, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK
 from lane_tasks.evidence.artifacts import Result, RunInfo, envelope
 from lane_tasks.project.git import Subject, subject
-from lane_tasks.util import console
 
 __all__ = [
     "RUNNERS",
@@ -58,7 +58,7 @@ class StepReport:
     warnings: tuple[str, ...] = ()
     """For the person running it (stderr), not for the artifact."""
     streamed: bool = False
-    """Its results' lines were printed as they finished (lane_tasks.util.console)."""
+    """Its results' lines were printed as they finished (lane_tasks.console)."""
 
     def document(self, *, stable: bool, lane: str | None) -> dict[str, Any]:
         return envelope(

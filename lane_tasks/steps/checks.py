@@ -14,9 +14,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from lane_tasks import console
 from lane_tasks.catalog.checks import CheckInfo
 from lane_tasks.evidence.artifacts import Result
-from lane_tasks.util import console
 
 if TYPE_CHECKING:
     from lane_tasks.steps.base import StepContext

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from lane_tasks import console
 from lane_tasks.config import REPORT_PLACEHOLDER, CheckSpec
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.evidence.artifacts import Result, atomic_write
@@ -21,7 +22,6 @@ from lane_tasks.evidence.consistency import coverage
 from lane_tasks.evidence.findings import read_report
 from lane_tasks.steps.base import StepContext, StepInterrupted, register
 from lane_tasks.steps.gate_cache import GateCache
-from lane_tasks.util import console
 from lane_tasks.util.procs import (
     EXCERPT_LINES,
     ProcResult,

@@ -23,6 +23,7 @@ from typing import Any
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 from packaging.version import Version
 
+from lane_tasks import console
 from lane_tasks.catalog import STEPS
 from lane_tasks.catalog.checks import RELEASE_CHECKS
 from lane_tasks.evidence.artifacts import Result, locked_file, read_artifact
@@ -47,7 +48,6 @@ from lane_tasks.project.version import (
 )
 from lane_tasks.steps.base import StepContext, register
 from lane_tasks.steps.checks import Check, CheckRegistry, Outcome, verdict
-from lane_tasks.util import console
 from lane_tasks.util.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
 
 __all__ = ["CHECKS", "RELEASE", "Plan", "dist_dir", "plan", "run"]

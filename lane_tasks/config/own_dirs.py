@@ -20,8 +20,10 @@ import os
 import stat
 from pathlib import Path
 
-from lane_tasks.config import Config, key_lines, key_name
+from lane_tasks.config.lines import key_lines, key_name
+from lane_tasks.config.model import Config
 from lane_tasks.errors import ConfigError, EnvironmentProblem
+from lane_tasks.project.git import git
 
 __all__ = ["check_own_dirs"]
 
@@ -105,7 +107,6 @@ def _no_symlink_leading_out(config: Config, base: Path, what: str) -> None:
 
 def _no_tracked_files(config: Config) -> None:
     """The artifacts directory is ours alone: a tracked file in it is refused."""
-    from lane_tasks.project.git import git
 
     r = git(config.root, "ls-files", "-z", "--", f":(literal){config.artifacts_dir}")
     if r.returncode != 0:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from lane_tasks.catalog.layout import COLOR_ENV
-from lane_tasks.evidence.artifacts import Result
+from lane_tasks.evidence.artifacts import Result, is_warning
 from lane_tasks.util.redact import printable
 
 __all__ = [
@@ -44,6 +44,18 @@ __all__ = [
 
 COLOR_CHOICES = ("auto", "always", "never")
 _STYLE = {"PASS": "green", "FAIL": "bold red", "ERROR": "bold red", "WARN": "yellow", "SKIP": "dim"}
+
+
+_MARK = {"pass": "PASS ", "fail": "FAIL ", "error": "ERROR", "skip": "SKIP ", "warn": "WARN "}
+
+
+def mark(r: Mapping[str, Any]) -> str:
+    """The word a person reads for a result: WARN for a problem that does not block (a check
+    of severity `warning`), else its status (PASS, FAIL, ERROR, SKIP), five columns wide."""
+    status = str(r.get("status", ""))
+    if is_warning(status, r.get("severity")):
+        status = "warn"
+    return _MARK.get(status, status)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,8 +101,6 @@ def same_destination() -> bool:
 
 
 def _word(r: Result) -> str:
-    from lane_tasks.exports.text import mark
-
     return mark({"status": r.status, "severity": r.extra.get("severity")}).strip()
 
 

@@ -30,9 +30,9 @@ from lane_tasks.evidence.history import (
     repository_id,
     transaction,
 )
-from lane_tasks.evidence.records import ImportCount, sync_evidence
 from lane_tasks.evidence.status import problem_status
 from lane_tasks.evidence.store import MANIFEST
+from lane_tasks.kpi.records import ImportCount, sync_evidence
 from lane_tasks.util.clock import future_problem, parse_time
 
 __all__ = ["ROW_TYPES", "export_jsonl", "import_files"]
