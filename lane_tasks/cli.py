@@ -84,6 +84,7 @@ def _top_level(
 ) -> TopLevel | None:
     """Where the artifact goes besides the run store, as --out and --format ask: the --out
     file (in the --format), else, for a step, its place in the artifacts directory."""
+    # start-up cost: loaded only when this command runs
     from lane_tasks.exports import render_export
     from lane_tasks.run import TopLevel
 
@@ -115,6 +116,7 @@ def _show(
     """Print the report as --format asks (with --out, the text report unless --quiet) and
     the run's notices. `streamed`: the results' lines were already printed where the report
     goes, which then repeats only the problems."""
+    # start-up cost: loaded only when this command runs
     from lane_tasks.exports import render_export
 
     if args.out:
@@ -203,6 +205,7 @@ def _artifact_hint(args: argparse.Namespace, name: str) -> str:
 
 def _export(args: argparse.Namespace) -> int:
     """An artifact already written, in another format: CI report steps never re-run a check."""
+    # start-up cost: loaded only when this command runs
     from lane_tasks.evidence.artifacts import atomic_write, read_artifact
     from lane_tasks.exports import render_export
 
@@ -259,6 +262,7 @@ def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
     """The command of a step: flags to StepOptions, the run package runs and records it."""
 
     def cmd(args: argparse.Namespace) -> int:
+        # start-up cost: loaded only when this command runs
         from lane_tasks.run import StepOptions, join_run, run_step, step_config
 
         config, config_error = step_config(step_id, Path(args.config) if args.config else None)
@@ -295,6 +299,7 @@ def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
 
 
 def _contract_index_verify(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.steps.contract_index import verify_index
 
     config = _config(args)
@@ -312,6 +317,7 @@ def _contract_index_verify(args: argparse.Namespace) -> int:
 
 
 def _controls_verify(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.run import join_run, kpi_lines, verify_controls
 
     config = _config(args)
@@ -329,6 +335,7 @@ def _controls_verify(args: argparse.Namespace) -> int:
 
 
 def _controls_list(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.catalog import CONTROLS as CATALOG
     from lane_tasks.controls import CONTROLS
 
@@ -354,6 +361,7 @@ def _controls_list(args: argparse.Namespace) -> int:
 
 
 def _release_decide(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.releases.decision import decide
 
     config = _config(args)
@@ -378,6 +386,7 @@ def _release_decide(args: argparse.Namespace) -> int:
 def _signed(config: Config, args: argparse.Namespace, record: Path) -> str:
     """` and its signature X.dsse.json`, or nothing (with a note on stderr when lanes.toml
     lists [signing.keys], whose controls refuse an unsigned record)."""
+    # start-up cost: loaded only when this command runs
     from lane_tasks.evidence.record_signature import envelope_path
 
     if args.sign_key:
@@ -391,6 +400,7 @@ def _signed(config: Config, args: argparse.Namespace, record: Path) -> str:
 
 
 def _release_checklist(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.releases.checklist import build_checklist
 
     config = _config(args)
@@ -420,6 +430,7 @@ def _release_checklist(args: argparse.Namespace) -> int:
 def _kpi_review(args: argparse.Namespace) -> int:
     import json
 
+    # start-up cost: loaded only when this command runs
     from lane_tasks.kpi.review import record_review
     from lane_tasks.util.clock import utc_now
 
@@ -449,6 +460,7 @@ def _kpi_review(args: argparse.Namespace) -> int:
 def _compat_snapshot(args: argparse.Namespace) -> int:
     """Write (or --check) the generated snapshot: the user's project's surface with [compat]
     source = "project", else lane-tasks' own."""
+    # start-up cost: loaded only when this command runs
     from lane_tasks.compat.snapshot import SnapshotProblem, generated_snapshot, live_snapshot
     from lane_tasks.compat.snapshot import render_snapshot as render
     from lane_tasks.evidence.artifacts import atomic_write
@@ -501,6 +513,7 @@ def _compat_snapshot(args: argparse.Namespace) -> int:
 
 
 def _compat_diff(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.compat.snapshot import SnapshotProblem, current_snapshot
     from lane_tasks.controls.compat import compare
     from lane_tasks.project.git import release_tags, resolve_rev
@@ -608,6 +621,7 @@ def _recommend_config(args: argparse.Namespace) -> Config:
     try:
         path = find_config()
     except ConfigError:
+        # start-up cost: loaded only when this command runs
         from lane_tasks.adopt.init_repo import default_lanes_toml
 
         root = Path.cwd()
@@ -616,6 +630,7 @@ def _recommend_config(args: argparse.Namespace) -> Config:
 
 
 def _lanes_recommend(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.adopt.recommend import BASELINE, ask, constraints_from, recommend
 
     config = _recommend_config(args)
@@ -639,6 +654,7 @@ def _lanes_recommend(args: argparse.Namespace) -> int:
 
 
 def _lanes_docs(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.docs.lanes_page import first_difference, render_lanes_md
     from lane_tasks.evidence.artifacts import atomic_write
     from lane_tasks.steps.drift import LANES_DOC
@@ -673,6 +689,7 @@ def _lanes_docs(args: argparse.Namespace) -> int:
 
 def _docs_dir(config: Config, args: argparse.Namespace) -> int:
     """`lanes docs --out-dir DIR`: lanes.md and the role quickstarts, written or checked."""
+    # start-up cost: loaded only when this command runs
     from lane_tasks.docs.lanes_page import first_difference, render_docs
     from lane_tasks.evidence.artifacts import atomic_write
 
@@ -706,6 +723,7 @@ def _docs_dir(config: Config, args: argparse.Namespace) -> int:
 
 
 def _runs_list(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.evidence.store import list_runs, shown_status
     from lane_tasks.util.durations import elapsed
 
@@ -749,6 +767,7 @@ def _runs_list(args: argparse.Namespace) -> int:
 
 def _ownership_show(args: argparse.Namespace) -> int:
     """The ownership matrix the ownership-matrix control judges: one row per item."""
+    # start-up cost: loaded only when this command runs
     from lane_tasks.controls.ownership import NO_CONTACT, UNDEFINED, ownership_matrix
 
     config = _config(args)
@@ -766,6 +785,7 @@ def _ownership_show(args: argparse.Namespace) -> int:
 
 
 def _init(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.adopt.init_repo import init_repo
 
     report = init_repo(Path(args.path).resolve(), lane=args.lane, force=args.force)
@@ -1072,6 +1092,7 @@ def _open_closed_std_streams() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.util.interrupts import install
 
     _open_closed_std_streams()

@@ -36,6 +36,7 @@ def _since(args: argparse.Namespace) -> datetime | None:
 
 
 def _history_import(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.evidence.history import history_path
     from lane_tasks.kpi.history_exchange import import_files
 
@@ -52,6 +53,7 @@ def _history_import(args: argparse.Namespace) -> int:
 
 
 def _history_export(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.kpi.history_exchange import export_jsonl
 
     config = _config(args)
@@ -67,6 +69,7 @@ def _history_export(args: argparse.Namespace) -> int:
 
 
 def _events_import(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.kpi.records import import_events
 
     config = _config(args)
@@ -78,6 +81,7 @@ def _events_import(args: argparse.Namespace) -> int:
 
 
 def _triage(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.kpi.records import record_triage
 
     config = _config(args)
@@ -91,6 +95,7 @@ def _triage(args: argparse.Namespace) -> int:
 
 
 def _rollback(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.kpi.records import record_rollback
 
     config = _config(args)
@@ -118,6 +123,7 @@ def _kpi_ids(config: Config, args: argparse.Namespace) -> tuple[list[str], str]:
 
 
 def _kpi(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.evidence.history import history_path
     from lane_tasks.kpi.compute import compute_kpis, render_kpis
 
@@ -138,6 +144,7 @@ def _kpi(args: argparse.Namespace) -> int:
 
 
 def _dashboard(args: argparse.Namespace) -> int:
+    # start-up cost: loaded only when this command runs
     from lane_tasks.dashboard.model import build_model, default_out
     from lane_tasks.dashboard.render import render_dashboard
 

@@ -63,6 +63,7 @@ def _finish(config: Config, run_id: str, lane: str | None) -> None:
     with a step that failed is never recorded as passing, even when that step could not
     record itself (a full or read-only disk); a fault here is one line, never a traceback,
     and a second Ctrl-C cannot cut it short."""
+    # start-up cost: `nox -l` need not load the run machinery
     from lane_tasks.evidence.history import record_run_state
     from lane_tasks.evidence.store import finish_run, run_dir
     from lane_tasks.exports.markdown import append_github_summary
@@ -120,6 +121,7 @@ def controls_argv(config: Config, lane: str, run_id: str) -> list[str]:
 
 def _invoke(session: nox.Session, config: Config, argv: list[str], what: str) -> None:
     if config.nox_backend == "none":
+        # start-up cost: `nox -l` need not load the run machinery
         from lane_tasks.cli import main
 
         code = main(argv)

@@ -16,7 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks.catalog import STEPS
+from lane_tasks.compat.project_surface import console_scripts, find_packages
+from lane_tasks.compat.snapshot import SnapshotProblem, generated_snapshot, render_snapshot
 from lane_tasks.config import CHECKLIST_DECISION, DEFAULT_CHECKLIST, Config
+from lane_tasks.evidence.artifacts import atomic_write
 from lane_tasks.project.git import git, git_config
 
 __all__ = [
@@ -189,7 +192,6 @@ def _support(ctx: _Ctx) -> tuple[dict[str, Any], list[str]]:
 
 
 def _compat(ctx: _Ctx) -> tuple[dict[str, Any], list[str]]:
-    from lane_tasks.compat.project_surface import console_scripts, find_packages
 
     packages = find_packages(ctx.root)
     schemas = _schema_globs(ctx.root)
@@ -303,8 +305,6 @@ def merge_tables(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str,
 def write_compat_snapshot(config: Config) -> str:
     """Write the generated compat snapshot of a source = "project" config (after lanes.toml is
     written); the line init prints. SnapshotProblem when the surface cannot be read."""
-    from lane_tasks.compat.snapshot import SnapshotProblem, generated_snapshot, render_snapshot
-    from lane_tasks.evidence.artifacts import atomic_write
 
     snapshot = generated_snapshot(config)
     rel = config.compat.snapshot

@@ -283,6 +283,7 @@ def generated_snapshot(config: Config) -> Snapshot:
     """The surface computed now: lane-tasks' own, or the user's project's (its public API,
     console scripts and declared schemas). SnapshotProblem when it cannot be computed."""
     if config.compat.source == "project":
+        # project_surface builds on this module's Snapshot and ApiEntry: imported when used
         from lane_tasks.compat.project_surface import project_snapshot
 
         return project_snapshot(config.root, config.compat)

@@ -27,6 +27,7 @@ from lane_tasks.evidence.artifacts import read_text_regular
 from lane_tasks.evidence.history import history_path, iso, open_history, repository_id
 from lane_tasks.evidence.store import RunRecord, list_runs
 from lane_tasks.kpi.compute import compute_kpis
+from lane_tasks.project.pyproject import read_pyproject
 from lane_tasks.util.clock import parse_time
 
 __all__ = ["RECENT_RUNS", "RELEASES", "build_model", "default_out", "first_failure_line"]
@@ -348,7 +349,6 @@ def _review(conn: sqlite3.Connection, config: Config, now: datetime) -> dict[str
 def _project_name(config: Config) -> str:
     """The name a person knows the repository by: pyproject's project name, else its
     directory's name."""
-    from lane_tasks.project.pyproject import read_pyproject
 
     try:
         name = read_pyproject(config.root).get("project", {}).get("name")

@@ -7,25 +7,16 @@ outside the repository), so the same lanes.toml always gives the same bytes.
 
 from __future__ import annotations
 
-from lane_tasks.catalog import CONTROLS, KPIS, STEPS
+from lane_tasks.catalog import CONTROLS, KPIS
 from lane_tasks.config import Config, ResolvedLane
+from lane_tasks.docs.commands import step_command
+from lane_tasks.docs.quickstarts import ROLES, quickstart_path, render_quickstart
 
 __all__ = ["LANES_MD", "first_difference", "render_docs", "render_lanes_md", "step_command"]
 
 _EOF = "<end of file>"
 LANES_MD = "lanes.md"
 """The page's name in the docs directory (drift-check reads docs/lanes.md)."""
-
-
-def step_command(config: Config, step_id: str) -> str:
-    """The step's canonical command as a person types it: what the step's nox session runs
-    (`nox_sessions.step_argv`) without the run-store plumbing (`--config`, `--lane`,
-    `--run-id`)."""
-    info = STEPS[step_id]
-    argv = ["lane-tasks", *info.argv, "--format", "json"]
-    if info.stable:
-        argv.append("--stable-json")
-    return " ".join([*argv, "--out", f"{config.artifacts_dir}/{info.out}"])
 
 
 def _cell(text: str) -> str:
@@ -70,7 +61,6 @@ def render_lanes_md(config: Config) -> str:
     ideal for, what it extends, its command path, minimum controls and KPI emphasis, then a
     lane-selection table built from each lane's `ideal_for` and links to the role
     quickstarts."""
-    from lane_tasks.docs.quickstarts import ROLES, quickstart_path  # they render commands from here
 
     lanes = config.resolved_lanes()
     out = [
@@ -109,7 +99,6 @@ def render_lanes_md(config: Config) -> str:
 def render_docs(config: Config) -> dict[str, str]:
     """The whole published set, by path relative to the docs directory: lanes.md and one
     quickstart page per role (`lane-tasks lanes docs --out-dir docs`)."""
-    from lane_tasks.docs.quickstarts import ROLES, quickstart_path, render_quickstart
 
     docs = {LANES_MD: render_lanes_md(config)}
     docs |= {quickstart_path(role): render_quickstart(config, role) for role in ROLES}

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lane_tasks.catalog import CONTROLS, KPIS
 from lane_tasks.config import Config, ResolvedLane
-from lane_tasks.docs.lanes_page import step_command
+from lane_tasks.docs.commands import step_command
 
 __all__ = ["ROLES", "Role", "quickstart_path", "render_quickstart"]
 

@@ -27,6 +27,14 @@ from pathlib import Path
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.errors import ConfigError, EnvironmentProblem
 from lane_tasks.evidence.artifacts import atomic_write, canonical_json, open_regular
+from lane_tasks.util.signing import (
+    keyid,
+    load_private_key,
+    load_public_key,
+    require_crypto,
+    sign_envelope,
+    verify_envelope,
+)
 
 __all__ = [
     "RECORD_PAYLOAD_TYPE",
@@ -68,7 +76,6 @@ def _key_of(config: Config, name: str) -> Path:
 
 def _signer_of_key(config: Config, key_path: Path) -> str | None:
     """The person in [signing.keys] whose public key pairs with the private key at key_path."""
-    from lane_tasks.util.signing import keyid, load_private_key, load_public_key
 
     mine = keyid(load_private_key(key_path).public_key())
     for name in config.signing.keys:
@@ -84,7 +91,6 @@ def check_signer(config: Config, sign_key: Path | None, signers: Sequence[str]) 
     the wrong person."""
     if sign_key is None:
         return
-    from lane_tasks.util.signing import load_private_key
 
     if not config.signing.keys:
         load_private_key(sign_key)
@@ -106,8 +112,6 @@ def write_record(
     data = text.encode("utf-8")
     envelope = None
     if sign_key is not None:
-        from lane_tasks.util.signing import sign_envelope
-
         check_signer(config, sign_key, signers)
         envelope = sign_envelope(data, sign_key, RECORD_PAYLOAD_TYPE)
     atomic_write(path, data)
@@ -148,8 +152,6 @@ def require_crypto_for(config: Config, lane: ResolvedLane) -> None:
     """Exit 3 with the install line before verifying a lane whose controls check signatures
     on a machine without the `sign` extra (not a crashed control per record)."""
     if config.signing.keys and any(c in SIGNED_CONTROLS for c in lane.control_ids()):
-        from lane_tasks.util.signing import require_crypto
-
         require_crypto()
 
 
@@ -179,7 +181,6 @@ def verify(config: Config, record: Path, signers: Sequence[str]) -> str | None:
         envelope = json.loads(raw)
     except (ValueError, RecursionError):
         return f"{env_rel} is not a DSSE envelope (not JSON)"
-    from lane_tasks.util.signing import verify_envelope
 
     signer, payload, why = None, None, None
     for name in (*(s for s in signers if s in keys), *(k for k in keys if k not in signers)):

@@ -22,19 +22,23 @@ def render_export(fmt: str, doc: Mapping[str, Any], *, config_path: Path | None 
     gives the repository root, against which file references in excerpts are resolved, and
     the lines at which checks are defined; without it, results are located only by what the
     artifact itself holds."""
+    # start-up cost: only the asked-for format is loaded
     from lane_tasks.evidence.artifacts import canonical_json
 
     if fmt == "json":
         return canonical_json(doc)
     if fmt == "text":
+        # start-up cost: only the asked-for format is loaded
         from lane_tasks.exports.text import render_text
 
         return render_text(dict(doc))
     if fmt == "sarif":
+        # start-up cost: only the asked-for format is loaded
         from lane_tasks.exports.sarif import ConfigLocator, to_sarif
 
         rules = None
         if "findings" in doc:
+            # start-up cost: only the asked-for format is loaded
             from lane_tasks.catalog.checks import RULES
 
             rules = RULES
@@ -42,10 +46,12 @@ def render_export(fmt: str, doc: Mapping[str, Any], *, config_path: Path | None 
         locate = ConfigLocator.for_config(config_path, root) if config_path and root else None
         return canonical_json(to_sarif(doc, rules, root=root, locate=locate))
     if fmt == "junit":
+        # start-up cost: only the asked-for format is loaded
         from lane_tasks.exports.junit import to_junit
 
         return to_junit(doc)
     if fmt == "codequality":
+        # start-up cost: only the asked-for format is loaded
         from lane_tasks.exports.codequality import to_codequality
         from lane_tasks.exports.sarif import ConfigLocator
 

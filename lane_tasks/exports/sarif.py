@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lane_tasks.config import config_table, key_lines
+
 __all__ = [
     "MAX_LOCATIONS",
     "SARIF_SCHEMA",
@@ -91,7 +93,6 @@ class ConfigLocator:
 
     @classmethod
     def for_config(cls, path: Path, root: Path) -> ConfigLocator:
-        from lane_tasks.config import config_table, key_lines
 
         try:
             uri = path.resolve().relative_to(root.resolve()).as_posix()

@@ -35,6 +35,12 @@ from lane_tasks.evidence.artifacts import (
 )
 from lane_tasks.evidence.store import MANIFEST, RunRecord, list_runs, run_dir, runs_root
 from lane_tasks.steps.base import StepContext, register
+from lane_tasks.util.signing import (
+    load_private_key,
+    load_public_key,
+    sign_envelope,
+    verify_envelope,
+)
 
 __all__ = [
     "EXCLUDED",
@@ -222,8 +228,6 @@ def _schemas(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     sign_key = ctx.options.get("sign_key")
     if sign_key:  # a bad key or a missing extra is reported before any work, not after
-        from lane_tasks.util.signing import load_private_key
-
         load_private_key(Path(sign_key))
     rec, problem = _choose_run(ctx)
     if rec is None:
@@ -318,8 +322,6 @@ def write_attestation(
     payload = canonical_json(statement(doc)).encode("utf-8")
     envelope = None
     if sign_key:
-        from lane_tasks.util.signing import sign_envelope
-
         envelope = sign_envelope(payload, Path(sign_key))
     atomic_write(st_path, payload)
     if envelope is None:
@@ -425,8 +427,6 @@ def verify_index(
     files; with a public key, also check the DSSE signature over the statement and that the
     index on disk is the signed one. A missing index file is a usage error (exit 2)."""
     if public_key is not None:  # a missing extra or a bad key file is reported first
-        from lane_tasks.util.signing import load_public_key
-
         load_public_key(public_key)
     idx_path, st_path, env_path = attestation_paths(config, index)
     source = Path(index) if index is not None else idx_path
@@ -480,7 +480,6 @@ def _check_signature(
     st_raw: bytes | None,
     index: dict[str, Any],
 ) -> None:
-    from lane_tasks.util.signing import verify_envelope
 
     envelope, _, problem = _load_json(env_path)
     if problem:

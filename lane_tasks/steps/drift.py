@@ -9,13 +9,12 @@ and what was expected; lanes.toml may waive one with a reason, which is then sho
 Every source is read for what it is: the session list comes from the real noxfile (run in a
 subprocess, so sessions that are not run by default count too), CI files are parsed as YAML
 (each scalar keeps its line), commands are split as a shell splits them, and the `lane-tasks`
-commands and options come from the real argparse parser. The noxfile subprocess starts first
-and the file scans run while it loads, so the step costs about one interpreter start.
+commands and options come from the command data (lane_tasks.catalog.commands). The noxfile
+subprocess starts first and the file scans run while it loads: about one interpreter start.
 """
 
 from __future__ import annotations
 
-import argparse
 import fnmatch
 import json
 import re
@@ -24,12 +23,14 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lane_tasks.catalog.checks import FINDINGS, RULES, FindingKind
+from lane_tasks.catalog.commands import CommandSurface as Command
+from lane_tasks.catalog.commands import cli_surface
 from lane_tasks.config import Config, Waiver, key_lines
+from lane_tasks.docs.lanes_page import first_difference, render_lanes_md
 from lane_tasks.errors import did_you_mean
 from lane_tasks.evidence.artifacts import Result
 from lane_tasks.project.nox_command import NoxRun, Token, invocation, nox_run
@@ -495,41 +496,6 @@ CI_READERS: tuple[tuple[Callable[[str], bool], CiReader], ...] = (
 
 
 @dataclass(frozen=True)
-class Command:
-    """One `lane-tasks` command: its option strings (-> takes a value) and sub-commands."""
-
-    path: tuple[str, ...]
-    options: Mapping[str, bool]
-    subcommands: tuple[str, ...]
-
-    def name(self) -> str:
-        return " ".join(("lane-tasks", *self.path))
-
-
-@cache
-def cli_surface() -> dict[tuple[str, ...], Command]:
-    """Every command path of the real parser (`build_parser()`), with its options."""
-    from lane_tasks.cli import build_parser  # the CLI imports the steps
-
-    out: dict[tuple[str, ...], Command] = {}
-
-    def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> None:
-        options: dict[str, bool] = {}
-        subs: dict[str, argparse.ArgumentParser] = {}
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                subs.update(action.choices)
-            for opt in action.option_strings:
-                options[opt] = action.nargs != 0
-        out[path] = Command(path, options, tuple(subs))
-        for name, sub in subs.items():
-            walk(sub, (*path, name))
-
-    walk(build_parser(), ())
-    return out
-
-
-@dataclass(frozen=True)
 class _Problem:
     id: str
     line: int
@@ -969,7 +935,6 @@ def _docs_family(f: _Facts) -> _Outcome:
 def _lanes_doc_family(f: _Facts) -> _Outcome:
     """docs/lanes.md, when published, is exactly what `lane-tasks lanes docs` renders from
     lanes.toml."""
-    from lane_tasks.docs.lanes_page import first_difference, render_lanes_md
 
     path = f.root / LANES_DOC
     if not path.is_file():

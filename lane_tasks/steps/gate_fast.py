@@ -20,6 +20,8 @@ from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.evidence.artifacts import Result, atomic_write
 from lane_tasks.evidence.consistency import coverage
 from lane_tasks.evidence.findings import read_report
+from lane_tasks.evidence.store import open_run, record_files, run_dir
+from lane_tasks.project.git import subject
 from lane_tasks.steps.base import StepContext, StepInterrupted, register
 from lane_tasks.steps.gate_cache import GateCache
 from lane_tasks.util.procs import (
@@ -102,9 +104,6 @@ class Side:
     @classmethod
     def open(cls, ctx: StepContext) -> Side:
         if ctx.run_id:
-            from lane_tasks.evidence.store import open_run
-            from lane_tasks.project.git import subject
-
             at = subject(ctx.root, (ctx.config.artifacts_dir,)).to_json()
             return cls(open_run(ctx.config, ctx.run_id, at) / "gate-fast", ctx.run_id)
         return cls(ctx.config.artifacts_path() / "gate-fast", None)
@@ -127,7 +126,6 @@ class Side:
         every file it holds)."""
         if self.run_id is None:
             return
-        from lane_tasks.evidence.store import record_files, run_dir
 
         base = run_dir(ctx.config, self.run_id)
         names = [p.relative_to(base).as_posix() for p in written if p.is_file()]

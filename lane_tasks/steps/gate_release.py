@@ -28,6 +28,7 @@ from lane_tasks.catalog import STEPS
 from lane_tasks.catalog.checks import RELEASE_CHECKS
 from lane_tasks.evidence.artifacts import Result, locked_file, read_artifact
 from lane_tasks.evidence.consistency import step_problem
+from lane_tasks.evidence.store import run_dir
 from lane_tasks.project.changelog import CANDIDATES, find_changelog, find_entry
 from lane_tasks.project.fragments import find_fragments
 from lane_tasks.project.git import (
@@ -572,8 +573,6 @@ class GateFastEvidence(Check):
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
         name = STEPS["gate-fast"].out
         if ctx.run_id:
-            from lane_tasks.evidence.store import run_dir
-
             path = run_dir(ctx.config, ctx.run_id) / name
             where = f"run {ctx.run_id}"
         else:
