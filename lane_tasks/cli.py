@@ -76,6 +76,11 @@ def _options_below(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def _config(args: argparse.Namespace) -> Config:
+    """lanes.toml as --config names it, or the Config the caller already loaded (a nox
+    session: one load per nox invocation, not one per step)."""
+    loaded: Config | None = getattr(args, "loaded_config", None)
+    if loaded is not None and (not args.config or Path(args.config) == loaded.path):
+        return loaded
     return load_config(Path(args.config) if args.config else None)
 
 
@@ -265,7 +270,9 @@ def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
         # start-up cost: loaded only when this command runs
         from lane_tasks.run import StepOptions, join_run, run_step, step_config
 
-        config, config_error = step_config(step_id, Path(args.config) if args.config else None)
+        loaded = getattr(args, "loaded_config", None)
+        path = Path(args.config) if args.config else None
+        config, config_error = step_config(step_id, path, loaded=loaded)
         run = join_run(config, args.run_id, lane=args.lane)
         _settle_output(args)
         top = _top_level(args, config, step_id if config_error is None else None)
@@ -1091,7 +1098,9 @@ def _open_closed_std_streams() -> None:
             setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, config: Config | None = None) -> int:
+    """The `lane-tasks` command. `config`: lanes.toml already loaded by the caller (the nox
+    sessions), used when the command's --config names the same file."""
     # start-up cost: loaded only when this command runs
     from lane_tasks.util.interrupts import install
 
@@ -1107,6 +1116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         argcomplete.autocomplete(parser)  # answers on fd 8 and exits
     args = parser.parse_args(argv)
+    args.loaded_config = config
     if args.color:
         set_color(args.color)
     func: Callable[[argparse.Namespace], int] = args.func

@@ -124,7 +124,7 @@ def _invoke(session: nox.Session, config: Config, argv: list[str], what: str) ->
         # start-up cost: `nox -l` need not load the run machinery
         from lane_tasks.cli import main
 
-        code = main(argv)
+        code = main(argv, config=config)  # lanes.toml loaded once, by register()
         if code == EXIT_INTERRUPTED:
             mark()
             raise KeyboardInterrupt(what)  # nox stops the invocation and exits 130

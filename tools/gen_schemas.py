@@ -1,5 +1,7 @@
 """Regenerate lane_tasks/schemas/*.json (the artifact contracts, and lanes-toml.schema.json from
-lane_tasks/config/keys.py). Run after changing a kind or a lanes.toml key.
+lane_tasks/config/keys.py) and the key table of docs/architecture.md (between its
+`<!-- keys:start -->` and `<!-- keys:end -->` markers, also from config/keys.py). Run after
+changing a kind or a lanes.toml key.
 
 The schemas are committed files: the contract is what ships, and tests check that these files
 match this generator, so the common envelope cannot drift between kinds.
@@ -13,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 VERSION = "1.0"
-OUT = Path(__file__).resolve().parent.parent / "lane_tasks" / "schemas"
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "lane_tasks" / "schemas"
+ARCHITECTURE = ROOT / "docs" / "architecture.md"
+KEYS_START, KEYS_END = "<!-- keys:start -->", "<!-- keys:end -->"
 
 STATUS = {"enum": ["pass", "fail", "error", "skip"]}
 STR = {"type": "string"}
@@ -478,10 +483,22 @@ def render() -> dict[Path, str]:
         for kind, doc in docs.items()
     }
     # lanes.toml for editors (Taplo / Even Better TOML): from the reader's own key tables
-    from lane_tasks.config.keys import SCHEMA_FILE, lanes_toml_schema
+    from lane_tasks.config.keys import SCHEMA_FILE, key_table_markdown, lanes_toml_schema
 
     out[OUT / SCHEMA_FILE] = json.dumps(lanes_toml_schema(), indent=2) + "\n"
+    out[ARCHITECTURE] = with_key_table(
+        ARCHITECTURE.read_text(encoding="utf-8"), key_table_markdown()
+    )
     return out
+
+
+def with_key_table(text: str, table: str) -> str:
+    """`text` with the part between the key-table markers replaced by `table`; the rest of the
+    page is written by hand."""
+    start, end = text.find(KEYS_START), text.find(KEYS_END)
+    if start < 0 or end < start:
+        sys.exit(f"{ARCHITECTURE}: needs the markers {KEYS_START} and {KEYS_END}, in that order")
+    return f"{text[: start + len(KEYS_START)]}\n{table}{text[end:]}"
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ of an array of tables (`[[drift.waive]]`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
@@ -244,3 +245,188 @@ def lanes_toml_schema() -> dict[str, Any]:
         "title": "lane-tasks configuration (lanes.toml or [tool.lane-tasks] in pyproject.toml)",
         **_table_schema((), enums),
     }
+
+
+# ---- where each key goes: the docs/architecture.md key table ----
+
+
+@dataclass(frozen=True, kw_only=True)
+class Use:
+    """Where one key is read (modules below lane_tasks, the parser aside), the artifact field
+    it shows up in (`<schema kind>: <field>`, or "—"), and the heading that documents it."""
+
+    used_by: tuple[str, ...]
+    artifact: str = "—"
+    docs: str = "README.md: lanes.toml"
+
+
+def _u(used_by: str, artifact: str = "—", docs: str = "lanes.toml") -> Use:
+    where = docs if docs.startswith("docs/") else f"README.md: {docs}"
+    return Use(used_by=tuple(used_by.split()), artifact=artifact, docs=where)
+
+
+_TEAMS = "Teams, ownership and the severity model"
+_KPI = "KPI reviews and release checklists"
+_COMPAT = "Compatibility and deprecations"
+_INCR = "Incremental gate fast"
+_LANES = "docs/lanes.md: Release-confidence lanes"
+
+USES: dict[tuple[str, ...], Use] = {
+    ("project",): _u("releases.decision kpi.records evidence.store"),
+    ("runs",): _u("evidence.store", "run-manifest: retention"),
+    ("nox",): _u("nox_sessions", docs="How a lane runs"),
+    ("lanes",): _u("config.model nox_sessions docs.lanes_page", "run-manifest: lane", _LANES),
+    ("gate",): _u("steps.gate_fast steps.gate_release"),
+    ("doctor",): _u("steps.doctor", "doctor: results"),
+    ("drift",): _u("steps.drift", "drift-check: findings"),
+    ("teams",): _u("controls.ownership controls.severity", docs=_TEAMS),
+    ("ownership",): _u("controls.ownership", "controls: results[].message", _TEAMS),
+    ("support",): _u("controls.severity", "controls: results[].message", _TEAMS),
+    ("kpi",): _u("controls.kpi_review kpi.compute", docs=_KPI),
+    ("release",): _u("releases.checklist controls.checklist", "release-checklist: items", _KPI),
+    ("compat",): _u("controls.compat compat.snapshot", docs=_COMPAT),
+    ("deprecations",): _u("controls.deprecations controls.compat", docs=_COMPAT),
+    ("history",): _u("evidence.history", "run-manifest: repository", "Run history and KPIs"),
+    ("signing",): _u("evidence.record_signature", docs="Signed evidence records"),
+    ("project", "release_owners"): _u(
+        "releases.decision controls.checklist",
+        "release-decision: owner",
+        "Release decisions and the `release-owner` control",
+    ),
+    ("project", "evidence_dir"): _u(
+        "kpi.records releases.checklist", "release-checklist: items[].evidence.path"
+    ),
+    ("project", "artifacts_dir"): _u("evidence.store evidence.lease", "gate-fast: results[].log"),
+    ("project", "default_lane"): _u("nox_sessions cli"),
+    ("project", "adoption_point"): _u(
+        "controls.base", docs="Release decisions and the `release-owner` control"
+    ),
+    ("runs", "keep"): _u("evidence.store", "run-manifest: retention.keep"),
+    ("nox", "backend"): _u("nox_sessions", docs="How a lane runs"),
+    ("nox", "python"): _u("nox_sessions"),
+    ("nox", "install"): _u("nox_sessions", docs="How a lane runs"),
+    ("nox", "session_prefix"): _u(
+        "nox_sessions adopt.noxfile steps.drift", docs="Adopt it in your project"
+    ),
+    ("lanes", "*", "description"): _u("docs.lanes_page nox_sessions", docs=_LANES),
+    ("lanes", "*", "ideal_for"): _u("docs.lanes_page", docs=_LANES),
+    ("lanes", "*", "extends"): _u("config.model docs.lanes_page", docs=_LANES),
+    ("lanes", "*", "steps"): _u("config.model nox_sessions", "run-manifest: results[].id", _LANES),
+    ("lanes", "*", "controls"): _u("controls.base", "controls: results[].origin", _LANES),
+    ("lanes", "*", "kpis"): _u("kpi.review docs.lanes_page", "kpi-review: kpis[].id", _LANES),
+    ("gate", "fast"): _u("steps.gate_fast", "gate-fast: results"),
+    ("gate", "release"): _u("steps.gate_release", "gate-release: results"),
+    ("gate", "fast", "checks"): _u(
+        "steps.gate_fast evidence.consistency", "gate-fast: coverage.checks"
+    ),
+    ("gate", "fast", "jobs"): _u("steps.gate_fast"),
+    ("gate", "fast", "cache"): _u("steps.gate_fast", "gate-fast: results[].cached", _INCR),
+    ("gate", "fast", "checks", "*", "cmd"): _u("steps.gate_fast", "gate-fast: results[].cmd"),
+    ("gate", "fast", "checks", "*", "owner"): _u(
+        "steps.gate_fast controls.ownership", "gate-fast: results[].owner"
+    ),
+    ("gate", "fast", "checks", "*", "timeout"): _u(
+        "steps.gate_fast", "gate-fast: results[].message"
+    ),
+    ("gate", "fast", "checks", "*", "env"): _u("steps.gate_fast steps.gate_cache"),
+    ("gate", "fast", "checks", "*", "cwd"): _u("steps.gate_fast steps.gate_cache"),
+    ("gate", "fast", "checks", "*", "description"): _u(
+        "steps.gate_cache evidence.consistency", "gate-fast: coverage.configured_digest"
+    ),
+    ("gate", "fast", "checks", "*", "inputs"): _u("steps.gate_cache", docs=_INCR),
+    ("gate", "fast", "checks", "*", "input_env"): _u("steps.gate_cache", docs=_INCR),
+    ("gate", "fast", "checks", "*", "shell"): _u("steps.gate_fast steps.doctor", docs=_INCR),
+    ("gate", "fast", "checks", "*", "fix"): _u("steps.gate_fast", "gate-fast: results[].fix"),
+    ("gate", "fast", "checks", "*", "report"): _u(
+        "steps.gate_fast", "gate-fast: results[].report.format"
+    ),
+    ("gate", "release", "tag_pattern"): _u(
+        "steps.gate_release controls.base kpi.records", "gate-release: version"
+    ),
+    ("gate", "release", "changelog"): _u("steps.gate_release", "gate-release: results[].message"),
+    ("gate", "release", "offline"): _u("steps.gate_release steps.doctor controls.compat"),
+    ("gate", "release", "timeout"): _u("steps.gate_release"),
+    ("gate", "release", "disable"): _u(
+        "steps.gate_release releases.decision", "gate-release: results[].message"
+    ),
+    ("doctor", "disable"): _u("steps.doctor", "doctor: results[].message"),
+    ("doctor", "ci_files"): _u("steps.doctor steps.drift"),
+    ("drift", "ci_files"): _u("steps.drift"),
+    ("drift", "required_ci_lanes"): _u("steps.drift", "drift-check: findings[].id"),
+    ("drift", "docs"): _u("steps.drift", "drift-check: findings[].path"),
+    ("drift", "waive"): _u("steps.drift", "drift-check: findings[].waived"),
+    ("drift", "waive", "[]", "finding"): _u("steps.drift", "drift-check: findings[].id"),
+    ("drift", "waive", "[]", "path"): _u("steps.drift", "drift-check: findings[].path"),
+    ("drift", "waive", "[]", "reason"): _u("steps.drift", "drift-check: findings[].waived"),
+    ("drift", "waive", "[]", "line"): _u("steps.drift", "drift-check: findings[].line"),
+    ("teams", "*", "contact"): _u("controls.ownership", "controls: results[].message", _TEAMS),
+    ("teams", "*", "description"): _u("controls.ownership", docs=_TEAMS),
+    ("ownership", "steps"): _u("controls.ownership", "controls: results[].message", _TEAMS),
+    ("ownership", "controls"): _u("controls.ownership", "controls: results[].message", _TEAMS),
+    ("ownership", "checks"): _u("controls.ownership", "controls: results[].message", _TEAMS),
+    ("support", "levels"): _u("controls.severity", "controls: results[].message", _TEAMS),
+    ("support", "severity"): _u("controls.severity", "controls: results[].message", _TEAMS),
+    ("support", "severity", "*", "ack"): _u("controls.severity", docs=_TEAMS),
+    ("support", "severity", "*", "resolve"): _u("controls.severity", docs=_TEAMS),
+    ("support", "severity", "*", "escalation"): _u("controls.severity", docs=_TEAMS),
+    ("support", "severity", "*", "description"): _u("controls.severity", docs=_TEAMS),
+    ("kpi", "review_period_days"): _u("controls.kpi_review dashboard.model", docs=_KPI),
+    ("kpi", "reviewers"): _u("controls.kpi_review kpi.review", "kpi-review: reviewer", _KPI),
+    ("kpi", "min_sample"): _u("kpi.compute dashboard.model", "kpi-review: kpis[].status", "KPIs"),
+    ("history", "path"): _u("evidence.history config.own_dirs", docs="Run history and KPIs"),
+    ("history", "repository"): _u(
+        "evidence.history", "run-manifest: repository", "Run history and KPIs"
+    ),
+    ("release", "checklist"): _u(
+        "releases.checklist controls.checklist", "release-checklist: items[].id", _KPI
+    ),
+    ("compat", "snapshot"): _u("controls.compat compat.snapshot", docs=_COMPAT),
+    ("compat", "source"): _u("controls.compat compat.snapshot", docs=_COMPAT),
+    ("compat", "policy"): _u("controls.compat", "controls: results[].message", _COMPAT),
+    ("compat", "packages"): _u("compat.project_surface", docs=_COMPAT),
+    ("compat", "schemas"): _u("compat.project_surface", docs=_COMPAT),
+    ("deprecations", "min_window_minors"): _u("controls.deprecations", docs=_COMPAT),
+    ("deprecations", "file"): _u("config.deprecations", docs=_COMPAT),
+    ("deprecations", "items"): _u("controls.deprecations controls.compat", docs=_COMPAT),
+    ("deprecations", "items", "[]", "item"): _u("controls.deprecations", docs=_COMPAT),
+    ("deprecations", "items", "[]", "announced_in"): _u("controls.deprecations", docs=_COMPAT),
+    ("deprecations", "items", "[]", "remove_in"): _u("controls.deprecations", docs=_COMPAT),
+    ("deprecations", "items", "[]", "runbook"): _u("controls.deprecations", docs=_COMPAT),
+    ("signing", "keys"): _u("evidence.record_signature", docs="Signed evidence records"),
+}
+
+PARSERS: Mapping[str, str] = {
+    "project": "config.tables_project",
+    "runs": "config.tables_project",
+    "nox": "config.tables_project",
+    "doctor": "config.tables_project",
+    "lanes": "config.tables_lanes",
+    "gate": "config.tables_gate",
+    "drift": "config.tables_drift",
+    "compat": "config.tables_compat",
+    "deprecations": "config.tables_compat",
+}
+"""The module that parses each top-level table (the rest: config.tables_governance)."""
+
+
+def key_table_markdown() -> str:
+    """The docs/architecture.md table: every key of TABLES, in their order, with its parser,
+    readers, artifact field and docs heading. A key without a USES entry is a bug of ours."""
+    rows = [
+        "| lanes.toml key | module (parser → readers) | artifact field | docs heading |",
+        "|---|---|---|---|",
+    ]
+    for path, keys in TABLES.items():
+        for name in keys:
+            full = (*path, name)
+            use = USES.get(full)
+            if use is None:
+                raise KeyError(f"no USES entry for lanes.toml key {'.'.join(full)}")
+            shown = ".".join(full).replace(".[]", "[]").replace("*", "<name>")
+            parser = PARSERS.get(full[0], "config.tables_governance")
+            readers = ", ".join(f"`{m}`" for m in use.used_by)
+            rows.append(f"| `{shown}` | `{parser}` → {readers} | {use.artifact} | {use.docs} |")
+    extra = set(USES) - {(*p, k) for p, keys in TABLES.items() for k in keys}
+    if extra:
+        raise KeyError(f"USES names keys TABLES does not: {sorted(extra)}")
+    return "\n".join(rows) + "\n"
