@@ -15,6 +15,7 @@ from lane_tasks.config import Config
 from lane_tasks.errors import EXIT_ENV, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK
 from lane_tasks.evidence.artifacts import Result, RunInfo, envelope
 from lane_tasks.project.git import Subject, subject
+from lane_tasks.util.procs import kill_all
 
 __all__ = [
     "RUNNERS",
@@ -140,8 +141,6 @@ def run_step(step_id: str, ctx: StepContext) -> StepReport:
             results, extra = RUNNERS[step_id](ctx)
         except KeyboardInterrupt as exc:
             # every child process group is stopped first; the artifact says what had finished
-            from lane_tasks.util.procs import kill_all
-
             kill_all()
             results = exc.results if isinstance(exc, StepInterrupted) else []
             if not any(r.status == "error" for r in results):

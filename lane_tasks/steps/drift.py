@@ -1031,7 +1031,7 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
         config=config,
         probe=_NoxProbe(config.root),
         line_of=key_lines(config.path),
-        config_rel=_relative(config.path, config.root),
+        config_rel=config.shown(config.path),
     )
     try:
         outcomes = {fid: FAMILIES[fid].check(facts) for fid in _RUN_ORDER}
@@ -1044,10 +1044,3 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     results = [_result(fam, outcomes[fid]) for fid, fam in FAMILIES.items()]
     findings = [x.to_json() for fid in FAMILIES for x in outcomes[fid].findings]
     return results, {"findings": findings}
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
