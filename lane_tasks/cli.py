@@ -522,7 +522,7 @@ def _compat_snapshot(args: argparse.Namespace) -> int:
 def _compat_diff(args: argparse.Namespace) -> int:
     # start-up cost: loaded only when this command runs
     from lane_tasks.compat.snapshot import SnapshotProblem, current_snapshot
-    from lane_tasks.controls.compat import compare
+    from lane_tasks.controls.compat_policy import compare
     from lane_tasks.project.git import release_tags, resolve_rev
 
     config = _config(args)
@@ -775,7 +775,7 @@ def _runs_list(args: argparse.Namespace) -> int:
 def _ownership_show(args: argparse.Namespace) -> int:
     """The ownership matrix the ownership-matrix control judges: one row per item."""
     # start-up cost: loaded only when this command runs
-    from lane_tasks.controls.ownership import NO_CONTACT, UNDEFINED, ownership_matrix
+    from lane_tasks.governance import NO_CONTACT, UNDEFINED, ownership_matrix
 
     config = _config(args)
     matrix = ownership_matrix(config, config.resolve(args.lane) if args.lane else None)

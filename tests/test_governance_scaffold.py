@@ -19,8 +19,7 @@ from lane_tasks.adopt.governance_scaffold import (
 )
 from lane_tasks.adopt.init_repo import LANES, default_lanes_toml
 from lane_tasks.config import load_config, parse_config
-from lane_tasks.controls.ownership import ownership_matrix
-from lane_tasks.controls.severity import severity_problems
+from lane_tasks.governance import ownership_matrix, severity_problems
 
 CODEOWNERS = """
 # owners

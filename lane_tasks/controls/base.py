@@ -144,3 +144,11 @@ def tags_since_adoption(config: Config) -> ReleaseTags:
         )
     tags = tuple(t for t in matched if is_ancestor(root, adopted, t.commit))
     return ReleaseTags(adopted, tags)
+
+
+def no_run(ctx: ControlContext) -> Verdict | None:
+    if ctx.run_path is None or ctx.run_id is None:
+        return Verdict("fail", "no lane run to verify: run the lane (`nox -s <lane>`) first")
+    if ctx.manifest is None:
+        return Verdict("fail", f"run {ctx.run_id}: {ctx.manifest_problem or 'no manifest'}")
+    return None

@@ -1,21 +1,18 @@
-"""The ownership-matrix control: every gate check, step and control of a lane has an owning
-team, and every owning team is defined in [teams] with a contact someone can reach.
-
-The matrix is computed here once, for the control and for `lane-tasks ownership show`, so what
-a person reads is exactly what the lane is judged on.
-"""
+"""Governance rules of a lane: who owns each gate check, step and control (the ownership
+matrix), and whether the support severity model is complete. Rules, not verification: the
+ownership-matrix and severity-model controls, `ownership show` and init use them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
-from lane_tasks.config import Config, ResolvedLane
-from lane_tasks.controls.base import Control, ControlContext, Verdict, register
+from lane_tasks.config import Config, ResolvedLane, SeverityLevel
 from lane_tasks.errors import did_you_mean
-
-__all__ = ["KINDS", "OwnershipMatrix", "OwnershipRow", "ownership_matrix"]
+from lane_tasks.util.durations import format_duration, parse_duration
 
 KINDS = ("check", "step", "control")
 """Item kinds, in the order the matrix lists them."""
@@ -124,29 +121,76 @@ def ownership_matrix(config: Config, lane: ResolvedLane | None = None) -> Owners
     return OwnershipMatrix(tuple(rows))
 
 
-@register
-class OwnershipMatrixControl(Control):
-    """Every gate check, step and control of the lane is owned by a team ([ownership], or a
-    gate check's own `owner`), every owner is a team defined in [teams], and every such team
-    has a contact."""
+SLOS = ("ack", "resolve")
+"""The SLO keys of a level, each a duration; ack must not exceed resolve."""
 
-    id = "ownership-matrix"
-    evidence = "lanes.toml: [teams], [ownership] and [gate.fast.checks.<id>] owner"
-    fix = (
-        'define each team as [teams.<name>] contact = "..." and map every item in '
-        "[ownership.checks|steps|controls]; see `lane-tasks ownership show --lane <lane>`"
-    )
 
-    def verify(self, ctx: ControlContext) -> Verdict:
-        matrix = ownership_matrix(ctx.config, ctx.lane)
-        problems = matrix.problems(ctx.config.teams)
-        if problems:
-            if any(r.problem == UNDEFINED for r in matrix.rows):
-                problems.append(f"defined teams: {', '.join(ctx.config.teams) or 'none'}")
-            return Verdict("fail", "; ".join(problems))
-        teams = matrix.teams()
-        return Verdict(
-            "pass",
-            f"{len(matrix.rows)} item(s) owned by {len(teams)} team(s) with a contact: "
-            f"{', '.join(teams)}",
-        )
+def _slos(level: SeverityLevel, problems: list[str]) -> dict[str, timedelta] | None:
+    """The level's parsed SLOs, or None (with the reasons added to `problems`)."""
+    out: dict[str, timedelta] = {}
+    for key in SLOS:
+        raw = getattr(level, key)
+        if raw is None:
+            problems.append(f"{level.name}: no {key} SLO")
+            continue
+        try:
+            value = parse_duration(raw)
+        except ValueError as exc:
+            problems.append(f"{level.name}.{key}: {exc}")
+            continue
+        if value <= timedelta(0):
+            problems.append(f"{level.name}.{key}: '{raw}' must be longer than zero")
+            continue
+        out[key] = value
+    if len(out) != len(SLOS):
+        return None
+    if out["ack"] > out["resolve"]:
+        problems.append(f"{level.name}: ack {level.ack} is longer than resolve {level.resolve}")
+    return out
+
+
+def severity_problems(config: Config) -> tuple[list[str], dict[str, dict[str, timedelta]]]:
+    """Every gap in the model, and the SLOs of the levels that parsed."""
+    support = config.support
+    problems: list[str] = []
+    if not support.levels:
+        problems.append("support.levels is empty: define at least one severity level")
+    missing = [lv for lv in support.levels if lv not in support.severity]
+    if missing:
+        problems.append("levels without a [support.severity.<level>] table: " + ", ".join(missing))
+    for name in support.severity:
+        if name not in support.levels:
+            problems.append(
+                f"[support.severity.{name}] is not a listed level"
+                f"{did_you_mean(name, support.levels)}; support.levels: "
+                f"{', '.join(support.levels)}"
+            )
+    slos: dict[str, dict[str, timedelta]] = {}
+    for name in support.levels:
+        level = support.severity.get(name)
+        if level is None:
+            continue
+        parsed = _slos(level, problems)
+        if parsed is not None:
+            slos[name] = parsed
+        team = level.escalation
+        if team is None:
+            problems.append(f"{name}: no escalation team")
+        elif team not in config.teams:
+            problems.append(
+                f"{name}: escalation to undefined team '{team}'"
+                f"{did_you_mean(team, config.teams)}; defined teams: "
+                f"{', '.join(config.teams) or 'none'}"
+            )
+        elif config.teams[team].contact is None:
+            problems.append(f"{name}: escalation team '{team}' has no contact")
+    ordered = [lv for lv in support.levels if lv in slos]
+    for stricter, looser in pairwise(ordered):
+        for key in SLOS:
+            a, b = slos[stricter][key], slos[looser][key]
+            if a >= b:
+                problems.append(
+                    f"{stricter} is stricter than {looser} but its {key} "
+                    f"{format_duration(a)} is not shorter than {format_duration(b)}"
+                )
+    return problems, slos
