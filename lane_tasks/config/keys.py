@@ -283,7 +283,9 @@ USES: dict[tuple[str, ...], Use] = {
     ("ownership",): _u("controls.ownership_matrix", "controls: results[].message", _TEAMS),
     ("support",): _u("controls.severity_model", "controls: results[].message", _TEAMS),
     ("kpi",): _u("controls.weekly_kpi_review kpi.compute", docs=_KPI),
-    ("release",): _u("releases.checklist controls.release_checklist_evidence", "release-checklist: items", _KPI),
+    ("release",): _u(
+        "releases.checklist controls.release_checklist_evidence", "release-checklist: items", _KPI
+    ),
     ("compat",): _u("controls.compat_policy compat.snapshot", docs=_COMPAT),
     ("deprecations",): _u("controls.deprecation_windows controls.compat_policy", docs=_COMPAT),
     ("history",): _u("evidence.history", "run-manifest: repository", "Run history and KPIs"),
@@ -359,10 +361,14 @@ USES: dict[tuple[str, ...], Use] = {
     ("drift", "waive", "[]", "path"): _u("steps.drift", "drift-check: findings[].path"),
     ("drift", "waive", "[]", "reason"): _u("steps.drift", "drift-check: findings[].waived"),
     ("drift", "waive", "[]", "line"): _u("steps.drift", "drift-check: findings[].line"),
-    ("teams", "*", "contact"): _u("controls.ownership_matrix", "controls: results[].message", _TEAMS),
+    ("teams", "*", "contact"): _u(
+        "controls.ownership_matrix", "controls: results[].message", _TEAMS
+    ),
     ("teams", "*", "description"): _u("controls.ownership_matrix", docs=_TEAMS),
     ("ownership", "steps"): _u("controls.ownership_matrix", "controls: results[].message", _TEAMS),
-    ("ownership", "controls"): _u("controls.ownership_matrix", "controls: results[].message", _TEAMS),
+    ("ownership", "controls"): _u(
+        "controls.ownership_matrix", "controls: results[].message", _TEAMS
+    ),
     ("ownership", "checks"): _u("controls.ownership_matrix", "controls: results[].message", _TEAMS),
     ("support", "levels"): _u("controls.severity_model", "controls: results[].message", _TEAMS),
     ("support", "severity"): _u("controls.severity_model", "controls: results[].message", _TEAMS),
@@ -378,7 +384,9 @@ USES: dict[tuple[str, ...], Use] = {
         "evidence.history", "run-manifest: repository", "Run history and KPIs"
     ),
     ("release", "checklist"): _u(
-        "releases.checklist controls.release_checklist_evidence", "release-checklist: items[].id", _KPI
+        "releases.checklist controls.release_checklist_evidence",
+        "release-checklist: items[].id",
+        _KPI,
     ),
     ("compat", "snapshot"): _u("controls.compat_policy compat.snapshot", docs=_COMPAT),
     ("compat", "source"): _u("controls.compat_policy compat.snapshot", docs=_COMPAT),
@@ -387,9 +395,13 @@ USES: dict[tuple[str, ...], Use] = {
     ("compat", "schemas"): _u("compat.project_surface", docs=_COMPAT),
     ("deprecations", "min_window_minors"): _u("controls.deprecation_windows", docs=_COMPAT),
     ("deprecations", "file"): _u("config.deprecations", docs=_COMPAT),
-    ("deprecations", "items"): _u("controls.deprecation_windows controls.compat_policy", docs=_COMPAT),
+    ("deprecations", "items"): _u(
+        "controls.deprecation_windows controls.compat_policy", docs=_COMPAT
+    ),
     ("deprecations", "items", "[]", "item"): _u("controls.deprecation_windows", docs=_COMPAT),
-    ("deprecations", "items", "[]", "announced_in"): _u("controls.deprecation_windows", docs=_COMPAT),
+    ("deprecations", "items", "[]", "announced_in"): _u(
+        "controls.deprecation_windows", docs=_COMPAT
+    ),
     ("deprecations", "items", "[]", "remove_in"): _u("controls.deprecation_windows", docs=_COMPAT),
     ("deprecations", "items", "[]", "runbook"): _u("controls.deprecation_windows", docs=_COMPAT),
     ("signing", "keys"): _u("evidence.record_signature", docs="Signed evidence records"),
