@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from lane_tasks import __version__
+from lane_tasks.catalog import CONTROLS as CATALOG
 from lane_tasks.catalog import STEPS
 from lane_tasks.cli_help import apply_help
 from lane_tasks.cli_history import add_commands, add_rollback
@@ -37,10 +38,10 @@ from lane_tasks.errors import (
     os_problem,
     platform_problem,
 )
-from lane_tasks.evidence.artifacts import canonical_json
+from lane_tasks.evidence.artifacts import atomic_write, canonical_json, read_artifact
 from lane_tasks.exports.text import render_text
 from lane_tasks.paths import add_out_guard, output_path
-from lane_tasks.util.interrupts import shielded
+from lane_tasks.util.interrupts import install, shielded
 
 if TYPE_CHECKING:
     from lane_tasks.run import TopLevel
@@ -75,13 +76,29 @@ def _options_below(parser: argparse.ArgumentParser) -> set[str]:
     return found
 
 
-def _config(args: argparse.Namespace) -> Config:
-    """lanes.toml as --config names it, or the Config the caller already loaded (a nox
-    session: one load per nox invocation, not one per step)."""
+def _loaded(args: argparse.Namespace) -> Config | None:
+    """The Config the caller already loaded (a nox session: one load per nox invocation, not
+    one per step), when --config names that same file."""
     loaded: Config | None = getattr(args, "loaded_config", None)
     if loaded is not None and (not args.config or Path(args.config) == loaded.path):
         return loaded
-    return load_config(Path(args.config) if args.config else None)
+    return None
+
+
+def _config(args: argparse.Namespace) -> Config:
+    """lanes.toml as --config names it (or as the caller loaded it)."""
+    loaded = _loaded(args)
+    return loaded if loaded is not None else load_config(Path(args.config) if args.config else None)
+
+
+def _sarif_config(args: argparse.Namespace) -> Path | None:
+    """The lanes.toml SARIF output locates results in (besides the repository), if any."""
+    if args.format != "sarif":
+        return None
+    try:
+        return Path(args.config) if args.config else find_config()
+    except ConfigError:
+        return None
 
 
 def _top_level(
@@ -94,12 +111,7 @@ def _top_level(
     from lane_tasks.run import TopLevel
 
     if args.out:
-        config_path: Path | None = None
-        if args.format == "sarif":  # SARIF locates results in the repository and in lanes.toml
-            try:
-                config_path = Path(args.config) if args.config else find_config()
-            except ConfigError:
-                config_path = None
+        config_path = _sarif_config(args)
         fmt = args.format
         return TopLevel(
             path=output_path(args, args.out),
@@ -133,13 +145,7 @@ def _show(
     if streamed and args.format == "text":
         text = render_text(doc, streamed=True)
     else:
-        config_path: Path | None = None
-        if args.format == "sarif":
-            try:
-                config_path = Path(args.config) if args.config else find_config()
-            except ConfigError:
-                config_path = None
-        text = render_export(args.format, doc, config_path=config_path)
+        text = render_export(args.format, doc, config_path=_sarif_config(args))
     sys.stdout.write(text)
     for notice in notices:
         sys.stderr.write(notice + "\n")
@@ -211,7 +217,6 @@ def _artifact_hint(args: argparse.Namespace, name: str) -> str:
 def _export(args: argparse.Namespace) -> int:
     """An artifact already written, in another format: CI report steps never re-run a check."""
     # start-up cost: loaded only when this command runs
-    from lane_tasks.evidence.artifacts import atomic_write, read_artifact
     from lane_tasks.exports import render_export
 
     _settle_output(args)
@@ -270,9 +275,8 @@ def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
         # start-up cost: loaded only when this command runs
         from lane_tasks.run import StepOptions, join_run, run_step, step_config
 
-        loaded = getattr(args, "loaded_config", None)
         path = Path(args.config) if args.config else None
-        config, config_error = step_config(step_id, path, loaded=loaded)
+        config, config_error = step_config(step_id, path, loaded=_loaded(args))
         run = join_run(config, args.run_id, lane=args.lane)
         _settle_output(args)
         top = _top_level(args, config, step_id if config_error is None else None)
@@ -343,7 +347,6 @@ def _controls_verify(args: argparse.Namespace) -> int:
 
 def _controls_list(args: argparse.Namespace) -> int:
     # start-up cost: loaded only when this command runs
-    from lane_tasks.catalog import CONTROLS as CATALOG
     from lane_tasks.controls import CONTROLS
 
     rows = [
@@ -470,7 +473,6 @@ def _compat_snapshot(args: argparse.Namespace) -> int:
     # start-up cost: loaded only when this command runs
     from lane_tasks.compat.snapshot import SnapshotProblem, generated_snapshot, live_snapshot
     from lane_tasks.compat.snapshot import render_snapshot as render
-    from lane_tasks.evidence.artifacts import atomic_write
 
     config: Config | None
     if args.out:
@@ -663,7 +665,6 @@ def _lanes_recommend(args: argparse.Namespace) -> int:
 def _lanes_docs(args: argparse.Namespace) -> int:
     # start-up cost: loaded only when this command runs
     from lane_tasks.docs.lanes_page import first_difference, render_lanes_md
-    from lane_tasks.evidence.artifacts import atomic_write
     from lane_tasks.steps.drift import LANES_DOC
 
     config = _config(args)
@@ -698,7 +699,6 @@ def _docs_dir(config: Config, args: argparse.Namespace) -> int:
     """`lanes docs --out-dir DIR`: lanes.md and the role quickstarts, written or checked."""
     # start-up cost: loaded only when this command runs
     from lane_tasks.docs.lanes_page import first_difference, render_docs
-    from lane_tasks.evidence.artifacts import atomic_write
 
     if args.out:
         raise ConfigError("give --out or --out-dir, not both", key="--out-dir")
@@ -1101,9 +1101,6 @@ def _open_closed_std_streams() -> None:
 def main(argv: Sequence[str] | None = None, *, config: Config | None = None) -> int:
     """The `lane-tasks` command. `config`: lanes.toml already loaded by the caller (the nox
     sessions), used when the command's --config names the same file."""
-    # start-up cost: loaded only when this command runs
-    from lane_tasks.util.interrupts import install
-
     _open_closed_std_streams()
     unsupported = platform_problem(os.name)
     if unsupported is not None:

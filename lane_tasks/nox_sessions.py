@@ -34,12 +34,11 @@ from lane_tasks.errors import (
     EXIT_INTERRUPTED,
     ConfigError,
     LaneTasksError,
-    os_problem,
     platform_problem,
 )
-from lane_tasks.evidence.lease import NOX_PID_ENV, release
+from lane_tasks.evidence.lease import NOX_PID_ENV
 from lane_tasks.evidence.store import mark_run_started, new_run_id
-from lane_tasks.util.interrupts import install, mark, shielded, was_interrupted
+from lane_tasks.util.interrupts import install, mark, was_interrupted
 
 __all__ = ["register", "step_argv"]
 
@@ -59,30 +58,14 @@ def _current_run_id(config: Config, lane: str | None) -> str:
 
 
 def _finish(config: Config, run_id: str, lane: str | None) -> None:
-    """Mark the run ended in the run store and the history, and summarise it for CI. A run
+    """End the run when nox exits (run.finish: the store, the history, the CI summary). A run
     with a step that failed is never recorded as passing, even when that step could not
-    record itself (a full or read-only disk); a fault here is one line, never a traceback,
-    and a second Ctrl-C cannot cut it short."""
+    record itself (a full or read-only disk)."""
     # start-up cost: `nox -l` need not load the run machinery
-    from lane_tasks.evidence.history import record_run_state
-    from lane_tasks.evidence.store import finish_run, run_dir
-    from lane_tasks.exports.markdown import append_github_summary
+    from lane_tasks.run import Run, finish
 
     state = "interrupted" if was_interrupted() else "complete"
-    unrecorded = tuple(_failed)
-    with shielded(reraise=False):
-        for what in (
-            lambda: release(config, run_id),
-            lambda: finish_run(config, run_id, lane=lane, state=state, unrecorded=unrecorded),
-            lambda: record_run_state(config, run_id, state, lane=lane, unrecorded=unrecorded),
-            lambda: append_github_summary(run_dir(config, run_id)),
-        ):
-            try:
-                what()
-            except LaneTasksError as exc:
-                sys.stderr.write(f"lane-tasks: error: {exc}\n")
-            except OSError as exc:
-                sys.stderr.write(f"lane-tasks: error: {os_problem(exc)}\n")
+    finish(config, Run(id=run_id, lane=lane), state, unrecorded=tuple(_failed))
 
 
 def invocation_lane(session: nox.Session, config: Config) -> str | None:

@@ -41,9 +41,9 @@ steps = ["doctor"]
 def step_config(
     step_id: str, path: Path | None, *, loaded: Config | None = None
 ) -> tuple[Config, str | None]:
-    """Load lanes.toml (unless `loaded` is that file, already loaded); doctor alone runs on a
-    broken one and reports it as a failed check (the second value: the error)."""
-    if loaded is not None and (path is None or path == loaded.path):
+    """Load lanes.toml (unless the caller passes it `loaded`, as the nox sessions do); doctor
+    alone runs on a broken one and reports it as a failed check (the second value: the error)."""
+    if loaded is not None:
         return loaded, None
     try:
         return load_config(path), None
