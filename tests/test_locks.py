@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from lane_tasks.errors import EnvironmentProblem
-from lane_tasks.evidence import artifacts
 from lane_tasks.util.locks import exclusive_lock
 
 
@@ -50,7 +49,3 @@ def test_refuses_a_fifo_at_once(tmp_path: Path) -> None:
 def test_refuses_a_directory(tmp_path: Path) -> None:
     with pytest.raises(EnvironmentProblem), exclusive_lock(tmp_path):
         pass
-
-
-def test_old_name_is_the_same_lock() -> None:
-    assert artifacts.locked_file is exclusive_lock

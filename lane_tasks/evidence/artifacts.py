@@ -27,7 +27,6 @@ from lane_tasks.util.jsonio import (
     read_text_regular,
     sha256_file,
 )
-from lane_tasks.util.locks import exclusive_lock
 from lane_tasks.util.redact import scrub
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
     "encodable",
     "envelope",
     "is_warning",
-    "locked_file",
     "open_regular",
     "read_artifact",
     "read_record",
@@ -53,8 +51,6 @@ __all__ = [
 
 SCHEMA_VERSION = "1.0"
 STATUSES = _STATUSES
-locked_file = exclusive_lock
-"""The old name of util.locks.exclusive_lock (gate release still uses it)."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from lane_tasks.catalog import STEPS
 from lane_tasks.config import Config
 from lane_tasks.errors import EXIT_ENV, EXIT_FAIL, EXIT_INTERRUPTED, EXIT_OK
 from lane_tasks.evidence.artifacts import Result, RunInfo, envelope
+from lane_tasks.evidence.status import status_of as status_rule
 from lane_tasks.project.git import Subject, subject
 from lane_tasks.util.procs import kill_all
 
@@ -102,15 +103,9 @@ def register(step_id: str) -> Callable[[Runner], Runner]:
 
 
 def status_of(results: list[Result] | tuple[Result, ...]) -> str:
-    """A step passes only when nothing failed or errored; skips never make a pass on their own."""
-    statuses = {r.status for r in results}
-    if "fail" in statuses:
-        return "fail"
-    if "error" in statuses:
-        return "error"
-    if not results or statuses == {"skip"}:
-        return "error"
-    return "pass"
+    """A step passes only when nothing failed or errored; skips never make a pass on their own
+    (the one status rule, evidence.status)."""
+    return status_rule(r.status for r in results)
 
 
 def exit_code_for(status: str, results: list[Result] | tuple[Result, ...]) -> int:

@@ -26,7 +26,8 @@ from packaging.version import Version
 from lane_tasks import console
 from lane_tasks.catalog import STEPS
 from lane_tasks.catalog.checks import RELEASE_CHECKS
-from lane_tasks.evidence.artifacts import Result, locked_file, read_artifact
+from lane_tasks.catalog.layout import GATE_RELEASE_LOCK
+from lane_tasks.evidence.artifacts import Result, read_artifact
 from lane_tasks.evidence.consistency import step_problem
 from lane_tasks.evidence.store import run_dir
 from lane_tasks.project.changelog import CANDIDATES, find_changelog, find_entry
@@ -49,6 +50,7 @@ from lane_tasks.project.version import (
 )
 from lane_tasks.steps.base import StepContext, register
 from lane_tasks.steps.checks import Check, CheckRegistry, Outcome, verdict
+from lane_tasks.util.locks import exclusive_lock
 from lane_tasks.util.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
 
 __all__ = ["CHECKS", "RELEASE", "Plan", "dist_dir", "plan", "run"]
@@ -605,9 +607,7 @@ class GateFastEvidence(Check):
 def _one_at_a_time(ctx: StepContext) -> Iterator[None]:
     """Two lanes at once on one repository share `build/dist`: their release preflights take
     turns (an exclusive lock), so neither deletes the other's dists while it checks them."""
-    lock = ctx.config.artifacts_path() / "lanes" / ".gate-release.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with locked_file(lock):
+    with exclusive_lock(ctx.config.artifacts_path() / GATE_RELEASE_LOCK):
         yield
 
 
