@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import commit_all, git, make_git_repo, run_cli, run_nox, validate_artifact, write
+from helpers import commit_all, git, make_git_repo, run_cli, run_nox, validate_artifact, write
 
 from lane_tasks.evidence.artifacts import sha256_file
 

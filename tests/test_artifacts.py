@@ -13,7 +13,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import REPO_ROOT, make_git_repo, run_cli
+from helpers import REPO_ROOT, make_git_repo, run_cli
 
 from lane_tasks.evidence.artifacts import (
     Result,

@@ -24,7 +24,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import REPO_ROOT, make_project, write
+from helpers import REPO_ROOT, make_project, write
 
 from lane_tasks.cli import build_parser
 from lane_tasks.config import load_config

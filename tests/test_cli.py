@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 import pytest
-from conftest import REPO_ROOT, run_cli
+from helpers import REPO_ROOT, run_cli
 
 from lane_tasks import __version__
 from lane_tasks.cli import build_parser

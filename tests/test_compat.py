@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from conftest import REPO_ROOT, commit_all, git, make_project, run_cli, write
+from helpers import REPO_ROOT, commit_all, git, make_project, run_cli, write
 
 from lane_tasks.compat.snapshot import (
     Change,
@@ -678,7 +678,7 @@ def run(count: int) -> None:
 def project_with_api(tmp_path: Path, lane: str = "scale") -> Path:
     """A src-layout package with public functions, a class, an argparse and a click console
     script, adopted with init (which generates and writes the snapshot)."""
-    from conftest import make_git_repo
+    from helpers import make_git_repo
 
     from lane_tasks.adopt.init_repo import init_repo
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, run_cli, run_nox, write
+from helpers import REPO_ROOT, run_cli, run_nox, write
 
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import CheckSpec, Item, parse_config

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 import tomli_w
-from conftest import REPO_ROOT, make_project
+from helpers import REPO_ROOT, make_project
 
 from lane_tasks.config import parse_config
 from lane_tasks.config.keys import SCHEMA_FILE, TABLES

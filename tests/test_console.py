@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from conftest import commit_all, make_git_repo
+from helpers import commit_all, make_git_repo
 
 from lane_tasks.console import decide
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import (
+from helpers import (
     REPO_ROOT,
     commit_all,
     git,

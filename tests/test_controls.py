@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import commit_all, make_project, run_cli, run_nox, validate_artifact
+from helpers import commit_all, make_project, run_cli, run_nox, validate_artifact
 
 from lane_tasks.evidence.store import new_run_id
 
@@ -292,7 +292,7 @@ def test_each_step_runs_once_per_invocation(tmp_path: Path) -> None:
 
 
 def test_controls_list_describes_every_control() -> None:
-    from conftest import REPO_ROOT
+    from helpers import REPO_ROOT
 
     r = run_cli(REPO_ROOT, "controls", "list", "--format", "json")
     assert r.returncode == 0
@@ -320,7 +320,7 @@ def test_controls_artifact_is_stable(tmp_path: Path) -> None:
 def test_venv_backend_runs_the_same_steps_in_a_session_environment(tmp_path: Path) -> None:
     """[nox] backend = "venv": lane-tasks is installed into a reused session venv and the
     same CLI runs there; a second invocation reuses the venv instead of rebuilding it."""
-    from conftest import REPO_ROOT
+    from helpers import REPO_ROOT
 
     lanes = {"mini": {"steps": ["gate-fast"], "controls": ["artifact-retention"]}}
     root = lanes_project(tmp_path, lanes=lanes)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from browser import visit
-from conftest import make_project, run_cli, run_nox
+from helpers import make_project, run_cli, run_nox
 from history_data import generated
 
 

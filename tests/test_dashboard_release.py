@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from browser import chromium
-from conftest import make_project
+from helpers import make_project
 from history_data import generated
 
 from lane_tasks.config import Config, load_config

@@ -20,7 +20,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
+from helpers import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
 
 from lane_tasks.evidence.artifacts import schema_path
 from lane_tasks.steps.doctor import CHECKS

@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import REPO_ROOT, make_project, run_cli, run_nox, validate_artifact, write
+from helpers import REPO_ROOT, make_project, run_cli, run_nox, validate_artifact, write
 
 from lane_tasks.config import load_config
 from lane_tasks.docs.lanes_page import first_difference, render_lanes_md, step_command

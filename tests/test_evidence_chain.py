@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from conftest import commit_all, git, make_project, run_cli, validate_artifact
+from helpers import commit_all, git, make_project, run_cli, validate_artifact
 
 from lane_tasks.evidence.artifacts import sha256_file
 from lane_tasks.evidence.consistency import step_problem

@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 import tomli_w
 import yaml
-from conftest import REPO_ROOT, commit_all, git, make_project, run_cli, run_nox, write
+from helpers import REPO_ROOT, commit_all, git, make_project, run_cli, run_nox, write
 from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
 
 from lane_tasks.cli import build_parser

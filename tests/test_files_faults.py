@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import commit_all, error_lines, make_git_repo, run_nox, write
+from helpers import commit_all, error_lines, make_git_repo, run_nox, write
 
 from lane_tasks.cli import main
 from lane_tasks.config import load_config

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 import tomli_w
-from conftest import commit_all, make_git_repo, make_project, validate_artifact, write
+from helpers import commit_all, make_git_repo, make_project, validate_artifact, write
 from junitparser import Failure, JUnitXml
 
 from lane_tasks.cli import main

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from conftest import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
+from helpers import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
 
 from lane_tasks.evidence.artifacts import canonical_json
 from lane_tasks.steps.gate_cache import tree_fingerprint

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import write
+from helpers import write
 
 from lane_tasks.adopt.gate_detect import propose_checks
 from lane_tasks.adopt.noxfile import project_sessions

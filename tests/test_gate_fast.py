@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import (
+from helpers import (
     commit_all,
     make_git_repo,
     make_project,
@@ -65,7 +65,7 @@ def test_clean_project_passes_through_nox(tmp_path: Path) -> None:
 
 
 def commit_of(root: Path) -> str:
-    from conftest import git
+    from helpers import git
 
     return git(root, "rev-parse", "HEAD")
 

@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import git, make_project, run_nox, write
+from helpers import git, make_project, run_nox, write
 
 from lane_tasks.adopt.governance_scaffold import (
     PLACEHOLDER_CONTACT,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import commit_all, make_project, run_cli
+from helpers import commit_all, make_project, run_cli
 
 SLEEPY = (
     "import subprocess, sys, time, pathlib\n"

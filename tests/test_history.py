@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT, commit_all, make_project, run_cli, run_nox, write
+from helpers import REPO_ROOT, commit_all, make_project, run_cli, run_nox, write
 
 HISTORY = Path("build/lanes/history.sqlite")
 

@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import make_project
+from helpers import make_project
 
 from lane_tasks import cli
 from lane_tasks.config import load_config

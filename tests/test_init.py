@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from conftest import commit_all, git, make_git_repo, run_cli, run_nox, write
+from helpers import commit_all, git, make_git_repo, run_cli, run_nox, write
 
 from lane_tasks.adopt.noxfile import ADOPT_BLOCK, NEW_NOXFILE, adopted
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import commit_all, make_project, run_cli, run_nox, write
+from helpers import commit_all, make_project, run_cli, run_nox, write
 from history_data import NOW, generated, week
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import REPO_ROOT, commit_all, git, make_project, run_cli, validate_artifact
+from helpers import REPO_ROOT, commit_all, git, make_project, run_cli, validate_artifact
 
 from lane_tasks.evidence.store import new_run_id
 

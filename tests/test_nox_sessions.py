@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from conftest import make_project
+from helpers import make_project
 
 pytestmark = pytest.mark.e2e
 

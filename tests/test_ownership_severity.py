@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import make_project, run_cli
+from helpers import make_project, run_cli
 
 from lane_tasks.catalog import CONTROLS, STEPS
 from lane_tasks.util.durations import format_duration, parse_duration

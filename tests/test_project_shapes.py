@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import commit_all, git, make_git_repo, run_cli, run_nox, write
+from helpers import commit_all, git, make_git_repo, run_cli, run_nox, write
 
 pytestmark = pytest.mark.slow
 

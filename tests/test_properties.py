@@ -40,7 +40,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import REPO_ROOT, keypair, make_project, run_cli
+from helpers import REPO_ROOT, keypair, make_project, run_cli
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from conftest import commit_all, git, make_git_repo, make_project, run_nox, write
+from helpers import commit_all, git, make_git_repo, make_project, run_nox, write
 
 from lane_tasks import cli
 from lane_tasks.config import find_config, load_config

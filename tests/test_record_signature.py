@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import commit_all, git, keypair, make_project, run_cli
+from helpers import commit_all, git, keypair, make_project, run_cli
 
 from lane_tasks import cli
 from lane_tasks.config import load_config

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import commit_all, git, make_project, run_cli, run_nox, validate_artifact, write
+from helpers import commit_all, git, make_project, run_cli, run_nox, validate_artifact, write
 
 OWNER = "lead@example.org"
 SNAPSHOT = {

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from conftest import (
+from helpers import (
     commit_all,
     git,
     make_git_repo,

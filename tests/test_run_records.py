@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import make_project
+from helpers import make_project
 
 from lane_tasks.cli import main
 from lane_tasks.config import load_config

@@ -1,0 +1,194 @@
+"""Shared test helpers: real git repositories and Python projects in tmp_path, and the real
+`lane-tasks` and `nox` run as subprocesses of this interpreter. Imported by test modules as
+`from helpers import ...` (conftest.py holds only fixtures)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from lane_tasks.adopt.init_repo import init_repo
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS = REPO_ROOT / "lane_tasks" / "schemas"
+
+
+def validate_artifact(doc: dict[str, Any]) -> None:
+    """Validate an artifact against its shipped schema with jsonschema (independent of the
+    fastjsonschema validator the product itself uses)."""
+    kind = doc["schema"].removeprefix("lane-tasks/")
+    schema = json.loads((SCHEMAS / f"{kind}-1.0.json").read_text())
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(doc)
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git and return stdout; fail the test on a git error."""
+    r = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    assert r.returncode == 0, f"git {' '.join(args)} failed: {r.stderr}"
+    return r.stdout.strip()
+
+
+def run_module(
+    module: str, cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m <module> …` with this interpreter, output captured as text."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+
+
+def run_cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m lane_tasks …` as a user would run it."""
+    return run_module("lane_tasks", cwd, *args, env=env)
+
+
+def run_nox(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`nox …` from the environment lane-tasks is installed in."""
+    return run_module("nox", cwd, *args, env=env)
+
+
+def error_lines(stderr: str) -> list[str]:
+    """stderr without the progress lane_tasks.console streams while a step runs (its start
+    line, the indented line of each check): what is left is what went wrong."""
+    return [
+        line
+        for line in stderr.strip().splitlines()
+        if not line.startswith("  ") and not line.endswith(": running…")
+    ]
+
+
+def commit_all(root: Path, message: str = "change") -> str:
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--allow-empty", "-m", message)
+    return git(root, "rev-parse", "HEAD")
+
+
+def make_git_repo(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    p = root / rel
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return p
+
+
+def make_project(
+    tmp_path: Path,
+    name: str = "sample",
+    *,
+    lint_error: bool = False,
+    failing_test: bool = False,
+    lane: str = "startup",
+) -> Path:
+    """A small, real Python project adopted with `lane-tasks init`, committed in git.
+
+    It configures ruff (check and format), mypy and pytest, so init picks those four checks.
+    Clean by default (they all pass); `lint_error` plants an unused import, `failing_test` a
+    failing assertion.
+    """
+    root = make_git_repo(tmp_path / name)
+    pkg = name.replace("-", "_")
+    write(
+        root,
+        "pyproject.toml",
+        f"""
+        [build-system]
+        requires = ["setuptools>=77"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "{name}"
+        version = "0.1.0"
+        description = "A sample project for lane-tasks tests."
+        readme = "README.md"
+        license = "MIT"
+        requires-python = ">=3.11"
+
+        [tool.mypy]
+        strict = true
+
+        [tool.ruff]
+        line-length = 100
+
+        [tool.ruff.format]
+        quote-style = "double"
+        """,
+    )
+    write(root, "README.md", f"# {name}\n\nA sample project.\n")
+    write(root, "CHANGELOG.md", "# Changelog\n\n## 0.1.0\n\n- First release.\n")
+    imports = "import os\n\n" if lint_error else ""
+    body = 'def add(a: int, b: int) -> int:\n    """Return the sum."""\n    return a + b\n'
+    write(root, f"{pkg}/__init__.py", f'"""{name}: adds numbers."""\n\n{imports}\n{body}')
+    expected = 5 if failing_test else 3
+    write(
+        root,
+        "tests/test_add.py",
+        f"""
+        from {pkg} import add
+
+
+        def test_add() -> None:
+            assert add(1, 2) == {expected}
+        """,
+    )
+    init_repo(root, lane=lane)
+    seed_layout(root)
+    commit_all(root, "initial")
+    return root
+
+
+def seed_layout(root: Path) -> None:
+    """Put the artifacts where the seed document puts them (`build/*.json`), as these tests
+    name them; init's own default (.lane-tasks) is what tests/test_init.py checks."""
+    path = root / "lanes.toml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in (
+        ('artifacts_dir = ".lane-tasks"', 'artifacts_dir = "build"'),
+        ('path = ".lane-tasks/lanes/history.sqlite"', 'path = "build/lanes/history.sqlite"'),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text, encoding="utf-8")
+    write(root, ".gitignore", "/build/\n/.nox/\n")
+
+
+def keypair(d: Path, name: str) -> tuple[Path, Path]:
+    """An ed25519 key pair (PEM: PKCS8 private, SubjectPublicKeyInfo public) in `d`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private = d / f"{name}.pem"
+    public = d / f"{name}.pub.pem"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    return private, public
