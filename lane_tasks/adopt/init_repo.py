@@ -24,6 +24,7 @@ from lane_tasks.adopt.governance_scaffold import (
 )
 from lane_tasks.adopt.noxfile import NoxfilePlan, ProjectSession, plan_noxfile
 from lane_tasks.catalog import STEPS
+from lane_tasks.catalog.lanes import SEED_LANES
 from lane_tasks.compat.snapshot import SnapshotProblem
 from lane_tasks.config import (
     ARTIFACTS_DIR,
@@ -51,34 +52,8 @@ _HEADER = """\
 
 """
 
-LANES: dict[str, dict[str, Any]] = {
-    "startup": {
-        "description": "Small teams optimizing for speed with essential safeguards.",
-        "ideal_for": "Fast onboarding + value proof",
-        "steps": ["gate-fast", "gate-release", "doctor"],
-        "controls": ["release-confidence-path", "artifact-retention", "release-owner"],
-        "kpis": ["first-time-success-rate", "median-release-decision-time"],
-    },
-    "scale": {
-        "description": "Multi-team organizations requiring repeatability and governance signals.",
-        "ideal_for": "Cross-team consistency",
-        "extends": "startup",
-        "steps": ["drift-check"],
-        "controls": ["ownership-matrix", "weekly-kpi-review", "compat-policy"],
-        "kpis": ["failed-release-gate-frequency", "mean-time-to-triage"],
-    },
-    "regulated": {
-        "description": (
-            "Organizations needing auditability, documented change control, "
-            "and escalation contracts."
-        ),
-        "ideal_for": "Audit readiness + strict escalation",
-        "extends": "scale",
-        "steps": ["contract-index"],
-        "controls": ["severity-model", "deprecation-windows", "release-checklist-evidence"],
-        "kpis": ["rollback-rate", "docs-to-adoption-conversion"],
-    },
-}
+LANES: dict[str, dict[str, Any]] = {name: seed.table() for name, seed in SEED_LANES.items()}
+"""The seed lanes as init writes them into lanes.toml."""
 
 
 def _pyproject(root: Path) -> Mapping[str, Any]:

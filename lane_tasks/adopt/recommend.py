@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lane_tasks.catalog.lanes import SEED_LANES
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.errors import ConfigError, Refused
 
@@ -42,28 +43,9 @@ class Constraint:
     """What `lanes recommend` asks interactively (a yes/no question)."""
 
 
-CONSTRAINTS: tuple[Constraint, ...] = (
-    Constraint(
-        "fast-onboarding",
-        "Fast onboarding + value proof",
-        "startup",
-        ("release-confidence-path", "artifact-retention", "release-owner"),
-        "Is getting started fast and proving value the main goal?",
-    ),
-    Constraint(
-        "cross-team",
-        "Cross-team consistency",
-        "scale",
-        ("ownership-matrix", "weekly-kpi-review", "compat-policy"),
-        "Do several teams release through the same path?",
-    ),
-    Constraint(
-        "audit",
-        "Audit readiness + strict escalation",
-        "regulated",
-        ("severity-model", "deprecation-windows", "release-checklist-evidence"),
-        "Must releases be auditable, with documented change control and escalation SLOs?",
-    ),
+CONSTRAINTS: tuple[Constraint, ...] = tuple(
+    Constraint(seed.constraint, seed.ideal_for, seed.name, seed.controls, seed.question)
+    for seed in SEED_LANES.values()
 )
 BY_ID = {c.id: c for c in CONSTRAINTS}
 BASELINE = CONSTRAINTS[0]

@@ -157,6 +157,17 @@ class Config:
     def resolved_lanes(self) -> list[ResolvedLane]:
         return [self.resolve(n) for n in self.lanes]
 
+    def lane_with(self, control: str) -> ResolvedLane:
+        """The lane whose `control` a command without `--lane` works for: the default lane
+        when it has the control, else the first lane (lanes.toml order) with it, else the
+        default lane, else the first lane."""
+        lanes = self.resolved_lanes()
+        by_name = {lane.name: lane for lane in lanes}
+        default = by_name.get(self.default_lane or "", lanes[0])
+        if control in default.control_ids():
+            return default
+        return next((lane for lane in lanes if control in lane.control_ids()), default)
+
     def artifacts_path(self) -> Path:
         return self.root / self.project.artifacts_dir
 

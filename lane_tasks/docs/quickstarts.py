@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lane_tasks.catalog import CONTROLS, KPIS
-from lane_tasks.config import Config, ResolvedLane
+from lane_tasks.config import Config
 from lane_tasks.docs.commands import step_command
 
 __all__ = ["ROLES", "Role", "quickstart_path", "render_quickstart"]
@@ -32,14 +32,6 @@ class Role:
 def quickstart_path(role: Role) -> str:
     """The page's path relative to the docs directory."""
     return f"quickstart/{role.id}.md"
-
-
-def _lane_with(config: Config, control: str) -> ResolvedLane:
-    """The first lane that verifies `control`, else the default (or first) lane."""
-    for lane in config.resolved_lanes():
-        if control in lane.control_ids():
-            return lane
-    return config.resolve(config.default_lane or next(iter(config.lanes)))
 
 
 def _has(config: Config, control: str) -> bool:
@@ -91,7 +83,7 @@ def _signing(config: Config, records: str, signer: str) -> list[str]:
 def _release_owner(config: Config) -> list[str]:
     default = config.resolve(config.default_lane or next(iter(config.lanes)))
     lane = (
-        _lane_with(config, "release-checklist-evidence")
+        config.lane_with("release-checklist-evidence")
         if _has(config, "release-checklist-evidence")
         else default
     )
@@ -196,7 +188,7 @@ def _gate_owner(config: Config) -> list[str]:
 
 
 def _kpi_reviewer(config: Config) -> list[str]:
-    lane = _lane_with(config, "weekly-kpi-review")
+    lane = config.lane_with("weekly-kpi-review")
     reviewers = ", ".join(f"`{r}`" for r in config.kpi.reviewers) or "anyone who gives a name"
     out = [
         f"Review every {config.kpi.review_period_days} days (`kpi.review_period_days`); "
@@ -228,7 +220,7 @@ def _kpi_reviewer(config: Config) -> list[str]:
 
 
 def _support_lead(config: Config) -> list[str]:
-    lane = _lane_with(config, "severity-model")
+    lane = config.lane_with("severity-model")
     out = [
         "## Triage a failed lane",
         "",

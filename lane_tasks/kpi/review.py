@@ -53,20 +53,11 @@ def reviews_path(config: Config) -> Path:
 
 
 def review_lane(config: Config, name: str | None) -> ResolvedLane:
-    """The lane named, else the default lane when it has the weekly-kpi-review control (its
-    KPIs are the ones reviewed: regulated's include its own), else the first lane (lanes.toml
-    order) with it, else the default lane, else the first lane."""
+    """The lane named, else the lane the weekly KPI review is for (`Config.lane_with`): its
+    KPIs are the ones reviewed (regulated's include its own)."""
     if name:
         return config.resolve(name)
-    if (
-        config.default_lane
-        and "weekly-kpi-review" in config.resolve(config.default_lane).control_ids()
-    ):
-        return config.resolve(config.default_lane)
-    for lane in config.resolved_lanes():
-        if "weekly-kpi-review" in lane.control_ids():
-            return lane
-    return config.resolve(config.default_lane or next(iter(config.lanes)))
+    return config.lane_with("weekly-kpi-review")
 
 
 def record_review(

@@ -13,6 +13,7 @@ from lane_tasks.catalog.commands._shared import (
     sign_key,
 )
 from lane_tasks.catalog.commands.spec import Command, Option
+from lane_tasks.catalog.lanes import SEED_LANES
 
 __all__ = ["COMMANDS"]
 
@@ -183,7 +184,7 @@ COMMANDS: tuple[Command, ...] = (
             Option(flags=("path",), nargs="?", default="."),
             Option(
                 flags=("--lane",),
-                choices=("startup", "scale", "regulated"),
+                choices=tuple(SEED_LANES),
                 default="startup",
             ),
             Option(
