@@ -18,6 +18,8 @@ import math
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from lane_tasks.util.durations import elapsed
@@ -901,217 +903,12 @@ def _footer(model: Mapping[str, Any]) -> str:
     )
 
 
-_CSS = """
-:root{color-scheme:light;--bg:#f3f5f8;--card:#fff;--ink:#111827;--muted:#4b5563;
---line:#d8dde5;--accent:#1d4ed8;--pass:#0b5a2a;--pass-bg:#e3f4e8;--pass-bd:#9fd4b0;
---fail:#9b1c1c;--fail-bg:#fde8e8;--fail-bd:#f0a3a3;--error:#7a3b00;--error-bg:#fff0d6;
---error-bd:#f0bf73;--run:#1e429f;--run-bg:#e4eefc;--run-bd:#a4c2f4;--int:#5521b5;
---int-bg:#efe7fb;--int-bd:#c9b3f2;--skip:#374151;--skip-bg:#eef0f3;--skip-bd:#cbd1d9}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0;background:var(--bg);color:var(--ink);line-height:1.45;
-font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Liberation Sans","DejaVu Sans",sans-serif}
-code{font:.86em ui-monospace,"SFMono-Regular",Menlo,"DejaVu Sans Mono",monospace;
-overflow-wrap:anywhere}
-h1,h2,h3,h4,p{margin:0}
-a{color:var(--accent)}
-a:focus-visible,.scroll:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}
-.wrap{max-width:1200px;margin:0 auto;padding:0 20px}
-.top{background:#0f172a;color:#f8fafc}
-.top-in{display:flex;flex-wrap:wrap;align-items:flex-end;gap:8px 24px;padding:18px 20px 14px}
-.top h1{font-size:1.6rem;letter-spacing:-.01em}
-.eyebrow{font-size:.78rem;text-transform:uppercase;letter-spacing:.08em;color:#cbd5e1}
-.stamp{color:#e2e8f0;font-size:.9rem;margin-left:auto}
-.top nav{flex-basis:100%;display:flex;flex-wrap:wrap;gap:4px 18px;padding-top:6px;
-border-top:1px solid #334155}
-.top nav a{color:#e2e8f0;text-decoration:none;font-size:.92rem;padding:4px 0}
-.top nav a:hover{color:#fff;text-decoration:underline}
-main{padding:8px 0 32px}
-section{margin-top:28px}
-h2{font-size:1.25rem;margin-bottom:12px;padding-bottom:6px;border-bottom:2px solid var(--line)}
-h3{font-size:1.02rem}
-.none{color:var(--muted)}
-.empty{background:var(--card);border:1px dashed var(--line);border-radius:10px;padding:16px;
-color:var(--muted)}
-.badge{display:inline-flex;align-items:center;gap:5px;white-space:nowrap;font-weight:600;
-font-size:.8rem;line-height:1;padding:5px 9px;border-radius:999px;border:1px solid}
-.badge.small{font-size:.72rem;padding:3px 7px}
-.s-pass{color:var(--pass);background:var(--pass-bg);border-color:var(--pass-bd)}
-.s-fail{color:var(--fail);background:var(--fail-bg);border-color:var(--fail-bd)}
-.s-error{color:var(--error);background:var(--error-bg);border-color:var(--error-bd)}
-.s-running{color:var(--run);background:var(--run-bg);border-color:var(--run-bd)}
-.s-interrupted{color:var(--int);background:var(--int-bg);border-color:var(--int-bd)}
-.s-skip,.s-unknown{color:var(--skip);background:var(--skip-bg);border-color:var(--skip-bd)}
-.s-notrun{color:var(--skip);background:#fff;border-color:var(--skip-bd);border-style:dashed}
-.banner{display:flex;gap:14px;align-items:flex-start;border-radius:12px;padding:14px 16px;
-border:2px solid;margin-bottom:16px}
-.banner p+p{margin-top:3px}
-.banner-title{font-weight:700;font-size:1.05rem}
-.banner-icon{flex:none;display:grid;place-items:center;width:34px;height:34px;border-radius:50%;
-font-weight:800;font-size:1.1rem}
-.banner-path{font-size:.85rem}
-.b-ok{background:var(--pass-bg);border-color:var(--pass-bd);color:var(--pass)}
-.b-ok .banner-icon{background:var(--pass);color:#fff}
-.b-none{background:var(--error-bg);border-color:var(--error-bd);color:var(--error)}
-.b-none .banner-icon{background:var(--error);color:#fff}
-.b-overdue{background:#b42318;border-color:#7a1209;color:#fff;
-box-shadow:0 0 0 4px #fde8e8}
-.b-overdue .banner-icon{background:#fff;color:#b42318}
-.b-overdue .banner-title{text-transform:uppercase;letter-spacing:.04em}
-.tiles{display:grid;gap:12px;grid-template-columns:repeat(auto-fit,minmax(min(100%,170px),1fr))}
-.tile{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px 14px}
-.tile-wide{grid-column:span 2}
-.tile-label{font-size:.8rem;color:var(--muted);text-transform:uppercase;letter-spacing:.05em}
-.tile-value{font-size:1.7rem;font-weight:700;font-variant-numeric:tabular-nums}
-.of{font-size:1rem;font-weight:500;color:var(--muted)}
-.health{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-top:4px}
-.count{font-weight:700;font-size:.85rem;margin-right:6px}
-.about{display:flex;flex-wrap:wrap;gap:6px 28px;margin:14px 0 0;font-size:.9rem}
-.about dt{display:inline;color:var(--muted)}.about dt::after{content:": "}
-.about dd{display:inline;margin:0}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;background:var(--card);
-border:1px solid var(--line);border-radius:12px;max-width:100%}
-table{border-collapse:collapse;width:100%;font-size:.88rem}
-caption{text-align:left;padding:10px 14px;font-weight:600;color:var(--muted);font-size:.85rem}
-th,td{text-align:left;vertical-align:top;padding:8px 12px;border-top:1px solid var(--line)}
-thead th{background:#f8fafc;font-size:.76rem;text-transform:uppercase;letter-spacing:.05em;
-color:var(--muted);white-space:nowrap}
-tbody th{font-weight:600}
-.matrix a{text-decoration:none}
-.matrix td,.matrix th{vertical-align:middle}
-.matrix tbody th{min-width:8em}
-.repo{margin-top:20px}
-.repo>h3{margin-bottom:10px;overflow-wrap:anywhere}
-.lane-grid{display:grid;gap:12px;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr))}
-.lane-card{background:var(--card);border:1px solid var(--line);border-left:5px solid var(--skip-bd);
-border-radius:12px;padding:12px 14px;min-width:0}
-.lc-pass{border-left-color:#2f9e5b}.lc-fail{border-left-color:#c62828}
-.lc-error{border-left-color:#d97706}.lc-running{border-left-color:#2563eb}
-.lc-interrupted{border-left-color:#7c3aed}
-.lc-notrun{border-left-style:dashed;background:#fafbfc}
-.lc-notrun p{font-size:.85rem;margin-top:4px}
-.lane-head{display:flex;justify-content:space-between;align-items:center;gap:8px}
-.lane-head h4{font-size:1rem}
-.facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(130px,1fr));gap:6px 12px;
-margin:10px 0;font-size:.85rem}
-.facts dt{color:var(--muted);font-size:.74rem;text-transform:uppercase;letter-spacing:.05em}
-.facts dd{margin:0;overflow-wrap:anywhere}
-.ctl-head{font-size:.8rem;font-weight:700;color:var(--muted);text-transform:uppercase;
-letter-spacing:.05em;margin:6px 0}
-.ctl-head span{text-transform:none;letter-spacing:0;font-weight:500;margin-left:6px}
-.ctls{list-style:none;margin:0;padding:0;display:grid;gap:6px;
-grid-template-columns:repeat(auto-fill,minmax(min(100%,190px),1fr))}
-.ctl{display:grid;grid-template-columns:auto 1fr auto;align-items:center;gap:2px 7px;
-border-width:1px;border-style:solid;border-radius:8px;padding:5px 8px;font-size:.8rem;
-min-width:0}
-.ctl-icon{font-weight:800}
-.ctl-id{font-weight:600;overflow-wrap:anywhere}
-.ctl-status{font-size:.68rem;text-transform:uppercase;letter-spacing:.05em}
-.ctl-msg{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);
-white-space:nowrap}
-.ctl-msg.loud{position:static;width:auto;height:auto;clip-path:none;white-space:normal;
-grid-column:1/-1;color:var(--ink);font-size:.78rem;overflow-wrap:anywhere}
-.kpi-grid{display:grid;gap:14px;grid-template-columns:repeat(auto-fill,minmax(min(100%,330px),1fr))}
-.kpi{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:14px 16px;
-display:flex;flex-direction:column;gap:8px;min-width:0}
-.kpi h3{font-size:.95rem}
-.kpi-main{display:flex;justify-content:space-between;align-items:flex-start;gap:10px}
-.kpi-value{font-size:2rem;font-weight:750;line-height:1.1;font-variant-numeric:tabular-nums}
-.kpi-value.unknown{color:var(--muted);font-size:1.5rem}
-.reason{font-size:.84rem;color:var(--error);background:var(--error-bg);border-radius:6px;
-padding:5px 9px;overflow-wrap:anywhere}
-.dir{white-space:nowrap;font-size:.78rem;font-weight:700;padding:4px 8px;border-radius:6px;
-border:1px solid}
-.d-good{color:var(--pass);background:var(--pass-bg);border-color:var(--pass-bd)}
-.d-bad{color:var(--fail);background:var(--fail-bg);border-color:var(--fail-bd)}
-.d-neutral{color:var(--skip);background:var(--skip-bg);border-color:var(--skip-bd)}
-.chart{width:100%;height:auto;display:block}
-.chart .grid{stroke:#e5e7eb;stroke-width:1}
-.chart .axis{fill:#4b5563;font-size:10px}
-.chart .line{fill:none;stroke:var(--accent);stroke-width:2.2;stroke-linejoin:round}
-.chart .area{fill:var(--accent);opacity:.1}
-.chart .pt{fill:#fff;stroke:var(--accent);stroke-width:2}
-.chart .pt.last{fill:var(--accent)}
-.chart .gap{fill:#9ca3af;opacity:.18}
-.no-trend{display:grid;place-items:center;min-height:96px;border:1px dashed var(--line);
-border-radius:8px;color:var(--muted);font-size:.88rem;text-align:center;padding:8px}
-.kpi-meta{display:flex;flex-wrap:wrap;gap:4px 18px;margin:0;font-size:.8rem;
-border-top:1px solid var(--line);padding-top:8px}
-.kpi-meta dt{color:var(--muted)}.kpi-meta div{display:flex;gap:6px;align-items:center}
-.kpi-meta dd{margin:0}
-.chips{display:flex;flex-wrap:wrap;gap:4px}
-.chip{background:#eef2ff;color:#3730a3;border-radius:999px;padding:1px 8px;font-size:.75rem;
-font-weight:600}
-.runs td{font-size:.84rem}
-.runs code{overflow-wrap:anywhere}
-.runs td.fcell{min-width:260px;width:34%}
-.runs td[data-label="Run"] code{white-space:nowrap}
-.runs td[data-label="Repo"]{min-width:6.5em}
-.runs th,.runs td{padding:8px 10px}
-.sub{display:block;color:var(--muted);font-size:.78rem;margin-top:2px}
-.runs tr.r-fail td:first-child{box-shadow:inset 4px 0 0 #c62828}
-.runs tr.r-error td:first-child{box-shadow:inset 4px 0 0 #d97706}
-.nowrap{white-space:nowrap}
-.failing{list-style:none;margin:0;padding:0;display:grid;gap:4px}
-.fmsg{display:block;color:var(--muted);font-size:.78rem;overflow-wrap:anywhere;margin-top:1px}
-.fmsg strong{font-weight:600}
-.failing li{min-width:0}
-.first{display:block;white-space:pre-wrap;overflow-wrap:anywhere;background:#f8fafc;
-border:1px solid var(--line);border-radius:6px;padding:3px 6px;margin-top:3px;font-size:.78rem}
-.flinks{display:block;font-size:.78rem;margin-top:2px}
-details{margin-top:3px;font-size:.78rem}
-summary{cursor:pointer;color:var(--accent)}
-.excerpt{margin:4px 0 0;padding:6px 8px;background:#0f172a;color:#e2e8f0;border-radius:6px;
-white-space:pre-wrap;overflow-wrap:anywhere;max-height:22em;overflow:auto;
-font:.76rem/1.4 ui-monospace,"SFMono-Regular",Menlo,"DejaVu Sans Mono",monospace}
-.triage{margin-top:6px;font-size:.8rem;background:var(--run-bg);border:1px solid var(--run-bd);
-border-radius:6px;padding:4px 8px;color:var(--ink);overflow-wrap:anywhere}
-.tri-head{font-weight:700;color:var(--run)}
-.tri-note{display:block;color:var(--muted)}
-.project{overflow-wrap:anywhere}
-.rel-grid{display:grid;gap:12px;grid-template-columns:repeat(auto-fill,minmax(min(100%,340px),1fr))}
-.release{background:var(--card);border:1px solid var(--line);border-radius:12px;padding:12px 14px;
-min-width:0;display:flex;flex-direction:column;gap:8px}
-.release h3{font-size:1.05rem}
-.rel-repo{color:var(--muted);font-size:.82rem;overflow-wrap:anywhere;text-align:right}
-.rel-row{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:baseline;font-size:.85rem;
-border-top:1px solid var(--line);padding-top:6px}
-.rel-k{font-size:.74rem;color:var(--muted);text-transform:uppercase;letter-spacing:.05em;
-min-width:7.5em}
-.rel-why{flex-basis:100%;color:var(--muted);overflow-wrap:anywhere}
-.override{flex-basis:100%;background:var(--error-bg);border:1px solid var(--error-bd);
-color:var(--error);border-radius:6px;padding:4px 8px;overflow-wrap:anywhere}
-.rollback{color:var(--fail)}
-.sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
-.foot{color:var(--muted);font-size:.82rem;padding:16px 0 28px;border-top:1px solid var(--line)}
-@media (max-width:640px){
-body{font-size:14px}
-.wrap{padding:0 12px}.top-in{padding:14px 12px 10px}
-.top h1{font-size:1.3rem}.stamp{margin-left:0;flex-basis:100%}
-.tiles{grid-template-columns:repeat(3,minmax(0,1fr));gap:8px}
-.tile{padding:10px}.tile-wide{grid-column:1/-1}
-.tile-label{font-size:.7rem}
-.tile-value{font-size:1.25rem}
-.ctl-msg{position:static;width:auto;height:auto;clip-path:none;white-space:normal;
-grid-column:1/-1;color:var(--ink);font-size:.78rem;overflow-wrap:anywhere}
-.banner{padding:12px}
-.runs caption{display:block}
-.runs thead{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
-.runs,.runs tbody,.runs tr,.runs td{display:block;width:auto}
-.runs tr{border-top:1px solid var(--line);padding:6px 0}
-.runs td,.runs td.fcell{border:0;padding:3px 12px 3px 6.6em;min-width:0;width:auto;
-position:relative;white-space:normal}
-.runs td::before{content:attr(data-label);position:absolute;left:12px;width:5.6em;
-color:var(--muted);font-size:.7rem;text-transform:uppercase;letter-spacing:.04em;
-padding-top:2px;line-height:1.2}
-.runs td.fcell{padding-left:12px}.runs td.fcell::before{position:static;display:block}
-.runs td[data-label="Run"] code{white-space:normal}
-.runs tr.r-fail td:first-child,.runs tr.r-error td:first-child{box-shadow:none}
-.runs tr.r-fail{box-shadow:inset 4px 0 0 #c62828}.runs tr.r-error{box-shadow:inset 4px 0 0 #d97706}
-.kpi-value{font-size:1.7rem}
-}
-@media print{.top nav{display:none}.scroll{overflow:visible}details>*{display:block}}
-"""
+@cache
+def _stylesheet() -> str:
+    """The page's CSS, inlined into every dashboard: package data (static/dashboard.css), so
+    the wheel ships it and an editor or a linter reads it as CSS."""
+    sheet = resources.files("lane_tasks.dashboard") / "static" / "dashboard.css"
+    return sheet.read_text(encoding="utf-8").strip()
 
 
 def render_dashboard(model: Mapping[str, Any]) -> str:
@@ -1130,7 +927,7 @@ def _document(model: Mapping[str, Any]) -> str:
     project = _text(model.get("project"))
     title = (f"{project} \u00b7 " if project else "") + "Release confidence"
     title += f" \u00b7 {generated}" if generated else ""
-    css = _CSS.strip()
+    css = _stylesheet()
     return (
         "<!doctype html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
