@@ -62,6 +62,7 @@ def test_wheel_ships_license_urls_and_classifiers(tmp_path: Path) -> None:
         assert f"Programming Language :: Python :: 3.{minor}" in classifiers
     assert "Operating System :: POSIX" in classifiers
     assert "lane_tasks/schemas/lanes-toml.schema.json" in names  # for editors, see README
+    assert "lane_tasks/dashboard/static/dashboard.css" in names  # inlined into every dashboard
     requires = " ".join(meta.get_all("Requires-Dist") or [])
     assert "argcomplete" in requires
 
