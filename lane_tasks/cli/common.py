@@ -2,7 +2,8 @@
 session already loaded it), the note on an unsigned record, and errors mapped to one line and
 an exit code.
 
-Handlers in `cli/commands/` import these; the parser and `main` never need them to start up.
+Handlers in `cli/commands/` import these; `main` runs the command's handler through
+`run_handler`.
 """
 
 from __future__ import annotations
