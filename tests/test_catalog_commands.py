@@ -17,6 +17,7 @@ from lane_tasks.catalog.commands import (
     cli_surface,
     command,
 )
+from lane_tasks.cli.parser import build_parser
 
 PAGES = json.loads((Path(__file__).with_name("cli_help_pages.json")).read_text(encoding="utf-8"))
 """`lane-tasks <cmd> --help` of every command at COLUMNS=100, captured from the parser as it
@@ -24,7 +25,8 @@ was before it was built from the data (Python 3.11's argparse)."""
 
 
 def _walk_parser() -> dict[tuple[str, ...], CommandSurface]:
-    """The surface of the real argparse parser, walked (what drift did before the data)."""
+    """The surface of the real argparse parser, walked (what drift did before the data): the
+    parser is built from the data, so this guards the builder."""
     out: dict[tuple[str, ...], CommandSurface] = {}
 
     def walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> None:
@@ -39,7 +41,7 @@ def _walk_parser() -> dict[tuple[str, ...], CommandSurface]:
         for name, sub in subs.items():
             walk(sub, (*path, name))
 
-    walk(cli.build_parser(), ())
+    walk(build_parser(), ())
     return out
 
 

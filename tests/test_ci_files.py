@@ -26,7 +26,7 @@ import pytest
 import yaml
 from helpers import REPO_ROOT, make_project, write
 
-from lane_tasks.cli import build_parser
+from lane_tasks.cli.parser import build_parser
 from lane_tasks.config import load_config
 from lane_tasks.project.nox_command import invocation
 from lane_tasks.steps import drift

@@ -8,7 +8,7 @@ import pytest
 from helpers import REPO_ROOT, run_cli
 
 from lane_tasks import __version__
-from lane_tasks.cli import build_parser
+from lane_tasks.cli.parser import build_parser
 
 
 def commands(

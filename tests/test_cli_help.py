@@ -12,14 +12,15 @@ from pathlib import Path
 import pytest
 
 from lane_tasks import cli
-from lane_tasks.cli_help import HELP, commands
+from lane_tasks.cli.help import HELP, commands
+from lane_tasks.cli.parser import build_parser, resolve_handler
 
 SCRIPT = Path(sys.executable).with_name("lane-tasks")
 
 
 def test_every_command_has_a_help_entry() -> None:
     """A command added to the parser without a description and example fails here."""
-    assert set(commands(cli.build_parser())) == set(HELP)
+    assert set(commands(build_parser())) == set(HELP)
 
 
 @pytest.mark.parametrize("path", sorted(HELP), ids=" ".join)
@@ -41,8 +42,8 @@ def test_help_examples_parse_with_the_real_parser(path: tuple[str, ...]) -> None
     argv = shlex.split(HELP[path][1])
     assert argv[0] == "lane-tasks"
     assert tuple(argv[1 : 1 + len(path)]) == path
-    args = cli.build_parser().parse_args(argv[1:])  # a bad example exits 2 here
-    assert callable(args.func)
+    args = build_parser().parse_args(argv[1:])  # a bad example exits 2 here
+    assert callable(resolve_handler(args.handler))  # the handler it names exists
 
 
 def _complete(line: str) -> list[str]:

@@ -24,7 +24,7 @@ import yaml
 from helpers import REPO_ROOT, commit_all, git, make_project, run_cli, run_nox, write
 from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
 
-from lane_tasks.cli import build_parser
+from lane_tasks.cli.parser import build_parser
 from lane_tasks.exports.markdown import append_github_summary, render_run_summary
 from lane_tasks.steps.drift import commands
 

@@ -299,7 +299,7 @@ USES: dict[tuple[str, ...], Use] = {
         "kpi.records releases.checklist", "release-checklist: items[].evidence.path"
     ),
     ("project", "artifacts_dir"): _u("evidence.store evidence.lease", "gate-fast: results[].log"),
-    ("project", "default_lane"): _u("nox_sessions cli"),
+    ("project", "default_lane"): _u("nox_sessions cli.commands.kpi"),
     ("project", "adoption_point"): _u(
         "controls.base", docs="Release decisions and the `release-owner` control"
     ),

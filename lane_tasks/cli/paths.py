@@ -15,21 +15,11 @@ import os
 import stat
 from pathlib import Path
 
+from lane_tasks.catalog.commands import ALLOW_FLAG
 from lane_tasks.config import find_config
 from lane_tasks.errors import ConfigError
 
-__all__ = ["ALLOW_FLAG", "add_out_guard", "output_path"]
-
-ALLOW_FLAG = "--allow-outside-root"
-
-
-def add_out_guard(parser: argparse.ArgumentParser) -> None:
-    """The flag that lifts the guard, on a command that writes `--out`."""
-    parser.add_argument(
-        ALLOW_FLAG,
-        action="store_true",
-        help="let --out write outside the repository (refused otherwise)",
-    )
+__all__ = ["output_path"]
 
 
 def _root(args: argparse.Namespace) -> Path:
