@@ -1,4 +1,4 @@
-"""Errors the CLI turns into one line and an exit code.
+"""Errors the front doors turn into one line and an exit code (`exit_code_of`).
 
 The exit code is the class's: `UsageError` (bad input: flags, records, and as `ConfigError`
 lanes.toml) exits 2, `Refused` (a request the evidence does not support) exits 1 like a
@@ -8,8 +8,9 @@ failed gate, `EnvironmentProblem` (the machine cannot do it) exits 3.
 from __future__ import annotations
 
 import difflib
+import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Refused",
     "UsageError",
     "did_you_mean",
+    "exit_code_of",
     "one_line",
     "os_problem",
     "platform_problem",
@@ -127,3 +129,22 @@ def platform_problem(os_name: str) -> EnvironmentProblem | None:
         f"it needs fcntl file locks and O_NOFOLLOW directory descriptors, which {os_name!r} "
         "does not have"
     )
+
+
+def exit_code_of(action: Callable[[], int]) -> int:
+    """Run a front door's action (a CLI command, a nox session's step): its errors become one
+    line on stderr and their exit code, never a traceback. One mapping for both doors."""
+    try:
+        return action()
+    except LaneTasksError as exc:
+        sys.stderr.write(f"lane-tasks: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("lane-tasks: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_FAIL
+    except OSError as exc:  # a read-only, full or missing directory: one line, exit 3
+        problem = os_problem(exc)
+        sys.stderr.write(f"lane-tasks: error: {problem}\n")
+        return problem.exit_code

@@ -21,6 +21,7 @@ import atexit
 import contextlib
 import os
 import sys
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,15 +31,18 @@ from nox.command import CommandFailed
 
 from lane_tasks.catalog import STEPS
 from lane_tasks.config import CONFIG_NAME, Config, config_in, load_config
+from lane_tasks.console import same_destination
 from lane_tasks.errors import (
     EXIT_INTERRUPTED,
     ConfigError,
     LaneTasksError,
+    exit_code_of,
     platform_problem,
 )
 from lane_tasks.evidence.lease import NOX_PID_ENV
 from lane_tasks.evidence.store import mark_run_started, new_run_id
-from lane_tasks.util.interrupts import install, mark, was_interrupted
+from lane_tasks.evidence.write_guard import guarded_output
+from lane_tasks.util.interrupts import install, mark, shielded, was_interrupted
 
 __all__ = ["register", "step_argv"]
 
@@ -102,20 +106,79 @@ def controls_argv(config: Config, lane: str, run_id: str) -> list[str]:
     ]  # fmt: skip
 
 
-def _invoke(session: nox.Session, config: Config, argv: list[str], what: str) -> None:
-    if config.nox_backend == "none":
-        # start-up cost: `nox -l` need not load the run machinery
-        from lane_tasks.cli import main
+@dataclass(frozen=True, kw_only=True)
+class _Request:
+    """One session's work: a step (`step_id`), or a lane's controls (`step_id` None)."""
 
-        code = main(argv, config=config)  # lanes.toml loaded once, by register()
+    step_id: str | None
+    lane: str | None
+    run_id: str
+    passed: tuple[tuple[str, str], ...] = ()
+    """The step's posargs, as (option, value)."""
+
+    @property
+    def what(self) -> str:
+        return self.step_id or f"{self.lane} controls"
+
+    def argv(self, config: Config) -> list[str]:
+        """The same request as a `lane-tasks` command line (for a venv backend)."""
+        if self.step_id is None:
+            assert self.lane is not None
+            return controls_argv(config, self.lane, self.run_id)
+        words = [w for pair in self.passed for w in pair]
+        return [*step_argv(config, self.step_id, self.run_id, self.lane), *words]
+
+
+def _invoke(session: nox.Session, config: Config, request: _Request) -> None:
+    """With the "none" backend, in this process: the run package runs and records it;
+    else `lane-tasks` in the session's environment, given the same request as argv."""
+    if config.nox_backend == "none":
+        code = exit_code_of(lambda: _here(config, request))  # lanes.toml loaded once
         if code == EXIT_INTERRUPTED:
             mark()
-            raise KeyboardInterrupt(what)  # nox stops the invocation and exits 130
+            raise KeyboardInterrupt(request.what)  # nox stops the invocation and exits 130
         if code != 0:
-            raise CommandFailed(f"{what} failed (exit {code})")
+            raise CommandFailed(f"{request.what} failed (exit {code})")
     else:
         session.install(*config.nox_install)
-        session.run("lane-tasks", *argv)
+        session.run("lane-tasks", *request.argv(config))
+
+
+def _here(config: Config, request: _Request) -> int:
+    """Run the request with the run package, and print what `lane-tasks` would: the text
+    report, the run's notices, the attestation written, a lane's KPIs."""
+    # start-up cost: `nox -l` need not load the run machinery
+    from lane_tasks.exports.text import render_text
+    from lane_tasks.run import StepOptions, TopLevel, join_run, kpi_lines, run_step, verify_controls
+
+    name = STEPS[request.step_id].out if request.step_id else "controls.json"
+    shown = f"{config.artifacts_dir}/{name}"
+    top = TopLevel(path=guarded_output(shown, root=config.root), shown=shown)
+    run = join_run(config, request.run_id, lane=request.lane)
+    if request.step_id is None:
+        lane = config.resolve(request.lane or "")
+        done = verify_controls(config, run, lane.name, stable=True, top_level=top)
+        with shielded():
+            _show(done.notices, render_text(done.doc))
+        sys.stdout.write(kpi_lines(config, lane))  # a lane's run shows its emphasised KPIs
+        return done.exit_code
+    given: dict[str, Any] = {
+        opt.removeprefix("--").replace("-", "_"): v for opt, v in request.passed
+    }
+    options = replace(StepOptions(stable=STEPS[request.step_id].stable), **given)
+    step = run_step(config, run, request.step_id, options, top_level=top)
+    with shielded(reraise=step.exit_code != EXIT_INTERRUPTED):
+        streamed = step.report.streamed and same_destination()
+        _show(step.notices, render_text(step.doc, streamed=streamed))
+    for path in step.attested:
+        sys.stderr.write(f"wrote {path}\n")
+    return step.exit_code
+
+
+def _show(notices: tuple[str, ...], report: str) -> None:
+    for notice in notices:
+        sys.stderr.write(notice + "\n")
+    sys.stdout.write(report)
 
 
 _OURS = "__lane_tasks_session__"
@@ -217,9 +280,9 @@ def _register_step(config: Config, step_id: str, title: str, kw: dict[str, Any])
         lane = invocation_lane(session, config)
         passed = _passed_on(session, step_id)
         run_id = _start_run(config, lane)
-        argv = [*step_argv(config, step_id, run_id, lane), *passed]
+        request = _Request(step_id=step_id, lane=lane, run_id=run_id, passed=passed)
         try:
-            _invoke(session, config, argv, step_id)
+            _invoke(session, config, request)
         except CommandFailed:
             _failed.append(step_id)
             raise
@@ -232,7 +295,7 @@ def _register_step(config: Config, step_id: str, title: str, kw: dict[str, Any])
     nox.session(name=config.session(step_id), **kw)(step)
 
 
-def _passed_on(session: nox.Session, step_id: str) -> list[str]:
+def _passed_on(session: nox.Session, step_id: str) -> tuple[tuple[str, str], ...]:
     """The posargs this step takes (`nox -s startup -- --version 1.2.0` reaches gate release
     only); any other posargs are an error, not silently dropped."""
     args = list(session.posargs)
@@ -242,7 +305,7 @@ def _passed_on(session: nox.Session, step_id: str) -> list[str]:
         shown = " ".join(sorted(allowed))
         _failed.append(step_id)
         session.error(f"after `--`, lane-tasks takes only {shown} with a value; got {args}")
-    return [w for opt, value in pairs if opt in STEPS[step_id].posargs for w in (opt, value)]
+    return tuple((opt, value) for opt, value in pairs if opt in STEPS[step_id].posargs)
 
 
 def _controls_after_last_step(
@@ -254,16 +317,16 @@ def _controls_after_last_step(
         return
     session.log(f"{config.session(lane)}: verifying its controls although a step failed")
     with contextlib.suppress(CommandFailed):
-        _invoke(session, config, controls_argv(config, lane, run_id), f"{lane} controls")
+        _invoke(session, config, _Request(step_id=None, lane=lane, run_id=run_id))
 
 
 def _register_lane(
     config: Config, name: str, steps: list[str], description: str, kw: dict[str, Any]
 ) -> None:
     def lane(session: nox.Session) -> None:
-        argv = controls_argv(config, name, _start_run(config, name))
+        request = _Request(step_id=None, lane=name, run_id=_start_run(config, name))
         try:
-            _invoke(session, config, argv, f"{name} controls")
+            _invoke(session, config, request)
         except CommandFailed:
             _failed.append(name)  # its controls may not have been recorded: never a pass
             raise

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lane_tasks.config import Config, find_config, load_config
-from lane_tasks.errors import EXIT_FAIL, EXIT_INTERRUPTED, ConfigError, LaneTasksError, os_problem
+from lane_tasks.errors import ConfigError, exit_code_of
 
 __all__ = ["config_of", "load_named", "loaded_config", "run_handler", "sarif_config", "signed_note"]
 
@@ -67,17 +67,4 @@ def signed_note(config: Config, args: argparse.Namespace, record: Path) -> str:
 
 def run_handler(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     """Run a command: its errors become one line on stderr and their exit code."""
-    try:
-        return handler(args)
-    except LaneTasksError as exc:
-        sys.stderr.write(f"lane-tasks: error: {exc}\n")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("lane-tasks: interrupted\n")
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return EXIT_FAIL
-    except OSError as exc:  # a read-only, full or missing directory: one line, exit 3
-        problem = os_problem(exc)
-        sys.stderr.write(f"lane-tasks: error: {problem}\n")
-        return problem.exit_code
+    return exit_code_of(lambda: handler(args))

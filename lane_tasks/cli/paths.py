@@ -1,23 +1,14 @@
-"""Where output may go: inside the repository, unless the user says otherwise.
-
-A `--out` (or `--out-dir`) that resolves outside the repository root, directly or through a
-symlink anywhere on its way, is refused with exit 2 unless `--allow-outside-root` is given: a
-lanes.toml, a CI variable or a typo must not make lane-tasks overwrite files elsewhere. An
-`--out` that is an existing directory, or lies in the repository's `.git` directory (git's
-config, hooks and index), or is an existing symlink, FIFO or device (the write would replace
-that entry: as root, `/dev/stdout` itself), is refused too (exit 2), before anything runs.
-"""
+"""The CLI's side of the write guard (evidence.write_guard): the repository root a command
+works in, and whether `--allow-outside-root` lifts the guard."""
 
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 from pathlib import Path
 
-from lane_tasks.catalog.commands import ALLOW_FLAG
 from lane_tasks.config import find_config
 from lane_tasks.errors import ConfigError
+from lane_tasks.evidence.write_guard import guarded_output
 
 __all__ = ["output_path"]
 
@@ -35,49 +26,11 @@ def _root(args: argparse.Namespace) -> Path:
 def output_path(
     args: argparse.Namespace, value: str, key: str = "--out", *, directory: bool = False
 ) -> Path:
-    """`value` as a path to write, after the guard; ConfigError (exit 2) when refused. A file
-    to write (not `directory`) that is an existing directory is refused as well."""
-    path = Path(value)
-    if not directory and path.is_dir():
-        raise ConfigError(
-            f"'{value}' is a directory; give a file name (such as "
-            f"{value.rstrip('/') or '.'}/report.json)",
-            key=key,
-        )
-    root = _root(args)
-    real = Path(os.path.realpath(path if path.is_absolute() else Path.cwd() / path))
-    if real.is_relative_to(root) and ".git" in real.relative_to(root).parts:
-        # git's own files (config, hooks, the index) are never a report: a typo or a
-        # variable must not overwrite them, and no flag lifts this
-        raise ConfigError(
-            f"'{value}' is inside the repository's .git directory; write the report elsewhere",
-            key=key,
-        )
-    inside = real == root or real.is_relative_to(root)
-    if inside or getattr(args, "allow_outside_root", False):
-        if not directory and (why := _not_a_plain_file(path)):
-            # atomic_write renames a new file over the target: over a symlink, FIFO or device
-            # it would replace that entry itself (as root, /dev/stdout), never what is meant
-            raise ConfigError(f"'{value}' is {why}; give a regular file to write", key=key)
-        return path
-    via = ""
-    lexical = Path(os.path.normpath(Path.cwd() / path))
-    if lexical.is_relative_to(root):
-        via = f" (through a symlink: it resolves to {real})"
-    raise ConfigError(
-        f"'{value}' is outside the repository {root}{via}; pass {ALLOW_FLAG} to write there",
+    """`value` as a path to write, after the guard; ConfigError (exit 2) when refused."""
+    return guarded_output(
+        value,
+        root=_root(args),
+        allow_outside=bool(getattr(args, "allow_outside_root", False)),
         key=key,
+        directory=directory,
     )
-
-
-def _not_a_plain_file(path: Path) -> str | None:
-    """What an existing `path` is when it is not a regular file (or absent), else None."""
-    try:
-        mode = path.lstat().st_mode
-    except OSError:
-        return None  # absent (or unreadable: the write itself reports that with the path)
-    if stat.S_ISREG(mode):
-        return None
-    if stat.S_ISLNK(mode):
-        return f"a symlink (to {path.readlink()})"
-    return "a FIFO, socket or device, not a regular file"

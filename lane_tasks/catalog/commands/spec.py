@@ -12,7 +12,7 @@ from typing import Literal
 __all__ = ["ALLOW_FLAG", "Command", "CommandSurface", "Option"]
 
 ALLOW_FLAG = "--allow-outside-root"
-"""The flag that lets `--out` write outside the repository (the guard in `cli.paths`)."""
+"""The flag that lets `--out` write outside the repository (the guard in `evidence.write_guard`)."""
 
 Action = Literal["store", "store_true", "append", "version", "boolean_optional"]
 
