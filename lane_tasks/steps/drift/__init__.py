@@ -13,7 +13,7 @@ commands and options come from the command data (lane_tasks.catalog.commands). T
 subprocess starts first and the file scans run while it loads: about one interpreter start.
 
 The package holds one module per job: findings, noxfile_sessions, shell_words, ci_config,
-cli_commands, docs_refs and families; this module runs the families as the step.
+cli_commands, docs_refs, facts and families; this module runs the families as the step.
 """
 
 from __future__ import annotations
