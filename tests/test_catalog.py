@@ -11,7 +11,7 @@ from lane_tasks.kpi.compute import DEFINITIONS
 from lane_tasks.steps import RUNNERS
 from lane_tasks.steps.checks import Check, CheckRegistry
 from lane_tasks.steps.doctor import DOCTOR
-from lane_tasks.steps.drift import FAMILIES
+from lane_tasks.steps.drift.families import FAMILIES
 from lane_tasks.steps.gate_release import RELEASE
 
 

@@ -26,12 +26,16 @@ import pytest
 import yaml
 from helpers import REPO_ROOT, make_project, write
 
+from lane_tasks.catalog.commands import cli_surface
 from lane_tasks.cli.parser import build_parser
 from lane_tasks.config import load_config
 from lane_tasks.project.nox_command import invocation
 from lane_tasks.steps import drift
 from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.doctor import CHECKS
+from lane_tasks.steps.drift.ci_config import ACTION_DEFAULT_LANE, ACTION_USES
+from lane_tasks.steps.drift.cli_commands import _check_cli
+from lane_tasks.steps.drift.shell_words import commands
 
 SCHEMAS = Path(__file__).parent / "schemas"
 ACTION = "action.yml"
@@ -135,7 +139,7 @@ def lane_tasks_commands(rel: str) -> list[list[str]]:
     out = []
     for script in scripts(rel):
         lines = enumerate(script.splitlines(), start=1)
-        for cmd in drift.commands(lines):
+        for cmd in commands(lines):
             inv = invocation(cmd)
             if inv is not None and inv.program == "lane-tasks":
                 out.append([w for w, _ in inv.args])
@@ -205,7 +209,7 @@ def uses_lines(rel: str) -> list[tuple[int, str, str]]:
 @pytest.mark.parametrize("rel", GITHUB_FILES)
 def test_every_action_is_pinned_by_commit_sha_with_its_release(rel: str) -> None:
     for n, ref, comment in uses_lines(rel):
-        if drift.ACTION_USES.match(ref):  # the lane-tasks action of the usage example
+        if ACTION_USES.match(ref):  # the lane-tasks action of the usage example
             assert rel == USAGE and ref.endswith("@" + PLACEHOLDER_REF), f"{rel}:{n}: {ref}"
             assert _VERSION.match(comment), f"{rel}:{n}: no release in the comment"
             continue
@@ -289,7 +293,7 @@ def test_the_action_uses_exactly_the_inputs_it_declares() -> None:
     used = set(re.findall(r"\binputs\.([\w-]+)", text_of(ACTION).split("\nruns:", 1)[1]))
     assert used == declared
     assert doc["inputs"]["lane"]["required"] is True
-    assert doc["inputs"]["lane"]["default"] == drift.ACTION_DEFAULT_LANE
+    assert doc["inputs"]["lane"]["default"] == ACTION_DEFAULT_LANE
     assert doc["inputs"]["lane-tasks"]["default"] == "lane-tasks[release]"
     assert doc["inputs"]["install"]["default"] == "-e ."
     assert {doc["inputs"][k]["default"] for k in ("upload-sarif", "history")} == {"true"}
@@ -344,12 +348,10 @@ def test_history_is_imported_before_the_lane_and_exported_after_it() -> None:
 
 @pytest.mark.parametrize("rel", [ACTION, WORKFLOW, GITLAB])
 def test_ci_files_name_only_real_lane_tasks_commands(rel: str) -> None:
-    surface = drift.cli_surface()
+    surface = cli_surface()
     words = lane_tasks_commands(rel)
     assert words
-    problems = [
-        p.message for cmd in words for p in drift._check_cli([(w, 1) for w in cmd], surface)
-    ]
+    problems = [p.message for cmd in words for p in _check_cli([(w, 1) for w in cmd], surface)]
     assert problems == []
 
 

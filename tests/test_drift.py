@@ -14,11 +14,13 @@ import jsonschema
 import pytest
 from helpers import REPO_ROOT, make_project, run_cli, run_nox, validate_artifact, write
 
+from lane_tasks.catalog.checks import FINDINGS
+from lane_tasks.catalog.commands import cli_surface
 from lane_tasks.config import load_config
 from lane_tasks.docs.lanes_page import first_difference, render_lanes_md, step_command
 from lane_tasks.nox_sessions import step_argv
 from lane_tasks.project.nox_command import NOX_OPTIONS, NoxRun, invocation, nox_run
-from lane_tasks.steps.drift import FINDINGS, cli_surface, commands
+from lane_tasks.steps.drift.shell_words import commands
 
 OUT = "build/drift-check.json"
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"  # OASIS, errata 01
@@ -1099,7 +1101,7 @@ def test_fast_split_agrees_with_shlex(line: str) -> None:
     change."""
     import shlex
 
-    from lane_tasks.steps.drift import _split
+    from lane_tasks.steps.drift.shell_words import _split
 
     lex = shlex.shlex(line, posix=True, punctuation_chars=True)
     lex.whitespace_split = True

@@ -26,7 +26,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
 
 from lane_tasks.cli.parser import build_parser
 from lane_tasks.exports.markdown import append_github_summary, render_run_summary
-from lane_tasks.steps.drift import commands
+from lane_tasks.steps.drift.shell_words import commands
 
 SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 CI_EXAMPLES = ("docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml")

@@ -46,6 +46,7 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
+from lane_tasks.catalog.checks import FINDINGS
 from lane_tasks.compat.snapshot import (
     Snapshot,
     SnapshotProblem,
@@ -86,7 +87,6 @@ from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.contract_index import VerifyReport, verify_index
 from lane_tasks.steps.contract_index import run as index_run
 from lane_tasks.steps.doctor import CHECKS as DOCTOR_CHECKS
-from lane_tasks.steps.drift import FINDINGS
 from lane_tasks.steps.gate_release import CHECKS as RELEASE_CHECKS
 from lane_tasks.util.clock import parse_time
 from lane_tasks.util.signing import load_public_key, sign_envelope, verify_envelope
