@@ -156,12 +156,14 @@ def make_project(
     lint_error: bool = False,
     failing_test: bool = False,
     lane: str = "startup",
+    isolated_build: bool = False,
 ) -> Path:
     """A small, real Python project adopted with `lane-tasks init`, committed in git.
 
     It configures ruff (check and format), mypy and pytest, so init picks those four checks.
     Clean by default (they all pass); `lint_error` plants an unused import, `failing_test` a
-    failing assertion.
+    failing assertion. Gate release builds without isolation (`[gate.release] offline`: the
+    setuptools of this environment, no network) unless `isolated_build`.
     """
     root = make_git_repo(tmp_path / name)
     pkg = name.replace("-", "_")
@@ -209,6 +211,11 @@ def make_project(
         """,
     )
     init_repo(root, lane=lane)
+    if not isolated_build:
+        lanes = root / "lanes.toml"
+        assert "[gate.release]" not in lanes.read_text(encoding="utf-8")
+        with lanes.open("a", encoding="utf-8") as fh:  # as a user offline or in a hurry would
+            fh.write("\n[gate.release]\noffline = true\n")
     seed_layout(root)
     commit_all(root, "initial")
     return root

@@ -479,6 +479,18 @@ def test_no_ci_configuration_is_a_warning(tmp_path: Path) -> None:
     assert line.split()[0] == "WARN", d.proc.stdout
 
 
+def test_a_ci_file_named_for_drift_is_the_ci_doctor_reads_too(tmp_path: Path) -> None:
+    """One CI discovery: a CI script named only in [drift] ci_files is CI for doctor as well
+    (once, two lists gave two answers and doctor said no CI configuration was found)."""
+    root = make_project(tmp_path)
+    write(root, "scripts/release-ci.sh", "set -e\npython -m nox -s startup\n")
+    with (root / "lanes.toml").open("a", encoding="utf-8") as fh:
+        fh.write('\n[drift]\nci_files = ["scripts/release-ci.sh"]\n')
+    commit_all(root, "a CI script of our own")
+    d = run_doctor(root)
+    assert_result(d, "ci-invokes-lane", "pass", "scripts/release-ci.sh:2 runs lane 'startup'")
+
+
 def test_warning_is_shown_as_warn_and_never_counted_as_a_failure(tmp_path: Path) -> None:
     """A failed check of severity `warning` reads WARN, is counted as `warn` and fails nothing:
     not the step, not the text report, not JUnit; SARIF calls it a warning."""

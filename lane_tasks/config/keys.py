@@ -115,10 +115,10 @@ TABLES: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {
     },
     ("doctor",): {
         "disable": _k(STR_MAP, "doctor checks turned off: id = reason."),
-        "ci_files": _k(STR_LIST, "More CI files (globs) doctor reads."),
+        "ci_files": _k(STR_LIST, "More CI files (globs) doctor and drift check read."),
     },
     ("drift",): {
-        "ci_files": _k(STR_LIST, "More CI files (globs) drift check reads."),
+        "ci_files": _k(STR_LIST, "More CI files (globs) drift check and doctor read."),
         "required_ci_lanes": _k(STR_LIST, "Lanes CI must run."),
         "docs": _k(STR_LIST, "Docs (globs) checked for commands (default README, docs/**)."),
         "waive": _k(ARRAY_OF_TABLES, "Accepted drift findings, each with its reason."),
@@ -352,8 +352,8 @@ USES: dict[tuple[str, ...], Use] = {
         "steps.gate_release releases.decision", "gate-release: results[].message"
     ),
     ("doctor", "disable"): _u("steps.doctor", "doctor: results[].message"),
-    ("doctor", "ci_files"): _u("steps.doctor steps.drift"),
-    ("drift", "ci_files"): _u("steps.drift"),
+    ("doctor", "ci_files"): _u("project.ci_files steps.doctor steps.drift"),
+    ("drift", "ci_files"): _u("project.ci_files steps.doctor steps.drift"),
     ("drift", "required_ci_lanes"): _u("steps.drift", "drift-check: findings[].id"),
     ("drift", "docs"): _u("steps.drift", "drift-check: findings[].path"),
     ("drift", "waive"): _u("steps.drift", "drift-check: findings[].waived"),

@@ -250,6 +250,12 @@ class Config:
         return self.doctor.disable
 
     @property
+    def named_ci_files(self) -> tuple[str, ...]:
+        """The CI file globs lanes.toml names, [drift] ci_files then [doctor] ci_files: doctor
+        and drift read both (project.ci_files adds the well-known places)."""
+        return (*self.drift.ci_files, *self.doctor.ci_files)
+
+    @property
     def ci_files(self) -> tuple[str, ...]:
         """[doctor] ci_files ([drift] has its own: `drift.ci_files`)."""
         return self.doctor.ci_files

@@ -11,11 +11,11 @@ from __future__ import annotations
 import shlex
 import tomllib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from lane_tasks.catalog.checks import DOCTOR_CHECKS
 from lane_tasks.evidence.artifacts import Result
+from lane_tasks.project.ci_files import find_ci_files
 from lane_tasks.project.git import git, is_git_repo
 from lane_tasks.project.nox_command import Token, nox_run
 from lane_tasks.project.pyproject import validation_problem
@@ -228,17 +228,6 @@ class BuildDirIgnored(Check):
         return _pass(f"'{d}/' is ignored")
 
 
-_CI_GLOBS = (
-    ".github/workflows/*.yml",
-    ".github/workflows/*.yaml",
-    ".gitlab-ci.yml",
-    ".circleci/config.yml",
-    "azure-pipelines.yml",
-    "Jenkinsfile",
-    ".ci/*",
-)
-
-
 @_check
 class CiInvokesLane(Check):
     """A CI configuration runs one of the lane sessions (`nox -s <lane>`, or the lane-tasks
@@ -256,7 +245,7 @@ class CiInvokesLane(Check):
         lanes = {ctx.config.session(name): name for name in ctx.config.lanes}
         if not lanes:
             return _fail("no lanes defined")
-        files = sorted(set(_ci_files(ctx.root, ctx.config.ci_files)))
+        files = find_ci_files(ctx.root, ctx.config.named_ci_files)
         if not files:
             return _fail("no CI configuration found")
         for f in files:
@@ -306,11 +295,6 @@ def _commands(text: str, line: int) -> Iterator[list[Token]]:
             cmd = []
         else:
             cmd.append((word, line))
-
-
-def _ci_files(root: Path, extra: tuple[str, ...]) -> Iterator[Path]:
-    for pattern in (*_CI_GLOBS, *extra):
-        yield from (p for p in root.glob(pattern) if p.is_file())
 
 
 @register("doctor")

@@ -160,6 +160,21 @@ def make_project(root: Path, env: dict[str, str]) -> None:
         text = text.replace(old, new)
     path.write_text(text, encoding="utf-8")
     write(root, ".gitignore", "/build/\n/.nox/\n")
+    # CI that runs the lane: drift's CI family and doctor's ci-invokes-lane read it (both
+    # codes find it in the same well-known place, so their findings are compared, not skipped)
+    write(
+        root,
+        ".github/workflows/ci.yml",
+        """
+        on: [push]
+        jobs:
+          lanes:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: python -m nox -s regulated
+        """,
+    )
     commit(root, env, "initial")
 
 

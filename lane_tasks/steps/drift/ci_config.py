@@ -20,10 +20,6 @@ if TYPE_CHECKING:
     import yaml
 
 
-CI_FILES = (".github/workflows/*.yml", ".github/workflows/*.yaml", ".gitlab-ci.yml")
-"""CI files read without being named in lanes.toml ([drift] ci_files and doctor.ci_files add)."""
-
-
 @dataclass(frozen=True)
 class _Invocation:
     path: str

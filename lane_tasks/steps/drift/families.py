@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from lane_tasks.catalog.commands import cli_surface
 from lane_tasks.docs.lanes_page import first_difference, render_lanes_md
+from lane_tasks.project.ci_files import CI_FILES, find_ci_files
 from lane_tasks.project.nox_command import invocation, nox_run
-from lane_tasks.steps.drift.ci_config import CI_FILES, CI_READERS, _Invocation, _yaml
+from lane_tasks.steps.drift.ci_config import CI_READERS, _Invocation, _yaml
 from lane_tasks.steps.drift.cli_commands import _check_cli
 from lane_tasks.steps.drift.docs_refs import (
     _LANE_TASKS,
@@ -107,8 +108,8 @@ def _nox_family(f: _Facts) -> _Outcome:
 def _ci_family(f: _Facts) -> _Outcome:
     """CI runs only nox sessions that exist, and every lane of drift.required_ci_lanes is run by
     at least one CI job."""
-    patterns = (*CI_FILES, *f.config.drift.ci_files, *f.config.ci_files)
-    files = _glob(f.root, patterns)
+    patterns = (*CI_FILES, *f.config.named_ci_files)
+    files = find_ci_files(f.root, f.config.named_ci_files)
     required = f.config.drift.required_ci_lanes
     if not files and not required:
         return _Outcome(skip=f"no CI files found ({', '.join(patterns)})")
