@@ -343,11 +343,11 @@ USES: dict[tuple[str, ...], Use] = {
         "steps.gate_fast", "gate-fast: results[].report.format"
     ),
     ("gate", "release", "tag_pattern"): _u(
-        "steps.gate_release controls.base kpi.records", "gate-release: version"
+        "steps.release_plan controls.base kpi.records", "gate-release: version"
     ),
-    ("gate", "release", "changelog"): _u("steps.gate_release", "gate-release: results[].message"),
-    ("gate", "release", "offline"): _u("steps.gate_release steps.doctor controls.compat_policy"),
-    ("gate", "release", "timeout"): _u("steps.gate_release"),
+    ("gate", "release", "changelog"): _u("steps.release_checks", "gate-release: results[].message"),
+    ("gate", "release", "offline"): _u("steps.release_plan steps.doctor controls.compat_policy"),
+    ("gate", "release", "timeout"): _u("steps.release_dists"),
     ("gate", "release", "disable"): _u(
         "steps.gate_release releases.decision", "gate-release: results[].message"
     ),
