@@ -67,7 +67,7 @@ from lane_tasks import __version__ as LANE_TASKS_VERSION
 from lane_tasks.adopt.init_repo import init_repo
 from lane_tasks.config import CheckSpec, load_config
 from lane_tasks.steps.gate_cache import CACHE_DIR as GATE_CACHE_DIR
-from lane_tasks.steps.gate_fast import check_env, expand_cmd
+from lane_tasks.steps.gate_commands import check_env, expand_cmd
 from lane_tasks.util.procs import which
 
 PACKAGE = "benchproj"

@@ -325,7 +325,8 @@ def test_fix_hints_name_the_command_that_fixes(
 
 
 def test_fix_hint_derivation_for_known_tools() -> None:
-    from lane_tasks.steps.gate_fast import derived_fix, distribution, local_cmd
+    from lane_tasks.steps.gate_commands import distribution
+    from lane_tasks.steps.gate_fixes import derived_fix, local_cmd
 
     assert "`black .`" in str(derived_fix(["black", "--check", "--diff", "."]))
     assert "`isort .`" in str(derived_fix(["isort", "--check-only", "--diff", "."]))

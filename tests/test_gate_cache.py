@@ -19,7 +19,7 @@ import tomli_w
 from helpers import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
 
 from lane_tasks.evidence.artifacts import canonical_json
-from lane_tasks.steps.gate_cache import tree_fingerprint
+from lane_tasks.steps.gate_cache_tree import tree_fingerprint
 
 CACHE = Path("build/lanes/cache/gate-fast")
 

@@ -265,7 +265,7 @@ def _missing_tools(config: Config, root: Path) -> tuple[list[str], list[str]]:
     """The Python tools the gate checks run that are not installed here (what to `pip
     install` before the first lane run), and a warning for each other missing program, so a
     new user learns it from init, not from gate fast erroring in 0 s."""
-    from lane_tasks.steps.gate_fast import missing_tool, pip_distribution  # start-up cost
+    from lane_tasks.steps.gate_commands import missing_tool, pip_distribution  # start-up cost
 
     install: list[str] = []
     absent: list[str] = []

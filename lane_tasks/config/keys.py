@@ -323,31 +323,33 @@ USES: dict[tuple[str, ...], Use] = {
     ),
     ("gate", "fast", "jobs"): _u("steps.gate_fast"),
     ("gate", "fast", "cache"): _u("steps.gate_fast", "gate-fast: results[].cached", _INCR),
-    ("gate", "fast", "checks", "*", "cmd"): _u("steps.gate_fast", "gate-fast: results[].cmd"),
+    ("gate", "fast", "checks", "*", "cmd"): _u(
+        "steps.gate_commands steps.gate_results", "gate-fast: results[].cmd"
+    ),
     ("gate", "fast", "checks", "*", "owner"): _u(
-        "steps.gate_fast controls.ownership_matrix", "gate-fast: results[].owner"
+        "steps.gate_results controls.ownership_matrix", "gate-fast: results[].owner"
     ),
     ("gate", "fast", "checks", "*", "timeout"): _u(
         "steps.gate_fast", "gate-fast: results[].message"
     ),
-    ("gate", "fast", "checks", "*", "env"): _u("steps.gate_fast steps.gate_cache"),
+    ("gate", "fast", "checks", "*", "env"): _u("steps.gate_commands steps.gate_cache"),
     ("gate", "fast", "checks", "*", "cwd"): _u("steps.gate_fast steps.gate_cache"),
     ("gate", "fast", "checks", "*", "description"): _u(
         "steps.gate_cache evidence.consistency", "gate-fast: coverage.configured_digest"
     ),
     ("gate", "fast", "checks", "*", "inputs"): _u("steps.gate_cache", docs=_INCR),
     ("gate", "fast", "checks", "*", "input_env"): _u("steps.gate_cache", docs=_INCR),
-    ("gate", "fast", "checks", "*", "shell"): _u("steps.gate_fast steps.doctor", docs=_INCR),
-    ("gate", "fast", "checks", "*", "fix"): _u("steps.gate_fast", "gate-fast: results[].fix"),
+    ("gate", "fast", "checks", "*", "shell"): _u("steps.gate_commands steps.doctor", docs=_INCR),
+    ("gate", "fast", "checks", "*", "fix"): _u("steps.gate_fixes", "gate-fast: results[].fix"),
     ("gate", "fast", "checks", "*", "report"): _u(
-        "steps.gate_fast", "gate-fast: results[].report.format"
+        "steps.gate_results", "gate-fast: results[].report.format"
     ),
     ("gate", "release", "tag_pattern"): _u(
-        "steps.gate_release controls.base kpi.records", "gate-release: version"
+        "steps.release_plan controls.base kpi.records", "gate-release: version"
     ),
-    ("gate", "release", "changelog"): _u("steps.gate_release", "gate-release: results[].message"),
-    ("gate", "release", "offline"): _u("steps.gate_release steps.doctor controls.compat_policy"),
-    ("gate", "release", "timeout"): _u("steps.gate_release"),
+    ("gate", "release", "changelog"): _u("steps.release_checks", "gate-release: results[].message"),
+    ("gate", "release", "offline"): _u("steps.release_plan steps.doctor controls.compat_policy"),
+    ("gate", "release", "timeout"): _u("steps.release_dists"),
     ("gate", "release", "disable"): _u(
         "steps.gate_release releases.decision", "gate-release: results[].message"
     ),

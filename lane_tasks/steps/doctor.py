@@ -23,7 +23,7 @@ from lane_tasks.project.version import VersionProblem, resolve_version
 from lane_tasks.steps.base import StepContext, register
 from lane_tasks.steps.checks import Check, CheckRegistry, Outcome, verdict
 from lane_tasks.steps.drift import action_lanes
-from lane_tasks.steps.gate_fast import missing_tool
+from lane_tasks.steps.gate_commands import missing_tool
 
 __all__ = ["CHECKS", "DOCTOR", "run"]
 

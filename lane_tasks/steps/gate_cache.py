@@ -2,21 +2,8 @@
 
 What a check's key covers (any change re-runs the check):
 
-- files: every tracked file (its staged blob id) plus the working-tree changes and untracked
-  files (their content; also of a file marked assume-unchanged or skip-worktree, which git
-  status does not look at), and the git-ignored files (size, mtime, ctime and inode: a write
-  always moves ctime, so no content read is needed), or only the files its `inputs` globs
-  name. Excluded as derived: the artifacts directory, Python bytecode, coverage data files,
-  and ignored directories that are virtualenvs (hold `pyvenv.cfg`), tool caches (hold
-  `CACHEDIR.TAG`, or are `__pycache__`, `.mypy_cache`, `.ruff_cache`, `.pytest_cache`,
-  `.hypothesis`, `.nox`, `.tox`, `.eggs`, `node_modules`, `htmlcov`, `.git`) or `*.egg-info`.
-  Ignored directories are listed by git without being entered, so a `.venv` costs nothing.
-- git submodules: each checked-out submodule's own files, by the same rules (its staged
-  blobs, working-tree changes, ignored files, and its submodules); one not checked out, by
-  the commit the superproject records.
-- editable installs outside the repository (a `direct_url.json` with `dir_info.editable`, or
-  an `.egg-link`): the files of the git work tree that holds them by the same rules, or the
-  size, mtime, ctime and inode of every file under them outside git.
+- files: the work tree, its submodules and the editable installs outside it, or only the
+  files the check's `inputs` globs name (see gate_cache_tree for the rules).
 - environment: the value (hashed) of every variable of the check's environment named in
   `ENV_DEFAULTS`, in the check's `env` table or its `input_env` list.
 - the check's lanes.toml entry, the program it runs (resolved path, size and mtime), the
@@ -29,13 +16,12 @@ system libraries, data a test downloads), network state, time, and variables out
 lists: name them in `input_env`, or use `--no-cache`. An `inputs` glob that matches no
 fingerprinted file is a config error, not a key that never changes.
 
-Entries are authenticated: HMAC-SHA256 under a random per-user secret kept in the user cache
-directory (`gate-cache.key`), never in the artifacts directory, so an entry edited, or
-copied from another machine or user (a restored CI cache, a copied build directory), does
-not verify and is discarded with a warning; the check then runs. Without a usable secret
-(an unwritable home) the cache is off, with one warning. Only results of checks that ran to
-completion (pass or fail) are kept: a timeout, a missing tool or a cancellation is never
-replayed. A cached failure stays a failure.
+Entries are authenticated: HMAC-SHA256 under a random per-user secret (gate_cache_secret),
+so an entry edited, or copied from another machine or user, does not verify and is discarded
+with a warning; the check then runs. Without a usable secret (an unwritable home) the cache
+is off, with one warning. Only results of checks that ran to completion (pass or fail) are
+kept: a timeout, a missing tool or a cancellation is never replayed. A cached failure stays
+a failure.
 """
 
 from __future__ import annotations
@@ -46,14 +32,12 @@ import fnmatch
 import hashlib
 import hmac
 import json
-import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 from lane_tasks import __version__
 from lane_tasks.config import CheckSpec, Config, key_lines, key_name
@@ -62,24 +46,14 @@ from lane_tasks.evidence.artifacts import (
     Result,
     atomic_write,
     canonical_json,
-    open_regular,
     read_text_regular,
 )
-from lane_tasks.project.git import changed_paths, git
+from lane_tasks.steps.gate_cache_secret import load_secret, secret_path
+from lane_tasks.steps.gate_cache_tree import editable_fingerprints, sha_hex, tree_fingerprint
 
-__all__ = [
-    "CACHE_DIR",
-    "ENV_DEFAULTS",
-    "KEY_FILE",
-    "GateCache",
-    "secret_path",
-    "tree_fingerprint",
-    "user_cache_dir",
-]
+__all__ = ["CACHE_DIR", "ENV_DEFAULTS", "GateCache"]
 
 CACHE_DIR = "lanes/cache/gate-fast"
-KEY_FILE = "gate-cache.key"
-_KEY_BYTES = 32
 _CACHED_STATUSES = ("pass", "fail")
 _DIST_SUFFIXES = (".dist-info", ".egg-info", ".egg-link", ".pth")
 
@@ -114,294 +88,6 @@ ENV_DEFAULTS = (
 mypy, coverage, hypothesis, pip, uv) do: always part of a check's key, as Turborepo's
 framework inference and Bazel's --action_env do for theirs."""
 
-_DERIVED_DIRS = frozenset(
-    {
-        "__pycache__",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".pytest_cache",
-        ".hypothesis",
-        ".nox",
-        ".tox",
-        ".eggs",
-        ".git",
-        "node_modules",
-        "htmlcov",
-    }
-)
-_DERIVED_MARKERS = ("pyvenv.cfg", "CACHEDIR.TAG")
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-# -- the per-user secret ------------------------------------------------------------------
-
-
-def user_cache_dir() -> Path:
-    """The user cache directory: $XDG_CACHE_HOME (when absolute, on every platform), else
-    ~/Library/Caches on macOS, %LOCALAPPDATA% on Windows, ~/.cache elsewhere (as platformdirs
-    resolves them)."""
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    if xdg and Path(xdg).is_absolute():
-        return Path(xdg)
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches"
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"])
-    return Path.home() / ".cache"
-
-
-def secret_path() -> Path:
-    return user_cache_dir() / "lane-tasks" / KEY_FILE
-
-
-def _secret(path: Path) -> bytes:
-    """This user's cache secret, created on first use: random bytes in a 0600 file, written
-    to a temp file and linked into place (O_EXCL semantics, so two first runs agree on one
-    secret and none reads a half-written one). Raises OSError or ValueError."""
-    try:
-        return _read_secret(path)
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(os.urandom(_KEY_BYTES))
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(FileExistsError):  # another run made it first: use theirs
-            os.link(tmp, path)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-    return _read_secret(path)
-
-
-def _read_secret(path: Path) -> bytes:
-    with open_regular(path) as fh:  # a FIFO put in its place is refused, never waited on
-        st = os.fstat(fh.fileno())
-        if os.name == "posix" and (st.st_mode & 0o077 or st.st_uid != os.geteuid()):
-            raise ValueError("others can read or write it (it must be yours, mode 0600)")
-        data = fh.read(_KEY_BYTES + 1)
-    if len(data) != _KEY_BYTES:
-        raise ValueError(f"holds {len(data)} bytes, not {_KEY_BYTES}")
-    return data
-
-
-# -- what a check reads --------------------------------------------------------------------
-
-
-def tree_fingerprint(root: Path, ignore: Iterable[str]) -> dict[str, str] | None:
-    """Every file of the work tree the cache keys on (see the module docstring), by path;
-    None outside a git work tree."""
-    listed = git(root, "ls-files", "-s", "-v", "-z")
-    if listed.returncode != 0:
-        return None
-    skip = tuple(d.rstrip("/") + "/" for d in ignore)
-    files: dict[str, str] = {}
-    gitlinks: list[str] = []
-    # git status does not look at a file marked assume-unchanged or skip-worktree (`git
-    # update-index`, sparse checkouts): its index blob is not its content, so it is read
-    unwatched: list[str] = []
-    for entry in listed.stdout.split("\0"):
-        if "\t" not in entry:
-            continue
-        meta, path = entry.split("\t", 1)
-        if path.startswith(skip):
-            continue
-        tag, mode, oid = meta.split()[:3]
-        files[path] = oid
-        if mode == "160000":
-            gitlinks.append(path)
-        elif tag not in ("H", "M"):
-            unwatched.append(path)
-    sha256 = any(len(oid) == 64 for oid in files.values())  # the repository's object format
-    for path in unwatched:
-        try:
-            files[path] = _blob_id((root / path).read_bytes(), sha256=sha256)
-        except FileNotFoundError:
-            pass  # not checked out (a sparse checkout): the index's blob id stands
-        except OSError:
-            files[path] = "unreadable"
-    linked = set(gitlinks)
-    derived = _Derived(root)
-    # ls-files names paths from `root`, status from the top of the work tree (a project in a
-    # subdirectory of its repository)
-    prefix = git(root, "rev-parse", "--show-prefix").stdout.strip()
-    for top_path in changed_paths(root, tuple(prefix + d for d in ignore), untracked="all"):
-        if not top_path.startswith(prefix):
-            continue
-        path = top_path[len(prefix) :]
-        if path in linked or (path not in files and derived.file(path)):
-            continue
-        try:
-            files[path] = _blob_id((root / path).read_bytes(), sha256=sha256)
-        except FileNotFoundError:
-            files[path] = "deleted"
-        except OSError:
-            files[path] = "unreadable"  # a directory or socket: never equal to content
-    files.update(_ignored(root, skip, derived))
-    for path in gitlinks:
-        sub = tree_fingerprint(root / path, ()) if (root / path / ".git").exists() else None
-        if sub is not None:  # checked out: its content; else the commit recorded for it
-            files[path] = "submodule " + _sha(canonical_json(sub).encode())
-    return files
-
-
-class _Derived:
-    """Whether a path lies in a derived directory (see `_derived_dir`), each directory asked
-    once per listing."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.seen: dict[str, bool] = {}
-
-    def dir(self, rel: str) -> bool:
-        parts = rel.split("/")
-        for i in range(1, len(parts) + 1):
-            d = "/".join(parts[:i])
-            if d not in self.seen:
-                self.seen[d] = _derived_dir(self.root / d)
-            if self.seen[d]:
-                return True
-        return False
-
-    def file(self, rel: str) -> bool:
-        parent = rel.rpartition("/")[0]
-        return _derived(rel) or bool(parent and self.dir(parent))
-
-
-def _ignored(root: Path, skip: tuple[str, ...], derived: _Derived) -> dict[str, str]:
-    """The git-ignored files, by stat. git lists a wholly ignored directory as `dir/`
-    without entering it; we enter only those that are not derived (a tool cache that holds
-    its own `.gitignore` is listed entry by entry, and skipped by its CACHEDIR.TAG)."""
-    out = git(root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
-    files: dict[str, str] = {}
-    for path in out.stdout.split("\0"):
-        if not path or path.startswith(skip) or path.rstrip("/") + "/" in skip:
-            continue
-        if path.endswith("/"):
-            if not derived.dir(path.rstrip("/")):
-                files.update(_walk(root, path.rstrip("/")))
-        elif not derived.file(path):
-            files[path] = _stat_id(root / path)
-    return files
-
-
-def _walk(base: Path, rel: str) -> dict[str, str]:
-    """The files under `base/rel` by stat, derived directories pruned; links not followed."""
-    files: dict[str, str] = {}
-    for dirpath, dirnames, filenames in os.walk(base / rel):
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not _derived_dir(here / d))
-        for name in filenames:
-            path = (here / name).relative_to(base).as_posix()
-            if not _derived(path):
-                files[path] = _stat_id(here / name)
-        for name in dirnames:  # a symlink to a directory: its target, not its content
-            if (here / name).is_symlink():
-                files[(here / name).relative_to(base).as_posix()] = _stat_id(here / name)
-    return files
-
-
-def _stat_id(path: Path) -> str:
-    """A file's identity without reading it: any write moves its ctime."""
-    try:
-        st = path.stat()
-    except OSError:
-        return "unreadable"
-    return f"stat {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}"
-
-
-def _blob_id(content: bytes, *, sha256: bool) -> str:
-    """The id git gives this content as a blob, so a change that is then committed unchanged
-    keeps its key (the index lists committed files by their blob id)."""
-    h = hashlib.sha256() if sha256 else hashlib.sha1()  # noqa: S324 - git's object id
-    h.update(b"blob %d\0" % len(content))
-    h.update(content)
-    return h.hexdigest()
-
-
-def _derived(path: str) -> bool:
-    """Files the checks themselves write: bytecode, coverage data. Never an input."""
-    name = path.rsplit("/", 1)[-1]
-    return (
-        path.endswith((".pyc", ".pyo"))
-        or "__pycache__/" in f"/{path}"
-        or name == ".coverage"
-        or name.startswith(".coverage.")
-    )
-
-
-def _derived_dir(path: Path) -> bool:
-    """A virtualenv, a tool cache or build metadata: written by tools, not read as input."""
-    if path.name in _DERIVED_DIRS or path.name.endswith(".egg-info"):
-        return True
-    if path.is_symlink():
-        return False
-    return any((path / marker).is_file() for marker in _DERIVED_MARKERS)
-
-
-def _editables(root: Path) -> dict[str, str]:
-    """Editable installs of this interpreter whose source is outside `root`, fingerprinted."""
-    inside = root.resolve()
-    found: dict[str, str] = {}
-    for entry in dict.fromkeys(sys.path):
-        if not entry:
-            continue
-        with contextlib.suppress(OSError):
-            for p in Path(entry).iterdir():
-                src = _editable_source(p)
-                if src is None:
-                    continue
-                with contextlib.suppress(OSError, RuntimeError):
-                    src = src.resolve()
-                if src == inside or inside in src.parents or str(src) in found:
-                    continue
-                found[str(src)] = _source_fingerprint(src, inside)
-    return found
-
-
-def _editable_source(p: Path) -> Path | None:
-    """The source directory of an editable install's metadata, or None."""
-    try:
-        if p.suffix == ".dist-info":
-            data = json.loads((p / "direct_url.json").read_text(encoding="utf-8"))
-            if not data.get("dir_info", {}).get("editable"):
-                return None
-            url = urlparse(data["url"])
-            return Path(unquote(url.path)) if url.scheme == "file" else None
-        if p.suffix == ".egg-link":
-            first = p.read_text(encoding="utf-8").splitlines()[0].strip()
-            return Path(first) if first else None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
-        return None
-    return None
-
-
-def _source_fingerprint(src: Path, project: Path) -> str:
-    """An editable's source: the git work tree holding it, or its files by stat; without the
-    project itself where it lies inside (a monorepo), which its own fingerprint covers."""
-    if not src.is_dir():
-        return "missing"
-    top = git(src, "rev-parse", "--show-toplevel")
-    if top.returncode == 0 and top.stdout.strip():
-        base = Path(top.stdout.strip()).resolve()
-        within = project.relative_to(base).as_posix() if base in project.parents else None
-        tree = tree_fingerprint(base, (within,) if within else ())
-        if tree is not None:
-            return "git " + _sha(canonical_json(tree).encode())
-    walked = _walk(src, ".")
-    if src in project.parents:
-        within = project.relative_to(src).as_posix() + "/"
-        walked = {p: d for p, d in walked.items() if not p.startswith(within)}
-    return "files " + _sha(canonical_json(walked).encode())
-
 
 def _env_names(check: CheckSpec) -> tuple[str, ...]:
     return (*ENV_DEFAULTS, *check.env, *check.input_env)
@@ -412,7 +98,7 @@ def _env_digest(check: CheckSpec, env: Mapping[str, str]) -> dict[str, str | Non
     listed exactly but unset counts as unset."""
     patterns = _env_names(check)
     keyed: dict[str, str | None] = {
-        n: _sha(v.encode("utf-8", "surrogateescape"))
+        n: sha_hex(v.encode("utf-8", "surrogateescape"))
         for n, v in env.items()
         if any(fnmatch.fnmatchcase(n, p) for p in patterns)
     }
@@ -431,7 +117,7 @@ def _installed() -> str:
             continue
         with contextlib.suppress(OSError):
             names += [p.name for p in Path(entry).iterdir() if p.suffix in _DIST_SUFFIXES]
-    return _sha("\n".join(sorted(names)).encode())
+    return sha_hex("\n".join(sorted(names)).encode())
 
 
 def _program(program: str | None) -> dict[str, Any]:
@@ -474,12 +160,12 @@ class GateCache:
         if files is None:
             return None, None
         try:
-            secret = _secret(path)
+            secret = load_secret(path)
         except (OSError, ValueError) as exc:
             why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             return None, f"gate fast cache: off: cannot use its key {path}: {why}"
         return (
-            cls(directory, files, _editables(config.root), stable, secret, config.path),
+            cls(directory, files, editable_fingerprints(config.root), stable, secret, config.path),
             None,
         )
 
@@ -505,7 +191,7 @@ class GateCache:
                         key=key_name(self.config_path, key),
                     )
                 files.update(matched)
-        inputs = _sha("".join(f"{p}\0{d}\n" for p, d in sorted(files.items())).encode())
+        inputs = sha_hex("".join(f"{p}\0{d}\n" for p, d in sorted(files.items())).encode())
         parts = {
             "check": asdict(check),
             "inputs": inputs,
