@@ -46,11 +46,11 @@ from hypothesis import strategies as st
 from hypothesis.database import DirectoryBasedExampleDatabase
 
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
+from lane_tasks.compat.diff import diff
+from lane_tasks.compat.policy import judge
 from lane_tasks.compat.snapshot import (
     Snapshot,
     SnapshotProblem,
-    diff,
-    judge,
     live_snapshot,
     read_snapshot_file,
     render_snapshot,
