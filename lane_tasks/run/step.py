@@ -14,7 +14,7 @@ from lane_tasks.catalog import STEPS
 from lane_tasks.config import Config, find_config, load_config, parse_config
 from lane_tasks.errors import EXIT_INTERRUPTED, ConfigError
 from lane_tasks.evidence.artifacts import RunInfo, atomic_write, canonical_json
-from lane_tasks.evidence.history import record_run_state, record_step
+from lane_tasks.evidence.history_record import record_run_state, record_step
 from lane_tasks.evidence.lease import claim, holder_of, record_written
 from lane_tasks.evidence.store import (
     finish_run,
