@@ -83,8 +83,8 @@ from lane_tasks.kpi.review import load_reviews, reviews_path
 from lane_tasks.releases.checklist import load_checklist
 from lane_tasks.releases.decision import load_decision
 from lane_tasks.steps.base import StepContext
-from lane_tasks.steps.contract_index import VerifyReport, verify_index
-from lane_tasks.steps.contract_index import run as index_run
+from lane_tasks.steps.contract_index.build import run as index_run
+from lane_tasks.steps.contract_index.verify import VerifyReport, verify_index
 from lane_tasks.steps.doctor import CHECKS as DOCTOR_CHECKS
 from lane_tasks.steps.drift import FINDINGS
 from lane_tasks.steps.gate_release import CHECKS as RELEASE_CHECKS

@@ -27,7 +27,7 @@ from lane_tasks.project.git import self_ignore
 from lane_tasks.run.model import Run, StepDone, StepOptions, TopLevel
 from lane_tasks.steps import StepContext
 from lane_tasks.steps import run_step as run_runner
-from lane_tasks.steps.contract_index import write_attestation
+from lane_tasks.steps.contract_index.attestation import write_attestation
 from lane_tasks.util.interrupts import mark, shielded
 
 __all__ = ["run_step", "step_config"]
