@@ -7,7 +7,7 @@ import pytest
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
 from lane_tasks.catalog.checks import DOCTOR_CHECKS, FINDINGS, RELEASE_CHECKS, CheckInfo
 from lane_tasks.controls import CONTROLS as CONTROL_REGISTRY
-from lane_tasks.kpi.compute import DEFINITIONS
+from lane_tasks.kpi.definitions import DEFINITIONS
 from lane_tasks.steps import RUNNERS
 from lane_tasks.steps.checks import Check, CheckRegistry
 from lane_tasks.steps.doctor import DOCTOR

@@ -12,16 +12,9 @@ from typing import Any
 import tomli_w
 from helpers import REPO_ROOT, commit_all, git, make_project, run_cli, write
 
-from lane_tasks.compat.snapshot import (
-    Change,
-    Snapshot,
-    covers,
-    diff,
-    flatten_schema,
-    has_item,
-    live_snapshot,
-    render_snapshot,
-)
+from lane_tasks.compat.deprecation_items import covers, has_item
+from lane_tasks.compat.diff import Change, diff
+from lane_tasks.compat.snapshot import Snapshot, flatten_schema, live_snapshot, render_snapshot
 
 SNAPSHOT = "compat-snapshot.json"
 

@@ -24,7 +24,7 @@ from history_data import generated
 from lane_tasks.config import Config, load_config
 from lane_tasks.dashboard.model import build_model, first_failure_line
 from lane_tasks.dashboard.render import render_dashboard
-from lane_tasks.evidence.history import record_run_state, record_step
+from lane_tasks.evidence.history_record import record_run_state, record_step
 from lane_tasks.evidence.store import (
     finish_run,
     mark_run_started,

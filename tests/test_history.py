@@ -187,7 +187,7 @@ WRITER = textwrap.dedent(
     from datetime import UTC, datetime
     from pathlib import Path
     from lane_tasks.config import load_config
-    from lane_tasks.evidence.history import record_step
+    from lane_tasks.evidence.history_record import record_step
 
     config = load_config(Path(sys.argv[1]))
     who, n = sys.argv[2], int(sys.argv[3])

@@ -47,11 +47,11 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 
 from lane_tasks.catalog import CONTROLS, KPIS, STEPS
 from lane_tasks.catalog.checks import FINDINGS
+from lane_tasks.compat.diff import diff
+from lane_tasks.compat.policy import judge
 from lane_tasks.compat.snapshot import (
     Snapshot,
     SnapshotProblem,
-    diff,
-    judge,
     live_snapshot,
     read_snapshot_file,
     render_snapshot,
@@ -84,8 +84,8 @@ from lane_tasks.kpi.review import load_reviews, reviews_path
 from lane_tasks.releases.checklist import load_checklist
 from lane_tasks.releases.decision import load_decision
 from lane_tasks.steps.base import StepContext
-from lane_tasks.steps.contract_index import VerifyReport, verify_index
-from lane_tasks.steps.contract_index import run as index_run
+from lane_tasks.steps.contract_index.build import run as index_run
+from lane_tasks.steps.contract_index.verify import VerifyReport, verify_index
 from lane_tasks.steps.doctor import CHECKS as DOCTOR_CHECKS
 from lane_tasks.steps.gate_release import CHECKS as RELEASE_CHECKS
 from lane_tasks.util.clock import parse_time

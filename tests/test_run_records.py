@@ -13,7 +13,8 @@ from helpers import make_project
 
 from lane_tasks.cli import main
 from lane_tasks.config import load_config
-from lane_tasks.evidence.history import open_history, record_step
+from lane_tasks.evidence.history import open_history
+from lane_tasks.evidence.history_record import record_step
 from lane_tasks.evidence.store import (
     finish_run,
     list_runs,

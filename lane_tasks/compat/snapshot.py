@@ -1,6 +1,6 @@
-"""The compatibility surface: a snapshot of the CLI (commands, options), the JSON Schemas
-(flattened fields) and, for a user's project, its public Python API (names and signatures), and
-the diff of two snapshots judged against the policy.
+"""The compatibility surface as a snapshot: the CLI (commands, options), the JSON Schemas
+(flattened fields) and, for a user's project, its public Python API (names and signatures);
+built, written and read here.
 
 A snapshot is one canonical JSON file (default `compat-snapshot.json`):
 `{"schema": "lane-tasks/compat-snapshot", "schema_version": "1.0", "cli": {"<command path>":
@@ -10,40 +10,30 @@ bool}}}, "api": {"<dotted name>": {"kind": "function", "params": [{"name": "x", 
 are the field path plus `[]`. `api` is optional (an additive extension of 1.0: written only when
 it holds names, so lane-tasks' own snapshot is unchanged).
 
-Deprecation items name things in the same words: `cli:gate fast --old-flag`, `cli:gate fast`,
-`schema:gate-fast`, `schema:gate-fast:results[].old_field`, `api:pkg.func`, `api:pkg.func(x)`.
-An item covers what lies below it (`cli:gate` covers `cli:gate fast --jobs`, `api:pkg.mod`
-covers `api:pkg.mod.func(x)`).
+Two snapshots are compared by `compat.diff`, the changes judged by `compat.policy`, and the
+deprecation items that allow breaking ones are read by `compat.deprecation_items`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
 from lane_tasks.catalog.commands import cli_surface
-from lane_tasks.config import Config, Deprecation
+from lane_tasks.config import Config
 from lane_tasks.evidence.artifacts import SCHEMA_VERSION, canonical_json
 from lane_tasks.project.git import git
 
 __all__ = [
     "SNAPSHOT_KIND",
-    "Change",
-    "Judged",
     "Snapshot",
     "SnapshotProblem",
-    "covers",
     "current_snapshot",
-    "diff",
     "flatten_schema",
     "generated_snapshot",
-    "has_item",
-    "judge",
     "live_snapshot",
     "parse_snapshot",
     "read_snapshot_file",
@@ -297,298 +287,3 @@ def current_snapshot(config: Config) -> Snapshot:
         return generated_snapshot(config)
     rel = config.compat.snapshot
     return read_snapshot_file(config.root / rel, rel)
-
-
-# ---- diff and judgement -----------------------------------------------------------------------
-
-BREAKING = {
-    "name-removed": "public name removed",
-    "name-rekinded": "public name changed kind",
-    "param-removed": "parameter removed",
-    "param-required": "parameter newly required",
-    "param-rekinded": "parameter kind changed",
-    "param-moved": "positional parameter moved",
-    "command-removed": "command removed",
-    "option-removed": "option removed",
-    "schema-removed": "schema removed",
-    "field-removed": "field removed",
-    "field-retyped": "field type changed",
-    "field-required": "field newly required",
-}
-ADDITIVE = {
-    "name-added": "public name added",
-    "param-added": "optional parameter added",
-    "param-optional": "parameter no longer required",
-    "param-loosened": "parameter accepts more ways of passing",
-    "command-added": "command added",
-    "option-added": "option added",
-    "schema-added": "schema added",
-    "field-added": "field added",
-    "field-optional": "field no longer required",
-}
-
-
-@dataclass(frozen=True)
-class Change:
-    kind: str
-    item: str
-    detail: str = ""
-
-    @property
-    def breaking(self) -> bool:
-        return self.kind in BREAKING
-
-    def describe(self) -> str:
-        what = BREAKING.get(self.kind) or ADDITIVE[self.kind]
-        return f"{self.item}: {what}{f' ({self.detail})' if self.detail else ''}"
-
-
-def _parent(field: str) -> str:
-    if field.endswith("[]"):
-        return field[:-2]
-    return field.rsplit(".", 1)[0] if "." in field else ""
-
-
-def _cli_parent(path: str) -> str | None:
-    return None if not path else (path.rsplit(" ", 1)[0] if " " in path else "")
-
-
-def _cli_item(path: str, option: str | None = None) -> str:
-    return "cli:" + " ".join(p for p in (path, option) if p)
-
-
-def diff(old: Snapshot, new: Snapshot) -> list[Change]:
-    """Every difference from `old` to `new`. A removed command or field is listed once: what
-    lies below it (its options, sub-commands, child fields) is not listed again."""
-    out: list[Change] = []
-    for path in sorted(old.cli):
-        if path not in new.cli:
-            parent = _cli_parent(path)
-            if parent is None or parent not in old.cli or parent in new.cli:
-                out.append(Change("command-removed", _cli_item(path)))
-            continue
-        out += [
-            Change("option-removed", _cli_item(path, o))
-            for o in sorted(set(old.cli[path]) - set(new.cli[path]))
-        ]
-        out += [
-            Change("option-added", _cli_item(path, o))
-            for o in sorted(set(new.cli[path]) - set(old.cli[path]))
-        ]
-    for path in sorted(set(new.cli) - set(old.cli)):
-        out.append(Change("command-added", _cli_item(path)))
-    for kind in sorted(set(old.schemas) | set(new.schemas)):
-        if kind not in new.schemas:
-            out.append(Change("schema-removed", f"schema:{kind}"))
-            continue
-        if kind not in old.schemas:
-            out.append(Change("schema-added", f"schema:{kind}"))
-            continue
-        out += _diff_fields(kind, old.schemas[kind], new.schemas[kind])
-    return out + _diff_api(old.api, new.api)
-
-
-_POSITIONAL = ("positional-only", "positional or keyword")
-
-
-def _diff_api(old: Mapping[str, ApiEntry], new: Mapping[str, ApiEntry]) -> list[Change]:
-    """Names removed, added or changed in kind; for names in both, their parameters. A removed
-    module or class is listed once (not each name below it)."""
-    out: list[Change] = []
-    for name in sorted(set(old) | set(new)):
-        item = f"api:{name}"
-        if name not in new:
-            parent = name.rsplit(".", 1)[0]
-            if parent not in old or parent in new:
-                out.append(Change("name-removed", item))
-            continue
-        if name not in old:
-            out.append(Change("name-added", item))
-            continue
-        o, n = old[name], new[name]
-        if o["kind"] != n["kind"]:
-            out.append(Change("name-rekinded", item, f"{o['kind']} -> {n['kind']}"))
-            continue
-        out += _diff_params(name, o.get("params", []), n.get("params", []))
-    return out
-
-
-def _diff_params(
-    name: str, old: Sequence[Mapping[str, Any]], new: Sequence[Mapping[str, Any]]
-) -> list[Change]:
-    out: list[Change] = []
-    old_by = {p["name"]: p for p in old}
-    new_by = {p["name"]: p for p in new}
-    old_pos = [p["name"] for p in old if p["kind"] in _POSITIONAL]
-    new_pos = [p["name"] for p in new if p["kind"] in _POSITIONAL]
-    for p in old:
-        item = f"api:{name}({p['name']})"
-        q = new_by.get(p["name"])
-        if q is None:
-            out.append(Change("param-removed", item))
-            continue
-        if q["kind"] != p["kind"]:
-            loosened = q["kind"] == "positional or keyword" and p["kind"] in (
-                "positional-only",
-                "keyword-only",
-            )
-            kind = "param-loosened" if loosened else "param-rekinded"
-            out.append(Change(kind, item, f"{p['kind']} -> {q['kind']}"))
-        elif p["name"] in old_pos and old_pos.index(p["name"]) != new_pos.index(p["name"]):
-            shown = f"position {old_pos.index(p['name'])} -> {new_pos.index(p['name'])}"
-            out.append(Change("param-moved", item, shown))
-        if q["required"] and not p["required"]:
-            out.append(Change("param-required", item))
-        elif p["required"] and not q["required"]:
-            out.append(Change("param-optional", item))
-    for q in new:
-        if q["name"] in old_by:
-            continue
-        item = f"api:{name}({q['name']})"
-        if q["required"]:
-            out.append(Change("param-required", item, "new required parameter"))
-        else:
-            out.append(Change("param-added", item))
-    return out
-
-
-def _diff_fields(
-    kind: str, old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
-) -> list[Change]:
-    out: list[Change] = []
-    for name in sorted(set(old) | set(new)):
-        item = f"schema:{kind}:{name}"
-        parent = _parent(name)
-        if name not in new:
-            if parent not in old or parent in new:  # else its removed parent is listed
-                out.append(Change("field-removed", item))
-            continue
-        if name not in old:
-            # a required field under an object that already existed breaks old documents
-            if new[name]["required"] and (parent == "" or parent in old):
-                out.append(Change("field-required", item, "new required field"))
-            else:
-                out.append(Change("field-added", item))
-            continue
-        o, n = old[name], new[name]
-        if list(o["type"]) != list(n["type"]):
-            shown = "|".join(o["type"]) + " -> " + "|".join(n["type"])
-            out.append(Change("field-retyped", item, shown))
-        if n["required"] and not o["required"]:
-            out.append(Change("field-required", item))
-        elif o["required"] and not n["required"]:
-            out.append(Change("field-optional", item))
-    return out
-
-
-def covers(entry: str, item: str) -> bool:
-    """Whether a deprecation entry's item names `item` or something that holds it."""
-    if entry == item:
-        return True
-    if entry.startswith("cli:"):
-        return item.startswith(entry + " ") if entry != "cli:" else False
-    if entry.startswith("api:"):
-        return item.startswith((entry + ".", entry + "("))
-    return item.startswith((entry + ".", entry + "[]", entry + ":"))
-
-
-def has_item(snapshot: Snapshot, item: str) -> bool:
-    """Whether a deprecation item (`cli:…`, `schema:…` or `api:…`) is in the snapshot."""
-    if item.startswith("cli:"):
-        words = item.removeprefix("cli:").split()
-        if words and words[-1].startswith("-"):
-            path = " ".join(words[:-1])
-            return words[-1] in snapshot.cli.get(path, ())
-        return " ".join(words) in snapshot.cli
-    if item.startswith("api:"):
-        name, _, param = item.removeprefix("api:").partition("(")
-        entry = snapshot.api.get(name)
-        if entry is None:
-            return False
-        return not param or param.rstrip(")") in {p["name"] for p in entry.get("params", [])}
-    kind, _, path = item.removeprefix("schema:").partition(":")
-    if kind not in snapshot.schemas:
-        return False
-    return not path or path in snapshot.schemas[kind]
-
-
-@dataclass(frozen=True)
-class Judged:
-    change: Change
-    allowed: bool
-    reason: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.change.kind,
-            "item": self.change.item,
-            "detail": self.change.detail,
-            "breaking": self.change.breaking,
-            "allowed": self.allowed,
-            "reason": self.reason,
-        }
-
-
-def _version(raw: str) -> Version | None:
-    try:
-        return Version(raw)
-    except InvalidVersion:
-        return None
-
-
-def judge(
-    changes: Sequence[Change],
-    *,
-    policy: str,
-    old_version: Version | None,
-    current: Version | None,
-    current_problem: str | None = None,
-    deprecations: Sequence[Deprecation] = (),
-) -> list[Judged]:
-    """Each change with whether the policy allows it: additive always; a breaking one in a
-    major bump (policy "semver") or when a deprecation entry covers it and its remove_in has
-    been reached."""
-    out: list[Judged] = []
-    for change in changes:
-        if not change.breaking:
-            out.append(Judged(change, True, "additive"))
-            continue
-        if current is None:
-            why = current_problem or "unknown"
-            out.append(Judged(change, False, f"the project version is unknown: {why}"))
-            continue
-        if policy == "semver" and old_version is not None and current.major > old_version.major:
-            out.append(Judged(change, True, f"major version bump {old_version} -> {current}"))
-            continue
-        entry = next((d for d in deprecations if covers(d.item, change.item)), None)
-        if entry is None:
-            need = (
-                "a deprecation entry whose window has passed"
-                if policy == "strict"
-                else "a deprecation entry whose window has passed, or a major version bump"
-            )
-            out.append(Judged(change, False, f"not deprecated: needs {need}"))
-            continue
-        remove_in = _version(entry.remove_in)
-        if remove_in is None:
-            out.append(
-                Judged(change, False, f"deprecated, but remove_in '{entry.remove_in}' is invalid")
-            )
-        elif current >= remove_in:
-            out.append(
-                Judged(
-                    change,
-                    True,
-                    f"deprecated in {entry.announced_in}, window ended at {entry.remove_in}",
-                )
-            )
-        else:
-            out.append(
-                Judged(
-                    change,
-                    False,
-                    f"deprecated in {entry.announced_in}, but its window ends at "
-                    f"{entry.remove_in} (version is {current})",
-                )
-            )
-    return out

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from packaging.version import Version
 
 from lane_tasks.catalog import STEPS
+from lane_tasks.compat.diff import diff
+from lane_tasks.compat.policy import Judged, judge
 from lane_tasks.compat.snapshot import (
     GENERATED_SOURCES,
-    Judged,
     Snapshot,
     SnapshotProblem,
     current_snapshot,
-    diff,
-    judge,
     render_snapshot,
     snapshot_at,
 )

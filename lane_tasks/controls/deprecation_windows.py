@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from packaging.version import InvalidVersion, Version
 
-from lane_tasks.compat.snapshot import SnapshotProblem, current_snapshot, has_item
+from lane_tasks.compat.deprecation_items import has_item
+from lane_tasks.compat.snapshot import SnapshotProblem, current_snapshot
 from lane_tasks.config import Deprecation, load_deprecations
 from lane_tasks.controls.base import Control, ControlContext, Verdict, register
 from lane_tasks.errors import ConfigError

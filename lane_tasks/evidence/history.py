@@ -12,42 +12,38 @@ Tables:
 - `records`: decisions, rollbacks, triage and KPI reviews, synced from the tracked evidence
   directory (their home) so a program's history carries them too.
 - `events`: imported docs-view and adoption events.
+
+This module is the store itself (its tables, opening it, transactions, the repository a row
+belongs to); what a step or a run writes into it is `evidence.history_record`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
 
-from lane_tasks.catalog.layout import ACTOR_ENV, HISTORY, HISTORY_NAME
+from lane_tasks.catalog.layout import HISTORY, HISTORY_NAME
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError, EnvironmentProblem, LaneTasksError
-from lane_tasks.evidence.status import problem_status
 from lane_tasks.project.git import git
 from lane_tasks.util.clock import parse_time
 
 __all__ = [
     "HISTORY_NAME",
     "RunRow",
-    "actor",
-    "ci_name",
     "connect",
     "count_event_days",
     "history_path",
     "iso",
     "open_history",
     "parse_time",
-    "record_run_state",
-    "record_step",
     "repository_id",
 ]
 
@@ -210,56 +206,7 @@ def count_event_days(conn: sqlite3.Connection, days: set[tuple[str, str]] | None
         )
 
 
-# ---- who and where --------------------------------------------------------------------------
-
-_CI_VARS = (
-    ("GITHUB_ACTIONS", "github-actions"),
-    ("GITLAB_CI", "gitlab-ci"),
-    ("BUILDKITE", "buildkite"),
-    ("CIRCLECI", "circleci"),
-    ("JENKINS_URL", "jenkins"),
-    ("TF_BUILD", "azure-pipelines"),
-    ("BITBUCKET_BUILD_NUMBER", "bitbucket"),
-    ("CI", "ci"),
-)
-_ACTOR_VARS = (
-    ACTOR_ENV,
-    "GITHUB_ACTOR",
-    "GITLAB_USER_LOGIN",
-    "BUILDKITE_BUILD_CREATOR_EMAIL",
-    "CIRCLE_USERNAME",
-    "BUILD_REQUESTEDFOREMAIL",
-)
-
-
-def ci_name(env: Mapping[str, str] | None = None) -> str | None:
-    """The CI system running us, or None on a laptop."""
-    env = os.environ if env is None else env
-    for var, name in _CI_VARS:
-        value = env.get(var, "").strip().lower()
-        if value and value not in ("0", "false", "no"):
-            return name
-    return None
-
-
-def actor(root: Path, env: Mapping[str, str] | None = None) -> str | None:
-    """Who ran it: the CI's actor, else git's author e-mail (then name), else the login."""
-    env = os.environ if env is None else env
-    for var in _ACTOR_VARS:
-        if env.get(var, "").strip():
-            return env[var].strip()
-    return _git_actor(root) or env.get("USER") or env.get("USERNAME") or None
-
-
-@cache
-def _git_actor(root: Path) -> str | None:
-    """The author git would record here (its environment variables, then its config)."""
-    ident = git(root, "var", "GIT_AUTHOR_IDENT")
-    if ident.returncode != 0:
-        return None
-    name, _, rest = ident.stdout.partition("<")
-    email = rest.partition(">")[0].strip()
-    return email or name.strip() or None
+# ---- the repository -------------------------------------------------------------------------
 
 
 def _normalise_remote(url: str) -> str:
@@ -291,9 +238,6 @@ def repository_id(config: Config) -> str:
     return _repository_id(config.root, config.history.repository)
 
 
-# ---- writing --------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class RunRow:
     repo: str
@@ -312,118 +256,3 @@ class RunRow:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RunRow:
         return cls(**{k: row[k] for k in TABLES["runs"]})
-
-
-def _results(doc: Mapping[str, Any]) -> str:
-    """The per-check results a KPI or dashboard needs; excerpts stay in the artifacts."""
-    rows = [
-        {
-            "id": r.get("id"),
-            "status": r.get("status"),
-            "owner": r.get("owner"),
-            "message": r.get("message", ""),
-            **({"severity": r["severity"]} if r.get("severity") else {}),
-        }
-        for r in doc.get("results", [])
-    ]
-    return json.dumps(rows, sort_keys=True, separators=(",", ":"))
-
-
-def record_step(
-    config: Config,
-    doc: Mapping[str, Any],
-    *,
-    run_id: str,
-    source: str,
-    lane: str | None,
-    started_at: datetime,
-    ended_at: datetime,
-    run_started_at: datetime | None = None,
-) -> None:
-    """Append one finished step (and create or update its run). `run_started_at`: when its
-    run began (a lane's nox invocation), so the run's row is dated by the run, not its first
-    step; the earliest start recorded wins."""
-    repo = repository_id(config)
-    step = str(doc.get("step"))
-    subject = doc.get("subject") or {}
-    commit = subject.get("commit")
-    version = doc.get("version") if isinstance(doc.get("version"), str) else None
-    with open_history(config) as conn, transaction(conn):
-        conn.execute(
-            "INSERT OR REPLACE INTO steps VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                repo, run_id, step, doc.get("status", "error"), lane, commit, version,
-                iso(started_at), iso(ended_at), _results(doc),
-            ),
-        )  # fmt: skip
-        conn.execute(
-            """INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-               ON CONFLICT (repo, run_id) DO UPDATE SET
-                 lane = coalesce(excluded.lane, runs.lane),
-                 commit_sha = coalesce(runs.commit_sha, excluded.commit_sha),
-                 version = coalesce(excluded.version, runs.version),
-                 started_at = min(runs.started_at, excluded.started_at),
-                 ended_at = excluded.ended_at""",
-            (
-                repo, run_id, source, lane, "running", "running", commit, version,
-                actor(config.root), ci_name(), iso(min(started_at, run_started_at or started_at)),
-                iso(ended_at),
-            ),
-        )  # fmt: skip
-        _refresh_run(conn, repo, run_id, finished=source == "cli" or step == "controls")
-
-
-def _refresh_run(
-    conn: sqlite3.Connection, repo: str, run_id: str, *, finished: bool, unrecorded: bool = False
-) -> None:
-    rows = conn.execute(
-        "SELECT step, status FROM steps WHERE repo = ? AND run_id = ?", (repo, run_id)
-    ).fetchall()
-    statuses = [r["status"] for r in rows]
-    run = conn.execute(
-        "SELECT source, lane, state FROM runs WHERE repo = ? AND run_id = ?", (repo, run_id)
-    ).fetchone()
-    if run is None:
-        return
-    problem = problem_status(statuses)  # the one rule (evidence.status), then the run's own
-    status: str
-    if run["state"] == "interrupted":
-        status, state = "error", "interrupted"
-    elif problem is not None:
-        status, state = problem, "complete" if finished else run["state"]
-    elif run["source"] == "cli" or (finished and "controls" in [r["step"] for r in rows]):
-        status, state = "pass", "complete"
-    elif finished and run["lane"] is None:
-        status, state = "pass", "complete"  # `nox -s gate-fast doctor`: steps, no lane
-    elif finished:
-        status, state = "error", "complete"  # a lane that ended without its controls step
-    else:
-        status, state = "running", run["state"]
-    if unrecorded and status == "pass":
-        status = "error"  # a step failed without leaving its row: not a passing run
-    conn.execute(
-        "UPDATE runs SET status = ?, state = ? WHERE repo = ? AND run_id = ?",
-        (status, state, repo, run_id),
-    )
-
-
-def record_run_state(
-    config: Config,
-    run_id: str,
-    state: str,
-    *,
-    lane: str | None,
-    unrecorded: tuple[str, ...] = (),
-) -> None:
-    """The nox invocation ended (`complete`) or was stopped (`interrupted`); `unrecorded`
-    names its steps that failed, perhaps without recording a row (never a passing run)."""
-    repo = repository_id(config)
-    now = iso(datetime.now(UTC))
-    with open_history(config) as conn, transaction(conn):
-        conn.execute(
-            """UPDATE runs SET ended_at = ?, lane = coalesce(lane, ?),
-                   state = CASE WHEN ? = 'interrupted' THEN 'interrupted' ELSE state END
-               WHERE repo = ? AND run_id = ?""",
-            (now, lane, state, repo, run_id),
-        )
-        _refresh_run(conn, repo, run_id, finished=True, unrecorded=bool(unrecorded))

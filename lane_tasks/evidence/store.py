@@ -22,6 +22,7 @@ from typing import Any
 from lane_tasks.catalog.layout import MANIFEST, NOX_PID_ENV, RUN_STARTED_ENV, RUNS_DIR
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError
+from lane_tasks.evidence.actor import actor, ci_name
 from lane_tasks.evidence.artifacts import (
     Loaded,
     atomic_write,
@@ -30,7 +31,7 @@ from lane_tasks.evidence.artifacts import (
     record_header,
     sha256_file,
 )
-from lane_tasks.evidence.history import actor, ci_name, repository_id
+from lane_tasks.evidence.history import repository_id
 from lane_tasks.evidence.lease import alive
 from lane_tasks.evidence.status import count, run_status
 from lane_tasks.project.git import self_ignore

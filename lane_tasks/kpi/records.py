@@ -48,6 +48,7 @@ from lane_tasks.evidence.history import (
     repository_id,
     transaction,
 )
+from lane_tasks.kpi.history_row import reject_unknown_keys
 from lane_tasks.project.git import release_tags
 from lane_tasks.project.version import parse_version
 from lane_tasks.releases.decision import (
@@ -255,14 +256,7 @@ def parse_event(line: str, path: Path, lineno: int, default_repo: str) -> tuple[
         ) from None
     if not isinstance(doc, dict):
         raise ConfigError("an event is a JSON object", path=path, line=lineno)
-    for key in doc:
-        if key not in EVENT_KEYS:
-            raise ConfigError(
-                f"unknown key{did_you_mean(key, EVENT_KEYS)}; allowed: {', '.join(EVENT_KEYS)}",
-                path=path,
-                line=lineno,
-                key=key,
-            )
+    reject_unknown_keys(doc, EVENT_KEYS, "unknown key", path=path, line=lineno, list_allowed=True)
     kind = doc.get("type")
     if kind not in EVENT_TYPES:
         hint = did_you_mean(str(kind), EVENT_TYPES) if isinstance(kind, str) else ""

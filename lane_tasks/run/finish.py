@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from lane_tasks.config import Config
 from lane_tasks.errors import LaneTasksError, os_problem
-from lane_tasks.evidence.history import record_run_state
+from lane_tasks.evidence.history_record import record_run_state
 from lane_tasks.evidence.lease import release
 from lane_tasks.evidence.store import finish_run, run_dir
 from lane_tasks.exports.markdown import append_github_summary

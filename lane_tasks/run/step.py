@@ -14,7 +14,7 @@ from lane_tasks.catalog import STEPS
 from lane_tasks.config import Config, find_config, load_config, parse_config
 from lane_tasks.errors import EXIT_INTERRUPTED, ConfigError
 from lane_tasks.evidence.artifacts import RunInfo, atomic_write, canonical_json
-from lane_tasks.evidence.history import record_run_state, record_step
+from lane_tasks.evidence.history_record import record_run_state, record_step
 from lane_tasks.evidence.lease import claim, holder_of, record_written
 from lane_tasks.evidence.store import (
     finish_run,
@@ -27,7 +27,7 @@ from lane_tasks.project.git import self_ignore
 from lane_tasks.run.model import Run, StepDone, StepOptions, TopLevel
 from lane_tasks.steps import StepContext
 from lane_tasks.steps import run_step as run_runner
-from lane_tasks.steps.contract_index import write_attestation
+from lane_tasks.steps.contract_index.attestation import write_attestation
 from lane_tasks.util.interrupts import mark, shielded
 
 __all__ = ["run_step", "step_config"]

@@ -1,0 +1,14 @@
+"""The contract-index step: an index of every artifact a run produced, and its verification.
+
+Three jobs, a module each: `build` makes the index (and registers the step's runner, so
+importing this package registers it), `attestation` writes it as an in-toto statement and
+optionally a signed DSSE envelope, `verify` checks the files against an index (and the
+signature). Import names from the module that holds them.
+"""
+
+from __future__ import annotations
+
+from lane_tasks.steps.contract_index import build
+from lane_tasks.steps.contract_index.verify import verify_index  # cli.py imports it from here
+
+__all__ = ["build", "verify_index"]
