@@ -69,7 +69,7 @@ def _run_step_cmd(step_id: str) -> Callable[[argparse.Namespace], int]:
 
 def contract_index_verify(args: argparse.Namespace) -> int:
     # start-up cost: loaded only when this command runs
-    from lane_tasks.steps.contract_index import verify_index
+    from lane_tasks.steps.contract_index.verify import verify_index
 
     config = config_of(args)
     report = verify_index(

@@ -9,6 +9,5 @@ signature). Import names from the module that holds them.
 from __future__ import annotations
 
 from lane_tasks.steps.contract_index import build
-from lane_tasks.steps.contract_index.verify import verify_index  # cli.py imports it from here
 
-__all__ = ["build", "verify_index"]
+__all__ = ["build"]
