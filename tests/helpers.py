@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,15 @@ def run_cli(
     a second of CPU). What a process would not share with the next one is put back: the
     working directory, the environment, the signal handlers, the interrupt flag and every
     cache of lane_tasks. An exception other than SystemExit propagates: it is the traceback
-    a user would have seen, so the test fails on it.
+    a user would have seen, so the test fails on it. An `env` that changes what Python reads
+    at start (PYTHONPATH …) gets a process of its own (`run_cli_process`), and so does a step
+    joining a run (`--run-id`): the run's lease on the top level lasts as long as the process
+    that took it, which here would be the test's.
     """
+    if env is not None and _at_start(env) != _at_start(os.environ):
+        return run_cli_process(cwd, *args, env=env)  # only a new interpreter reads those
+    if "--run-id" in args:  # a step of a run holds the top level while its process lives
+        return run_cli_process(cwd, *args, env=env)
     saved_env, saved_cwd = dict(os.environ), Path.cwd()
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     out, err = io.StringIO(), io.StringIO()
@@ -101,6 +109,11 @@ def run_cli(
         err.write(f"{code}\n")
         code = 1
     return subprocess.CompletedProcess(["lane-tasks", *args], code, out.getvalue(), err.getvalue())
+
+
+def _at_start(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables Python reads only when it starts (PYTHONPATH hiding a package …)."""
+    return {k: v for k, v in env.items() if k.startswith("PYTHON")}
 
 
 def _clear_caches() -> None:

@@ -203,7 +203,8 @@ def test_doctor_sarif_keeps_warnings_warnings(tmp_path: Path) -> None:
 
 
 def test_gate_release_sarif_validates_and_points_at_the_lane(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+    # no [gate.release] table (--offline instead): its results point at the lane's steps
+    root = make_project(tmp_path, isolated_build=True)
     cmd = ("gate", "release", "--offline", "--version", "9.9.9", "--lane", "startup")
     doc = artifact(root, *cmd)
     bad = failing(doc)
