@@ -441,6 +441,7 @@ def assert_dists(dist: Path) -> None:
 # ---- the test -------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", [SETUPTOOLS, HATCHLING], ids=lambda b: b.id)
 def test_published_package_adopts_lane_tasks_from_a_fresh_clone(

@@ -27,6 +27,7 @@ from lane_tasks.util.procs import excerpt, redact, secret_values
 SCHEMA_FILES = sorted((REPO_ROOT / "lane_tasks" / "schemas").glob("*-1.0.json"))  # artifacts
 
 
+@pytest.mark.e2e
 def test_schemas_match_their_generator() -> None:
     r = subprocess.run(
         [sys.executable, str(REPO_ROOT / "tools" / "gen_schemas.py"), "--check"],
@@ -166,6 +167,7 @@ except OSError as exc:
 """
 
 
+@pytest.mark.e2e
 @pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE (POSIX)")
 def test_a_write_that_really_fails_keeps_the_old_file_and_its_mode(tmp_path: Path) -> None:
     """A file-size limit makes the real write fail half-way (no monkeypatching)."""

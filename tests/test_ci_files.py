@@ -31,7 +31,7 @@ from lane_tasks.cli.parser import build_parser
 from lane_tasks.config import load_config
 from lane_tasks.project.nox_command import invocation
 from lane_tasks.steps import drift
-from lane_tasks.steps.base import StepContext
+from lane_tasks.steps.base import StepContext, StepOptions
 from lane_tasks.steps.doctor import CHECKS
 from lane_tasks.steps.drift.ci_config import ACTION_DEFAULT_LANE, ACTION_USES
 from lane_tasks.steps.drift.cli_commands import _check_cli
@@ -315,6 +315,7 @@ def test_the_action_runs_the_lane_and_fails_with_its_exit_code_last() -> None:
     assert upload["uses"].split("@")[0] == "github/codeql-action/upload-sarif"
 
 
+@pytest.mark.e2e
 def test_the_action_locates_the_artifacts_directory_through_lane_tasks() -> None:
     """The action asks lane-tasks's own config reader where the artifacts are (lanes.toml's
     [project] artifacts_dir): this holds the snippet to the package's real API."""
@@ -432,7 +433,9 @@ jobs:
 
 
 def drift_findings(root: Path) -> tuple[dict[str, str], list[tuple[str, str, int | None]]]:
-    results, extra = drift.run(StepContext(config=load_config(root / "lanes.toml"), stable=True))
+    results, extra = drift.run(
+        StepContext(config=load_config(root / "lanes.toml"), options=StepOptions(stable=True))
+    )
     status = {r.id: r.status for r in results}
     return status, [(f["id"], f["path"], f["line"]) for f in extra["findings"]]
 
@@ -469,7 +472,7 @@ def test_doctor_reads_the_lane_tasks_action_as_running_its_lane(tmp_path: Path) 
         workflow,
         ACTION_WORKFLOW.replace("acme/lane-tasks@", "acme/other@").format(lane="scale"),
     )
-    ctx = StepContext(config=load_config(root / "lanes.toml"), stable=True)
+    ctx = StepContext(config=load_config(root / "lanes.toml"), options=StepOptions(stable=True))
     outcome = check.check(ctx, {})
     line = 1 + ACTION_WORKFLOW.lstrip("\n").splitlines().index("          lane: {lane}")
     assert (outcome.status, outcome.message) == (

@@ -35,6 +35,7 @@ def test_help_on_every_command(cmd: tuple[str, ...]) -> None:
     assert r.stdout.startswith("usage: lane-tasks")
 
 
+@pytest.mark.e2e
 def test_unknown_option_is_one_line_with_a_suggestion() -> None:
     r = run_cli(REPO_ROOT, "gate", "fast", "--fromat", "json")
     assert r.returncode == 2

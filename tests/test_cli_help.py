@@ -72,6 +72,7 @@ def test_shell_completion_completes_commands_and_options() -> None:
     assert _complete("lane-tasks gate fast --no-c") == ["--no-cache"]
 
 
+@pytest.mark.e2e
 def test_completion_costs_nothing_at_normal_start_up() -> None:
     """argcomplete is imported only when a shell asks for completions."""
     code = (

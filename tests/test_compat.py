@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomli_w
 from helpers import REPO_ROOT, commit_all, git, make_project, run_cli, write
 
@@ -377,6 +378,7 @@ def test_stale_lane_tasks_snapshot_fails_the_control(tmp_path: Path) -> None:
     assert f"{SNAPSHOT} is stale" in res["message"]
 
 
+@pytest.mark.e2e
 def test_a_stale_snapshot_fails_only_a_release_candidate(tmp_path: Path) -> None:
     """Between releases the lane stays green and says the snapshot needs regenerating; the
     release candidate's run fails on it, since the next release is compared with it."""

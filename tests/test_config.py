@@ -722,6 +722,7 @@ def test_validate_ok_and_missing_file(tmp_path: Path) -> None:
 # ---- 3. nox -l -----------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_nox_list_with_bad_lanes_toml_prints_the_same_one_line_error(tmp_path: Path) -> None:
     write(tmp_path, "noxfile.py", NOXFILE)
     path = write(
@@ -736,6 +737,7 @@ def test_nox_list_with_bad_lanes_toml_prints_the_same_one_line_error(tmp_path: P
     assert nox_line == same
 
 
+@pytest.mark.e2e
 def test_nox_list_with_good_lanes_toml_has_a_session_per_step_and_lane(tmp_path: Path) -> None:
     write(tmp_path, "noxfile.py", NOXFILE)
     write(tmp_path, "lanes.toml", GOOD)

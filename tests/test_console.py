@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomli_w
 from helpers import commit_all, make_git_repo
 
@@ -101,6 +102,7 @@ def everything(chunks: list[tuple[float, str]]) -> str:
     return "".join(c for _, c in chunks)
 
 
+@pytest.mark.e2e
 def test_a_finished_check_is_printed_while_a_slow_one_still_runs(tmp_path: Path) -> None:
     root = repo(tmp_path, {"quick": "print('hi')", "slow": f"import time; time.sleep({SLOW_S})"})
     code, chunks = at_terminal(root, "gate", "fast", env=clean_env())
@@ -118,6 +120,7 @@ def test_a_finished_check_is_printed_while_a_slow_one_still_runs(tmp_path: Path)
     assert "gate-fast: 2 pass / 0 fail / 0 error / 0 skip" in _ANSI.sub("", out)
 
 
+@pytest.mark.e2e
 def test_checks_finishing_together_at_a_terminal_never_hang(tmp_path: Path) -> None:
     """Many checks reporting from their threads while the live line redraws from its own:
     every line arrives and the run ends (a lock-order deadlock would hang here)."""
@@ -130,6 +133,7 @@ def test_checks_finishing_together_at_a_terminal_never_hang(tmp_path: Path) -> N
         assert re.search(rf"(?m)^\s*PASS\s+{cid}\b", out), (cid, out)
 
 
+@pytest.mark.e2e
 def test_no_color_at_a_terminal_prints_no_escape_codes(tmp_path: Path) -> None:
     root = repo(tmp_path, {"a": "pass", "b": "raise SystemExit(1)"})
     code, chunks = at_terminal(root, "gate", "fast", env=clean_env(NO_COLOR="1"))
@@ -139,6 +143,7 @@ def test_no_color_at_a_terminal_prints_no_escape_codes(tmp_path: Path) -> None:
     assert re.search(r"(?m)^  FAIL  b\s+\d+\.\d\ds - exited with code 1\r?$", out), out
 
 
+@pytest.mark.e2e
 def test_ci_gives_plain_lines_without_cursor_movement(tmp_path: Path) -> None:
     root = repo(tmp_path, {"a": "pass", "b": "pass"})
     code, chunks = at_terminal(root, "gate", "fast", env=clean_env(CI="true"))
@@ -161,6 +166,7 @@ def piped(root: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str
     )
 
 
+@pytest.mark.e2e
 def test_colour_is_forced_or_refused_without_a_terminal(tmp_path: Path) -> None:
     root = repo(tmp_path, {"a": "pass"})
     fast = ("gate", "fast", "--format", "json")
@@ -178,6 +184,7 @@ def test_colour_is_forced_or_refused_without_a_terminal(tmp_path: Path) -> None:
         assert ESC not in r.stdout
 
 
+@pytest.mark.e2e
 def test_cached_checks_are_printed_at_once(tmp_path: Path) -> None:
     root = repo(tmp_path, {"a": "pass"})
     first = piped(root, "gate", "fast")
@@ -214,6 +221,7 @@ HOSTILE = (
 )
 
 
+@pytest.mark.e2e
 def test_tool_output_cannot_send_terminal_control_sequences(tmp_path: Path) -> None:
     """A failing tool's excerpt is printed in the report: charset switches (`ESC ( 0`), C1
     CSI (0x9b), DCS/APC strings, BEL and other controls never reach the terminal or CI log."""

@@ -100,6 +100,7 @@ def run_files(root: Path, run_id: str) -> Path:
 # ---- building -------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_index_lists_every_artifact_and_dist_and_is_byte_identical(
     project: tuple[Path, str],
 ) -> None:
@@ -150,6 +151,7 @@ def test_index_lists_every_artifact_and_dist_and_is_byte_identical(
     assert len(doc["entries"]) == 6  # manifest.json is never indexed
 
 
+@pytest.mark.e2e
 def test_every_referenced_schema_is_listed_with_its_sha256(project: tuple[Path, str]) -> None:
     root, _ = project
     assert build(root)[0] == 0
@@ -164,6 +166,7 @@ def test_every_referenced_schema_is_listed_with_its_sha256(project: tuple[Path, 
         assert s["sha256"] == hashlib.sha256(shipped).hexdigest()
 
 
+@pytest.mark.e2e
 def test_in_toto_statement_is_valid_v1_with_the_right_subjects(project: tuple[Path, str]) -> None:
     from google.protobuf import json_format
     from in_toto_attestation.v1.statement import Statement
@@ -191,6 +194,7 @@ def test_in_toto_statement_is_valid_v1_with_the_right_subjects(project: tuple[Pa
     }
 
 
+@pytest.mark.e2e
 def test_statement_predicate_is_stable_even_without_stable_json(
     project: tuple[Path, str],
 ) -> None:
@@ -203,6 +207,7 @@ def test_statement_predicate_is_stable_even_without_stable_json(
     assert verify(root)[0] == 0
 
 
+@pytest.mark.e2e
 def test_index_without_out_prints_the_document_and_writes_it_where_the_lane_does(
     project: tuple[Path, str],
 ) -> None:
@@ -241,6 +246,7 @@ def test_no_run_is_a_clear_failure(tmp_path: Path) -> None:
     assert "no run with artifacts" in r.stdout
 
 
+@pytest.mark.e2e
 def test_a_lanes_own_empty_run_is_never_swapped_for_another(project: tuple[Path, str]) -> None:
     root, _ = project
     other = new_run_id()
@@ -251,6 +257,7 @@ def test_a_lanes_own_empty_run_is_never_swapped_for_another(project: tuple[Path,
     assert f"run {other} of lane {LANE} has no artifacts" in doc["results"][0]["message"]
 
 
+@pytest.mark.e2e
 def test_broken_run_evidence_fails_the_index(project: tuple[Path, str]) -> None:
     root, run_id = project
     d = run_files(root, run_id)
@@ -281,6 +288,7 @@ def test_broken_run_evidence_fails_the_index(project: tuple[Path, str]) -> None:
 # ---- verify ---------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_verify_passes_on_an_intact_run(project: tuple[Path, str]) -> None:
     root, run_id = project
     assert build(root)[0] == 0
@@ -296,6 +304,7 @@ def test_verify_passes_on_an_intact_run(project: tuple[Path, str]) -> None:
     assert report["signature"] == "not checked"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("tamper", "category", "name"),
     [
@@ -342,6 +351,7 @@ def test_verify_names_each_tampered_file(
     assert f"{category.upper():<10} {flat[0]}" in text.stdout
 
 
+@pytest.mark.e2e
 def test_verify_ignores_what_changes_after_the_index(project: tuple[Path, str]) -> None:
     """manifest.json, controls.json and the index's own run copy are never 'unexpected'."""
     root, run_id = project
@@ -353,6 +363,7 @@ def test_verify_ignores_what_changes_after_the_index(project: tuple[Path, str]) 
     assert verify(root)[0] == 0
 
 
+@pytest.mark.e2e
 def test_verify_catches_an_index_edited_to_match(project: tuple[Path, str]) -> None:
     """Without a signature an index can be rewritten; the statement beside it still disagrees."""
     root, run_id = project
@@ -369,6 +380,7 @@ def test_verify_catches_an_index_edited_to_match(project: tuple[Path, str]) -> N
     assert any("predicate is not this index" in x for x in report["problems"]), report
 
 
+@pytest.mark.e2e
 def test_verify_usage_errors_are_one_line(project: tuple[Path, str]) -> None:
     root, _ = project
     r = run_cli(root, "contract-index", "verify")
@@ -381,6 +393,7 @@ def test_verify_usage_errors_are_one_line(project: tuple[Path, str]) -> None:
     assert r.stderr.count("\n") == 1 and "did you mean 'verify'" in r.stderr
 
 
+@pytest.mark.e2e
 def test_verify_rejects_something_that_is_not_an_index(project: tuple[Path, str]) -> None:
     root, run_id = project
     target = run_files(root, run_id) / "doctor.json"
@@ -410,6 +423,7 @@ def signed(project: tuple[Path, str], tmp_path: Path) -> tuple[Path, str, Path]:
     return root, run_id, public
 
 
+@pytest.mark.e2e
 def test_signed_index_verifies_with_the_public_key(signed: tuple[Path, str, Path]) -> None:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
     from cryptography.hazmat.primitives.serialization import (
@@ -437,6 +451,7 @@ def test_signed_index_verifies_with_the_public_key(signed: tuple[Path, str, Path
     assert report["signature"] == "verified"
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("target", ["statement", "envelope-payload", "artifact"])
 def test_one_byte_change_breaks_the_signed_verification(
     signed: tuple[Path, str, Path], target: str
@@ -464,6 +479,7 @@ def test_one_byte_change_breaks_the_signed_verification(
         assert report["signature"] == "failed"
 
 
+@pytest.mark.e2e
 def test_another_key_does_not_verify(signed: tuple[Path, str, Path], tmp_path: Path) -> None:
     root, _, _ = signed
     _, stranger = keypair(tmp_path, "stranger")
@@ -473,6 +489,7 @@ def test_another_key_does_not_verify(signed: tuple[Path, str, Path], tmp_path: P
     assert any("no signature in the envelope verifies" in p for p in report["problems"])
 
 
+@pytest.mark.e2e
 def test_unsigned_index_fails_a_signature_check(project: tuple[Path, str], tmp_path: Path) -> None:
     root, _ = project
     _, public = keypair(tmp_path, "k")
@@ -482,6 +499,7 @@ def test_unsigned_index_fails_a_signature_check(project: tuple[Path, str], tmp_p
     assert any("contract-index.dsse.json" in p for p in report["problems"])
 
 
+@pytest.mark.e2e
 def test_bad_keys_are_usage_errors(project: tuple[Path, str], tmp_path: Path) -> None:
     root, _ = project
     (tmp_path / "bad.pem").write_text("not a key\n")
@@ -492,6 +510,7 @@ def test_bad_keys_are_usage_errors(project: tuple[Path, str], tmp_path: Path) ->
     assert code == 2 and "cannot read the key" in err
 
 
+@pytest.mark.e2e
 def test_without_the_sign_extra_the_command_says_how_to_install(
     project: tuple[Path, str], tmp_path: Path
 ) -> None:
@@ -515,6 +534,7 @@ def test_without_the_sign_extra_the_command_says_how_to_install(
 # ---- through nox ----------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_nox_session_indexes_the_newest_run(project: tuple[Path, str]) -> None:
     root, run_id = project
     r = run_nox(root, "-s", "contract-index")
@@ -526,6 +546,7 @@ def test_nox_session_indexes_the_newest_run(project: tuple[Path, str]) -> None:
     assert verify(root)[0] == 0
 
 
+@pytest.mark.e2e
 def test_lane_through_nox_indexes_its_own_run(tmp_path: Path) -> None:
     lanes = {
         "mini": {

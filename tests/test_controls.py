@@ -77,6 +77,7 @@ def run_path(root: Path, run_id: str) -> Path:
 # ---- release-confidence-path --------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_release_confidence_path_passes_on_complete_evidence(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
     run_id = full_run(root)
@@ -89,6 +90,7 @@ def test_release_confidence_path_passes_on_complete_evidence(tmp_path: Path) -> 
     assert doc["verified_run"] == run_id
 
 
+@pytest.mark.e2e
 def test_release_confidence_path_fails_when_a_step_did_not_run(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
     run_id = new_run_id()
@@ -102,6 +104,7 @@ def test_release_confidence_path_fails_when_a_step_did_not_run(tmp_path: Path) -
     assert res["fix"]
 
 
+@pytest.mark.e2e
 def test_release_confidence_path_fails_on_commit_disagreement(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
     run_id = new_run_id()
@@ -116,6 +119,7 @@ def test_release_confidence_path_fails_on_commit_disagreement(tmp_path: Path) ->
     assert "disagree on the commit" in res["message"]
 
 
+@pytest.mark.e2e
 def test_release_confidence_path_fails_when_head_moved(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
     run_id = full_run(root)
@@ -127,6 +131,7 @@ def test_release_confidence_path_fails_when_head_moved(tmp_path: Path) -> None:
     assert "but HEAD is" in res["message"]
 
 
+@pytest.mark.e2e
 def test_release_confidence_path_fails_on_invalid_artifact(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
     run_id = full_run(root)
@@ -140,6 +145,7 @@ def test_release_confidence_path_fails_on_invalid_artifact(tmp_path: Path) -> No
     assert "summary" in res["message"]
 
 
+@pytest.mark.e2e
 def test_release_confidence_path_fails_when_a_step_failed(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
     (root / "CHANGELOG.md").unlink()
@@ -163,6 +169,7 @@ def test_no_run_at_all_fails_every_evidence_control(tmp_path: Path) -> None:
 # ---- artifact-retention -------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_artifact_retention_passes_on_an_intact_run(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
     run_id = full_run(root)
@@ -173,6 +180,7 @@ def test_artifact_retention_passes_on_an_intact_run(tmp_path: Path) -> None:
     assert "3 artifact(s) and 1 kept file(s)" in res["message"]  # gate fast's check log
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("tamper", "needle"),
     [
@@ -206,6 +214,7 @@ def test_artifact_retention_fails_on_broken_evidence(
     assert needle in res["message"]
 
 
+@pytest.mark.e2e
 def test_retention_keeps_only_the_newest_runs(tmp_path: Path) -> None:
     root = lanes_project(tmp_path, keep=2)
     ids = [full_run(root, release=False) for _ in range(3)]
@@ -215,6 +224,7 @@ def test_retention_keeps_only_the_newest_runs(tmp_path: Path) -> None:
     assert [r["id"] for r in listed] == sorted(ids, reverse=True)[:2]
 
 
+@pytest.mark.e2e
 def test_retention_not_in_force_fails(tmp_path: Path) -> None:
     root = lanes_project(tmp_path, keep=5)
     ids = [full_run(root, release=False) for _ in range(3)]
@@ -229,6 +239,7 @@ def test_retention_not_in_force_fails(tmp_path: Path) -> None:
 # ---- unfinished controls and the lane end to end through nox --------------------------------
 
 
+@pytest.mark.e2e
 def test_lane_passes_end_to_end_through_nox(tmp_path: Path) -> None:
     lanes = {"mini": {"steps": ["gate-fast", "doctor"], "controls": ["artifact-retention"]}}
     root = lanes_project(tmp_path, lanes=lanes)
@@ -261,6 +272,7 @@ def test_lane_passes_end_to_end_through_nox(tmp_path: Path) -> None:
         assert (root / "build" / name).read_bytes() == (run / name).read_bytes()
 
 
+@pytest.mark.e2e
 def test_lane_fails_through_nox_when_a_control_fails(tmp_path: Path) -> None:
     lanes = {
         "mini": {
@@ -279,6 +291,7 @@ def test_lane_fails_through_nox_when_a_control_fails(tmp_path: Path) -> None:
     assert controls["status"] == "fail"
 
 
+@pytest.mark.e2e
 def test_each_step_runs_once_per_invocation(tmp_path: Path) -> None:
     lanes = {
         "a": {"steps": ["gate-fast", "doctor"], "controls": ["artifact-retention"]},
@@ -304,6 +317,7 @@ def test_controls_list_describes_every_control() -> None:
         assert row["evidence"] and row["how_to_satisfy"] and row["checks"]
 
 
+@pytest.mark.e2e
 def test_controls_artifact_is_stable(tmp_path: Path) -> None:
     root = lanes_project(tmp_path)
     run_id = full_run(root)
@@ -317,6 +331,7 @@ def test_controls_artifact_is_stable(tmp_path: Path) -> None:
     assert doc["run"]["id"] == run_id
 
 
+@pytest.mark.e2e
 def test_venv_backend_runs_the_same_steps_in_a_session_environment(tmp_path: Path) -> None:
     """[nox] backend = "venv": lane-tasks is installed into a reused session venv and the
     same CLI runs there; a second invocation reuses the venv instead of rebuilding it."""

@@ -46,6 +46,7 @@ def page(root: Path) -> str:
     return (root / "build" / "dashboard" / "index.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.e2e
 def test_the_dashboard_shows_the_recorded_history(program: Path) -> None:
     html = page(program)
     runs = json.loads(run_cli(program, "runs", "list", "--format", "json").stdout)
@@ -88,6 +89,7 @@ def test_the_dashboard_shows_the_recorded_history(program: Path) -> None:
     assert len(html.encode()) < 2_000_000
 
 
+@pytest.mark.e2e
 @pytest.mark.chromium
 def test_the_dashboard_renders_in_chromium(program: Path, tmp_path: Path) -> None:
     def check(p: Any, width: int) -> None:

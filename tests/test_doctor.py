@@ -675,6 +675,7 @@ def test_disabled_check_does_not_satisfy_the_checks_requiring_it(tmp_path: Path)
 # ---- the nox session ----------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_nox_doctor_session_writes_artifact_and_run_directory(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     r = run_nox(root, "-s", "doctor")

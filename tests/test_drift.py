@@ -611,6 +611,7 @@ def test_stale_lanes_md(tmp_path: Path) -> None:
     assert drift(root)[1]["findings"] == []
 
 
+@pytest.mark.e2e
 def test_lanes_md_content(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     config = load_config(root / "lanes.toml")
@@ -834,6 +835,7 @@ def test_junit_is_not_offered_for_drift(tmp_path: Path) -> None:
 # ---- the nox session --------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_drift_check_runs_as_a_step_of_a_lane_invocation(tmp_path: Path) -> None:
     root = make_project(tmp_path)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomli_w
 from helpers import commit_all, git, make_project, run_cli, validate_artifact
 
@@ -122,6 +123,7 @@ def rewrite(root: Path, rel: Path, change: Any) -> None:
 # ---- 1. a partial gate ------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_partial_gate_is_not_evidence(tmp_path: Path) -> None:
     root = project(tmp_path, unit=FAIL)
     run_id = lane_run(root, "--check", "lint")  # `unit` fails, and is not run
@@ -168,6 +170,7 @@ def test_partial_gate_is_not_evidence(tmp_path: Path) -> None:
 # ---- 2. what a record says --------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_rewritten_evidence_status_fails_checklist(tmp_path: Path) -> None:
     root = project(tmp_path)
     cut(root)
@@ -198,6 +201,7 @@ def test_rewritten_evidence_status_fails_checklist(tmp_path: Path) -> None:
     assert controls(root)["release-checklist-evidence"]["status"] == "pass"
 
 
+@pytest.mark.e2e
 def test_status_contradicting_its_results_fails_checklist(tmp_path: Path) -> None:
     root = project(tmp_path)
     cut(root)
@@ -213,6 +217,7 @@ def test_status_contradicting_its_results_fails_checklist(tmp_path: Path) -> Non
     assert "contradicts its results" in res["message"] and "lint is fail" in res["message"]
 
 
+@pytest.mark.e2e
 def test_go_over_failed_preflight_without_override_fails_release_owner(tmp_path: Path) -> None:
     root = project(tmp_path)
     cut(root)
@@ -244,6 +249,7 @@ def test_go_over_failed_preflight_without_override_fails_release_owner(tmp_path:
     assert "a go without an override reason" in res["message"]
 
 
+@pytest.mark.e2e
 def test_partial_gate_is_not_evidence_on_a_dirty_tree(tmp_path: Path) -> None:
     """A gate fast that ran on a dirty tree tested another tree than its commit: the checklist
     refuses it as gate release does, even where gate-fast-evidence is switched off."""
@@ -267,6 +273,7 @@ def test_partial_gate_is_not_evidence_on_a_dirty_tree(tmp_path: Path) -> None:
     assert "dirty tree" in r.stderr, r.stderr
 
 
+@pytest.mark.e2e
 def test_blank_override_reason_is_no_override(tmp_path: Path) -> None:
     """An override reason of only blanks gives no reason: `release decide` refuses it, and a
     record carrying one is judged as a go without an override by the controls."""

@@ -118,6 +118,7 @@ def failing(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
 # ---- SARIF ------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_gate_fast_sarif_locates_the_ruff_finding(tmp_path: Path) -> None:
     root = make_project(tmp_path, lint_error=True)
     doc = artifact(root, "gate", "fast")
@@ -146,6 +147,7 @@ def test_gate_fast_sarif_locates_the_ruff_finding(tmp_path: Path) -> None:
     assert rules[0]["id"] == "ruff-check" and rules[0]["help"]["text"] == expected["fix"]
 
 
+@pytest.mark.e2e
 def test_gate_fast_sarif_locates_a_pytest_failure_at_the_test(tmp_path: Path) -> None:
     root = make_project(tmp_path, failing_test=True)
     run = the_run(sarif(root, "build/gate-fast.sarif", "gate", "fast"))
@@ -155,6 +157,7 @@ def test_gate_fast_sarif_locates_a_pytest_failure_at_the_test(tmp_path: Path) ->
     assert ("tests/test_add.py", line, None) in regions(test)
 
 
+@pytest.mark.e2e
 def test_sarif_falls_back_to_the_check_definition_in_lanes_toml(tmp_path: Path) -> None:
     """Output naming no file, a file that does not exist or one outside the repository gives
     no excerpt location: the result points at the check in lanes.toml. A missing tool is an
@@ -220,6 +223,7 @@ def test_gate_release_sarif_validates_and_points_at_the_lane(tmp_path: Path) -> 
     assert [r["id"] for r in run["tool"]["driver"]["rules"]] == [r["id"] for r in doc["results"]]
 
 
+@pytest.mark.e2e
 def test_sarif_of_a_passing_gate_has_rules_and_no_results(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     run = the_run(sarif(root, "build/gate-fast.sarif", "gate", "fast"))
@@ -358,6 +362,7 @@ def manifest(run_dir: Path) -> dict[str, Any]:
     return doc
 
 
+@pytest.mark.e2e
 def test_summary_of_a_failed_run_names_the_failing_checks(failed_run: Path) -> None:
     m = manifest(failed_run)
     text = render_run_summary(failed_run)
@@ -381,6 +386,7 @@ def test_summary_of_a_failed_run_names_the_failing_checks(failed_run: Path) -> N
         assert f"**{passing}**" not in text
 
 
+@pytest.mark.e2e
 def test_summary_of_a_passing_run_is_a_table(passed_run: Path) -> None:
     m = manifest(passed_run)
     assert m["status"] == "pass"
@@ -398,6 +404,7 @@ def test_summary_of_a_passing_run_is_a_table(passed_run: Path) -> None:
     assert "###" not in text
 
 
+@pytest.mark.e2e
 def test_summary_shows_an_artifact_the_run_lost(passed_run: Path, tmp_path: Path) -> None:
     copy = tmp_path / passed_run.name
     shutil.copytree(passed_run, copy)
@@ -407,6 +414,7 @@ def test_summary_shows_an_artifact_the_run_lost(passed_run: Path, tmp_path: Path
     assert "No run summary: manifest.json is missing." in render_run_summary(copy)
 
 
+@pytest.mark.e2e
 def test_a_lane_run_appends_its_summary_to_github_step_summary(tmp_path: Path) -> None:
     """In GitHub Actions the job page shows the run, failed or not (written when nox exits)."""
     root = make_project(tmp_path, lint_error=True)
@@ -419,6 +427,7 @@ def test_a_lane_run_appends_its_summary_to_github_step_summary(tmp_path: Path) -
     assert "startup" in text and "ruff-check" in text and "FAIL" in text.upper()
 
 
+@pytest.mark.e2e
 def test_github_step_summary_is_appended(passed_run: Path, tmp_path: Path) -> None:
     target = tmp_path / "step-summary.md"
     target.write_text("# earlier step\n", encoding="utf-8")
@@ -428,6 +437,7 @@ def test_github_step_summary_is_appended(passed_run: Path, tmp_path: Path) -> No
     assert target.read_text(encoding="utf-8") == f"# earlier step\n\n{summary}\n{summary}"
 
 
+@pytest.mark.e2e
 def test_github_step_summary_outside_github_writes_nothing(
     passed_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -502,6 +512,7 @@ def test_ci_examples_are_checked_by_drift(tmp_path: Path) -> None:
         assert ("ci-unknown-session", rel, line) in found
 
 
+@pytest.mark.e2e
 def test_xml_declaration_and_tree_parse_with_the_standard_library(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     _, text, _ = export(root, "junit", "build/gate-fast.junit.xml", "gate", "fast")

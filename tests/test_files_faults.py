@@ -122,6 +122,7 @@ def test_top_level_files_are_recorded_with_their_digest(tiny: Path) -> None:
     assert again["files"] == owner["files"]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("planted", ["top-level.json", ".top-level.lock", "refused"])
 def test_fifo_in_the_owner_files_never_hangs(tiny: Path, planted: str) -> None:
     """A FIFO planted as the owner file, its lock or a run's refused marker is opened without
@@ -143,6 +144,7 @@ def test_fifo_in_the_owner_files_never_hangs(tiny: Path, planted: str) -> None:
     assert len(error_lines(r.stderr)) <= 1, r.stderr
 
 
+@pytest.mark.e2e
 def test_fifo_as_the_release_lock_never_hangs(tiny: Path) -> None:
     """The release preflight's lock, when a FIFO was planted there, is one line (exit 3)."""
     (tiny / "build" / "lanes").mkdir(parents=True)
@@ -159,6 +161,7 @@ def test_fifo_as_the_release_lock_never_hangs(tiny: Path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
 
 
+@pytest.mark.e2e
 def test_fifo_in_the_run_store_never_hangs(tiny: Path) -> None:
     """A FIFO planted as a run's manifest or artifact is refused at once by every reader
     (controls, prune, the checklist, history import), never waited on."""
@@ -261,6 +264,7 @@ def test_symlinked_artifacts_dir_is_refused(
     assert list(outside.iterdir()) == []
 
 
+@pytest.mark.e2e
 def test_symlinked_artifacts_dir_is_refused_by_nox_too(tiny: Path, tmp_path: Path) -> None:
     write(tiny, "noxfile.py", "from lane_tasks.nox_sessions import register\n\nregister()\n")
     (tmp_path / "outside").mkdir()
@@ -392,6 +396,7 @@ def test_artifacts_dir_that_is_a_file_is_one_line_exit_3(
     assert "Not a directory" in one_line_error(capsys)
 
 
+@pytest.mark.e2e
 def test_full_disk_is_one_line_exit_3(tiny: Path) -> None:
     def small_files() -> None:  # EFBIG for root too: a disk that is full for this process
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -413,6 +418,7 @@ def test_full_disk_is_one_line_exit_3(tiny: Path) -> None:
     assert str(tiny / "build") in r.stderr
 
 
+@pytest.mark.e2e
 def test_unrecorded_run_is_not_pass(tiny: Path) -> None:
     write(tiny, "noxfile.py", "from lane_tasks.nox_sessions import register\n\nregister()\n")
     commit_all(tiny, "noxfile")
@@ -489,6 +495,7 @@ def test_lanes_toml_directory_is_refused(
     assert (str(bad) in err and "not a regular file" in err) or "does not exist" in err, err
 
 
+@pytest.mark.e2e
 def test_lanes_toml_fifo_does_not_hang(tiny: Path) -> None:
     (tiny / "lanes.toml").unlink()
     os.mkfifo(tiny / "lanes.toml")

@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import tomli_w
 from helpers import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
 
@@ -47,6 +48,7 @@ def set_checks(root: Path, checks: dict[str, Any]) -> None:
     commit_all(root, "checks")
 
 
+@pytest.mark.e2e
 def test_an_unchanged_tree_is_answered_from_the_cache_and_failures_stay_failures(
     tmp_path: Path,
 ) -> None:
@@ -65,6 +67,7 @@ def test_an_unchanged_tree_is_answered_from_the_cache_and_failures_stay_failures
     assert "(cached: inputs unchanged)" in text
 
 
+@pytest.mark.e2e
 def test_every_kind_of_input_change_re_runs(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     gate(root)
@@ -88,6 +91,7 @@ def test_every_kind_of_input_change_re_runs(tmp_path: Path) -> None:
     assert all(cached(gate(root)).values())
 
 
+@pytest.mark.e2e
 def test_inputs_globs_and_the_check_entry_scope_a_check(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     py = "{python}"
@@ -112,6 +116,7 @@ def test_inputs_globs_and_the_check_entry_scope_a_check(tmp_path: Path) -> None:
     assert cached(gate(root)) == {"src": False, "tests": True}
 
 
+@pytest.mark.e2e
 def test_a_changed_tool_re_runs(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     bindir = tmp_path / "bin"
@@ -127,6 +132,7 @@ def test_a_changed_tool_re_runs(tmp_path: Path) -> None:
     assert cached(gate(root, env=env)) == {"tool": False}
 
 
+@pytest.mark.e2e
 def test_a_corrupt_or_tampered_entry_is_discarded_never_trusted(tmp_path: Path) -> None:
     root = make_project(tmp_path, failing_test=True)
     gate(root)
@@ -149,6 +155,7 @@ def test_a_corrupt_or_tampered_entry_is_discarded_never_trusted(tmp_path: Path) 
     assert all(cached(again).values()) and "warning" not in again["_stderr"]
 
 
+@pytest.mark.e2e
 def test_errors_and_timeouts_are_never_replayed(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     py = "{python}"
@@ -166,6 +173,7 @@ def test_errors_and_timeouts_are_never_replayed(tmp_path: Path) -> None:
     assert not list((root / CACHE).glob("*.json"))
 
 
+@pytest.mark.e2e
 def test_a_lane_re_run_on_an_unchanged_tree_replays_gate_fast(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     assert run_nox(root, "-s", "gate-fast").returncode == 0
@@ -174,6 +182,7 @@ def test_a_lane_re_run_on_an_unchanged_tree_replays_gate_fast(tmp_path: Path) ->
     assert all(cached(doc).values()) and doc["status"] == "pass"
 
 
+@pytest.mark.e2e
 def test_the_cache_can_be_turned_off_in_lanes_toml(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     data = tomllib.loads((root / "lanes.toml").read_text())
@@ -219,6 +228,7 @@ def forge_pass(path: Path, secret: bytes | None) -> None:
     path.write_text(canonical_json(entry))
 
 
+@pytest.mark.e2e
 def test_forged_cache_entry_is_rejected(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     write(root, "code.txt", "1\n")
@@ -239,6 +249,7 @@ def test_forged_cache_entry_is_rejected(tmp_path: Path) -> None:
     assert status(evidence) == {"t": "fail"} and evidence["status"] == "fail"
 
 
+@pytest.mark.e2e
 def test_copied_cache_dir_cannot_replay(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     write(root, "code.txt", "1\n")
@@ -260,6 +271,7 @@ def test_copied_cache_dir_cannot_replay(tmp_path: Path) -> None:
     assert status(doc) == {"t": "fail"} and "does not authenticate" in doc["_stderr"]
 
 
+@pytest.mark.e2e
 def test_unusable_cache_key_turns_the_cache_off_with_one_warning(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     write(root, "code.txt", "0\n")
@@ -292,6 +304,7 @@ def test_unusable_cache_key_turns_the_cache_off_with_one_warning(tmp_path: Path)
 # -- issue 12, part 6: what a key covers --------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_changed_env_var_reruns_check(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     reads = "import os, sys; sys.exit(int(os.environ.get({!r}) or 0))"
@@ -324,6 +337,7 @@ def test_changed_env_var_reruns_check(tmp_path: Path) -> None:
     assert all(cached(gate(root, env=again)).values())
 
 
+@pytest.mark.e2e
 def test_input_env_names_are_validated(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     set_checks(root, {"t": {"cmd": [PY, "-c", "pass"], "input_env": ["A=B"]}})
@@ -332,6 +346,7 @@ def test_input_env_names_are_validated(tmp_path: Path) -> None:
     assert "lanes.toml:" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_ignored_input_file_change_reruns(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     write(root, ".gitignore", "/build/\n/.nox/\n/local.txt\n/data/\n/.venv/\n")
@@ -383,6 +398,7 @@ def test_ignored_listing_does_not_walk_a_virtualenv(tmp_path: Path) -> None:
     assert elapsed < 1.0, elapsed  # two git calls; 8000 files would be walked otherwise
 
 
+@pytest.mark.e2e
 def test_editable_dependency_outside_repo_change_reruns(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     plain = tmp_path / "plain-dep"  # a directory outside git
@@ -416,6 +432,7 @@ def test_editable_dependency_outside_repo_change_reruns(tmp_path: Path) -> None:
     assert all(cached(gate(root, env=env)).values())
 
 
+@pytest.mark.e2e
 def test_modified_submodule_reruns(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     upstream = make_git_repo(tmp_path / "upstream")
@@ -437,6 +454,7 @@ def test_modified_submodule_reruns(tmp_path: Path) -> None:
     assert cached(gate(root)) == {"t": False}
 
 
+@pytest.mark.e2e
 def test_inputs_glob_matching_nothing_is_error(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     set_checks(
@@ -473,6 +491,7 @@ def test_project_in_a_repository_subdirectory_keys_every_change(tmp_path: Path) 
     assert tree_fingerprint(app, ("build",)) == seen[1]
 
 
+@pytest.mark.e2e
 def test_a_planted_fifo_or_directory_entry_neither_hangs_nor_crashes(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     write(root, "code.txt", "1\n")
@@ -490,6 +509,7 @@ def test_a_planted_fifo_or_directory_entry_neither_hangs_nor_crashes(tmp_path: P
     assert "Traceback" not in doc["_stderr"]
 
 
+@pytest.mark.e2e
 def test_stale_pass_of_a_file_git_status_does_not_watch(tmp_path: Path) -> None:
     """A tracked file marked skip-worktree or assume-unchanged is not reported by git status
     when it changes, so its index blob is not its content: the cache reads it."""
@@ -510,6 +530,7 @@ def test_stale_pass_of_a_file_git_status_does_not_watch(tmp_path: Path) -> None:
     assert status(doc) == {"code": "fail", "other": "fail"}, doc
 
 
+@pytest.mark.e2e
 def test_a_replayed_result_never_points_at_a_pruned_log(tmp_path: Path) -> None:
     """A cached result carries the log and report paths of the run that made it; once that
     run is pruned (runs_keep) or the file removed, a replay must not link to what is gone."""

@@ -51,6 +51,7 @@ def gate(root: Path, *args: str) -> tuple[int, dict[str, Any]]:
 # ---- the canonical path through nox on a generated project ---------------------------------
 
 
+@pytest.mark.e2e
 def test_clean_project_passes_through_nox(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     r = run_nox(root, "-s", "gate-fast", "doctor")
@@ -70,6 +71,7 @@ def commit_of(root: Path) -> str:
     return git(root, "rev-parse", "HEAD")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("planted", "check_id", "needle"),
     [("lint_error", "ruff-check", "F401"), ("failing_test", "pytest", "assert 3 == 5")],
@@ -94,6 +96,7 @@ def test_planted_failure_fails_and_is_named(
     assert not (root / "build" / "doctor.json").exists()
 
 
+@pytest.mark.e2e
 def test_failed_gate_fast_aborts_the_rest_of_the_lane(tmp_path: Path) -> None:
     root = make_project(tmp_path, lint_error=True)
     r = run_nox(root, "-s", "startup")
@@ -108,6 +111,7 @@ def test_failed_gate_fast_aborts_the_rest_of_the_lane(tmp_path: Path) -> None:
     assert runs[0]["steps"] == {"gate-fast": "fail"}
 
 
+@pytest.mark.e2e
 def test_two_stable_runs_are_byte_identical(tmp_path: Path) -> None:
     """Two runs that ran their checks give the same bytes; so do two answered from the cache,
     which differ from a fresh run only by each result's `cached: true` (provenance, kept)."""
@@ -130,6 +134,7 @@ def test_two_stable_runs_are_byte_identical(tmp_path: Path) -> None:
     assert str(root) not in outs[0]  # paths are relative to the repository
 
 
+@pytest.mark.e2e
 def test_unstable_run_has_run_block_and_durations(tmp_path: Path) -> None:
     root = checks_repo(tmp_path, {"ok": {"cmd": py("pass")}})
     code, doc = gate(root)
@@ -141,6 +146,7 @@ def test_unstable_run_has_run_block_and_durations(tmp_path: Path) -> None:
 # ---- process handling ---------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     pidfile = tmp_path / "grandchild.pid"
     code = (
@@ -170,6 +176,7 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+@pytest.mark.e2e
 def test_missing_tool_is_an_environment_error(tmp_path: Path) -> None:
     root = checks_repo(tmp_path, {"ghost": {"cmd": ["no-such-tool-xyz", "--check"]}})
     exit_code, doc = gate(root)
@@ -180,6 +187,7 @@ def test_missing_tool_is_an_environment_error(tmp_path: Path) -> None:
     assert res["error_kind"] == "environment"
 
 
+@pytest.mark.e2e
 def test_missing_python_module_is_an_environment_error(tmp_path: Path) -> None:
     root = checks_repo(tmp_path, {"ghost": {"cmd": ["{python}", "-m", "no_such_module_xyz"]}})
     exit_code, doc = gate(root)
@@ -187,6 +195,7 @@ def test_missing_python_module_is_an_environment_error(tmp_path: Path) -> None:
     assert "no_such_module_xyz" in result(doc, "ghost")["message"]
 
 
+@pytest.mark.e2e
 def test_fail_and_missing_tool_together_exit_1(tmp_path: Path) -> None:
     root = checks_repo(
         tmp_path,
@@ -197,6 +206,7 @@ def test_fail_and_missing_tool_together_exit_1(tmp_path: Path) -> None:
     assert result(doc, "bad")["exit_code"] == 4
 
 
+@pytest.mark.e2e
 def test_secrets_are_redacted_and_ansi_stripped(tmp_path: Path) -> None:
     code = (
         "import os\n"
@@ -221,6 +231,7 @@ def test_secrets_are_redacted_and_ansi_stripped(tmp_path: Path) -> None:
     assert "bob:***@example.org" in excerpt
 
 
+@pytest.mark.e2e
 def test_checks_run_in_parallel(tmp_path: Path) -> None:
     """Both checks are alive at the same time: each waits until it sees the other's file."""
     code = (
@@ -241,6 +252,7 @@ def test_checks_run_in_parallel(tmp_path: Path) -> None:
     assert exit_code == 0, doc
 
 
+@pytest.mark.e2e
 def test_fail_fast_stops_the_other_checks(tmp_path: Path) -> None:
     root = checks_repo(
         tmp_path,
@@ -257,6 +269,7 @@ def test_fail_fast_stops_the_other_checks(tmp_path: Path) -> None:
     assert "fail-fast" in slow["message"]
 
 
+@pytest.mark.e2e
 def test_check_env_and_cwd_are_used(tmp_path: Path) -> None:
     code = (
         "import os, sys\n"
@@ -268,6 +281,7 @@ def test_check_env_and_cwd_are_used(tmp_path: Path) -> None:
     assert exit_code == 0
 
 
+@pytest.mark.e2e
 def test_only_selected_checks_and_unknown_check(tmp_path: Path) -> None:
     root = checks_repo(
         tmp_path, {"a": {"cmd": py("pass")}, "b": {"cmd": py("raise SystemExit(1)")}}
@@ -281,6 +295,7 @@ def test_only_selected_checks_and_unknown_check(tmp_path: Path) -> None:
     assert len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_text_output_names_failures_and_fix(tmp_path: Path) -> None:
     root = checks_repo(
         tmp_path, {"bad": {"cmd": py("print('boom'); raise SystemExit(2)"), "owner": "qa"}}
@@ -293,6 +308,7 @@ def test_text_output_names_failures_and_fix(tmp_path: Path) -> None:
     assert "fix [bad]" in r.stdout
 
 
+@pytest.mark.e2e
 def test_huge_output_is_bounded(tmp_path: Path) -> None:
     code = "import sys\nfor i in range(200000): print('line', i)\nsys.exit(1)"
     root = checks_repo(tmp_path, {"loud": {"cmd": py(code)}})
@@ -303,6 +319,7 @@ def test_huge_output_is_bounded(tmp_path: Path) -> None:
     assert (root / "build" / "gate-fast.json").stat().st_size < 50_000
 
 
+@pytest.mark.e2e
 def test_lane_tasks_runs_the_same_interpreter_for_python_placeholder(tmp_path: Path) -> None:
     code = f"import sys; sys.exit(0 if sys.executable == {sys.executable!r} else 1)"
     root = checks_repo(tmp_path, {"same": {"cmd": py(code)}})

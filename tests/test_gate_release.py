@@ -131,6 +131,7 @@ def head(root: Path) -> str:
 # ---- a passing project ----------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_clean_project_passes_every_check(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     assert gate_fast(root)["status"] == "pass"
@@ -157,6 +158,7 @@ def test_clean_project_passes_every_check(tmp_path: Path) -> None:
     assert git(root, "status", "--porcelain") == ""
 
 
+@pytest.mark.e2e
 def test_gate_release_prints_each_sub_check_as_it_starts(tmp_path: Path) -> None:
     """A person (or a CI log) sees what the preflight is doing while it does it, in order:
     a sub-check's start line, then its result; the build's followers start after it passed."""
@@ -185,6 +187,7 @@ def test_gate_release_prints_each_sub_check_as_it_starts(tmp_path: Path) -> None
     assert skipped.split()[0] == "SKIP" and NOT_HERE in skipped
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("asked", "status", "needle"),
     [
@@ -205,6 +208,7 @@ def test_version_option_must_be_the_projects(
     assert_check(doc, "changelog", "pass", "CHANGELOG.md:3: 0.1.0")
 
 
+@pytest.mark.e2e
 def test_missing_release_metadata_fails_metadata(tmp_path: Path) -> None:
     root = quick(tmp_path)
     pyproject = root / "pyproject.toml"
@@ -222,6 +226,7 @@ def test_missing_release_metadata_fails_metadata(tmp_path: Path) -> None:
 # ---- version against release tags ----------------------------------------------------------
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
 def test_version_already_tagged_on_another_commit_fails_when_asked_for(
     tmp_path: Path, annotated: bool
@@ -242,6 +247,7 @@ def test_version_already_tagged_on_another_commit_fails_when_asked_for(
     # without --version the same commit is simply not a release candidate: see below
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
 def test_version_tagged_on_head_passes(tmp_path: Path, annotated: bool) -> None:
     root = quick(tmp_path)
@@ -251,6 +257,7 @@ def test_version_tagged_on_head_passes(tmp_path: Path, annotated: bool) -> None:
     assert_check(doc, "version", "pass", "(no earlier release tag); tagged v0.1.0 on HEAD")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("version", "tags", "status", "needle"),
     [
@@ -319,6 +326,7 @@ def test_version_must_be_greater_than_the_latest_tag(
         assert doc["candidate"] is False
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("version", "tag_name", "where", "status", "needle"),
     [
@@ -345,6 +353,7 @@ def test_tags_normalise_through_pep440(
         assert_check(doc, "version", "skip", f"was released on {old[:12]} (tag {tag_name})")
 
 
+@pytest.mark.e2e
 def test_custom_tag_pattern_selects_the_release_tags(tmp_path: Path) -> None:
     root = quick(tmp_path, tag_pattern="^release-(?P<version>.+)$")
     old = head(root)
@@ -362,6 +371,7 @@ def test_custom_tag_pattern_selects_the_release_tags(tmp_path: Path) -> None:
     assert_check(doc, "version", "fail", "not greater than the latest release tag release-0.2.0")
 
 
+@pytest.mark.e2e
 def test_tags_that_name_no_version_are_ignored(tmp_path: Path) -> None:
     root = quick(tmp_path)
     old = head(root)
@@ -373,6 +383,7 @@ def test_tags_that_name_no_version_are_ignored(tmp_path: Path) -> None:
     assert_check(doc, "version", "pass", "0.1.0 (static) (no earlier release tag)")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("version", "latest", "status", "needle"),
     [
@@ -422,6 +433,7 @@ def make_dynamic(root: Path, version: str | None) -> None:
     commit_all(root, "dynamic version")
 
 
+@pytest.mark.e2e
 def test_dynamic_version_is_resolved_and_used_throughout(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     configure(root, release={"disable": {"gate-fast-evidence": NOT_HERE}})
@@ -439,6 +451,7 @@ def test_dynamic_version_is_resolved_and_used_throughout(tmp_path: Path) -> None
     assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
 
 
+@pytest.mark.e2e
 def test_dynamic_version_the_backend_cannot_give_fails_version(tmp_path: Path) -> None:
     root = quick(tmp_path)
     make_dynamic(root, None)  # attr points at a __version__ that does not exist
@@ -459,6 +472,7 @@ def test_dynamic_version_the_backend_cannot_give_fails_version(tmp_path: Path) -
 # ---- changelog ------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_missing_changelog_fails(tmp_path: Path) -> None:
     root = quick(tmp_path)
     (root / "CHANGELOG.md").unlink()
@@ -468,6 +482,7 @@ def test_missing_changelog_fails(tmp_path: Path) -> None:
     assert_check(doc, "changelog", "fail", "no changelog found (CHANGELOG.md/")
 
 
+@pytest.mark.e2e
 def test_changelog_without_an_entry_for_the_version_fails(tmp_path: Path) -> None:
     root = quick(tmp_path)
     # near misses: neither 0.10.0 nor 0.1.0rc1 is 0.1.0
@@ -478,6 +493,7 @@ def test_changelog_without_an_entry_for_the_version_fails(tmp_path: Path) -> Non
     assert_check(doc, "changelog", "fail", "CHANGELOG.md has no entry for 0.1.0")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "text",
     [
@@ -496,6 +512,7 @@ def test_empty_changelog_entry_fails(tmp_path: Path, text: str) -> None:
     assert_check(doc, "changelog", "fail", "CHANGELOG.md:3: the entry '0.1.0' is empty")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("text", "heading"),
     [
@@ -577,6 +594,7 @@ Changes
 """
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("text", "status", "needle"),
     [
@@ -597,6 +615,7 @@ def test_rst_changelog(tmp_path: Path, text: str, status: str, needle: str) -> N
     assert res["message"] == needle
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("configured", "status", "needle"),
     [
@@ -619,6 +638,7 @@ def test_configured_changelog_path(
 # ---- clean tree -----------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_uncommitted_changes_fail_clean_tree(tmp_path: Path) -> None:
     root = quick(tmp_path)
     write(root, "notes.txt", "not committed\n")
@@ -631,6 +651,7 @@ def test_uncommitted_changes_fail_clean_tree(tmp_path: Path) -> None:
     assert doc["subject"]["dirty"] is True
 
 
+@pytest.mark.e2e
 def test_many_uncommitted_changes_are_counted(tmp_path: Path) -> None:
     root = quick(tmp_path)
     for n in range(7):
@@ -640,6 +661,7 @@ def test_many_uncommitted_changes_are_counted(tmp_path: Path) -> None:
     assert res["message"].endswith(" and 2 more")
 
 
+@pytest.mark.e2e
 def test_own_build_output_does_not_dirty_the_tree(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     # build/ is not even git-ignored here: the check itself must leave its output alone
@@ -659,6 +681,7 @@ def test_own_build_output_does_not_dirty_the_tree(tmp_path: Path) -> None:
 # ---- build, dist-metadata, wheel-contents ---------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_distributions_are_built_from_the_committed_tree(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     write(root, "sample/extra.py", '"""Never committed."""\n')
@@ -681,6 +704,7 @@ def test_distributions_are_built_from_the_committed_tree(tmp_path: Path) -> None
     assert git(root, "worktree", "list", "--porcelain").count("worktree ") == 1
 
 
+@pytest.mark.e2e
 def test_uncommitted_version_bump_does_not_match_the_built_files(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     pyproject = root / "pyproject.toml"
@@ -699,6 +723,7 @@ def test_uncommitted_version_bump_does_not_match_the_built_files(tmp_path: Path)
         assert_check(doc, check_id, "skip", "requires build, which did not pass")
 
 
+@pytest.mark.e2e
 def test_broken_build_fails_and_skips_what_needs_the_distributions(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     pyproject = root / "pyproject.toml"
@@ -716,6 +741,7 @@ def test_broken_build_fails_and_skips_what_needs_the_distributions(tmp_path: Pat
     assert_check(doc, "version", "pass", "0.1.0 (static)")
 
 
+@pytest.mark.e2e
 def test_readme_that_does_not_render_fails_dist_metadata(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     (root / "README.md").unlink()
@@ -734,6 +760,7 @@ def test_readme_that_does_not_render_fails_dist_metadata(tmp_path: Path) -> None
     assert_check(doc, "wheel-contents", "pass", "check-wheel-contents")
 
 
+@pytest.mark.e2e
 def test_duplicate_files_in_the_wheel_fail_wheel_contents(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     for name in ("a", "b"):
@@ -758,6 +785,7 @@ def evidence_project(tmp_path: Path, code: str = "pass") -> Path:
     return root
 
 
+@pytest.mark.e2e
 def test_missing_gate_fast_artifact_fails(tmp_path: Path) -> None:
     root = evidence_project(tmp_path)
     r, doc = preflight(root)
@@ -765,6 +793,7 @@ def test_missing_gate_fast_artifact_fails(tmp_path: Path) -> None:
     assert_check(doc, "gate-fast-evidence", "fail", "no gate-fast artifact in build/gate-fast.json")
 
 
+@pytest.mark.e2e
 def test_failing_gate_fast_artifact_fails(tmp_path: Path) -> None:
     root = evidence_project(tmp_path, "raise SystemExit(1)")
     assert gate_fast(root)["status"] == "fail"
@@ -775,6 +804,7 @@ def test_failing_gate_fast_artifact_fails(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.e2e
 def test_invalid_gate_fast_artifact_fails(tmp_path: Path) -> None:
     root = evidence_project(tmp_path)
     write(root, "build/gate-fast.json", '{"schema": "lane-tasks/gate-fast"}\n')
@@ -783,6 +813,7 @@ def test_invalid_gate_fast_artifact_fails(tmp_path: Path) -> None:
     assert "is invalid" in result(doc, "gate-fast-evidence")["message"]
 
 
+@pytest.mark.e2e
 def test_another_steps_artifact_is_not_gate_fast_evidence(tmp_path: Path) -> None:
     root = evidence_project(tmp_path)
     # a valid, passing artifact for HEAD, but doctor's, written where gate fast's belongs
@@ -801,6 +832,7 @@ def test_another_steps_artifact_is_not_gate_fast_evidence(tmp_path: Path) -> Non
     )
 
 
+@pytest.mark.e2e
 def test_gate_fast_from_an_earlier_commit_is_stale(tmp_path: Path) -> None:
     root = evidence_project(tmp_path)
     earlier = head(root)
@@ -817,6 +849,7 @@ def test_gate_fast_from_an_earlier_commit_is_stale(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.e2e
 def test_a_failed_gate_fast_of_an_earlier_commit_is_stale_not_failed(tmp_path: Path) -> None:
     """An old result says nothing of HEAD: the message is that it is old, not that it failed."""
     root = evidence_project(tmp_path, "raise SystemExit(1)")
@@ -833,6 +866,7 @@ def test_a_failed_gate_fast_of_an_earlier_commit_is_stale_not_failed(tmp_path: P
     )
 
 
+@pytest.mark.e2e
 def test_gate_fast_on_a_dirty_tree_is_not_evidence(tmp_path: Path) -> None:
     root = evidence_project(tmp_path)
     scratch = write(root, "scratch.py", "X = 1\n")
@@ -845,6 +879,7 @@ def test_gate_fast_on_a_dirty_tree_is_not_evidence(tmp_path: Path) -> None:
     assert_check(doc, "gate-fast-evidence", "fail", "gate fast ran on a dirty tree")
 
 
+@pytest.mark.e2e
 def test_inside_a_run_the_runs_gate_fast_artifact_is_the_evidence(tmp_path: Path) -> None:
     root = evidence_project(tmp_path)
     run_id = new_run_id()
@@ -873,6 +908,7 @@ def test_inside_a_run_the_runs_gate_fast_artifact_is_the_evidence(tmp_path: Path
 # ---- disabled checks ------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     reason = "gate fast runs in CI, see ci.yml"
@@ -888,6 +924,7 @@ def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
     assert f"disabled in lanes.toml: {reason}" in r.stdout  # the text report shows it too
 
 
+@pytest.mark.e2e
 def test_disabled_checks_never_count_as_a_pass(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     configure(root, release={"disable": dict.fromkeys(CHECK_IDS, "nothing to release")})
@@ -898,6 +935,7 @@ def test_disabled_checks_never_count_as_a_pass(tmp_path: Path) -> None:
     assert_check(doc, "metadata", "skip", "disabled in lanes.toml: nothing to release")
 
 
+@pytest.mark.e2e
 def test_disabling_an_unknown_check_is_a_config_error(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     with (root / "lanes.toml").open("a", encoding="utf-8") as fh:
@@ -917,6 +955,7 @@ def test_disabling_an_unknown_check_is_a_config_error(tmp_path: Path) -> None:
 # ---- stable mode ----------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_stable_json_of_a_passing_preflight_is_byte_identical(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     configure(root, fast="pass")
@@ -944,6 +983,7 @@ def bump_only(root: Path, version: str) -> str:
     return commit_all(root, f"version {version}")
 
 
+@pytest.mark.e2e
 def test_between_releases_the_preflight_passes_and_says_not_a_candidate(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     released = head(root)
@@ -974,6 +1014,7 @@ def test_between_releases_the_preflight_passes_and_says_not_a_candidate(tmp_path
     assert_check(doc, "version", "fail", f"0.1.0 is already tagged as v0.1.0 on {released[:12]}")
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("version", "tags", "candidate", "reason"),
     [
@@ -1009,6 +1050,7 @@ def test_release_candidates(
         assert_check(doc, "version", "skip", f"not a release candidate: {reason}")
 
 
+@pytest.mark.e2e
 def test_a_dev_version_needs_no_changelog_section(tmp_path: Path) -> None:
     root = quick(tmp_path)
     tag(root, "v0.1.0")
@@ -1066,6 +1108,7 @@ FRAGMENT_TOOLS = {
 }
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("tool", list(FRAGMENT_TOOLS))
 def test_changelog_fragments(tmp_path: Path, tool: str) -> None:
     config, text, directory, fragment, collect = FRAGMENT_TOOLS[tool]
@@ -1115,6 +1158,7 @@ def test_changelog_fragments(tmp_path: Path, tool: str) -> None:
     assert "pending" not in result(doc, "changelog")["message"]
 
 
+@pytest.mark.e2e
 def test_every_check_runs_when_the_version_fails(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     assert gate_fast(root)["status"] == "pass"
@@ -1166,6 +1210,7 @@ def flit_project(tmp_path: Path) -> Path:
     return root
 
 
+@pytest.mark.e2e
 def test_a_build_backend_failure_is_a_metadata_error_with_its_own_message(
     tmp_path: Path,
 ) -> None:
@@ -1189,6 +1234,7 @@ def test_a_build_backend_failure_is_a_metadata_error_with_its_own_message(
     assert_check(doc, "clean-tree", "pass", "working tree clean")
 
 
+@pytest.mark.e2e
 def test_a_backend_not_installed_here_is_named_with_what_to_install(tmp_path: Path) -> None:
     """Offline, the version of a dynamic project is asked of its backend in this environment:
     what the backend needs and is missing is named, never "bump the version"."""

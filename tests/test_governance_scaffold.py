@@ -119,6 +119,7 @@ def test_tables_follow_the_controls_of_the_lane(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_first_regulated_run_fails_only_on_human_evidence(tmp_path: Path) -> None:
     root = make_project(tmp_path, lane="regulated")  # init, then commit everything it wrote

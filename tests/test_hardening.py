@@ -62,6 +62,7 @@ def history(root: Path, sql: str) -> list[tuple[Any, ...]]:
 # ---- interrupts -------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_lane_stops_every_tool_and_keeps_partial_artifacts(
     tmp_path: Path, sig: signal.Signals
@@ -108,6 +109,7 @@ def test_an_interrupted_lane_stops_every_tool_and_keeps_partial_artifacts(
     assert not any((root / "build" / "lanes" / "cache" / "gate-fast").glob("*.json"))
 
 
+@pytest.mark.e2e
 def test_an_interrupted_cli_step_exits_130_with_its_artifact(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     marker = tmp_path / "grandchild.pid"
@@ -132,6 +134,7 @@ def test_an_interrupted_cli_step_exits_130_with_its_artifact(tmp_path: Path) -> 
 # ---- concurrency ------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_two_lanes_at_once_both_complete_and_the_top_level_is_one_run(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     data = tomllib.loads((root / "lanes.toml").read_text())
@@ -227,6 +230,7 @@ def test_out_through_a_symlink_out_of_the_repository_is_refused(tmp_path: Path) 
 # ---- commands, secrets, output size -----------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_a_string_command_needs_shell_true_which_doctor_flags(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     data = tomllib.loads((root / "lanes.toml").read_text())
@@ -248,6 +252,7 @@ def test_a_string_command_needs_shell_true_which_doctor_flags(tmp_path: Path) ->
     assert "gate.fast.checks.piped" in flag["message"]
 
 
+@pytest.mark.e2e
 def test_secret_environment_values_are_redacted_from_every_artifact(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     secret = "s3cr3t-VALUE-4242"
@@ -266,6 +271,7 @@ def test_secret_environment_values_are_redacted_from_every_artifact(tmp_path: Pa
     assert "token is ***" in json.loads(outputs[0])["results"][0]["excerpt"]
 
 
+@pytest.mark.e2e
 def test_huge_tool_output_is_bounded_in_memory_and_in_the_artifact(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     code = (
@@ -289,6 +295,7 @@ def test_huge_tool_output_is_bounded_in_memory_and_in_the_artifact(tmp_path: Pat
     assert doc["results"][0]["status"] == "pass"
 
 
+@pytest.mark.e2e
 def test_the_lanes_own_process_id_does_not_leak_into_the_tools(tmp_path: Path) -> None:
     """A tool that runs lane-tasks itself (this repository's pytest does) must not look like
     part of the nox run that started it."""

@@ -47,6 +47,7 @@ def laned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.e2e
 def test_a_lane_run_records_its_run_and_every_step(laned: Path) -> None:
     runs = rows(laned, "SELECT * FROM runs ORDER BY started_at")
     assert [(r["source"], r["lane"], r["status"], r["state"]) for r in runs] == [
@@ -72,6 +73,7 @@ def test_a_lane_run_records_its_run_and_every_step(laned: Path) -> None:
     assert manifest["repository"] == "sample" and manifest["actor"] == "tester@example.org"
 
 
+@pytest.mark.e2e
 def test_a_failed_lane_is_a_failed_finished_run(tmp_path: Path) -> None:
     root = make_project(tmp_path, failing_test=True)
     assert run_nox(root, "-s", "startup", env=env()).returncode != 0
@@ -93,6 +95,7 @@ def test_a_cli_step_outside_nox_is_a_run_of_its_own(tmp_path: Path) -> None:
     )  # fmt: skip
 
 
+@pytest.mark.e2e
 def test_export_import_round_trip_is_idempotent(laned: Path, tmp_path: Path) -> None:
     export = tmp_path / "export.jsonl"
     r = run_cli(
@@ -126,6 +129,7 @@ def test_export_import_round_trip_is_idempotent(laned: Path, tmp_path: Path) -> 
     assert "0 new row(s)" in third.stdout
 
 
+@pytest.mark.e2e
 def test_importing_run_manifests(laned: Path, tmp_path: Path) -> None:
     other = make_project(tmp_path, "other")
     run_dirs = sorted((laned / "build" / "lanes" / "runs").iterdir())
@@ -201,6 +205,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.e2e
 def test_two_concurrent_writers_lose_no_row(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     script = tmp_path / "writer.py"
@@ -226,6 +231,7 @@ def test_two_concurrent_writers_lose_no_row(tmp_path: Path) -> None:
 # ---- records --------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_triage_needs_a_known_failed_run(tmp_path: Path) -> None:
     root = make_project(tmp_path, failing_test=True)
     run_nox(root, "-s", "startup", env=env())
@@ -254,6 +260,7 @@ def test_triage_needs_a_known_failed_run(tmp_path: Path) -> None:
     assert green.returncode == 2 and "did not fail" in green.stderr
 
 
+@pytest.mark.e2e
 def test_rollback_needs_a_go_decision_by_a_release_owner(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     owners = tomllib.loads((root / "lanes.toml").read_text())["project"]["release_owners"]

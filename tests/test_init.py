@@ -283,6 +283,7 @@ def _listed(out: str) -> list[str]:
     return [ln for ln in out.splitlines() if ln[:2] in ("* ", "- ")]
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_adopted_noxfile_keeps_what_a_bare_nox_runs(tmp_path: Path) -> None:
     root = bare_project(tmp_path)
@@ -303,6 +304,7 @@ def test_adopted_noxfile_keeps_what_a_bare_nox_runs(tmp_path: Path) -> None:
     assert "gate-fast" not in bare.stderr and "startup" not in bare.stderr
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_a_clashing_session_is_one_line_whose_hint_works(tmp_path: Path) -> None:
     root = bare_project(tmp_path)
@@ -326,6 +328,7 @@ def test_a_clashing_session_is_one_line_whose_hint_works(tmp_path: Path) -> None
     assert "lanes-doctor" in fixed.stdout and "lanes-startup" in fixed.stdout
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_register_without_lanes_toml_says_run_init(tmp_path: Path) -> None:
     root = make_git_repo(tmp_path / "p")
@@ -338,6 +341,7 @@ def test_register_without_lanes_toml_says_run_init(tmp_path: Path) -> None:
     assert run_nox(root, "-l").returncode == 0
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_lane_stops_at_a_failed_step_and_shows_controls_when_told_to_go_on(
     tmp_path: Path,
@@ -379,6 +383,7 @@ LINTERS = {
 }  # fmt: skip
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("linter", sorted(LINTERS))
 @pytest.mark.parametrize("shape", ["new", "adopted"])
 def test_the_noxfile_init_writes_passes_common_linters(
@@ -413,6 +418,7 @@ def test_a_crlf_noxfile_gets_its_own_line_endings(tmp_path: Path) -> None:
     assert raw.count(b"\n") == raw.count(b"\r\n")  # not one bare LF added
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_the_adopted_noxfile_runs_its_sessions_where_lane_tasks_is_not_installed(
     tmp_path: Path,

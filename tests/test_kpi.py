@@ -122,6 +122,7 @@ def test_a_lane_shows_its_own_and_inherited_kpis_and_repo_filters(
     assert app["first-time-success-rate"]["value"] == 0.5
 
 
+@pytest.mark.e2e
 def test_kpis_from_real_runs_and_real_records(project: Path) -> None:
     """A failing lane, its triage, a passing lane, a go decision and its rollback: the KPIs
     the real commands leave behind, with kpi.min_sample = 2 (one-off values stay unknown)."""

@@ -192,6 +192,7 @@ def checklist(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(root, "release", "checklist", *args)
 
 
+@pytest.mark.e2e
 def test_checklist_from_a_run_and_the_control_detects_tampering(tmp_path: Path) -> None:
     root = project(tmp_path)
     decided = git(root, "rev-parse", "HEAD")
@@ -242,6 +243,7 @@ def test_checklist_from_a_run_and_the_control_detects_tampering(tmp_path: Path) 
     assert f"v0.1.0: checklist {rel}/checklist.json missing" in res["message"]
 
 
+@pytest.mark.e2e
 def test_incomplete_checklist_is_refused_and_an_item_not_done_fails(tmp_path: Path) -> None:
     root = project(tmp_path)
     decided = git(root, "rev-parse", "HEAD")
@@ -268,6 +270,7 @@ def test_incomplete_checklist_is_refused_and_an_item_not_done_fails(tmp_path: Pa
     assert "v0.1.0: item 'doctor' not done (doctor did not run in run" in res["message"]
 
 
+@pytest.mark.e2e
 def test_checklist_without_a_run_or_decision(tmp_path: Path) -> None:
     root = project(tmp_path, release={"checklist": ["decision"]})
     r = checklist(root, "--version", "0.1.0")
@@ -327,6 +330,7 @@ def test_lanes_recommend_errors_and_defaults(tmp_path: Path) -> None:
     assert json.loads(r.stdout)["lane"] == "scale"
 
 
+@pytest.mark.e2e
 def test_lanes_recommend_asks_at_a_terminal(tmp_path: Path) -> None:
     root = make_project(tmp_path)
     primary, replica = pty.openpty()

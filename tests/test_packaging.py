@@ -19,6 +19,7 @@ from lane_tasks.errors import EXIT_ENV
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_wheel_ships_license_urls_and_classifiers(tmp_path: Path) -> None:
     """The wheel carries the MIT LICENSE, the project URLs, the Python versions supported and
@@ -80,6 +81,7 @@ def test_unsupported_platform_is_one_line_exit_3(
     assert "WSL" in err
 
 
+@pytest.mark.e2e
 def test_posix_only_modules_are_not_imported_at_start_up() -> None:
     """fcntl is imported where a lock is taken, so importing the CLI on Windows reaches the
     one-line refusal in main()."""

@@ -105,6 +105,7 @@ PARENT = textwrap.dedent(
 )
 
 
+@pytest.mark.e2e
 def test_checks_die_with_killed_parent(tmp_path: Path) -> None:
     parent = subprocess.Popen([sys.executable, "-c", PARENT, str(tmp_path)])
     try:

@@ -46,6 +46,7 @@ def by_id(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for r in doc["results"]}
 
 
+@pytest.mark.e2e
 def test_flit_package_named_build_keeps_building(tmp_path: Path) -> None:
     """`build/` beside `src/build` made flit refuse the project; `.lane-tasks/` cannot."""
     needs("flit_core")
@@ -105,6 +106,7 @@ repos:
 """
 
 
+@pytest.mark.e2e
 def test_pre_commit_project_is_gated_by_its_own_hooks(tmp_path: Path) -> None:
     needs("pre_commit")
     root = make_git_repo(tmp_path / "hooks")
@@ -139,6 +141,7 @@ def test_pre_commit_project_is_gated_by_its_own_hooks(tmp_path: Path) -> None:
     assert failed["status"] == "fail" and "F401" in failed["excerpt"], failed
 
 
+@pytest.mark.e2e
 def test_setuptools_scm_lane_is_green_at_the_tag_and_between_releases(tmp_path: Path) -> None:
     needs("setuptools_scm")
     root = make_git_repo(tmp_path / "scm")

@@ -83,7 +83,7 @@ from lane_tasks.kpi.records import EVENT_KEYS, EVENT_TYPES, parse_event
 from lane_tasks.kpi.review import load_reviews, reviews_path
 from lane_tasks.releases.checklist import load_checklist
 from lane_tasks.releases.decision import load_decision
-from lane_tasks.steps.base import StepContext
+from lane_tasks.steps.base import StepContext, StepOptions
 from lane_tasks.steps.contract_index.build import run as index_run
 from lane_tasks.steps.contract_index.verify import VerifyReport, verify_index
 from lane_tasks.steps.doctor import CHECKS as DOCTOR_CHECKS
@@ -1390,7 +1390,9 @@ def test_contract_index_of_any_run_directory(
     for name in names:
         (run / name).parent.mkdir(parents=True, exist_ok=True)
         (run / name).write_bytes(data.draw(file_contents("doctor")(seeds)))
-    results, extra = index_run(StepContext(config, stable=True, run_id=seeds["run_id"]))
+    results, extra = index_run(
+        StepContext(config=config, run_id=seeds["run_id"], options=StepOptions(stable=True))
+    )
     doc = envelope(
         kind="contract-index",
         step="contract-index",
@@ -1709,7 +1711,9 @@ def test_contract_index_entry_of_a_broken_artifact_keeps_the_schema(
     broken = copy.deepcopy(seeds["doctor"])
     broken["subject"]["commit"] = ""
     (run / "doctor.json").write_text(dump_json(broken))
-    results, extra = index_run(StepContext(config, stable=True, run_id=seeds["run_id"]))
+    results, extra = index_run(
+        StepContext(config=config, run_id=seeds["run_id"], options=StepOptions(stable=True))
+    )
     (entry,) = extra["entries"]
     assert entry["commit"] is None
     doc = envelope(
@@ -1733,7 +1737,9 @@ def test_contract_index_of_a_run_holding_a_record(seeds: dict[str, Any], tmp_pat
     run.mkdir(parents=True)
     (run / MANIFEST).write_text(dump_json(seeds["manifest"]))
     (run / "doctor.json").write_text(dump_json(seeds["decision"]))
-    results, _ = index_run(StepContext(config, stable=True, run_id=seeds["run_id"]))
+    results, _ = index_run(
+        StepContext(config=config, run_id=seeds["run_id"], options=StepOptions(stable=True))
+    )
     (doctor,) = [r for r in results if r.id.endswith("doctor.json")]
     assert doctor.status == "fail"
     assert "a lane-tasks/release-decision record, not a step's artifact" in doctor.message

@@ -56,6 +56,7 @@ def test_pyproject_tool_table_found_from_a_subdirectory(pyproject_project: Path)
     assert find_config(sub) == pyproject_project / "pyproject.toml"
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_nox_sessions_come_from_pyproject_tool_table(pyproject_project: Path) -> None:
     r = run_nox(pyproject_project, "-l")

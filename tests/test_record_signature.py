@@ -292,6 +292,7 @@ def test_kpi_review_signed_by_another_reviewer_fails(
 # ---- release checklist ------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_signed_checklist_verifies_and_needs_a_signed_decision(
     tmp_path: Path, keys: dict[str, tuple[Path, Path]], capsys: pytest.CaptureFixture[str]
 ) -> None:

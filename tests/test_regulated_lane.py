@@ -114,6 +114,7 @@ def controls_of(root: Path) -> dict[str, dict[str, Any]]:
     return {x["id"]: x for x in doc["results"]}
 
 
+@pytest.mark.e2e
 def test_regulated_lane_passes_with_all_evidence(passing: tuple[Path, str]) -> None:
     root, output = passing
     controls = json.loads((root / "build" / "controls.json").read_text())
@@ -183,6 +184,7 @@ def _remove_run_artifact(root: Path) -> None:
     (newest / "doctor.json").unlink()
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("remove", "control"),
     [

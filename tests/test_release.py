@@ -62,6 +62,7 @@ def record(root: Path, version: str) -> dict[str, Any]:
 # ---- release decide -----------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_go_after_a_passing_preflight_is_recorded(tmp_path: Path) -> None:
     root = release_project(tmp_path)
     assert preflight(root).returncode == 0
@@ -90,6 +91,7 @@ def test_unknown_owner_is_refused(tmp_path: Path) -> None:
     assert not (root / "release-evidence").exists()
 
 
+@pytest.mark.e2e
 def test_go_on_a_failed_preflight_is_refused_unless_overridden(tmp_path: Path) -> None:
     root = release_project(tmp_path)
     (root / "CHANGELOG.md").write_text("# Changelog\n")
@@ -120,6 +122,7 @@ def test_go_without_any_preflight_is_refused_and_no_go_is_not(tmp_path: Path) ->
     assert record(root, "0.1.0")["preflight"] is None
 
 
+@pytest.mark.e2e
 def test_go_on_a_preflight_for_another_commit_is_refused(tmp_path: Path) -> None:
     root = release_project(tmp_path)
     assert preflight(root).returncode == 0
@@ -130,6 +133,7 @@ def test_go_on_a_preflight_for_another_commit_is_refused(tmp_path: Path) -> None
     assert "HEAD is" in r.stderr
 
 
+@pytest.mark.e2e
 def test_go_on_a_preflight_that_is_no_release_candidate_is_refused(tmp_path: Path) -> None:
     root = release_project(tmp_path)
     released = git(root, "rev-parse", "HEAD")
@@ -156,6 +160,7 @@ def test_go_on_a_preflight_that_is_no_release_candidate_is_refused(tmp_path: Pat
     assert record(root, "0.1.0")["decision"] == "no-go"
 
 
+@pytest.mark.e2e
 def test_a_later_decision_supersedes_and_keeps_the_earlier(tmp_path: Path) -> None:
     root = release_project(tmp_path)
     assert (
@@ -213,6 +218,7 @@ def test_release_owner_passes_with_no_tags_since_adoption(tmp_path: Path) -> Non
     assert "no release tags since the adoption point" in res["message"]
 
 
+@pytest.mark.e2e
 def test_release_owner_passes_when_every_tag_has_a_go(tmp_path: Path) -> None:
     root = release_project(tmp_path)
     cut(root, "0.1.0")
@@ -221,6 +227,7 @@ def test_release_owner_passes_when_every_tag_has_a_go(tmp_path: Path) -> None:
     assert "v0.1.0" in res["message"]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("case", "needle"),
     [
@@ -282,6 +289,7 @@ def test_tags_before_the_adoption_point_are_not_judged(tmp_path: Path) -> None:
 # ---- the startup lane end to end ----------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_startup_lane_passes_end_to_end_with_a_decision_record(tmp_path: Path) -> None:
     root = release_project(tmp_path)
     cut(root, "0.1.0")
@@ -305,6 +313,7 @@ def test_startup_lane_passes_end_to_end_with_a_decision_record(tmp_path: Path) -
     assert "run " in gate_fast_evidence["message"]  # read from this run, not re-run
 
 
+@pytest.mark.e2e
 def test_startup_lane_fails_on_a_tag_without_a_decision(tmp_path: Path) -> None:
     root = release_project(tmp_path)
     git(root, "tag", "v0.1.0")
@@ -374,6 +383,7 @@ def release_controls(root: Path) -> dict[str, dict[str, Any]]:
     return {k: results[k] for k in ("release-owner", "release-checklist-evidence")}
 
 
+@pytest.mark.e2e
 @pytest.mark.slow
 def test_the_release_flow_is_green_at_the_tag(tmp_path: Path) -> None:
     """The README's recipe, step by step, in a generated project; then the lane on the tag."""

@@ -11,7 +11,7 @@ from typing import Any
 from lane_tasks.config import Config
 from lane_tasks.evidence.artifacts import canonical_json
 from lane_tasks.evidence.store import mark_run_started, new_run_id, run_dir
-from lane_tasks.steps.base import StepReport
+from lane_tasks.steps.base import StepOptions, StepReport
 
 __all__ = ["Run", "StepDone", "StepOptions", "TopLevel", "join_run", "open_run"]
 
@@ -47,37 +47,6 @@ def join_run(config: Config, run_id: str | None, *, lane: str | None = None) -> 
     if run_id:
         run_dir(config, run_id)
     return Run(id=run_id, lane=lane)
-
-
-@dataclass(frozen=True, kw_only=True)
-class StepOptions:
-    """What a front door asks of a step (the CLI's flags; a lane passes `version` on)."""
-
-    stable: bool = False
-    jobs: int | None = None
-    fail_fast: bool = False
-    only: tuple[str, ...] | None = None
-    version: str | None = None
-    offline: bool = False
-    sign_key: str | None = None
-    no_cache: bool = False
-    quiet: bool = False
-    config_error: str | None = None
-    """doctor on a broken lanes.toml: the error, reported as a failed check (no history)."""
-
-    def for_step(self) -> dict[str, Any]:
-        """The StepContext options bag the runners read."""
-        bag: dict[str, Any] = {
-            "only": list(self.only) if self.only is not None else None,
-            "version": self.version,
-            "offline": self.offline,
-            "sign_key": self.sign_key,
-            "no_cache": self.no_cache,
-            "quiet": self.quiet,
-        }
-        if self.config_error is not None:
-            bag["config_error"] = self.config_error
-        return bag
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -79,15 +79,7 @@ def run_step(
     raised once the record is whole (an interrupted step's partial record is kept, and the
     run marked interrupted). The step's warnings go to `warn` before anything is recorded,
     so a fault while recording cannot hide them."""
-    ctx = StepContext(
-        config=config,
-        stable=options.stable,
-        lane=run.lane,
-        run_id=run.id,
-        jobs=options.jobs,
-        fail_fast=options.fail_fast,
-        options=options.for_step(),
-    )
+    ctx = StepContext(config=config, lane=run.lane, run_id=run.id, options=options)
     if run.lane and options.config_error is None:
         config.resolve(run.lane)
     report = run_runner(step_id, ctx)

@@ -22,6 +22,7 @@ __all__ = [
     "RUNNERS",
     "StepContext",
     "StepInterrupted",
+    "StepOptions",
     "StepReport",
     "exit_code_for",
     "register",
@@ -30,15 +31,44 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class StepContext:
-    config: Config
-    stable: bool
-    lane: str | None = None
-    run_id: str | None = None
+@dataclass(frozen=True, kw_only=True)
+class StepOptions:
+    """What a front door asks of a step (the CLI's flags; a lane passes `version` on), read by
+    the steps as typed fields."""
+
+    stable: bool = False
     jobs: int | None = None
     fail_fast: bool = False
-    options: dict[str, Any] = field(default_factory=dict)
+    only: tuple[str, ...] | None = None
+    version: str | None = None
+    offline: bool = False
+    sign_key: str | None = None
+    no_cache: bool = False
+    quiet: bool = False
+    config_error: str | None = None
+    """doctor on a broken lanes.toml: the error, reported as a failed check (no history)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StepContext:
+    """What a step runs with: the config, the run it belongs to and what it was asked."""
+
+    config: Config
+    lane: str | None = None
+    run_id: str | None = None
+    options: StepOptions = field(default_factory=lambda: StepOptions())
+
+    @property
+    def stable(self) -> bool:
+        return self.options.stable
+
+    @property
+    def jobs(self) -> int | None:
+        return self.options.jobs
+
+    @property
+    def fail_fast(self) -> bool:
+        return self.options.fail_fast
 
     @property
     def root(self) -> Path:
@@ -130,7 +160,7 @@ def _interrupted_result(step_id: str) -> Result:
 def run_step(step_id: str, ctx: StepContext) -> StepReport:
     started = datetime.now(UTC)
     t0 = time.monotonic()
-    with console.step(step_id, quiet=bool(ctx.options.get("quiet"))) as progress:
+    with console.step(step_id, quiet=ctx.options.quiet) as progress:
         console.opening(f"lane-tasks {step_id}{f' ({ctx.lane})' if ctx.lane else ''}: running…")
         try:
             results, extra = RUNNERS[step_id](ctx)

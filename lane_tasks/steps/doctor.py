@@ -131,7 +131,7 @@ class LanesTomlValid(Check):
     fix = "run `lane-tasks lanes validate` and fix the line it names"
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
-        problem = ctx.options.get("config_error")
+        problem = ctx.options.config_error
         return _fail(problem) if problem else _pass()
 
 

@@ -52,7 +52,7 @@ def _missing_result(ctx: StepContext, check: CheckSpec, why: str) -> Result:
 @register("gate-fast")
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     checks = list(ctx.config.checks.values())
-    only = ctx.options.get("only")
+    only = ctx.options.only
     if only:
         unknown = [c for c in only if c not in ctx.config.checks]
         if unknown:
@@ -62,7 +62,7 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
             )
         checks = [c for c in checks if c.id in only]
     # --no-cache runs every check but still records what it found, for the next run
-    read_cache = not ctx.options.get("no_cache")
+    read_cache = not ctx.options.no_cache
     cache, off = (
         GateCache.open(ctx.config, stable=ctx.stable) if ctx.config.gate_cache else (None, None)
     )

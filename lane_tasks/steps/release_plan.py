@@ -59,11 +59,11 @@ says when the project's version is not X."""
 
 def builds_offline(ctx: StepContext) -> bool:
     """`--offline` or [gate.release] offline: build (and ask for the version) without isolation."""
-    return bool(ctx.options.get("offline") or ctx.config.release.offline)
+    return bool(ctx.options.offline or ctx.config.release.offline)
 
 
 def version_env(ctx: StepContext) -> dict[str, str]:
-    asked = ctx.options.get("version")
+    asked = ctx.options.version
     return {PRETEND: str(asked)} if asked else {}
 
 
@@ -111,7 +111,7 @@ def plan(ctx: StepContext, facts: dict[str, Any]) -> Plan:
     a version released on another commit, a development version, or one not above the newest
     tag; for those the version check is skipped with the reason, and every other check runs
     as usual, so a lane is green between releases. `--version` keeps every rule strict."""
-    asked = ctx.options.get("version")
+    asked = ctx.options.version
     try:
         resolved = resolve_version(
             ctx.root,

@@ -196,7 +196,7 @@ def _schemas(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @register("contract-index")
 def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
-    sign_key = ctx.options.get("sign_key")
+    sign_key = ctx.options.sign_key
     if sign_key:  # a bad key or a missing extra is reported before any work, not after
         load_private_key(Path(sign_key))
     rec, problem = _choose_run(ctx)
