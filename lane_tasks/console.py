@@ -101,7 +101,7 @@ def same_destination() -> bool:
 
 
 def _word(r: Result) -> str:
-    return mark({"status": r.status, "severity": r.extra.get("severity")}).strip()
+    return mark({"status": r.status, "severity": r.severity}).strip()
 
 
 def _seconds(s: float) -> str:
@@ -242,7 +242,7 @@ class _Progress:
             self._update()
             self.streamed = True
             bits = [f"{r.id:<{self._width}}"]
-            if cached or r.extra.get("cached"):
+            if cached or r.cached:
                 bits.append("(cached)")
             elif r.duration_s is not None:
                 bits.append(f"{r.duration_s:.2f}s")

@@ -65,8 +65,14 @@ class Result:
     excerpt: str = ""
     fix: str | None = None
     duration_s: float | None = None
+    severity: str | None = None
+    """A check's severity (`warning`: a failure that blocks nothing); decides the exit code."""
+    error_kind: str | None = None
+    """`environment`: the machine lacks what the check needs (exit 3, not 1)."""
+    cached: bool = False
+    """Answered from the gate fast cache, not run."""
     extra: Mapping[str, Any] = field(default_factory=dict)
-    """Kind-specific fields (severity, cmd, evidence, cached …), merged into the JSON object."""
+    """Kind-specific payload (cmd, log, evidence, findings …), merged into the JSON object."""
 
     def to_json(self, *, stable: bool) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -80,8 +86,27 @@ class Result:
         }
         if not stable and self.duration_s is not None:
             d["duration_s"] = round(self.duration_s, 3)
+        d.update(self.protocol_fields())
         d.update(self.extra)
         return d
+
+    def protocol_fields(self) -> dict[str, Any]:
+        """The typed fields that decide exit codes and counts, as the artifact writes them
+        (each only when set)."""
+        d: dict[str, Any] = {}
+        if self.severity is not None:
+            d["severity"] = self.severity
+        if self.error_kind is not None:
+            d["error_kind"] = self.error_kind
+        if self.cached:
+            d["cached"] = True
+        return d
+
+    @staticmethod
+    def split_fields(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """An artifact's extra fields as (the typed fields' keyword arguments, the rest)."""
+        typed = {k: fields[k] for k in ("severity", "error_kind", "cached") if k in fields}
+        return typed, {k: v for k, v in fields.items() if k not in typed}
 
 
 @dataclass(frozen=True)
@@ -97,7 +122,7 @@ def summarize(results: Iterable[Result]) -> dict[str, int]:
     """Counts by status. The non-blocking problems are counted as `warn` instead of `fail` /
     `error`, a key present only when there are some (additive: a summary without it reads as
     before); the counts always add up to the number of results."""
-    return count((r.status, r.extra.get("severity")) for r in results)
+    return count((r.status, r.severity) for r in results)
 
 
 def record_header(kind: str) -> dict[str, Any]:

@@ -143,7 +143,7 @@ def exit_code_for(status: str, results: list[Result] | tuple[Result, ...]) -> in
     if status == "pass":
         return EXIT_OK
     problems = [r for r in results if r.status in ("fail", "error")]
-    if problems and all(r.extra.get("error_kind") == "environment" for r in problems):
+    if problems and all(r.error_kind == "environment" for r in problems):
         return EXIT_ENV
     return EXIT_FAIL
 

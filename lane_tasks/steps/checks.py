@@ -130,13 +130,7 @@ class CheckRegistry:
 
     def _result(self, cid: str, outcome: Outcome, fix_vars: Mapping[str, str]) -> Result:
         cls = self.checks[cid]
-        extra: dict[str, Any] = {
-            "severity": cls.severity,
-            "family": cls.family,
-            "description": cls.description(),
-        }
-        if outcome.error_kind:
-            extra["error_kind"] = outcome.error_kind
+        extra: dict[str, Any] = {"family": cls.family, "description": cls.description()}
         fix = None
         if outcome.status in ("fail", "error"):
             fix = outcome.fix or cls.fix.format(**fix_vars)
@@ -147,6 +141,8 @@ class CheckRegistry:
             fix=fix,
             excerpt=outcome.excerpt,
             exit_code=outcome.exit_code,
+            severity=cls.severity,
+            error_kind=outcome.error_kind or None,
             extra=extra,
         )
 
@@ -171,9 +167,7 @@ def _safe(fn: Callable[..., Outcome], *args: Any) -> Outcome:
 
 def verdict(results: list[Result]) -> str:
     """Severity-aware step status: only `error`-severity problems fail the step."""
-    blocking = [
-        r for r in results if r.status in ("fail", "error") and r.extra.get("severity") == "error"
-    ]
+    blocking = [r for r in results if r.status in ("fail", "error") and r.severity == "error"]
     if not blocking:
         return "pass" if any(r.status == "pass" for r in results) else "error"
     return "fail" if any(r.status == "fail" for r in blocking) else "error"

@@ -233,7 +233,7 @@ class GateCache:
 
     def put(self, key: str, result: Result) -> str | None:
         """Keep a finished check's result; a warning (never an error) when it cannot be kept."""
-        if result.status not in _CACHED_STATUSES or result.extra.get("cached"):
+        if result.status not in _CACHED_STATUSES or result.cached:
             return None
         body = {
             "key": key,
@@ -246,7 +246,7 @@ class GateCache:
                 "excerpt": result.excerpt,
                 "fix": result.fix,
                 "duration_s": result.duration_s,
-                "extra": dict(result.extra),
+                "extra": {**result.protocol_fields(), **result.extra},
             },
         }
         entry = {**body, "hmac_sha256": self._mac(canonical_json(body).encode())}
@@ -273,8 +273,8 @@ class GateCache:
             r = entry["result"]
             if entry["key"] != key or r["id"] != check.id or r["status"] not in _CACHED_STATUSES:
                 return None, "a corrupt entry"
-            extra = dict(r["extra"])
-            extra["cached"] = True
+            typed, extra = Result.split_fields(r["extra"])
+            typed["cached"] = True
             return Result(
                 id=r["id"],
                 status=r["status"],
@@ -285,6 +285,7 @@ class GateCache:
                 fix=r["fix"],
                 duration_s=0.0,
                 extra=extra,
+                **typed,
             ), ""
         except (ValueError, KeyError, TypeError):
             return None, "a corrupt entry"

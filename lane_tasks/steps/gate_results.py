@@ -172,6 +172,7 @@ def check_result(
     secrets = secret_values(spec.env or {})
     text = excerpt(res.output, root=ctx.root, secrets=secrets, stable=ctx.stable)
     extra: dict[str, Any] = {"cmd": [redact(part, secrets) for part in check.cmd]}
+    error_kind: str | None = None
     problem = None
     if side is not None and res.outcome not in ("missing", "oserror"):
         log = _write_log(side, check, log_text(res.output, [*secrets, *secret_values()]))
@@ -205,7 +206,7 @@ def check_result(
         status = "error"
         message = res.detail
         if res.outcome == "missing":
-            extra["error_kind"] = "environment"
+            error_kind = "environment"
     fix = None
     if status != "pass":
         shown = local_cmd(tuple(extra["cmd"]))
@@ -225,6 +226,7 @@ def check_result(
         excerpt=text,
         fix=fix,
         duration_s=res.duration_s,
+        error_kind=error_kind,
         extra=extra,
     )
 
