@@ -433,9 +433,10 @@ jobs:
 
 
 def drift_findings(root: Path) -> tuple[dict[str, str], list[tuple[str, str, int | None]]]:
-    results, extra = drift.run(
+    outcome = drift.run(
         StepContext(config=load_config(root / "lanes.toml"), options=StepOptions(stable=True))
     )
+    results, extra = outcome.results, outcome.fields
     status = {r.id: r.status for r in results}
     return status, [(f["id"], f["path"], f["line"]) for f in extra["findings"]]
 

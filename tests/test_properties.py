@@ -1390,9 +1390,10 @@ def test_contract_index_of_any_run_directory(
     for name in names:
         (run / name).parent.mkdir(parents=True, exist_ok=True)
         (run / name).write_bytes(data.draw(file_contents("doctor")(seeds)))
-    results, extra = index_run(
+    outcome = index_run(
         StepContext(config=config, run_id=seeds["run_id"], options=StepOptions(stable=True))
     )
+    results, extra = outcome.results, outcome.fields
     doc = envelope(
         kind="contract-index",
         step="contract-index",
@@ -1711,9 +1712,10 @@ def test_contract_index_entry_of_a_broken_artifact_keeps_the_schema(
     broken = copy.deepcopy(seeds["doctor"])
     broken["subject"]["commit"] = ""
     (run / "doctor.json").write_text(dump_json(broken))
-    results, extra = index_run(
+    outcome = index_run(
         StepContext(config=config, run_id=seeds["run_id"], options=StepOptions(stable=True))
     )
+    results, extra = outcome.results, outcome.fields
     (entry,) = extra["entries"]
     assert entry["commit"] is None
     doc = envelope(
@@ -1737,9 +1739,10 @@ def test_contract_index_of_a_run_holding_a_record(seeds: dict[str, Any], tmp_pat
     run.mkdir(parents=True)
     (run / MANIFEST).write_text(dump_json(seeds["manifest"]))
     (run / "doctor.json").write_text(dump_json(seeds["decision"]))
-    results, _ = index_run(
+    outcome = index_run(
         StepContext(config=config, run_id=seeds["run_id"], options=StepOptions(stable=True))
     )
+    results = outcome.results
     (doctor,) = [r for r in results if r.id.endswith("doctor.json")]
     assert doctor.status == "fail"
     assert "a lane-tasks/release-decision record, not a step's artifact" in doctor.message

@@ -23,6 +23,7 @@ __all__ = [
     "StepContext",
     "StepInterrupted",
     "StepOptions",
+    "StepOutcome",
     "StepReport",
     "exit_code_for",
     "register",
@@ -114,7 +115,21 @@ class StepInterrupted(KeyboardInterrupt):
         self.results = results
 
 
-Runner = Callable[[StepContext], "tuple[list[Result], dict[str, Any]]"]
+@dataclass(frozen=True, kw_only=True)
+class StepOutcome:
+    """What a step's runner answers: its results, the step's own artifact fields, and what
+    only the person running it needs to see."""
+
+    results: list[Result]
+    fields: dict[str, Any] = field(default_factory=dict)
+    """Merged into the artifact (`findings`, `entries`, `coverage` …)."""
+    warnings: tuple[str, ...] = ()
+    """For stderr, not for the artifact."""
+    status: str | None = None
+    """The step's status when its runner decides it (doctor's verdict); else the status rule."""
+
+
+Runner = Callable[[StepContext], StepOutcome]
 RUNNERS: dict[str, Runner] = {}
 
 
@@ -162,18 +177,19 @@ def run_step(step_id: str, ctx: StepContext) -> StepReport:
     t0 = time.monotonic()
     with console.step(step_id, quiet=ctx.options.quiet) as progress:
         console.opening(f"lane-tasks {step_id}{f' ({ctx.lane})' if ctx.lane else ''}: running…")
+        interrupted = False
         try:
-            results, extra = RUNNERS[step_id](ctx)
+            outcome = RUNNERS[step_id](ctx)
         except KeyboardInterrupt as exc:
             # every child process group is stopped first; the artifact says what had finished
             kill_all()
             results = exc.results if isinstance(exc, StepInterrupted) else []
             if not any(r.status == "error" for r in results):
                 results = [*results, _interrupted_result(step_id)]
-            extra = {"status": "error", "reason": "interrupted"}
-    status = extra.pop("status", None) or status_of(results)
-    warnings = tuple(extra.pop("warnings", ()))
-    interrupted = extra.get("reason") == "interrupted"
+            outcome = StepOutcome(results=results, fields={"reason": "interrupted"}, status="error")
+            interrupted = True
+    results = outcome.results
+    status = outcome.status or status_of(results)
     ignore = (ctx.config.artifacts_dir,)
     return StepReport(
         step=step_id,
@@ -183,7 +199,7 @@ def run_step(step_id: str, ctx: StepContext) -> StepReport:
         results=tuple(results),
         subject=subject(ctx.root, ignore),
         run=RunInfo(ctx.run_id, started.isoformat(timespec="seconds"), time.monotonic() - t0),
-        extra=extra,
-        warnings=warnings,
+        extra=outcome.fields,
+        warnings=outcome.warnings,
         streamed=progress.streamed,
     )

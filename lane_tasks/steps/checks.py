@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from lane_tasks import console
 from lane_tasks.catalog.checks import CheckInfo
 from lane_tasks.evidence.artifacts import Result
+from lane_tasks.evidence.status import is_warning, status_of
 
 if TYPE_CHECKING:
     from lane_tasks.steps.base import StepContext
@@ -166,8 +167,6 @@ def _safe(fn: Callable[..., Outcome], *args: Any) -> Outcome:
 
 
 def verdict(results: list[Result]) -> str:
-    """Severity-aware step status: only `error`-severity problems fail the step."""
-    blocking = [r for r in results if r.status in ("fail", "error") and r.severity == "error"]
-    if not blocking:
-        return "pass" if any(r.status == "pass" for r in results) else "error"
-    return "fail" if any(r.status == "fail" for r in blocking) else "error"
+    """Severity-aware step status: the one status rule over the results that are not
+    warnings (a warning-severity problem fails nothing)."""
+    return status_of(r.status for r in results if not is_warning(r.status, r.severity))

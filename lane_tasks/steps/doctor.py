@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from lane_tasks.catalog.checks import DOCTOR_CHECKS
-from lane_tasks.evidence.artifacts import Result
 from lane_tasks.project.ci_files import find_ci_files
 from lane_tasks.project.git import git, is_git_repo
 from lane_tasks.project.nox_command import Token, nox_run
 from lane_tasks.project.pyproject import validation_problem
 from lane_tasks.project.version import VersionProblem, resolve_version
-from lane_tasks.steps.base import StepContext, register
+from lane_tasks.steps.base import StepContext, StepOutcome, register
 from lane_tasks.steps.checks import Check, CheckRegistry, Outcome, verdict
 from lane_tasks.steps.drift import action_lanes
 from lane_tasks.steps.gate_commands import missing_tool
@@ -298,8 +297,8 @@ def _commands(text: str, line: int) -> Iterator[list[Token]]:
 
 
 @register("doctor")
-def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
+def run(ctx: StepContext) -> StepOutcome:
     results = DOCTOR.run(
         ctx, ctx.config.doctor_disabled, fix_vars={"artifacts_dir": ctx.config.artifacts_dir}
     )
-    return results, {"status": verdict(results)}
+    return StepOutcome(results=results, status=verdict(results))

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from lane_tasks import console
 from lane_tasks.config import CheckSpec
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.evidence.artifacts import Result
 from lane_tasks.evidence.consistency import coverage
-from lane_tasks.steps.base import StepContext, StepInterrupted, register
+from lane_tasks.steps.base import StepContext, StepInterrupted, StepOutcome, register
 from lane_tasks.steps.gate_cache import GateCache
 from lane_tasks.steps.gate_commands import argv, check_env, missing_tool
 from lane_tasks.steps.gate_results import Side, check_result, without_gone_files
@@ -50,7 +49,7 @@ def _missing_result(ctx: StepContext, check: CheckSpec, why: str) -> Result:
 
 
 @register("gate-fast")
-def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
+def run(ctx: StepContext) -> StepOutcome:
     checks = list(ctx.config.checks.values())
     only = ctx.options.only
     if only:
@@ -139,7 +138,8 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
     if interrupted is not None:
         raise StepInterrupted(results)
     # what this artifact covers: only the whole configured gate is evidence (evidence.consistency)
-    extra: dict[str, Any] = {"coverage": coverage(checks, ctx.config.checks)}
-    if warnings:
-        extra["warnings"] = warnings
-    return results, extra
+    return StepOutcome(
+        results=results,
+        fields={"coverage": coverage(checks, ctx.config.checks)},
+        warnings=tuple(warnings),
+    )

@@ -21,8 +21,7 @@ from typing import Any
 from lane_tasks import console
 from lane_tasks.catalog.checks import RELEASE_CHECKS
 from lane_tasks.catalog.layout import GATE_RELEASE_LOCK
-from lane_tasks.evidence.artifacts import Result
-from lane_tasks.steps.base import StepContext, register
+from lane_tasks.steps.base import StepContext, StepOutcome, register
 from lane_tasks.steps.checks import CheckRegistry, verdict
 from lane_tasks.steps.release_checks import (
     Changelog,
@@ -63,15 +62,18 @@ def _one_at_a_time(ctx: StepContext) -> Iterator[None]:
 
 
 @register("gate-release")
-def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
+def run(ctx: StepContext) -> StepOutcome:
     facts: dict[str, Any] = {}
     with _one_at_a_time(ctx):
         console.note("  working out the release candidate…")
         settled = facts["plan"] = plan(ctx, facts)
         results = RELEASE.run(ctx, ctx.config.release.disabled, facts=facts)
-    return results, {
-        "status": verdict(results),
-        "version": None if settled.version is None else str(settled.version),
-        "candidate": settled.candidate,
-        "candidate_reason": settled.reason,
-    }
+    return StepOutcome(
+        results=results,
+        status=verdict(results),
+        fields={
+            "version": None if settled.version is None else str(settled.version),
+            "candidate": settled.candidate,
+            "candidate_reason": settled.reason,
+        },
+    )

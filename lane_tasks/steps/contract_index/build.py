@@ -25,7 +25,7 @@ from lane_tasks.evidence.artifacts import (
     sha256_file,
 )
 from lane_tasks.evidence.store import MANIFEST, RunRecord, list_runs, runs_root
-from lane_tasks.steps.base import StepContext, register
+from lane_tasks.steps.base import StepContext, StepOutcome, register
 from lane_tasks.util.signing import load_private_key
 
 __all__ = ["EXCLUDED", "INDEX_SCHEMA", "indexed_files", "run"]
@@ -195,7 +195,7 @@ def _schemas(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @register("contract-index")
-def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
+def run(ctx: StepContext) -> StepOutcome:
     sign_key = ctx.options.sign_key
     if sign_key:  # a bad key or a missing extra is reported before any work, not after
         load_private_key(Path(sign_key))
@@ -207,7 +207,9 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
             problem,
             fix="run a lane first (`nox -s <lane>`), or the steps with the same --run-id",
         )
-        return [fail], {"indexed_run": None, "entries": [], "schemas": _schemas([])}
+        return StepOutcome(
+            results=[fail], fields={"indexed_run": None, "entries": [], "schemas": _schemas([])}
+        )
     results: list[Result] = []
     entries: list[dict[str, Any]] = []
     if rec.manifest is None:
@@ -233,4 +235,7 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
             entries.append(entry)
     entries.sort(key=lambda e: str(e["path"]))
     results.sort(key=lambda r: r.id)
-    return results, {"indexed_run": rec.id, "entries": entries, "schemas": _schemas(entries)}
+    return StepOutcome(
+        results=results,
+        fields={"indexed_run": rec.id, "entries": entries, "schemas": _schemas(entries)},
+    )

@@ -18,12 +18,10 @@ cli_commands, docs_refs, facts and families; this module runs the families as th
 
 from __future__ import annotations
 
-from typing import Any
-
 from lane_tasks.catalog.checks import FINDINGS
 from lane_tasks.config import key_lines
 from lane_tasks.evidence.artifacts import Result
-from lane_tasks.steps.base import StepContext, register
+from lane_tasks.steps.base import StepContext, StepOutcome, register
 from lane_tasks.steps.drift.ci_config import action_lanes
 from lane_tasks.steps.drift.facts import _Facts, _n, _Outcome
 from lane_tasks.steps.drift.families import _RUN_ORDER, FAMILIES, LANES_DOC, Family
@@ -57,7 +55,7 @@ def _result(family: Family, outcome: _Outcome) -> Result:
 
 
 @register("drift-check")
-def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
+def run(ctx: StepContext) -> StepOutcome:
     config = ctx.config
     facts = _Facts(
         config=config,
@@ -75,4 +73,4 @@ def run(ctx: StepContext) -> tuple[list[Result], dict[str, Any]]:
         outcome.findings = [_waive(x, waivers) for x in found]
     results = [_result(fam, outcomes[fid]) for fid, fam in FAMILIES.items()]
     findings = [x.to_json() for fid in FAMILIES for x in outcomes[fid].findings]
-    return results, {"findings": findings}
+    return StepOutcome(results=results, fields={"findings": findings})
