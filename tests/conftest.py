@@ -40,3 +40,24 @@ def _user_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+_TOOL_ENV = {"MYPY_CACHE_DIR": None, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _project_tools(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The generated projects' tools start as a developer's would on a warm machine: their
+    mypy runs share one cache per test process (a cold mypy spends most of its second on the
+    standard library; each project's own modules are still checked, the cache being keyed by
+    path and content), and their pytest loads no plugins of this environment (xdist,
+    hypothesis: the projects use none, and importing them is most of a small pytest run)."""
+    values = {**_TOOL_ENV, "MYPY_CACHE_DIR": str(tmp_path_factory.mktemp("mypy-cache"))}
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: v for k, v in values.items() if v is not None})
+    yield
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
