@@ -30,6 +30,7 @@ import nox
 from nox.command import CommandFailed
 
 from lane_tasks.catalog import STEPS
+from lane_tasks.catalog.layout import CONTROLS_ARTIFACT
 from lane_tasks.config import CONFIG_NAME, Config, config_in, load_config
 from lane_tasks.console import same_destination
 from lane_tasks.errors import (
@@ -94,12 +95,18 @@ def step_argv(config: Config, step_id: str, run_id: str, lane: str | None = None
         argv.append("--stable-json")
     if lane is not None:
         argv += ["--lane", lane]
-    out = f"{config.artifacts_dir}/{info.out}"
-    return [*argv, "--out", out, "--run-id", run_id]
+    return [*argv, "--out", _out(config, step_id), "--run-id", run_id]
+
+
+def _out(config: Config, step_id: str | None) -> str:
+    """Where a lane writes a step's artifact (`step_id` None: the lane's controls), as the
+    person would type it."""
+    name = STEPS[step_id].out if step_id is not None else CONTROLS_ARTIFACT
+    return f"{config.artifacts_dir}/{name}"
 
 
 def controls_argv(config: Config, lane: str, run_id: str) -> list[str]:
-    out = f"{config.artifacts_dir}/controls.json"
+    out = _out(config, None)
     return [
         "--config", str(config.path), "controls", "verify", "--lane", lane,
         "--format", "json", "--stable-json", "--out", out, "--run-id", run_id,
@@ -151,8 +158,7 @@ def _here(config: Config, request: _Request) -> int:
     from lane_tasks.exports.text import render_text
     from lane_tasks.run import StepOptions, TopLevel, join_run, kpi_lines, run_step, verify_controls
 
-    name = STEPS[request.step_id].out if request.step_id else "controls.json"
-    shown = f"{config.artifacts_dir}/{name}"
+    shown = _out(config, request.step_id)
     top = TopLevel(path=guarded_output(shown, root=config.root), shown=shown)
     run = join_run(config, request.run_id, lane=request.lane)
     if request.step_id is None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from lane_tasks.catalog.layout import CONTROLS_ARTIFACT
 from lane_tasks.evidence.artifacts import (
     SCHEMA_VERSION,
     Result,
@@ -35,7 +36,7 @@ INDEX_SCHEMA = "lane-tasks/contract-index"
 EXCLUDED = frozenset(
     {
         MANIFEST,  # changes after every step
-        "controls.json",  # the lane's verdict, written after the index
+        CONTROLS_ARTIFACT,  # the lane's verdict, written after the index
         "contract-index.json",
         "contract-index.intoto.json",
         "contract-index.dsse.json",
