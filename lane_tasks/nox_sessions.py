@@ -21,10 +21,11 @@ import atexit
 import contextlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nox
 from nox.command import CommandFailed
@@ -45,6 +46,9 @@ from lane_tasks.evidence.store import mark_run_started, new_run_id
 from lane_tasks.evidence.write_guard import guarded_output
 from lane_tasks.util.interrupts import install, mark, shielded, was_interrupted
 
+if TYPE_CHECKING:
+    from lane_tasks.run import Run
+
 __all__ = ["register", "step_argv"]
 
 _run_id: str | None = None
@@ -58,19 +62,20 @@ def _current_run_id(config: Config, lane: str | None) -> str:
         now = datetime.now(UTC)
         _run_id = new_run_id(now)
         mark_run_started(_run_id, now)  # the run's own start, which its manifest keeps
-        atexit.register(_finish, config, _run_id, lane)
+        # Imported here, not at exit: `nox -l` need not load the run machinery, and an
+        # interpreter that is shutting down can no longer import what starts threads.
+        from lane_tasks.run import Run, finish
+
+        atexit.register(_finish, finish, config, Run(id=_run_id, lane=lane))
     return _run_id
 
 
-def _finish(config: Config, run_id: str, lane: str | None) -> None:
+def _finish(finish: Callable[..., object], config: Config, run: Run) -> None:
     """End the run when nox exits (run.finish: the store, the history, the CI summary). A run
     with a step that failed is never recorded as passing, even when that step could not
     record itself (a full or read-only disk)."""
-    # start-up cost: `nox -l` need not load the run machinery
-    from lane_tasks.run import Run, finish
-
     state = "interrupted" if was_interrupted() else "complete"
-    finish(config, Run(id=run_id, lane=lane), state, unrecorded=tuple(_failed))
+    finish(config, run, state, unrecorded=tuple(_failed))
 
 
 def invocation_lane(session: nox.Session, config: Config) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from helpers import Templates
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -35,3 +36,10 @@ def _session_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
         for name, value in values.items():
             mp.setenv(name, value)
         yield
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    """Finished runs and projects built once per test process, copied per test (see
+    helpers.Templates)."""
+    return Templates(tmp_path_factory.mktemp("templates"))

@@ -8,13 +8,15 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import sysconfig
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
 
@@ -24,6 +26,8 @@ from lane_tasks.util import interrupts
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO_ROOT / "lane_tasks" / "schemas"
+
+T = TypeVar("T")
 
 
 def validate_artifact(doc: dict[str, Any]) -> None:
@@ -270,3 +274,75 @@ def keypair(d: Path, name: str) -> tuple[Path, Path]:
         )
     )
     return private, public
+
+
+class Templates:
+    """Trees built once per test process and copied into each test that asks for one.
+
+    Most end-to-end tests start from the same finished run (a project, a lane run, its
+    evidence) and then break one thing. Building that run costs a few seconds of real tools;
+    copying it costs milliseconds. A template is built by `build(directory)`, which makes
+    whatever it likes under `directory` and answers a value (a project root, a run id …);
+    `copy` copies the whole directory into the test's own and answers that value with every
+    path under the template moved to the copy. Nothing in a run's evidence names its absolute
+    place, and the copy keeps modification times and git's objects: the copy is the run,
+    elsewhere (tests/test_controls.py verifies copies as complete, intact runs).
+    """
+
+    def __init__(self, base: Path) -> None:
+        self._base = base
+        self._built: dict[str, Any] = {}
+
+    def copy(self, name: str, build: Callable[[Path], T], dest: Path) -> T:
+        """`name`'s tree (built on first use) copied into `dest`; `build`'s answer, moved."""
+        source = self._base / name
+        if name not in self._built:
+            source.mkdir(parents=True)
+            self._built[name] = build(source)
+        shutil.copytree(source, dest, symlinks=True, dirs_exist_ok=True)
+        return _moved(self._built[name], source, dest)  # type: ignore[no-any-return]
+
+
+def _moved(value: Any, source: Path, dest: Path) -> Any:
+    """`value` with each Path under `source` replaced by the same path under `dest`."""
+    if isinstance(value, Path) and value.is_relative_to(source):
+        return dest / value.relative_to(source)
+    if isinstance(value, tuple):
+        return tuple(_moved(v, source, dest) for v in value)
+    if isinstance(value, list):
+        return [_moved(v, source, dest) for v in value]
+    if isinstance(value, dict):
+        return {k: _moved(v, source, dest) for k, v in value.items()}
+    return value
+
+
+def repo_wheel(d: Path) -> Path:
+    """lane-tasks' own wheel, built from a copy of this checkout's files (setuptools' build/
+    must not land in the checkout) without an isolated, networked build environment."""
+    src = d / "src"
+    listed = git(REPO_ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for rel in filter(None, listed.split("\0")):
+        if (REPO_ROOT / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / rel, src / rel)
+    out = d / "dist"
+    r = run_module("build", src, "--wheel", "--no-isolation", "--outdir", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    (wheel,) = out.glob("lane_tasks-*.whl")
+    return wheel
+
+
+def offline_venv(path: Path) -> Path:
+    """A fresh virtual environment that sees this environment's packages (a .pth naming its
+    site-packages, after the venv's own) and none of its `.pth` hooks: what is installed into
+    it comes first, dependencies need no download. Answers its interpreter."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    python = path / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(site, "_parent_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tomli_w
-from helpers import commit_all, make_project, run_cli, run_nox, validate_artifact
+from helpers import (
+    Templates,
+    commit_all,
+    make_project,
+    offline_venv,
+    repo_wheel,
+    run_cli,
+    run_nox,
+    validate_artifact,
+)
 
 from lane_tasks.evidence.store import new_run_id
 
@@ -70,6 +80,23 @@ def control(doc: dict[str, Any], cid: str) -> dict[str, Any]:
     return next(r for r in doc["results"] if r["id"] == cid)
 
 
+def _finished(d: Path) -> tuple[Path, str]:
+    root = lanes_project(d)
+    return root, full_run(root)
+
+
+@pytest.fixture
+def finished(templates: Templates, tmp_path: Path) -> tuple[Path, str]:
+    """A copy of one finished run of the `base` lane (its project, its evidence)."""
+    return templates.copy("controls-finished", _finished, tmp_path)
+
+
+@pytest.fixture
+def project(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the project `lanes_project` makes, before any run."""
+    return templates.copy("controls-project", lanes_project, tmp_path)
+
+
 def run_path(root: Path, run_id: str) -> Path:
     return root / "build" / "lanes" / "runs" / run_id
 
@@ -78,9 +105,8 @@ def run_path(root: Path, run_id: str) -> Path:
 
 
 @pytest.mark.e2e
-def test_release_confidence_path_passes_on_complete_evidence(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
-    run_id = full_run(root)
+def test_release_confidence_path_passes_on_complete_evidence(finished: tuple[Path, str]) -> None:
+    root, run_id = finished
     code, doc = verify(root, run_id)
     assert code == 0, doc
     res = control(doc, "release-confidence-path")
@@ -91,8 +117,8 @@ def test_release_confidence_path_passes_on_complete_evidence(tmp_path: Path) -> 
 
 
 @pytest.mark.e2e
-def test_release_confidence_path_fails_when_a_step_did_not_run(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
+def test_release_confidence_path_fails_when_a_step_did_not_run(project: Path) -> None:
+    root = project
     run_id = new_run_id()
     step(root, run_id, "gate", "fast", "--stable-json")
     step(root, run_id, "gate", "release", "--offline")
@@ -105,8 +131,8 @@ def test_release_confidence_path_fails_when_a_step_did_not_run(tmp_path: Path) -
 
 
 @pytest.mark.e2e
-def test_release_confidence_path_fails_on_commit_disagreement(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
+def test_release_confidence_path_fails_on_commit_disagreement(project: Path) -> None:
+    root = project
     run_id = new_run_id()
     step(root, run_id, "gate", "fast", "--stable-json")
     step(root, run_id, "gate", "release", "--offline")
@@ -120,9 +146,8 @@ def test_release_confidence_path_fails_on_commit_disagreement(tmp_path: Path) ->
 
 
 @pytest.mark.e2e
-def test_release_confidence_path_fails_when_head_moved(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
-    run_id = full_run(root)
+def test_release_confidence_path_fails_when_head_moved(finished: tuple[Path, str]) -> None:
+    root, run_id = finished
     (root / "NEWS.md").write_text("later\n")
     commit_all(root, "later")
     _, doc = verify(root, run_id)
@@ -132,9 +157,8 @@ def test_release_confidence_path_fails_when_head_moved(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_release_confidence_path_fails_on_invalid_artifact(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
-    run_id = full_run(root)
+def test_release_confidence_path_fails_on_invalid_artifact(finished: tuple[Path, str]) -> None:
+    root, run_id = finished
     path = run_path(root, run_id) / "doctor.json"
     doc = json.loads(path.read_text())
     del doc["summary"]
@@ -146,8 +170,8 @@ def test_release_confidence_path_fails_on_invalid_artifact(tmp_path: Path) -> No
 
 
 @pytest.mark.e2e
-def test_release_confidence_path_fails_when_a_step_failed(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
+def test_release_confidence_path_fails_when_a_step_failed(project: Path) -> None:
+    root = project
     (root / "CHANGELOG.md").unlink()
     commit_all(root, "drop the changelog")
     run_id = full_run(root)
@@ -157,8 +181,8 @@ def test_release_confidence_path_fails_when_a_step_failed(tmp_path: Path) -> Non
     assert "gate-release did not pass" in res["message"]
 
 
-def test_no_run_at_all_fails_every_evidence_control(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
+def test_no_run_at_all_fails_every_evidence_control(project: Path) -> None:
+    root = project
     code, doc = verify(root)
     assert code == 1
     for cid in ("release-confidence-path", "artifact-retention"):
@@ -170,9 +194,8 @@ def test_no_run_at_all_fails_every_evidence_control(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_artifact_retention_passes_on_an_intact_run(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
-    run_id = full_run(root)
+def test_artifact_retention_passes_on_an_intact_run(finished: tuple[Path, str]) -> None:
+    root, run_id = finished
     code, doc = verify(root, run_id)
     assert code == 0, doc
     res = control(doc, "artifact-retention")
@@ -191,10 +214,9 @@ def test_artifact_retention_passes_on_an_intact_run(tmp_path: Path) -> None:
     ],
 )
 def test_artifact_retention_fails_on_broken_evidence(
-    tmp_path: Path, tamper: str, needle: str
+    finished: tuple[Path, str], tamper: str, needle: str
 ) -> None:
-    root = lanes_project(tmp_path)
-    run_id = full_run(root)
+    root, run_id = finished
     d = run_path(root, run_id)
     if tamper == "modify":
         p = d / "gate-fast.json"
@@ -318,9 +340,8 @@ def test_controls_list_describes_every_control() -> None:
 
 
 @pytest.mark.e2e
-def test_controls_artifact_is_stable(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
-    run_id = full_run(root)
+def test_controls_artifact_is_stable(finished: tuple[Path, str]) -> None:
+    root, run_id = finished
     args = ("controls", "verify", "--lane", "base", "--format", "json", "--stable-json")
     outs = [run_cli(root, *args).stdout for _ in range(2)]
     assert outs[0] == outs[1]
@@ -332,24 +353,40 @@ def test_controls_artifact_is_stable(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_venv_backend_runs_the_same_steps_in_a_session_environment(tmp_path: Path) -> None:
-    """[nox] backend = "venv": lane-tasks is installed into a reused session venv and the
-    same CLI runs there; a second invocation reuses the venv instead of rebuilding it."""
-    from helpers import REPO_ROOT
-
+def test_venv_backend_runs_the_same_steps_in_a_session_environment(
+    templates: Templates, tmp_path: Path
+) -> None:
+    """[nox] backend = "venv": `[nox] install` goes into the session's environment and the
+    same CLI runs there; a second invocation reuses the environment. Offline, as a user
+    without an index would: each session's environment exists already (nox reuses it) and
+    sees this environment's packages, and lane-tasks is installed from its wheel, --no-index."""
+    wheel = templates.copy("lane-tasks-wheel", repo_wheel, tmp_path / "wheel")
     lanes = {"mini": {"steps": ["gate-fast"], "controls": ["artifact-retention"]}}
     root = lanes_project(tmp_path, lanes=lanes)
+    install = ["--no-index", "--no-deps", str(wheel)]
     text = (root / "lanes.toml").read_text()
-    text += f'\n[nox]\nbackend = "venv"\ninstall = [{json.dumps(str(REPO_ROOT))}]\n'
+    text += f'\n[nox]\nbackend = "venv"\ninstall = {json.dumps(install)}\n'
     (root / "lanes.toml").write_text(text)
     commit_all(root, "venv backend")
+    venv_python = offline_venv(root / ".nox" / "gate-fast")
+    offline_venv(root / ".nox" / "mini")  # the lane's own session: its controls
     r = run_nox(root, "-s", "mini")
     assert r.returncode == 0, r.stdout + r.stderr
-    venv_python = root / ".nox" / "gate-fast" / "bin" / "python"
-    assert venv_python.exists()
+    assert "Traceback" not in r.stderr, r.stderr
+    installed = subprocess.run(
+        [venv_python, "-c", "import lane_tasks; print(lane_tasks.__file__)"],
+        cwd=tmp_path,  # not this checkout, whose lane_tasks `-c` would import first
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert installed.startswith(str(root / ".nox" / "gate-fast")), installed
     doc = json.loads((root / "build" / "gate-fast.json").read_text())
     assert doc["status"] == "pass"
     assert json.loads((root / "build" / "controls.json").read_text())["status"] == "pass"
+    (run,) = (root / "build" / "lanes" / "runs").iterdir()
+    assert json.loads((run / "manifest.json").read_text())["run"]["state"] == "complete"
     again = run_nox(root, "-s", "gate-fast")
     assert again.returncode == 0, again.stderr
     assert "Reusing existing virtual environment" in again.stderr
+    assert "Traceback" not in again.stderr, again.stderr

@@ -4,7 +4,6 @@ unsupported OS."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,6 +11,7 @@ from email.parser import Parser
 from pathlib import Path
 
 import pytest
+from helpers import Templates, repo_wheel
 
 from lane_tasks import cli
 from lane_tasks.errors import EXIT_ENV
@@ -21,31 +21,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_wheel_ships_license_urls_and_classifiers(tmp_path: Path) -> None:
+def test_wheel_ships_license_urls_and_classifiers(templates: Templates, tmp_path: Path) -> None:
     """The wheel carries the MIT LICENSE, the project URLs, the Python versions supported and
     the POSIX-only platform (what pip, PyPI and license scanners read)."""
-    src = tmp_path / "src"  # a copy: setuptools' build/ must not land in the checkout
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    for rel in filter(None, listed.split("\0")):
-        if (REPO_ROOT / rel).is_file():
-            (src / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / rel, src / rel)
-    out = tmp_path / "dist"
-    r = subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
-        cwd=src,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert r.returncode == 0, r.stderr[-2000:]
-    (wheel,) = out.glob("lane_tasks-*.whl")
+    wheel = templates.copy("lane-tasks-wheel", repo_wheel, tmp_path)
     with zipfile.ZipFile(wheel) as zf:
         names = zf.namelist()
         (meta_name,) = [n for n in names if n.endswith(".dist-info/METADATA")]
