@@ -16,7 +16,16 @@ from pathlib import Path
 from lane_tasks.config import Config, find_config, load_config
 from lane_tasks.errors import ConfigError, exit_code_of
 
-__all__ = ["config_of", "load_named", "loaded_config", "run_handler", "sarif_config", "signed_note"]
+__all__ = [
+    "config_of",
+    "load_named",
+    "loaded_config",
+    "run_handler",
+    "sarif_config",
+    "sign_key",
+    "signed_note",
+    "wrote",
+]
 
 
 def loaded_config(args: argparse.Namespace) -> Config | None:
@@ -63,6 +72,16 @@ def signed_note(config: Config, args: argparse.Namespace, record: Path) -> str:
             "[signing.keys], so the controls will refuse it: record it again with --sign-key\n"
         )
     return ""
+
+
+def sign_key(args: argparse.Namespace) -> Path | None:
+    """The private key --sign-key names, if any."""
+    return Path(args.sign_key) if args.sign_key else None
+
+
+def wrote(config: Config, args: argparse.Namespace, record: Path, commit: str = "commit it") -> str:
+    """`wrote X[ and its signature Y] (commit it)`: how a command says it recorded something."""
+    return f"wrote {config.shown(record)}{signed_note(config, args, record)} ({commit})"
 
 
 def run_handler(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:

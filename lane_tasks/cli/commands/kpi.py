@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime
-from pathlib import Path
 
 from lane_tasks.catalog import KPIS
-from lane_tasks.cli.common import config_of, load_named, signed_note
+from lane_tasks.cli.common import config_of, load_named, sign_key, wrote
 from lane_tasks.cli.paths import output_path
 from lane_tasks.config import Config
 from lane_tasks.errors import EXIT_OK
@@ -69,15 +68,13 @@ def review(args: argparse.Namespace) -> int:
         notes=args.notes,
         lane=args.lane,
         now=utc_now(args.now),
-        sign_key=Path(args.sign_key) if args.sign_key else None,
+        sign_key=sign_key(args),
     )
     record = json.loads(path.read_text(encoding="utf-8"))
     unknown = sum(1 for k in record["kpis"] if k["value"] is None)  # too little data yet
-    rel = path.relative_to(config.root).as_posix()
     sys.stdout.write(
         f"KPI review of lane {record['lane']} by {record['reviewer']} at {record['reviewed_at']}: "
-        f"{len(record['kpis'])} KPIs, {unknown} unknown; wrote {rel}"
-        f"{signed_note(config, args, path)} (commit it)\n"
+        f"{len(record['kpis'])} KPIs, {unknown} unknown; {wrote(config, args, path)}\n"
     )
     return EXIT_OK
 

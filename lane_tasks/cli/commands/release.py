@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from lane_tasks.cli.common import config_of, load_named, signed_note
+from lane_tasks.cli.common import config_of, load_named, sign_key, wrote
 from lane_tasks.errors import EXIT_OK
 from lane_tasks.util.clock import utc_now
 
@@ -28,12 +28,10 @@ def decide(args: argparse.Namespace) -> int:
         reason=args.reason,
         override_reason=args.override_reason,
         preflight_path=Path(args.preflight) if args.preflight else None,
-        sign_key=Path(args.sign_key) if args.sign_key else None,
+        sign_key=sign_key(args),
     )
-    rel = path.relative_to(config.root).as_posix()
     sys.stdout.write(
-        f"{args.decision} for {args.version} by {args.owner}: wrote {rel}"
-        f"{signed_note(config, args, path)} (commit it)\n"
+        f"{args.decision} for {args.version} by {args.owner}: {wrote(config, args, path)}\n"
     )
     return EXIT_OK
 
@@ -48,15 +46,14 @@ def checklist(args: argparse.Namespace) -> int:
         version=args.version,
         run_id=args.run_id,
         allow_incomplete=args.allow_incomplete,
-        sign_key=Path(args.sign_key) if args.sign_key else None,
+        sign_key=sign_key(args),
     )
     items = built.record["items"]
     done = sum(1 for i in items if i["done"])
-    rel = built.path.relative_to(config.root).as_posix()
     sys.stdout.write(
         f"checklist for {built.record['version']} from run {built.record['run_id'] or '-'}: "
-        f"{done}/{len(items)} items done; wrote {rel}{signed_note(config, args, built.path)} "
-        "(commit it with its evidence/)\n"
+        f"{done}/{len(items)} items done; "
+        f"{wrote(config, args, built.path, 'commit it with its evidence/')}\n"
     )
     for i in items:
         sys.stdout.write(f"  {'done' if i['done'] else 'NOT DONE':<8} {i['id']}: {i['note']}\n")
