@@ -166,6 +166,13 @@ def write(root: Path, rel: str, text: str) -> Path:
     return p
 
 
+BACKENDS = {
+    "flit": ('["flit_core>=3.12"]', "flit_core.buildapi"),
+    "setuptools": ('["setuptools>=77"]', "setuptools.build_meta"),
+}
+"""The build backends `make_project` can write: its [build-system] requires and backend."""
+
+
 def make_project(
     tmp_path: Path,
     name: str = "sample",
@@ -174,13 +181,16 @@ def make_project(
     failing_test: bool = False,
     lane: str = "startup",
     isolated_build: bool = False,
+    backend: str = "flit",
 ) -> Path:
     """A small, real Python project adopted with `lane-tasks init`, committed in git.
 
     It configures ruff (check and format), mypy and pytest, so init picks those four checks.
     Clean by default (they all pass); `lint_error` plants an unused import, `failing_test` a
     failing assertion. Gate release builds without isolation (`[gate.release] offline`: the
-    setuptools of this environment, no network) unless `isolated_build`.
+    build backend of this environment, no network) unless `isolated_build`. The backend is
+    flit_core (a build in a third of setuptools' time, and most tests build); tests about
+    setuptools' own behaviour (dynamic versions, package lists) ask for `backend="setuptools"`.
     """
     root = make_git_repo(tmp_path / name)
     pkg = name.replace("-", "_")
@@ -189,8 +199,8 @@ def make_project(
         "pyproject.toml",
         f"""
         [build-system]
-        requires = ["setuptools>=77"]
-        build-backend = "setuptools.build_meta"
+        requires = {BACKENDS[backend][0]}
+        build-backend = "{BACKENDS[backend][1]}"
 
         [project]
         name = "{name}"

@@ -255,7 +255,7 @@ PYPROJECT_CASES: dict[str, PyprojectCase] = {
 @pytest.mark.parametrize("case", list(PYPROJECT_CASES))
 def test_pyproject_problem_fails_its_check_and_skips_dependents(tmp_path: Path, case: str) -> None:
     setup, failing, message, skipped = PYPROJECT_CASES[case]
-    root = make_project(tmp_path)
+    root = make_project(tmp_path, backend="setuptools")
     setup(root)
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (1, "fail"), d.why()
@@ -270,7 +270,7 @@ def test_pyproject_problem_fails_its_check_and_skips_dependents(tmp_path: Path, 
 
 
 def test_dynamic_version_is_resolved_through_setuptools(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+    root = make_project(tmp_path, backend="setuptools")
     set_pyproject(root, lambda t: t.replace('version = "0.1.0"', 'dynamic = ["version"]'))
     append(
         root / "pyproject.toml",
@@ -315,7 +315,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 def test_dynamic_version_problems_from_an_in_tree_backend(
     tmp_path: Path, body: str, message: str
 ) -> None:
-    root = make_project(tmp_path)
+    root = make_project(tmp_path, backend="setuptools")
     write(root, "_backend/inhouse_backend.py", _BACKEND.replace("{body}", body))
     set_pyproject(
         root,
@@ -737,7 +737,7 @@ def test_asking_the_backend_prints_nothing_over_the_live_lines(
     a failure still says what the backend said."""
     from lane_tasks.project.version import BackendFailed, resolve_version
 
-    root = make_project(tmp_path)
+    root = make_project(tmp_path, backend="setuptools")
     write(root, "_backend/chatty_backend.py", _CHATTY_BACKEND)
     set_pyproject(
         root,

@@ -99,9 +99,9 @@ def configure(
     commit_all(root, "configure lanes")
 
 
-def quick(tmp_path: Path, **release: Any) -> Path:
+def quick(tmp_path: Path, *, backend: str = "flit", **release: Any) -> Path:
     """A committed sample project whose preflight skips the build and the gate-fast evidence."""
-    root = make_project(tmp_path)
+    root = make_project(tmp_path, backend=backend)
     disable = {**QUICK, **release.pop("disable", {})}
     configure(root, release={**release, "disable": disable})
     return root
@@ -435,7 +435,7 @@ def make_dynamic(root: Path, version: str | None) -> None:
 
 @pytest.mark.e2e
 def test_dynamic_version_is_resolved_and_used_throughout(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+    root = make_project(tmp_path, backend="setuptools")
     configure(root, release={"disable": {"gate-fast-evidence": NOT_HERE}})
     make_dynamic(root, "0.3.0")
     r, doc = preflight(root)
@@ -453,7 +453,7 @@ def test_dynamic_version_is_resolved_and_used_throughout(tmp_path: Path) -> None
 
 @pytest.mark.e2e
 def test_dynamic_version_the_backend_cannot_give_fails_version(tmp_path: Path) -> None:
-    root = quick(tmp_path)
+    root = quick(tmp_path, backend="setuptools")
     make_dynamic(root, None)  # attr points at a __version__ that does not exist
     r, doc = preflight(root)
     assert r.returncode == 1
@@ -725,7 +725,7 @@ def test_uncommitted_version_bump_does_not_match_the_built_files(tmp_path: Path)
 
 @pytest.mark.e2e
 def test_broken_build_fails_and_skips_what_needs_the_distributions(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+    root = make_project(tmp_path, backend="setuptools")
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text(encoding="utf-8") + '\n[tool.setuptools]\npackages = ["missing_pkg"]\n'
@@ -1238,7 +1238,7 @@ def test_a_build_backend_failure_is_a_metadata_error_with_its_own_message(
 def test_a_backend_not_installed_here_is_named_with_what_to_install(tmp_path: Path) -> None:
     """Offline, the version of a dynamic project is asked of its backend in this environment:
     what the backend needs and is missing is named, never "bump the version"."""
-    root = make_project(tmp_path)
+    root = make_project(tmp_path, backend="setuptools")
     py = root / "pyproject.toml"
     text = py.read_text(encoding="utf-8")
     text = text.replace(
