@@ -3,7 +3,9 @@
 A heading names a version when one of its tokens parses to the same PEP 440 version:
 `## [1.2.0] - 2026-01-02`, `v1.2.0`, `Version 2026.08.17` (matches 2026.8.17), an RST title
 underlined with `====`. The entry is everything up to the next heading of the same or a higher
-level; it must say something.
+level; it must say something. A heading may also say the version is not out yet
+(`## 1.2.0 (unreleased)`) and may carry the release date (`2026-01-02`): a release candidate's
+must not say the first, and must carry the second when the project dates its other entries.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-__all__ = ["CANDIDATES", "Entry", "find_changelog", "find_entry"]
+__all__ = ["CANDIDATES", "Entry", "dates_entries", "find_changelog", "find_entry"]
 
 CANDIDATES = tuple(
     f"{stem}{ext}"
@@ -24,6 +26,12 @@ CANDIDATES = tuple(
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _UNDERLINE = re.compile(r"^([=\-~^*+#`:.'\"_])\1{2,}\s*$")
 _TOKEN = re.compile(r"v?(\d+(?:[.\-_+]?[A-Za-z0-9]+)*)", re.I)
+_DATE = re.compile(r"(?<!\d)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})(?!\d)")
+_UNRELEASED = re.compile(
+    r"\b(?:un-?released|not\s+(?:yet\s+)?released|in\s+(?:development|progress)|upcoming"
+    r"|tb[ad]|wip|draft|pending|unpublished)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,17 @@ class Entry:
     """1-based line of the heading."""
     heading: str
     body: str
+
+    @property
+    def unreleased(self) -> str | None:
+        """The words of the heading that say this version is not out yet, if any."""
+        m = _UNRELEASED.search(self.heading)
+        return m.group(0) if m else None
+
+    @property
+    def dated(self) -> bool:
+        """Whether the heading carries a date (2026-01-02, 2026/1/2, 02.01.2026)."""
+        return _DATE.search(self.heading) is not None
 
     @property
     def empty(self) -> bool:
@@ -119,6 +138,31 @@ def _names(heading: str, version: Version) -> bool:
         except InvalidVersion:
             continue
     return False
+
+
+def _versioned(title: str) -> bool:
+    """Whether a heading names some version (a token with a dot that parses, not a date)."""
+    undated = _DATE.sub(" ", title)
+    for tok in _TOKEN.findall(undated):
+        try:
+            Version(tok)
+        except InvalidVersion:
+            continue
+        if "." in tok:
+            return True
+    return False
+
+
+def dates_entries(text: str, version: Version) -> bool:
+    """Whether the changelog dates its entries: most headings of other versions carry a date
+    (a changelog with no other version yet says nothing, so it does not)."""
+    others = [
+        title
+        for _, _, title in _headings(text.splitlines())
+        if _versioned(title) and not _names(title, version)
+    ]
+    dated = sum(1 for t in others if _DATE.search(t))
+    return bool(others) and dated * 2 > len(others)
 
 
 def find_entry(text: str, version: Version) -> Entry | None:

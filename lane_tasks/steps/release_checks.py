@@ -11,11 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from packaging.version import Version
+
 from lane_tasks.catalog import STEPS
 from lane_tasks.evidence.artifacts import read_artifact
 from lane_tasks.evidence.consistency import step_problem
 from lane_tasks.evidence.store import run_dir
-from lane_tasks.project.changelog import CANDIDATES, find_changelog, find_entry
+from lane_tasks.project.changelog import (
+    CANDIDATES,
+    Entry,
+    dates_entries,
+    find_changelog,
+    find_entry,
+)
 from lane_tasks.project.fragments import find_fragments
 from lane_tasks.project.git import changed_paths, head_commit, is_git_repo, subject
 from lane_tasks.project.pyproject import validation_problem
@@ -92,7 +100,9 @@ class VersionCheck(Check):
 class Changelog(Check):
     """The changelog has a non-empty entry for this version; a development version needs none
     of its own. With changelog fragments (towncrier, scriv) a release candidate's section must
-    have been collected; between releases pending fragments are fine."""
+    have been collected; between releases pending fragments are fine. A release candidate's
+    heading must not say it is unreleased, and must carry its date where the other entries
+    carry theirs: a changelog that says "unreleased" over a published version misleads."""
 
     id = "changelog"
     doing = "reading the changelog"
@@ -127,7 +137,8 @@ class Changelog(Check):
             where = configured or "/".join(CANDIDATES[:4])
             return Outcome("fail", f"no changelog found ({where})", fix=collect)
         rel = path.relative_to(ctx.root).as_posix()
-        entry = find_entry(path.read_text(encoding="utf-8", errors="replace"), version)
+        text = path.read_text(encoding="utf-8", errors="replace")
+        entry = find_entry(text, version)
         if entry is None:
             if fragments and pending:
                 return Outcome(
@@ -139,11 +150,35 @@ class Changelog(Check):
             return Outcome("fail", f"{rel} has no entry for {version}")
         if entry.empty:
             return Outcome("fail", f"{rel}:{entry.line}: the entry '{entry.heading}' is empty")
+        if settled.candidate:
+            dishonest = _undated(rel, entry, version, dates_entries(text, version))
+            if dishonest is not None:
+                return dishonest
         note = ""
         if fragments and pending:
             later = "for the next release" if not settled.candidate else "not in this section"
             note = f" ({len(pending)} {fragments.tool} fragment(s) pending, {later})"
         return Outcome("pass", f"{rel}:{entry.line}: {entry.heading}{note}")
+
+
+def _undated(rel: str, entry: Entry, version: Version, dated_elsewhere: bool) -> Outcome | None:
+    """A candidate's heading that says it is unreleased, or lacks the date the others carry."""
+    where = f"{rel}:{entry.line}: the heading '{entry.heading}'"
+    dated = f"'{version} - YYYY-MM-DD' (the day you tag it)"
+    if entry.unreleased:
+        return Outcome(
+            "fail",
+            f"{where} says '{entry.unreleased}', but {version} is the release candidate",
+            fix=f"when you cut {version}, replace '{entry.unreleased}' in its heading with "
+            f"the release date: {dated}",
+        )
+    if not entry.dated and dated_elsewhere:
+        return Outcome(
+            "fail",
+            f"{where} carries no date, as the changelog's other entries do",
+            fix=f"date the heading of {version}: {dated}",
+        )
+    return None
 
 
 class CleanTree(Check):
