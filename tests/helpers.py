@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import sysconfig
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -23,6 +22,7 @@ import jsonschema
 from lane_tasks.adopt.init_repo import init_repo
 from lane_tasks.cli import main
 from lane_tasks.util import interrupts
+from lane_tasks.util.venvs import seeing_venv
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO_ROOT / "lane_tasks" / "schemas"
@@ -343,16 +343,46 @@ def repo_wheel(d: Path) -> Path:
 
 
 def offline_venv(path: Path) -> Path:
-    """A fresh virtual environment that sees this environment's packages (a .pth naming its
-    site-packages, after the venv's own) and none of its `.pth` hooks: what is installed into
-    it comes first, dependencies need no download. Answers its interpreter."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    python = path / "bin" / "python"
-    site = subprocess.run(
-        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    Path(site, "_parent_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    return python
+    """A fresh virtual environment that sees this environment's packages after its own (the
+    one gate release installs a wheel into): installs need no download. Its interpreter."""
+    return seeing_venv(path)
+
+
+# ---- gate release on a generated project -----------------------------------------------------
+
+RELEASE_QUICK = {
+    "dist-metadata": "not what these tests are about",
+    "wheel-contents": "not what these tests are about",
+    "gate-fast-evidence": "not what these tests are about",
+}
+"""The gate release checks `set_release` turns off: tests of the built files need neither."""
+
+
+def set_release(root: Path, **release: Any) -> None:
+    """Set [gate.release] keys and the quick disables (again: replacing the last ones)."""
+    path = root / "lanes.toml"
+    text = path.read_text(encoding="utf-8").split("\n# configured by the test\n")[0]
+    release = {"offline": True, **release}
+    lines = ["\n# configured by the test\n[gate.release]"]
+    lines += [f"{k} = {json.dumps(v)}" for k, v in release.items()]
+    lines += ["[gate.release.disable]"] + [f'{k} = "{v}"' for k, v in RELEASE_QUICK.items()]
+    text = text.removesuffix("[gate.release]\noffline = true\n")  # make_project's own
+    path.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+    commit_all(root, "configure gate release")
+
+
+def release_results(root: Path) -> tuple[int, dict[str, dict[str, Any]]]:
+    (root / "build" / "pre.json").unlink(missing_ok=True)
+    r = run_cli(root, "gate", "release", "--offline", "--format", "json", "--out", "build/pre.json")
+    assert "Traceback" not in r.stderr, r.stderr
+    assert r.returncode in (0, 1, 3), r.stderr
+    doc = json.loads((root / "build" / "pre.json").read_text(encoding="utf-8"))
+    return r.returncode, {x["id"]: x for x in doc["results"]}
+
+
+def replace_in(root: Path, old: str, new: str, rel: str = "pyproject.toml") -> None:
+    """Replace the first `old` in `rel` (it must be there) with `new`."""
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

@@ -74,9 +74,9 @@ def preflight(root: Path, text: str) -> tuple[int, dict[str, Any]]:
     """gate release on the project with this changelog committed; its changelog result."""
     write(root, "CHANGELOG.md", text)
     commit_all(root, "changelog")
-    r = run_cli(root, "gate", "release", "--format", "json", "--out", "pre.json", "--offline")
+    r = run_cli(root, "gate", "release", "--format", "json", "--out", "build/pre.json", "--offline")
     assert "Traceback" not in r.stderr, r.stderr
-    doc = json.loads((root / "pre.json").read_text(encoding="utf-8"))
+    doc = json.loads((root / "build" / "pre.json").read_text(encoding="utf-8"))
     (res,) = [x for x in doc["results"] if x["id"] == "changelog"]
     return r.returncode, res
 

@@ -131,6 +131,21 @@ KINDS: dict[str, dict[str, Any]] = {
             "version": NULLABLE_STR,
             "candidate": {"type": "boolean"},
             "candidate_reason": STR,
+            # the files the build made (empty when it did not run or failed): what a release
+            # decision, the reproducibility control and the SBOM name
+            "dists": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["name", "kind", "sha256"],
+                    "properties": {
+                        "name": STR,
+                        "kind": {"enum": ["sdist", "wheel"]},
+                        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    },
+                },
+            },
         },
         "top_required": ["version"],
     },

@@ -88,6 +88,11 @@ CONTROLS: dict[str, ControlInfo] = {
         ControlInfo(
             "release-checklist-evidence", "Release-checklist evidence attached to every version cut"
         ),
+        ControlInfo(
+            "reproducible-build",
+            "Release distributions rebuild byte for byte",
+            needs_steps=("gate-release",),
+        ),
     )
 }
 

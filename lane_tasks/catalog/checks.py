@@ -48,6 +48,10 @@ RELEASE_CHECKS: dict[str, CheckInfo] = {
         CheckInfo("build", "packaging"),
         CheckInfo("dist-metadata", "packaging"),
         CheckInfo("wheel-contents", "packaging"),
+        CheckInfo("sdist-complete", "packaging"),
+        CheckInfo("reproducible", "packaging"),
+        CheckInfo("installed-wheel", "packaging"),
+        CheckInfo("smoke", "packaging"),
         CheckInfo("gate-fast-evidence", "evidence"),
     )
 }

@@ -72,7 +72,12 @@ _LANES = (
         ideal_for="Audit readiness + strict escalation",
         extends="scale",
         steps=("contract-index",),
-        controls=("severity-model", "deprecation-windows", "release-checklist-evidence"),
+        controls=(
+            "severity-model",
+            "deprecation-windows",
+            "release-checklist-evidence",
+            "reproducible-build",
+        ),
         kpis=("rollback-rate", "docs-to-adoption-conversion"),
         constraint="audit",
         question="Must releases be auditable, with documented change control and escalation SLOs?",

@@ -112,6 +112,9 @@ TABLES: dict[tuple[str, ...], dict[str, dict[str, Any]]] = {
         "offline": _k(BOOL, "Build without isolation (no network)."),
         "timeout": _k(SECONDS, "Seconds per release check (default 900)."),
         "disable": _k(STR_MAP, "Release checks turned off: id = reason."),
+        "smoke": _k(STR_LIST, "Command run against the installed wheel ({python}, {project})."),
+        "reproducible": _k(BOOL, "Build twice and compare (default: the lane's controls say)."),
+        "sdist_exclude": _k(STR_LIST, "Tracked package files the sdist may leave out (globs)."),
     },
     ("doctor",): {
         "disable": _k(STR_MAP, "doctor checks turned off: id = reason."),
@@ -350,6 +353,13 @@ USES: dict[tuple[str, ...], Use] = {
     ("gate", "release", "changelog"): _u("steps.release_checks", "gate-release: results[].message"),
     ("gate", "release", "offline"): _u("steps.release_plan steps.doctor controls.compat_policy"),
     ("gate", "release", "timeout"): _u("steps.release_dists"),
+    ("gate", "release", "smoke"): _u("steps.release_install", "gate-release: results[].message"),
+    ("gate", "release", "reproducible"): _u(
+        "steps.release_reproducible controls.reproducible_build", "gate-release: results[].status"
+    ),
+    ("gate", "release", "sdist_exclude"): _u(
+        "steps.release_sdist", "gate-release: results[].message"
+    ),
     ("gate", "release", "disable"): _u(
         "steps.gate_release releases.decision", "gate-release: results[].message"
     ),

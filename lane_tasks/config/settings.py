@@ -90,12 +90,19 @@ DEFAULT_TAG_PATTERN = r"^[vV]?(?P<version>\d.*)$"
 
 @dataclass(frozen=True, kw_only=True)
 class GateReleaseSettings:
-    """[gate.release]: how release tags look, where the changelog is, how to build."""
+    """[gate.release]: how release tags look, where the changelog is, how to build, and how
+    to try what was built."""
 
     tag_pattern: str = DEFAULT_TAG_PATTERN
     changelog: str | None = None
     offline: bool = False
     timeout: float = 900.0
+    smoke: tuple[str, ...] = ()
+    """A command run against the installed wheel ({python} is its interpreter), if any."""
+    reproducible: bool | None = None
+    """Build twice and compare; None: as the lane says (its controls ask for it or not)."""
+    sdist_exclude: tuple[str, ...] = ()
+    """Globs of tracked files under the package directories the sdist may leave out."""
     disabled: Mapping[str, str] = field(default_factory=dict)
 
 

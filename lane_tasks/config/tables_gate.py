@@ -22,6 +22,20 @@ from lane_tasks.config.settings import (
 from lane_tasks.errors import did_you_mean
 
 
+def argv(r: Reader, key: list[str], cmd: object) -> tuple[str, ...]:
+    """`cmd` as an argv list a process can be given, or the one-line error that says why not."""
+    if isinstance(cmd, str):
+        raise r.error(key, f"must be an argv list, not a shell string; write {_argv_hint(cmd)}")
+    if not isinstance(cmd, list) or not cmd or not all(isinstance(x, str) for x in cmd):
+        got = repr(cmd) if isinstance(cmd, list) else type_name(cmd)
+        raise r.error(key, f"must be a non-empty list of strings, not {got}")
+    if not cmd[0].strip():
+        raise r.error(key, "the program name (first element) is empty")
+    if any("\x00" in x for x in cmd):
+        raise r.error(key, "an argument holds a NUL character, which no argv can")
+    return tuple(cmd)
+
+
 def gate_fast_table(r: Reader, data: Mapping[str, Any]) -> GateFastSettings:
     gate = r.table(data.get("gate", {}), ["gate"])
     r.known(gate, ["gate"])
@@ -57,13 +71,7 @@ def gate_fast_table(r: Reader, data: Mapping[str, Any]) -> GateFastSettings:
                 f"must be an argv list, not a shell string; write {_argv_hint(cmd)} "
                 "(or set shell = true to run it with /bin/sh, which doctor flags)",
             )
-        if not isinstance(cmd, list) or not cmd or not all(isinstance(x, str) for x in cmd):
-            got = repr(cmd) if isinstance(cmd, list) else type_name(cmd)
-            raise r.error([*key, "cmd"], f"must be a non-empty list of strings, not {got}")
-        if not cmd[0].strip():
-            raise r.error([*key, "cmd"], "the program name (first element) is empty")
-        if any("\x00" in x for x in cmd):
-            raise r.error([*key, "cmd"], "an argument holds a NUL character, which no argv can")
+        argv(r, [*key, "cmd"], cmd)
         timeout = seconds(r, t, [*key, "timeout"], 600)
         env = r.table(t.get("env", {}), [*key, "env"])
         for ek, ev in env.items():
@@ -167,11 +175,21 @@ def gate_release_table(r: Reader, data: Mapping[str, Any]) -> GateReleaseSetting
     if not isinstance(offline, bool):
         raise r.error([*key, "offline"], f"must be true or false, not {type_name(offline)}")
     timeout = seconds(r, t, [*key, "timeout"], 900)
+    smoke = argv(r, [*key, "smoke"], t["smoke"]) if "smoke" in t else ()
+    reproducible = t.get("reproducible")
+    if reproducible is not None and not isinstance(reproducible, bool):
+        raise r.error(
+            [*key, "reproducible"], f"must be true or false, not {type_name(reproducible)}"
+        )
+    sdist_exclude = r.str_list(t, [*key, "sdist_exclude"])
 
     return GateReleaseSettings(
         tag_pattern=pattern,
         changelog=changelog,
         offline=offline,
         timeout=timeout,
+        smoke=smoke,
+        reproducible=reproducible,
+        sdist_exclude=sdist_exclude,
         disabled=disabled(r, t, [*key, "disable"], RELEASE_CHECKS, "gate release"),
     )

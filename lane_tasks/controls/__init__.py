@@ -11,6 +11,7 @@ from lane_tasks.controls import (
     release_checklist_evidence,
     release_confidence_path,
     release_owner,
+    reproducible_build,
     severity_model,
     weekly_kpi_review,
 )
@@ -28,4 +29,5 @@ _MODULES = (  # imported for their registration; lookups are by id, so order doe
     deprecation_windows,
     weekly_kpi_review,
     release_checklist_evidence,
+    reproducible_build,
 )

@@ -15,7 +15,9 @@ the built files say).
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from lane_tasks import console
@@ -31,7 +33,10 @@ from lane_tasks.steps.release_checks import (
     VersionCheck,
 )
 from lane_tasks.steps.release_dists import Build, DistMetadata, WheelContents
+from lane_tasks.steps.release_install import InstalledWheel, Smoke
 from lane_tasks.steps.release_plan import plan
+from lane_tasks.steps.release_reproducible import Reproducible
+from lane_tasks.steps.release_sdist import SdistComplete
 from lane_tasks.util.locks import exclusive_lock
 
 __all__ = ["CHECKS", "RELEASE", "run"]
@@ -48,6 +53,10 @@ for _check in (
     Build,
     DistMetadata,
     WheelContents,
+    SdistComplete,
+    Reproducible,
+    InstalledWheel,
+    Smoke,
     GateFastEvidence,
 ):
     RELEASE.register(_check)
@@ -64,7 +73,8 @@ def _one_at_a_time(ctx: StepContext) -> Iterator[None]:
 @register("gate-release")
 def run(ctx: StepContext) -> StepOutcome:
     facts: dict[str, Any] = {}
-    with _one_at_a_time(ctx):
+    with _one_at_a_time(ctx), tempfile.TemporaryDirectory(prefix="lane-tasks-release-") as tmp:
+        facts["scratch"] = Path(tmp)  # the checks' own files (a fresh environment), not kept
         console.note("  working out the release candidate…")
         settled = facts["plan"] = plan(ctx, facts)
         results = RELEASE.run(ctx, ctx.config.release.disabled, facts=facts)
@@ -75,5 +85,6 @@ def run(ctx: StepContext) -> StepOutcome:
             "version": None if settled.version is None else str(settled.version),
             "candidate": settled.candidate,
             "candidate_reason": settled.reason,
+            "dists": facts.get("dist_digests", []),
         },
     )

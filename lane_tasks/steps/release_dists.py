@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import os
 import shutil
 import sys
 import tempfile
@@ -21,13 +22,26 @@ from typing import Any
 
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
+from lane_tasks.evidence.artifacts import sha256_file
 from lane_tasks.project.git import git, head_commit
 from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.checks import Check, Outcome
 from lane_tasks.steps.release_plan import builds_offline, planned, project_data, version_env
 from lane_tasks.util.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
 
-__all__ = ["Build", "DistMetadata", "WheelContents", "dist_dir"]
+__all__ = [
+    "EPOCH",
+    "Build",
+    "DistMetadata",
+    "WheelContents",
+    "build_dists",
+    "dist_digests",
+    "dist_dir",
+    "run_tool",
+    "source_date_epoch",
+]
+
+EPOCH = "SOURCE_DATE_EPOCH"
 
 
 def dist_dir(ctx: StepContext) -> Path:
@@ -35,7 +49,13 @@ def dist_dir(ctx: StepContext) -> Path:
     return ctx.config.artifacts_path() / "dist"
 
 
-def _tool(ctx: StepContext, check_id: str, args: list[str], cwd: Path) -> ProcResult | Outcome:
+def run_tool(
+    ctx: StepContext,
+    check_id: str,
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+) -> ProcResult | Outcome:
     """Run `python -m <tool>` from lane-tasks' environment (with `--version` pretended, see
     PRETEND); an Outcome when it cannot run."""
     module = args[0]
@@ -51,7 +71,7 @@ def _tool(ctx: StepContext, check_id: str, args: list[str], cwd: Path) -> ProcRe
         cmd=(sys.executable, "-m", *args),
         cwd=cwd,
         timeout=ctx.config.release.timeout,
-        env=tool_env(version_env(ctx)),
+        env=tool_env({**version_env(ctx), **(env or {})}),
     )
     return run_one(spec)
 
@@ -85,6 +105,50 @@ def _committed_tree(root: Path) -> Iterator[Path]:
         git(root, "worktree", "prune")
 
 
+def source_date_epoch(root: Path) -> dict[str, str]:
+    """SOURCE_DATE_EPOCH for a build: as the caller set it, else HEAD's commit time, so
+    archive timestamps come from the commit, not the clock (reproducible-builds.org)."""
+    if os.environ.get(EPOCH):
+        return {EPOCH: os.environ[EPOCH]}
+    r = git(root, "log", "-1", "--format=%ct", "HEAD")
+    return {EPOCH: r.stdout.strip()} if r.returncode == 0 and r.stdout.strip() else {}
+
+
+def build_dists(ctx: StepContext, check_id: str, out: Path) -> ProcResult | Outcome:
+    """`python -m build --sdist --wheel` of the committed tree into `out` (no isolation when
+    offline), timestamps from SOURCE_DATE_EPOCH: the one build gate release makes, and the
+    second a reproducibility check compares with it."""
+    epoch = source_date_epoch(ctx.root)
+    with _committed_tree(ctx.root) as tree:
+        if epoch and tree != ctx.root:  # a checkout's file times are the clock's, not the commit's
+            _touch(tree, int(epoch[EPOCH]))
+        args = ["build", "--sdist", "--wheel", "--outdir", str(out)]
+        if builds_offline(ctx):
+            args.append("--no-isolation")
+        return run_tool(ctx, check_id, [*args, str(tree)], tree, epoch)
+
+
+def _touch(tree: Path, when: int) -> None:
+    """Every file and directory of a fresh worktree dated `when`: backends that copy file
+    times into archives then give the same bytes from two checkouts."""
+    for dirpath, dirnames, filenames in os.walk(tree):
+        for name in (*dirnames, *filenames):
+            with contextlib.suppress(OSError):
+                os.utime(Path(dirpath, name), (when, when), follow_symlinks=False)
+
+
+def dist_digests(dists: list[Path]) -> list[dict[str, str]]:
+    """The `dists` field of the artifact: each built file's name, kind and sha256."""
+    return [
+        {
+            "name": p.name,
+            "kind": "wheel" if p.suffix == ".whl" else "sdist",
+            "sha256": sha256_file(p),
+        }
+        for p in dists
+    ]
+
+
 class Build(Check):
     """`python -m build` makes an sdist and a wheel from the committed tree, and their names and
     versions match the project."""
@@ -99,11 +163,7 @@ class Build(Check):
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
         offline = builds_offline(ctx)
-        with _committed_tree(ctx.root) as tree:
-            args = ["build", "--sdist", "--wheel", "--outdir", str(out)]
-            if offline:
-                args.append("--no-isolation")
-            res = _tool(ctx, self.id, [*args, str(tree)], tree)
+        res = build_dists(ctx, self.id, out)
         if isinstance(res, Outcome):
             return res
         outcome = _tool_outcome(ctx, res, "build")
@@ -133,6 +193,7 @@ class Build(Check):
                 "fail", f"built files do not match {name} {version}: " + "; ".join(wrong)
             )
         facts["dists"] = [sdists[0], wheels[0]]
+        facts["dist_digests"] = dist_digests(facts["dists"])
         mode = "offline, no isolation" if offline else "isolated"
         rel = out.relative_to(ctx.root).as_posix()
         unknown = [w for w, v in (("name", name), ("version", version)) if v is None]
@@ -151,7 +212,7 @@ class DistMetadata(Check):
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
         dists = [str(p) for p in facts["dists"]]
-        res = _tool(ctx, self.id, ["twine", "check", "--strict", *dists], ctx.root)
+        res = run_tool(ctx, self.id, ["twine", "check", "--strict", *dists], ctx.root)
         return res if isinstance(res, Outcome) else _tool_outcome(ctx, res, "twine check --strict")
 
 
@@ -168,5 +229,5 @@ class WheelContents(Check):
 
     def check(self, ctx: StepContext, facts: dict[str, Any]) -> Outcome:
         wheel = str(facts["dists"][1])
-        res = _tool(ctx, self.id, ["check_wheel_contents", wheel], ctx.root)
+        res = run_tool(ctx, self.id, ["check_wheel_contents", wheel], ctx.root)
         return res if isinstance(res, Outcome) else _tool_outcome(ctx, res, "check-wheel-contents")
