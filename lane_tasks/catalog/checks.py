@@ -52,6 +52,7 @@ RELEASE_CHECKS: dict[str, CheckInfo] = {
         CheckInfo("reproducible", "packaging"),
         CheckInfo("installed-wheel", "packaging"),
         CheckInfo("smoke", "packaging"),
+        CheckInfo("sbom", "packaging"),
         CheckInfo("gate-fast-evidence", "evidence"),
     )
 }

@@ -36,6 +36,7 @@ from lane_tasks.steps.release_dists import Build, DistMetadata, WheelContents
 from lane_tasks.steps.release_install import InstalledWheel, Smoke
 from lane_tasks.steps.release_plan import plan
 from lane_tasks.steps.release_reproducible import Reproducible
+from lane_tasks.steps.release_sbom import Sbom
 from lane_tasks.steps.release_sdist import SdistComplete
 from lane_tasks.util.locks import exclusive_lock
 
@@ -57,6 +58,7 @@ for _check in (
     Reproducible,
     InstalledWheel,
     Smoke,
+    Sbom,
     GateFastEvidence,
 ):
     RELEASE.register(_check)
