@@ -9,7 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CONTROLS", "KPIS", "STEPS", "ControlInfo", "KpiInfo", "StepInfo"]
+__all__ = [
+    "CONTROLS",
+    "KPIS",
+    "OSPS_BASELINE",
+    "SLSA_VERSION",
+    "STEPS",
+    "ControlInfo",
+    "KpiInfo",
+    "StepInfo",
+]
+
+OSPS_BASELINE = "v2026.02.19"
+"""The OpenSSF OSPS Baseline release the controls' `osps` ids come from."""
+SLSA_VERSION = "1.0"
+"""The SLSA specification version the controls' `slsa` requirements are named in."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,10 @@ class ControlInfo:
     title: str
     needs_steps: tuple[str, ...] = ()
     """Steps whose evidence the control reads; a lane with the control must run them."""
+    osps: tuple[str, ...] = ()
+    """The OpenSSF OSPS Baseline requirements (OSPS_BASELINE) this control's evidence meets."""
+    slsa: str | None = None
+    """The SLSA (SLSA_VERSION) requirement its evidence supports, where one applies."""
 
 
 @dataclass(frozen=True)
@@ -86,12 +104,26 @@ CONTROLS: dict[str, ControlInfo] = {
         ControlInfo("severity-model", "Support severity model with response SLOs"),
         ControlInfo("deprecation-windows", "Documented deprecation windows and migration runbooks"),
         ControlInfo(
-            "release-checklist-evidence", "Release-checklist evidence attached to every version cut"
+            "release-checklist-evidence",
+            "Release-checklist evidence attached to every version cut",
+            # the checklist's gate-release evidence of each tag: a unique version above every
+            # earlier tag, dists named for it, a changelog section for it
+            osps=("OSPS-BR-02.01", "OSPS-BR-02.02", "OSPS-BR-04.01"),
+            slsa="Follow a consistent build process",
         ),
         ControlInfo(
             "reproducible-build",
             "Release distributions rebuild byte for byte",
             needs_steps=("gate-release",),
+            slsa="Follow a consistent build process",  # no OSPS requirement asks for it
+        ),
+        ControlInfo(
+            "sbom",
+            "SBOM of the release distributions",
+            needs_steps=("gate-release",),
+            # compiled released assets delivered with an SBOM (Maturity 3); publishing it
+            # with the release is the release process's part
+            osps=("OSPS-QA-02.02",),
         ),
     )
 }

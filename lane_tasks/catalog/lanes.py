@@ -77,6 +77,7 @@ _LANES = (
             "deprecation-windows",
             "release-checklist-evidence",
             "reproducible-build",
+            "sbom",
         ),
         kpis=("rollback-rate", "docs-to-adoption-conversion"),
         constraint="audit",

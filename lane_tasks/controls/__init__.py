@@ -12,6 +12,7 @@ from lane_tasks.controls import (
     release_confidence_path,
     release_owner,
     reproducible_build,
+    sbom,
     severity_model,
     weekly_kpi_review,
 )
@@ -30,4 +31,5 @@ _MODULES = (  # imported for their registration; lookups are by id, so order doe
     weekly_kpi_review,
     release_checklist_evidence,
     reproducible_build,
+    sbom,
 )

@@ -7,7 +7,7 @@ outside the repository), so the same lanes.toml always gives the same bytes.
 
 from __future__ import annotations
 
-from lane_tasks.catalog import CONTROLS, KPIS
+from lane_tasks.catalog import CONTROLS, KPIS, OSPS_BASELINE, SLSA_VERSION
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.docs.commands import step_command
 from lane_tasks.docs.quickstarts import ROLES, quickstart_path, render_quickstart
@@ -56,6 +56,29 @@ def _lane(config: Config, lane: ResolvedLane) -> list[str]:
     return [*out, ""]
 
 
+def _mapping(lanes: list[ResolvedLane]) -> list[str]:
+    """The controls these lanes verify, mapped to the public baselines an auditor reads."""
+    used = dict.fromkeys(c.id for lane in lanes for c in lane.controls)
+    if not used:
+        return []
+    out = [
+        "## Controls and public baselines",
+        "",
+        f"What each control's evidence meets in the OpenSSF OSPS Baseline ({OSPS_BASELINE}) "
+        f"and supports in SLSA {SLSA_VERSION} (`lane-tasks controls list --format json` gives "
+        "the same as data). A control maps only where its evidence alone answers the "
+        "requirement; — means no requirement asks what it proves.",
+        "",
+        f"| control | OSPS Baseline {OSPS_BASELINE} | SLSA {SLSA_VERSION} |",
+        "|---|---|---|",
+    ]
+    for cid in used:
+        info = CONTROLS[cid]
+        osps = ", ".join(f"`{i}`" for i in info.osps) or "—"
+        out.append(f"| `{cid}` | {osps} | {_cell(info.slsa or '—')} |")
+    return [*out, ""]
+
+
 def render_lanes_md(config: Config) -> str:
     """The Markdown page: every lane (in lanes.toml order) with its description, what it is
     ideal for, what it extends, its command path, minimum controls and KPI emphasis, then a
@@ -75,6 +98,7 @@ def render_lanes_md(config: Config) -> str:
     ]
     for lane in lanes:
         out += _lane(config, lane)
+    out += _mapping(lanes)
     out += [
         "## Lane selection guidance",
         "",

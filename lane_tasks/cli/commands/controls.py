@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from lane_tasks.catalog import CONTROLS as CATALOG
+from lane_tasks.catalog import OSPS_BASELINE, SLSA_VERSION
 from lane_tasks.cli.common import config_of
 from lane_tasks.cli.output import settle_output, show_report, top_level
 from lane_tasks.errors import EXIT_OK
@@ -38,13 +40,15 @@ def list_controls(args: argparse.Namespace) -> int:
     # start-up cost: loaded only when this command runs
     from lane_tasks.controls import CONTROLS
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": cid,
             "title": CATALOG[cid].title,
             "checks": CONTROLS[cid].description(),
             "evidence": CONTROLS[cid].evidence,
             "how_to_satisfy": CONTROLS[cid].fix,
+            "osps": list(CATALOG[cid].osps),
+            "slsa": CATALOG[cid].slsa,
         }
         for cid in CATALOG
     ]
@@ -55,5 +59,7 @@ def list_controls(args: argparse.Namespace) -> int:
             sys.stdout.write(
                 f"{r['id']}: {r['title']}\n  checks:   {r['checks']}\n"
                 f"  evidence: {r['evidence']}\n  satisfy:  {r['how_to_satisfy']}\n"
+                f"  maps to:  OSPS Baseline {OSPS_BASELINE}: {', '.join(r['osps']) or 'none'}; "
+                f"SLSA {SLSA_VERSION}: {r['slsa'] or 'none'}\n"
             )
     return EXIT_OK
