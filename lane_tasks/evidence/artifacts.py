@@ -7,7 +7,7 @@ duration so the same inputs give the same bytes; failure excerpts stay.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -27,7 +27,7 @@ from lane_tasks.util.jsonio import (
     read_text_regular,
     sha256_file,
 )
-from lane_tasks.util.redact import scrub
+from lane_tasks.util.redact import scrub, secret_values
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -74,14 +74,16 @@ class Result:
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Kind-specific payload (cmd, log, evidence, findings …), merged into the JSON object."""
 
-    def to_json(self, *, stable: bool) -> dict[str, Any]:
+    def to_json(self, *, stable: bool, secrets: Sequence[str] | None = None) -> dict[str, Any]:
+        """The result as its artifact writes it; `secrets`: the values to scrub (default: read
+        from the environment now; an artifact of many results reads them once)."""
         d: dict[str, Any] = {
             "id": self.id,
             "status": self.status,
-            "message": scrub(self.message),
+            "message": scrub(self.message, secrets),
             "owner": self.owner,
             "exit_code": self.exit_code,
-            "excerpt": scrub(self.excerpt),
+            "excerpt": scrub(self.excerpt, secrets),
             "fix": self.fix,
         }
         if not stable and self.duration_s is not None:
@@ -149,6 +151,7 @@ def envelope(
 ) -> dict[str, Any]:
     """Build the common top level. `kind` names the schema (`lane-tasks/<kind>`)."""
     rs = list(results)
+    secrets = secret_values()  # once for the artifact, not twice per result
     doc: dict[str, Any] = {
         **record_header(kind),
         "lane": lane,
@@ -156,7 +159,7 @@ def envelope(
         "subject": dict(subject),
         "status": status,
         "summary": summarize(rs),
-        "results": [r.to_json(stable=stable) for r in rs],
+        "results": [r.to_json(stable=stable, secrets=secrets) for r in rs],
     }
     if extra:
         doc.update(extra)

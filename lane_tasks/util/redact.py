@@ -125,10 +125,11 @@ def secret_values(env: Mapping[str, str] | None = None) -> list[str]:
     return sorted(vals, key=len, reverse=True)
 
 
-def scrub(text: str) -> str:
-    """The values of our secret-named environment variables replaced by ***: the last line of
-    defence for every message and excerpt an artifact carries, whatever step wrote it."""
-    for value in secret_values():
+def scrub(text: str, values: Sequence[str] | None = None) -> str:
+    """The values of our secret-named environment variables (or `values`, read from it once
+    for many texts) replaced by ***: the last line of defence for every message and excerpt an
+    artifact carries, whatever step wrote it."""
+    for value in secret_values() if values is None else values:
         text = text.replace(value, REDACTED)
     return text
 
