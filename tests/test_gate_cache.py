@@ -378,6 +378,9 @@ def test_changed_env_var_reruns_check(project: Path) -> None:
     # default set is not an input (documented)
     again = {**changed, "SAMPLE_MODE": "1", "OWN": "2", "UNRELATED_XYZ": "1"}
     assert all(cached(gate(root, env=again)).values())
+    # pytest's PYTEST_CURRENT_TEST names the test running, not how any tool behaves: a gate
+    # fast run inside a test suite replays across its tests (it is no input unless declared)
+    assert all(cached(gate(root, env={**again, "PYTEST_CURRENT_TEST": "t.py::x (call)"})).values())
 
 
 @pytest.mark.e2e
