@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from helpers import REPO_ROOT, commit_all, git, make_project, run_cli, write
+from helpers import REPO_ROOT, Templates, commit_all, git, make_project, run_cli, write
 
 from lane_tasks.compat.deprecation_items import covers, has_item
 from lane_tasks.compat.diff import Change, diff
@@ -68,11 +68,27 @@ def release(root: Path, version: str, doc: dict[str, Any], *, tag: bool = True) 
         git(root, "tag", f"v{version}")
 
 
-def compat_project(tmp_path: Path, **tables: Any) -> Path:
-    root = make_project(tmp_path)
+def compat_project(root: Path, **tables: Any) -> Path:
+    """`root` (make_project's project) configured with `tables` and released as v0.1.0."""
     configure(root, **tables)
     release(root, "0.1.0", snapshot_doc())
     return root
+
+
+@pytest.fixture
+def sample(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of make_project's project."""
+    return templates.copy("compat-sample", make_project, tmp_path)
+
+
+def _released(d: Path) -> Path:
+    return compat_project(make_project(d))
+
+
+@pytest.fixture
+def released(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of make_project's project with a file snapshot released as v0.1.0."""
+    return templates.copy("compat-released", _released, tmp_path)
 
 
 def control(root: Path, cid: str, lane: str) -> dict[str, Any]:
@@ -98,8 +114,8 @@ def without(fields: dict[str, Any], *names: str) -> dict[str, Any]:
 # ---- compat-policy ----------------------------------------------------------------------------
 
 
-def test_removed_field_fails_naming_it(tmp_path: Path) -> None:
-    root = compat_project(tmp_path)
+def test_removed_field_fails_naming_it(released: Path) -> None:
+    root = released
     release(root, "0.2.0", snapshot_doc(fields=without(FIELDS, "results[].old_field")), tag=False)
     res = compat_policy(root)
     assert res["status"] == "fail"
@@ -108,16 +124,16 @@ def test_removed_field_fails_naming_it(tmp_path: Path) -> None:
     assert res["fix"]
 
 
-def test_removed_field_in_a_major_bump_passes(tmp_path: Path) -> None:
-    root = compat_project(tmp_path)
+def test_removed_field_in_a_major_bump_passes(released: Path) -> None:
+    root = released
     release(root, "1.0.0", snapshot_doc(fields=without(FIELDS, "results[].old_field")), tag=False)
     res = compat_policy(root)
     assert res["status"] == "pass", res["message"]
     assert "major version bump 0.1.0 -> 1.0.0" in res["message"]
 
 
-def test_strict_policy_wants_a_deprecation_even_in_a_major_bump(tmp_path: Path) -> None:
-    root = compat_project(tmp_path, compat={"source": "file", "policy": "strict"})
+def test_strict_policy_wants_a_deprecation_even_in_a_major_bump(sample: Path) -> None:
+    root = compat_project(sample, compat={"source": "file", "policy": "strict"})
     release(root, "1.0.0", snapshot_doc(fields=without(FIELDS, "results[].old_field")), tag=False)
     res = compat_policy(root)
     assert res["status"] == "fail"
@@ -133,26 +149,26 @@ def deprecation(item: str, announced: str = "0.1.0", remove: str = "0.3.0") -> d
     }
 
 
-def test_removal_after_a_passed_deprecation_window_passes(tmp_path: Path) -> None:
+def test_removal_after_a_passed_deprecation_window_passes(sample: Path) -> None:
     entry = deprecation("schema:report:results[].old_field")
-    root = compat_project(tmp_path, deprecations={"items": [entry]})
+    root = compat_project(sample, deprecations={"items": [entry]})
     release(root, "0.3.0", snapshot_doc(fields=without(FIELDS, "results[].old_field")), tag=False)
     res = compat_policy(root)
     assert res["status"] == "pass", res["message"]
     assert "deprecated in 0.1.0, window ended at 0.3.0" in res["message"]
 
 
-def test_removal_before_the_deprecation_window_ends_fails(tmp_path: Path) -> None:
+def test_removal_before_the_deprecation_window_ends_fails(sample: Path) -> None:
     entry = deprecation("schema:report:results[].old_field", remove="0.4.0")
-    root = compat_project(tmp_path, deprecations={"items": [entry]})
+    root = compat_project(sample, deprecations={"items": [entry]})
     release(root, "0.3.0", snapshot_doc(fields=without(FIELDS, "results[].old_field")), tag=False)
     res = compat_policy(root)
     assert res["status"] == "fail"
     assert "window ends at 0.4.0 (version is 0.3.0)" in res["message"]
 
 
-def test_removed_cli_option_fails(tmp_path: Path) -> None:
-    root = compat_project(tmp_path)
+def test_removed_cli_option_fails(released: Path) -> None:
+    root = released
     cli = {**CLI, "report": ["--format", "--help"]}
     release(root, "0.2.0", snapshot_doc(cli=cli), tag=False)
     res = compat_policy(root)
@@ -160,10 +176,8 @@ def test_removed_cli_option_fails(tmp_path: Path) -> None:
     assert "cli:report --old-flag: option removed" in res["message"]
 
 
-def test_removed_command_is_listed_once_and_a_parent_deprecation_covers_it(
-    tmp_path: Path,
-) -> None:
-    root = compat_project(tmp_path)
+def test_removed_command_is_listed_once_and_a_parent_deprecation_covers_it(released: Path) -> None:
+    root = released
     cli = without(CLI, "report", "report show")
     release(root, "0.2.0", snapshot_doc(cli=cli), tag=False)
     res = compat_policy(root)
@@ -176,8 +190,8 @@ def test_removed_command_is_listed_once_and_a_parent_deprecation_covers_it(
     assert "cli:report (deprecated in 0.1.0, window ended at 0.2.0)" in res["message"]
 
 
-def test_newly_required_field_fails(tmp_path: Path) -> None:
-    root = compat_project(tmp_path)
+def test_newly_required_field_fails(released: Path) -> None:
+    root = released
     fields = {
         **FIELDS,
         "note": {"type": ["string", "null"], "required": True},
@@ -192,8 +206,8 @@ def test_newly_required_field_fails(tmp_path: Path) -> None:
     assert added in res["message"]
 
 
-def test_retyped_field_fails(tmp_path: Path) -> None:
-    root = compat_project(tmp_path)
+def test_retyped_field_fails(released: Path) -> None:
+    root = released
     fields = {**FIELDS, "results[].id": {"type": ["integer"], "required": True}}
     release(root, "0.2.0", snapshot_doc(fields=fields), tag=False)
     res = compat_policy(root)
@@ -201,8 +215,8 @@ def test_retyped_field_fails(tmp_path: Path) -> None:
     assert "schema:report:results[].id: field type changed (string -> integer)" in res["message"]
 
 
-def test_additive_changes_pass(tmp_path: Path) -> None:
-    root = compat_project(tmp_path)
+def test_additive_changes_pass(released: Path) -> None:
+    root = released
     cli = {**CLI, "report": [*CLI["report"], "--new"], "export": ["--help"]}
     fields = {
         **FIELDS,
@@ -217,8 +231,8 @@ def test_additive_changes_pass(tmp_path: Path) -> None:
     assert res["message"] == "no breaking change since v0.1.0 (5 additive)"
 
 
-def test_compared_with_the_latest_release_tag(tmp_path: Path) -> None:
-    root = compat_project(tmp_path)
+def test_compared_with_the_latest_release_tag(released: Path) -> None:
+    root = released
     smaller = snapshot_doc(fields=without(FIELDS, "results[].old_field"))
     release(root, "1.0.0", smaller)  # the break happened in a major release
     release(root, "1.1.0", smaller, tag=False)
@@ -227,8 +241,8 @@ def test_compared_with_the_latest_release_tag(tmp_path: Path) -> None:
     assert res["message"] == "no breaking change since v1.0.0 (0 additive)"
 
 
-def test_no_release_tag_passes(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_no_release_tag_passes(sample: Path) -> None:
+    root = sample
     configure(root)
     release(root, "0.1.0", snapshot_doc(), tag=False)
     res = compat_policy(root)
@@ -236,8 +250,8 @@ def test_no_release_tag_passes(tmp_path: Path) -> None:
     assert res["message"] == "no release tag to compare with"
 
 
-def test_tag_predating_the_snapshot_passes(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_tag_predating_the_snapshot_passes(sample: Path) -> None:
+    root = sample
     configure(root)
     git(root, "tag", "v0.1.0")
     release(root, "0.2.0", snapshot_doc(), tag=False)
@@ -246,8 +260,8 @@ def test_tag_predating_the_snapshot_passes(tmp_path: Path) -> None:
     assert "v0.1.0 predates the snapshot" in res["message"]
 
 
-def test_missing_or_broken_snapshot_fails(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_missing_or_broken_snapshot_fails(sample: Path) -> None:
+    root = sample
     configure(root)
     res = compat_policy(root)
     assert res["status"] == "fail"
@@ -258,8 +272,8 @@ def test_missing_or_broken_snapshot_fails(tmp_path: Path) -> None:
     assert "'cli' must be an object" in res["message"]
 
 
-def test_bad_compat_config_is_one_line_exit_2(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_bad_compat_config_is_one_line_exit_2(sample: Path) -> None:
+    root = sample
     config = tomllib.loads((root / "lanes.toml").read_text())
     config["compat"] = {"source": "lane-task"}
     (root / "lanes.toml").write_text(tomli_w.dumps(config))
@@ -272,8 +286,8 @@ def test_bad_compat_config_is_one_line_exit_2(tmp_path: Path) -> None:
 # ---- compat diff --------------------------------------------------------------------------------
 
 
-def test_diff_shows_every_change_and_exits_1_on_a_refused_one(tmp_path: Path) -> None:
-    root = compat_project(tmp_path)
+def test_diff_shows_every_change_and_exits_1_on_a_refused_one(released: Path) -> None:
+    root = released
     cli = {**CLI, "report": ["--format", "--help", "--new"]}
     release(root, "0.2.0", snapshot_doc(cli=cli), tag=False)
     r = run_cli(root, "compat", "diff")
@@ -301,8 +315,8 @@ def test_diff_shows_every_change_and_exits_1_on_a_refused_one(tmp_path: Path) ->
     }
 
 
-def test_diff_against_a_given_tag_and_exit_codes(tmp_path: Path) -> None:
-    root = compat_project(tmp_path)
+def test_diff_against_a_given_tag_and_exit_codes(released: Path) -> None:
+    root = released
     release(root, "0.2.0", snapshot_doc(cli={**CLI, "extra": ["--help"]}))
     # against the latest tag: nothing changed since
     r = run_cli(root, "compat", "diff")
@@ -318,8 +332,8 @@ def test_diff_against_a_given_tag_and_exit_codes(tmp_path: Path) -> None:
     assert "--against: 'v9.9' is not a tag or commit" in r.stderr
 
 
-def test_diff_without_a_tag(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_diff_without_a_tag(sample: Path) -> None:
+    root = sample
     configure(root)
     release(root, "0.1.0", snapshot_doc(), tag=False)
     r = run_cli(root, "compat", "diff")
@@ -352,8 +366,8 @@ def test_snapshot_out_then_check(tmp_path: Path) -> None:
     assert "does not exist" in r.stdout
 
 
-def test_snapshot_refuses_to_overwrite_a_file_source_snapshot(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_snapshot_refuses_to_overwrite_a_file_source_snapshot(sample: Path) -> None:
+    root = sample
     configure(root)
     r = run_cli(root, "compat", "snapshot")
     assert r.returncode == 2
@@ -361,8 +375,8 @@ def test_snapshot_refuses_to_overwrite_a_file_source_snapshot(tmp_path: Path) ->
     assert not (root / SNAPSHOT).exists()
 
 
-def test_stale_lane_tasks_snapshot_fails_the_control(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_stale_lane_tasks_snapshot_fails_the_control(sample: Path) -> None:
+    root = sample
     configure(root, compat={"source": "lane-tasks"})
     res = compat_policy(root)
     assert res["status"] == "fail"
@@ -379,10 +393,10 @@ def test_stale_lane_tasks_snapshot_fails_the_control(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_a_stale_snapshot_fails_only_a_release_candidate(tmp_path: Path) -> None:
+def test_a_stale_snapshot_fails_only_a_release_candidate(sample: Path) -> None:
     """Between releases the lane stays green and says the snapshot needs regenerating; the
     release candidate's run fails on it, since the next release is compared with it."""
-    root = make_project(tmp_path)
+    root = sample
     configure(root, compat={"source": "lane-tasks"})
     assert run_cli(root, "compat", "snapshot").returncode == 0
     commit_all(root, "snapshot")
@@ -479,17 +493,17 @@ def test_covers_and_has_item() -> None:
 RUNBOOK = "docs/migrations/old.md"
 
 
-def windows_project(tmp_path: Path, *entries: dict[str, str], **deprecations: Any) -> Path:
-    root = make_project(tmp_path)
+def windows_project(root: Path, *entries: dict[str, str], **deprecations: Any) -> Path:
+    """`root` (make_project's project) with a runbook and `entries` registered, released."""
     write(root, RUNBOOK, "# Migrating off --old-flag\n\nUse --format instead.\n")
     configure(root, deprecations={"items": list(entries), **deprecations})
     release(root, "0.1.0", snapshot_doc())
     return root
 
 
-def test_deprecation_windows_pass(tmp_path: Path) -> None:
+def test_deprecation_windows_pass(sample: Path) -> None:
     root = windows_project(
-        tmp_path,
+        sample,
         deprecation("cli:report --old-flag", "0.1.0", "0.3.0"),
         deprecation("schema:report:note", "0.9.0", "1.0.0"),  # a later major is enough
     )
@@ -498,16 +512,16 @@ def test_deprecation_windows_pass(tmp_path: Path) -> None:
     assert res["message"].startswith("2 deprecation(s)")
 
 
-def test_no_deprecations_registered_passes(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_no_deprecations_registered_passes(sample: Path) -> None:
+    root = sample
     res = windows(root)
     assert res["status"] == "pass"
     assert res["message"] == "no deprecations registered"
 
 
-def test_window_below_the_minimum_fails(tmp_path: Path) -> None:
+def test_window_below_the_minimum_fails(sample: Path) -> None:
     root = windows_project(
-        tmp_path, deprecation("cli:report --old-flag", "0.1.0", "0.2.0"), min_window_minors=2
+        sample, deprecation("cli:report --old-flag", "0.1.0", "0.2.0"), min_window_minors=2
     )
     res = windows(root)
     assert res["status"] == "fail"
@@ -515,16 +529,16 @@ def test_window_below_the_minimum_fails(tmp_path: Path) -> None:
     assert "below the minimum of 2" in res["message"]
 
 
-def test_remove_in_not_after_announced_in_fails(tmp_path: Path) -> None:
-    root = windows_project(tmp_path, deprecation("cli:report --old-flag", "0.3.0", "0.3.0"))
+def test_remove_in_not_after_announced_in_fails(sample: Path) -> None:
+    root = windows_project(sample, deprecation("cli:report --old-flag", "0.3.0", "0.3.0"))
     res = windows(root)
     assert res["status"] == "fail"
     assert "remove_in 0.3.0 is not after announced_in 0.3.0" in res["message"]
 
 
-def test_runbook_missing_or_empty_fails(tmp_path: Path) -> None:
+def test_runbook_missing_or_empty_fails(sample: Path) -> None:
     entry = {**deprecation("cli:report --old-flag"), "runbook": "docs/migrations/gone.md"}
-    root = windows_project(tmp_path, entry)
+    root = windows_project(sample, entry)
     res = windows(root)
     assert res["status"] == "fail"
     assert "runbook docs/migrations/gone.md does not exist" in res["message"]
@@ -535,17 +549,17 @@ def test_runbook_missing_or_empty_fails(tmp_path: Path) -> None:
     assert "runbook docs/migrations/gone.md is empty" in res["message"]
 
 
-def test_uncommitted_runbook_fails(tmp_path: Path) -> None:
+def test_uncommitted_runbook_fails(sample: Path) -> None:
     entry = {**deprecation("cli:report --old-flag"), "runbook": "docs/migrations/new.md"}
-    root = windows_project(tmp_path, entry)
+    root = windows_project(sample, entry)
     write(root, "docs/migrations/new.md", "# Steps\n")
     res = windows(root)
     assert res["status"] == "fail"
     assert "runbook docs/migrations/new.md is not committed" in res["message"]
 
 
-def test_removed_before_its_window_ends_fails(tmp_path: Path) -> None:
-    root = windows_project(tmp_path, deprecation("cli:report --old-flag", "0.1.0", "0.3.0"))
+def test_removed_before_its_window_ends_fails(sample: Path) -> None:
+    root = windows_project(sample, deprecation("cli:report --old-flag", "0.1.0", "0.3.0"))
     cli = {**CLI, "report": ["--format", "--help"]}
     release(root, "0.2.0", snapshot_doc(cli=cli), tag=False)
     res = windows(root)
@@ -558,15 +572,15 @@ def test_removed_before_its_window_ends_fails(tmp_path: Path) -> None:
     assert "1 removed after their window" in res["message"]
 
 
-def test_bad_version_string_fails(tmp_path: Path) -> None:
-    root = windows_project(tmp_path, deprecation("cli:report --old-flag", "zero.one", "0.3.0"))
+def test_bad_version_string_fails(sample: Path) -> None:
+    root = windows_project(sample, deprecation("cli:report --old-flag", "zero.one", "0.3.0"))
     res = windows(root)
     assert res["status"] == "fail"
     assert "announced_in 'zero.one' is not a valid PEP 440 version" in res["message"]
 
 
-def test_registry_in_a_file(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_registry_in_a_file(sample: Path) -> None:
+    root = sample
     write(root, RUNBOOK, "# Migrating\n")
     entry = deprecation("cli:report --old-flag", "0.1.0", "0.2.0")
     write(root, "deprecations.toml", tomli_w.dumps({"deprecations": {"items": [entry]}}))
@@ -582,8 +596,8 @@ def test_registry_in_a_file(tmp_path: Path) -> None:
     assert "did you mean 'announced_in'" in res["message"]
 
 
-def test_bad_deprecation_entry_is_one_line_exit_2(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_bad_deprecation_entry_is_one_line_exit_2(sample: Path) -> None:
+    root = sample
     config = tomllib.loads((root / "lanes.toml").read_text())
     config["deprecations"] = {"items": [{**deprecation("report --old-flag")}]}
     (root / "lanes.toml").write_text(tomli_w.dumps(config))
@@ -718,6 +732,12 @@ def project_with_api(tmp_path: Path, lane: str = "scale") -> Path:
     return root
 
 
+@pytest.fixture
+def api_project(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of `project_with_api`'s project (lane scale)."""
+    return templates.copy("compat-api-project", project_with_api, tmp_path)
+
+
 GREETING_SCHEMA: dict[str, Any] = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
@@ -765,10 +785,10 @@ def _argparse_options(parser: Any) -> set[str]:
     return {o for a in parser._actions for o in a.option_strings}
 
 
-def test_project_snapshot_is_the_real_api_cli_and_schemas(tmp_path: Path) -> None:
+def test_project_snapshot_is_the_real_api_cli_and_schemas(api_project: Path) -> None:
     import argparse
 
-    root = project_with_api(tmp_path)
+    root = api_project
     config = tomllib.loads((root / "lanes.toml").read_text())
     assert config["compat"]["source"] == "project"
     assert config["compat"]["packages"] == ["hello"]
@@ -807,8 +827,8 @@ def test_project_snapshot_is_the_real_api_cli_and_schemas(tmp_path: Path) -> Non
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_removed_public_function_is_breaking_at_the_next_run(tmp_path: Path) -> None:
-    root = project_with_api(tmp_path)
+def test_removed_public_function_is_breaking_at_the_next_run(api_project: Path) -> None:
+    root = api_project
     git(root, "tag", "v0.1.0")
     assert compat_policy(root)["status"] == "pass"
     core = root / "src/hello/core.py"
@@ -828,8 +848,8 @@ def test_removed_public_function_is_breaking_at_the_next_run(tmp_path: Path) -> 
     assert "since v0.1.0" in res["message"]
 
 
-def test_parameter_made_required_and_option_removed_are_breaking(tmp_path: Path) -> None:
-    root = project_with_api(tmp_path)
+def test_parameter_made_required_and_option_removed_are_breaking(api_project: Path) -> None:
+    root = api_project
     git(root, "tag", "v0.1.0")
     core = root / "src/hello/core.py"
     core.write_text(
@@ -855,8 +875,8 @@ def test_parameter_made_required_and_option_removed_are_breaking(tmp_path: Path)
     assert compat_policy(root)["status"] == "pass"
 
 
-def test_empty_snapshot_is_refused(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_empty_snapshot_is_refused(sample: Path) -> None:
+    root = sample
     configure(root)
     release(root, "0.1.0", snapshot_doc(cli={}, fields={}) | {"schemas": {}})
     res = compat_policy(root)
@@ -865,8 +885,8 @@ def test_empty_snapshot_is_refused(tmp_path: Path) -> None:
     assert "lane-tasks compat snapshot" in res["message"]
 
 
-def test_project_snapshot_problems_fail_the_control(tmp_path: Path) -> None:
-    root = project_with_api(tmp_path)
+def test_project_snapshot_problems_fail_the_control(api_project: Path) -> None:
+    root = api_project
     config = tomllib.loads((root / "lanes.toml").read_text())
     config["compat"]["schemas"] = ["nothing/*.json"]
     (root / "lanes.toml").write_text(tomli_w.dumps(config))

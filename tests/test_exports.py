@@ -21,7 +21,16 @@ import jsonschema
 import pytest
 import tomli_w
 import yaml
-from helpers import REPO_ROOT, commit_all, git, make_project, run_cli, run_nox, write
+from helpers import (
+    REPO_ROOT,
+    Templates,
+    commit_all,
+    git,
+    make_project,
+    run_cli,
+    run_nox,
+    write,
+)
 from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
 
 from lane_tasks.cli.parser import build_parser
@@ -115,12 +124,38 @@ def failing(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for r in doc["results"] if r["status"] in ("fail", "error")}
 
 
+def _lint_error(d: Path) -> Path:
+    return make_project(d, lint_error=True)
+
+
+def _failing_test(d: Path) -> Path:
+    return make_project(d, failing_test=True)
+
+
+@pytest.fixture
+def project(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the clean sample project (`make_project`)."""
+    return templates.copy("exports-project", make_project, tmp_path)
+
+
+@pytest.fixture
+def lint_error(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the sample project with an unused import (`make_project(lint_error=True)`)."""
+    return templates.copy("exports-lint-error", _lint_error, tmp_path)
+
+
+@pytest.fixture
+def failing_test(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the sample project with a failing test (`make_project(failing_test=True)`)."""
+    return templates.copy("exports-failing-test", _failing_test, tmp_path)
+
+
 # ---- SARIF ------------------------------------------------------------------------------------
 
 
 @pytest.mark.e2e
-def test_gate_fast_sarif_locates_the_ruff_finding(tmp_path: Path) -> None:
-    root = make_project(tmp_path, lint_error=True)
+def test_gate_fast_sarif_locates_the_ruff_finding(lint_error: Path) -> None:
+    root = lint_error
     doc = artifact(root, "gate", "fast")
     log = sarif(root, "build/gate-fast.sarif", "gate", "fast")
     run = the_run(log)
@@ -148,8 +183,8 @@ def test_gate_fast_sarif_locates_the_ruff_finding(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_gate_fast_sarif_locates_a_pytest_failure_at_the_test(tmp_path: Path) -> None:
-    root = make_project(tmp_path, failing_test=True)
+def test_gate_fast_sarif_locates_a_pytest_failure_at_the_test(failing_test: Path) -> None:
+    root = failing_test
     run = the_run(sarif(root, "build/gate-fast.sarif", "gate", "fast"))
     (test,) = run["results"]
     assert test["ruleId"] == "pytest"
@@ -158,11 +193,13 @@ def test_gate_fast_sarif_locates_a_pytest_failure_at_the_test(tmp_path: Path) ->
 
 
 @pytest.mark.e2e
-def test_sarif_falls_back_to_the_check_definition_in_lanes_toml(tmp_path: Path) -> None:
+def test_sarif_falls_back_to_the_check_definition_in_lanes_toml(
+    project: Path, tmp_path: Path
+) -> None:
     """Output naming no file, a file that does not exist or one outside the repository gives
     no excerpt location: the result points at the check in lanes.toml. A missing tool is an
     error, located the same way."""
-    root = make_project(tmp_path)
+    root = project
     (tmp_path / "outside.py").write_text("x = 1\n")
     code = "print('nothere.py:3: boom'); print('../outside.py:1: boom'); raise SystemExit(3)"
     add_checks(root, {"no-files": {"cmd": [*PY, code], "owner": "qa"}, "no-tool": NO_TOOL})
@@ -181,8 +218,8 @@ def test_sarif_falls_back_to_the_check_definition_in_lanes_toml(tmp_path: Path) 
     assert results["no-tool"]["properties"]["status"] == "error"
 
 
-def test_doctor_sarif_keeps_warnings_warnings(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_doctor_sarif_keeps_warnings_warnings(project: Path) -> None:
+    root = project
     (root / ".gitignore").write_text("/.nox/\n")  # build/ no longer ignored: an error check
     write(root, "build/lib/stray.py", "")  # what a build tool leaves there
     write(root, "build/.gitignore", "")  # kept as it is when doctor writes build/doctor.json
@@ -224,8 +261,8 @@ def test_gate_release_sarif_validates_and_points_at_the_lane(tmp_path: Path) -> 
 
 
 @pytest.mark.e2e
-def test_sarif_of_a_passing_gate_has_rules_and_no_results(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_sarif_of_a_passing_gate_has_rules_and_no_results(project: Path) -> None:
+    root = project
     run = the_run(sarif(root, "build/gate-fast.sarif", "gate", "fast"))
     assert run["results"] == []
     assert run["invocations"] == [{"executionSuccessful": True}]
@@ -246,8 +283,8 @@ def suite_of(path: Path) -> TestSuite:
     return suite
 
 
-def test_gate_fast_junit_counts_and_the_failing_case(tmp_path: Path) -> None:
-    root = make_project(tmp_path, failing_test=True)
+def test_gate_fast_junit_counts_and_the_failing_case(failing_test: Path) -> None:
+    root = failing_test
     code = "import sys; sys.stdout.write('ctl\\x01\\x0b<&>]]>'); raise SystemExit(2)"
     add_checks(root, {"noisy": {"cmd": [*PY, code], "owner": "qa"}, "no-tool": NO_TOOL})
     cmd = ("gate", "fast", "--lane", "startup", "--stable-json")  # the same excerpts twice
@@ -288,8 +325,8 @@ def test_gate_fast_junit_counts_and_the_failing_case(tmp_path: Path) -> None:
     assert cases["ruff-check"].is_passed
 
 
-def test_gate_release_junit_reports_skipped_checks(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_gate_release_junit_reports_skipped_checks(project: Path) -> None:
+    root = project
     git(root, "tag", "v0.1.0")
     commit_all(root, "a commit after the release")  # not a release candidate: version skips
     cmd = ("gate", "release", "--offline")
@@ -314,9 +351,9 @@ def test_junit_is_only_for_the_gates(tmp_path: Path) -> None:
     assert "invalid choice: 'junit'" in r.stderr
 
 
-def test_export_renders_a_written_artifact_without_running_anything(tmp_path: Path) -> None:
+def test_export_renders_a_written_artifact_without_running_anything(failing_test: Path) -> None:
     """`lane-tasks export` gives the bytes the step would have printed in that format."""
-    root = make_project(tmp_path, failing_test=True)
+    root = failing_test
     cmd = ("gate", "fast", "--stable-json")
     export(root, "json", "build/gate-fast.json", *cmd)
     _, direct, _ = export(root, "sarif", "build/direct.sarif", *cmd)
@@ -345,9 +382,28 @@ def lane_run(root: Path, *, passes: bool) -> Path:
     return run_dir
 
 
+def _failed_run(d: Path) -> tuple[Path, Path]:
+    """A lane run of the project with a lint error, failed, as GitHub Actions runs it: with a
+    GITHUB_STEP_SUMMARY file an earlier step wrote to. Answers (run directory, that file)."""
+    summary = d / "summary.md"
+    summary.write_text("earlier step\n")
+    root = make_project(d, lint_error=True)
+    r = run_nox(root, "-s", "startup", env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert r.returncode != 0, r.stdout + r.stderr
+    (run_dir,) = (root / "build" / "lanes" / "runs").iterdir()
+    return run_dir, summary
+
+
 @pytest.fixture(scope="module")
-def failed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return lane_run(make_project(tmp_path_factory.mktemp("failed"), lint_error=True), passes=False)
+def failed_lane_run(
+    templates: Templates, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    return templates.copy("exports-failed-run", _failed_run, tmp_path_factory.mktemp("failed"))
+
+
+@pytest.fixture(scope="module")
+def failed_run(failed_lane_run: tuple[Path, Path]) -> Path:
+    return failed_lane_run[0]
 
 
 @pytest.fixture(scope="module")
@@ -415,13 +471,11 @@ def test_summary_shows_an_artifact_the_run_lost(passed_run: Path, tmp_path: Path
 
 
 @pytest.mark.e2e
-def test_a_lane_run_appends_its_summary_to_github_step_summary(tmp_path: Path) -> None:
+def test_a_lane_run_appends_its_summary_to_github_step_summary(
+    failed_lane_run: tuple[Path, Path],
+) -> None:
     """In GitHub Actions the job page shows the run, failed or not (written when nox exits)."""
-    root = make_project(tmp_path, lint_error=True)
-    summary = tmp_path / "summary.md"
-    summary.write_text("earlier step\n")
-    r = run_nox(root, "-s", "startup", env={**os.environ, "GITHUB_STEP_SUMMARY": str(summary)})
-    assert r.returncode != 0
+    _, summary = failed_lane_run  # the failed lane run, with GITHUB_STEP_SUMMARY set
     text = summary.read_text()
     assert text.startswith("earlier step\n")
     assert "startup" in text and "ruff-check" in text and "FAIL" in text.upper()
@@ -489,10 +543,10 @@ def test_ci_examples_use_only_real_lane_tasks_commands() -> None:
     assert ".lane-tasks/lanes/history.sqlite" in job["cache"]["paths"]
 
 
-def test_ci_examples_are_checked_by_drift(tmp_path: Path) -> None:
+def test_ci_examples_are_checked_by_drift(project: Path) -> None:
     """Named in [drift] ci_files, the examples pass drift-check in an adopting project; a lane
     they run that does not exist is a finding at its file and line."""
-    root = make_project(tmp_path)
+    root = project
     for rel in CI_EXAMPLES:
         write(root, rel, (REPO_ROOT / rel).read_text(encoding="utf-8"))
     update_lanes(root, {"drift": {"ci_files": list(CI_EXAMPLES)}})
@@ -513,8 +567,8 @@ def test_ci_examples_are_checked_by_drift(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_xml_declaration_and_tree_parse_with_the_standard_library(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_xml_declaration_and_tree_parse_with_the_standard_library(project: Path) -> None:
+    root = project
     _, text, _ = export(root, "junit", "build/gate-fast.junit.xml", "gate", "fast")
     tree = ET.fromstring(text.encode("utf-8"))
     assert tree.tag == "testsuites"
@@ -526,10 +580,10 @@ def test_xml_declaration_and_tree_parse_with_the_standard_library(tmp_path: Path
     ]
 
 
-def test_export_of_a_missing_artifact_names_where_this_project_keeps_it(tmp_path: Path) -> None:
+def test_export_of_a_missing_artifact_names_where_this_project_keeps_it(project: Path) -> None:
     """The examples say build/; an adopted project's artifacts are in .lane-tasks/: the error
     of a missing artifact says where it is (or where they are), exit 2."""
-    root = make_project(tmp_path)
+    root = project
     lanes = root / "lanes.toml"  # what init writes (the suite's projects use build/)
     lanes.write_text(
         lanes.read_text().replace('artifacts_dir = "build"', 'artifacts_dir = ".lane-tasks"')

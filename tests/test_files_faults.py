@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import commit_all, error_lines, make_git_repo, run_nox, write
+from helpers import Templates, commit_all, error_lines, make_git_repo, run_nox, write
 
 from lane_tasks.cli import main
 from lane_tasks.config import load_config
@@ -38,14 +38,19 @@ cmd = ["{python}", "-c", "pass"]
 """
 
 
-@pytest.fixture
-def tiny(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A git repository with one passing gate-fast check, as the cwd."""
-    root = make_git_repo(tmp_path / "repo")
+def _tiny(d: Path) -> Path:
+    root = make_git_repo(d / "repo")
     write(root, "lanes.toml", LANES)
     write(root, ".gitignore", "/build/\n")
     write(root, "src/app.py", "X = 1\n")
     commit_all(root, "initial")
+    return root
+
+
+@pytest.fixture
+def tiny(templates: Templates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A git repository with one passing gate-fast check, as the cwd."""
+    root = templates.copy("files-faults-tiny", _tiny, tmp_path)
     monkeypatch.chdir(root)
     return root
 

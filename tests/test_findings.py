@@ -5,6 +5,7 @@ the full log kept, and GitLab Code Quality. Real ruff, pytest and mypy; gate fas
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -13,7 +14,15 @@ from typing import Any
 import jsonschema
 import pytest
 import tomli_w
-from helpers import commit_all, make_git_repo, make_project, validate_artifact, write
+from helpers import (
+    Templates,
+    commit_all,
+    make_git_repo,
+    make_project,
+    run_cli,
+    validate_artifact,
+    write,
+)
 from junitparser import Failure, JUnitXml
 
 from lane_tasks.cli import main
@@ -63,6 +72,47 @@ def planted(tmp_path: Path) -> Path:
     return root
 
 
+def _planted_gated(d: Path) -> tuple[Path, int, dict[str, Any]]:
+    """`planted` after one gate fast (its artifact at build/gate-fast.json)."""
+    root = planted(d)
+    r = run_cli(root, "gate", "fast", "--format", "json", "--out", "build/gate-fast.json")
+    assert "Traceback" not in r.stderr, r.stderr
+    doc = json.loads((root / "build" / "gate-fast.json").read_text())
+    validate_artifact(doc)
+    return root, r.returncode, doc
+
+
+@pytest.fixture
+def gated(
+    templates: Templates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, int, dict[str, Any]]:
+    """A copy of `planted` after one gate fast: (root, its exit code, its artifact); the cwd."""
+    root, code, doc = templates.copy("findings-planted-gated", _planted_gated, tmp_path)
+    monkeypatch.chdir(root)
+    return root, code, doc
+
+
+def _planted_lane_run(d: Path) -> tuple[Path, str, int]:
+    """`planted` after gate fast ran as a lane runs it (step_argv), its cache not used."""
+    root = planted(d)
+    config = parse_config((root / "lanes.toml").read_text(), root / "lanes.toml")
+    run_id = new_run_id()
+    with contextlib.chdir(root):
+        # --no-cache: a replayed check took no time, and says so (0.000)
+        code = main([*step_argv(config, "gate-fast", run_id, "startup"), "--no-cache"])
+    return root, run_id, code
+
+
+@pytest.fixture
+def lane_run(
+    templates: Templates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, str, int]:
+    """A copy of `planted` after a lane's gate fast: (root, run id, exit code); the cwd."""
+    root, run_id, code = templates.copy("findings-planted-lane-run", _planted_lane_run, tmp_path)
+    monkeypatch.chdir(root)
+    return root, run_id, code
+
+
 def checks_repo(tmp_path: Path, checks: dict[str, dict[str, Any]]) -> Path:
     root = make_git_repo(tmp_path / "repo")
     data = {"lanes": {"quick": {"steps": ["gate-fast"]}}, "gate": {"fast": {"checks": checks}}}
@@ -76,12 +126,11 @@ def checks_repo(tmp_path: Path, checks: dict[str, dict[str, Any]]) -> Path:
 
 
 def test_tool_findings_reach_sarif_with_the_tools_rule_ids(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gated: tuple[Path, int, dict[str, Any]],
 ) -> None:
-    root = planted(tmp_path)
+    root, code, doc = gated
     checks = (root / "lanes.toml").read_text()
     assert 'report = "sarif"' in checks and 'report = "junit"' in checks, "init wires reports"
-    code, doc = gate(root, monkeypatch)
     assert code == 1
     lint = result(doc, "ruff-check")
     (finding,) = lint["findings"]
@@ -100,12 +149,11 @@ def test_tool_findings_reach_sarif_with_the_tools_rule_ids(
 
 
 def test_failed_check_message_names_what_its_report_says_failed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gated: tuple[Path, int, dict[str, Any]],
 ) -> None:
     """Not only "exited with code 1": the failing test and the rule ids, in the terminal
     report, the SARIF alert and GitLab's Code Quality issue alike."""
-    root = planted(tmp_path)
-    gate(root, monkeypatch)
+    root, _, _ = gated
     doc = json.loads((root / "build" / "gate-fast.json").read_text())
     lint, tests = result(doc, "ruff-check"), result(doc, "pytest")
     assert lint["message"] == "exited with code 1: 1 finding (F401)"
@@ -122,10 +170,9 @@ def test_failed_check_message_names_what_its_report_says_failed(
 
 
 def test_junit_export_holds_each_test_case_with_its_time_and_message(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gated: tuple[Path, int, dict[str, Any]],
 ) -> None:
-    root = planted(tmp_path)
-    gate(root, monkeypatch)
+    root, _, _ = gated
     xml = JUnitXml.fromstring(export(root, "junit", "build/gate-fast.xml").encode())
     cases = {case.name: case for suite in xml for case in suite}
     case = cases["test_slow_and_wrong"]
@@ -137,17 +184,12 @@ def test_junit_export_holds_each_test_case_with_its_time_and_message(
     assert cases["pytest"].time > 0, "the check itself is a case too, with its duration"
 
 
-def test_lane_run_junit_carries_real_durations(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_lane_run_junit_carries_real_durations(lane_run: tuple[Path, str, int]) -> None:
     """A lane runs gate fast as step_argv says: its artifact (not stable) keeps durations, so
     its JUnit is not all 0.000; logs and reports live in the run directory, in its manifest."""
-    root = planted(tmp_path)
-    monkeypatch.chdir(root)
+    root, run_id, code = lane_run
+    assert code == 1
     config = parse_config((root / "lanes.toml").read_text(), root / "lanes.toml")
-    run_id = new_run_id()
-    # --no-cache: a replayed check took no time, and says so (0.000)
-    assert main([*step_argv(config, "gate-fast", run_id, "startup"), "--no-cache"]) == 1
     d = run_dir(config, run_id)
     xml = JUnitXml.fromstring(export(root, "junit", "build/lane.xml", str(d / "gate-fast.json")))
     times = {(suite.name, case.name): case.time for suite in xml for case in suite}
@@ -164,10 +206,9 @@ def test_lane_run_junit_carries_real_durations(
 
 
 def test_codequality_shape_and_stable_fingerprints(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    gated: tuple[Path, int, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = planted(tmp_path)
-    gate(root, monkeypatch)
+    root, _, _ = gated
     first = json.loads(export(root, "codequality", "build/gl-code-quality-report.json"))
     assert isinstance(first, list) and first
     for issue in first:
@@ -188,15 +229,12 @@ def test_codequality_shape_and_stable_fingerprints(
 
 
 def test_markdown_summary_lists_failing_tests_and_findings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    lane_run: tuple[Path, str, int],
 ) -> None:
     from lane_tasks.exports.markdown import render_run_summary
 
-    root = planted(tmp_path)
-    monkeypatch.chdir(root)
+    root, run_id, _ = lane_run
     config = parse_config((root / "lanes.toml").read_text(), root / "lanes.toml")
-    run_id = new_run_id()
-    main(step_argv(config, "gate-fast", run_id, "startup"))
     text = render_run_summary(run_dir(config, run_id))
     assert "test `tests.test_slow::test_slow_and_wrong`: AssertionError: slow and wrong" in text
     assert "`sample/__init__.py:3:8` `F401`: `os` imported but unused" in text

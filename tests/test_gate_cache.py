@@ -17,7 +17,16 @@ from typing import Any
 
 import pytest
 import tomli_w
-from helpers import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
+from helpers import (
+    Templates,
+    commit_all,
+    git,
+    make_git_repo,
+    make_project,
+    run_cli,
+    run_nox,
+    write,
+)
 
 from lane_tasks.evidence.artifacts import canonical_json
 from lane_tasks.steps.gate_cache_tree import tree_fingerprint
@@ -25,7 +34,15 @@ from lane_tasks.steps.gate_cache_tree import tree_fingerprint
 CACHE = Path("build/lanes/cache/gate-fast")
 
 
+def shell_env() -> dict[str, str]:
+    """This environment as a shell has it: without PYTEST_CURRENT_TEST, which pytest sets to
+    the running test and phase. It matches PYTEST_* (a variable of every check's key), so a
+    cache entry written while a fixture was set up (a template) would never replay in a test."""
+    return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+
 def gate(root: Path, *flags: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    env = shell_env() if env is None else env
     r = run_cli(root, "gate", "fast", "--format", "json", "--stable-json", *flags, env=env)
     assert r.returncode in (0, 1), r.stderr
     doc: dict[str, Any] = json.loads(r.stdout)
@@ -48,12 +65,35 @@ def set_checks(root: Path, checks: dict[str, Any]) -> None:
     commit_all(root, "checks")
 
 
+def _failing_gated(d: Path) -> tuple[Path, dict[str, Any]]:
+    """The sample project with a failing test, after one gate fast (its real checks) that ran
+    every check and filled the cache; answers the project and that first gate's document."""
+    root = make_project(d, failing_test=True)
+    # init's own artifacts directory, left behind (empty but for its self-ignoring .gitignore)
+    # when make_project moved the artifacts to build/: an ignored file, keyed by its inode and
+    # ctime, which a copy cannot keep, so no entry of the template would replay in its copies
+    (root / ".lane-tasks" / ".gitignore").unlink()
+    (root / ".lane-tasks").rmdir()
+    return root, gate(root)
+
+
+@pytest.fixture
+def project(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the clean sample project (`make_project`), its cache empty."""
+    return templates.copy("gate-cache-project", make_project, tmp_path)
+
+
+@pytest.fixture
+def failing_gated(templates: Templates, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """A copy of `_failing_gated`: the project and its cache, as that first gate left them."""
+    return templates.copy("gate-cache-failing-gated", _failing_gated, tmp_path)
+
+
 @pytest.mark.e2e
 def test_an_unchanged_tree_is_answered_from_the_cache_and_failures_stay_failures(
-    tmp_path: Path,
+    failing_gated: tuple[Path, dict[str, Any]],
 ) -> None:
-    root = make_project(tmp_path, failing_test=True)
-    first = gate(root)
+    root, first = failing_gated  # the first gate fast, run where the template was built
     assert not any(cached(first).values())
     second = gate(root)
     assert all(cached(second).values())
@@ -68,8 +108,8 @@ def test_an_unchanged_tree_is_answered_from_the_cache_and_failures_stay_failures
 
 
 @pytest.mark.e2e
-def test_every_kind_of_input_change_re_runs(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_every_kind_of_input_change_re_runs(project: Path) -> None:
+    root = project
     gate(root)
     assert all(cached(gate(root)).values())
     # a working-tree change to a tracked file
@@ -92,8 +132,8 @@ def test_every_kind_of_input_change_re_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_inputs_globs_and_the_check_entry_scope_a_check(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_inputs_globs_and_the_check_entry_scope_a_check(project: Path) -> None:
+    root = project
     py = "{python}"
     set_checks(
         root,
@@ -117,8 +157,8 @@ def test_inputs_globs_and_the_check_entry_scope_a_check(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_a_changed_tool_re_runs(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_a_changed_tool_re_runs(project: Path, tmp_path: Path) -> None:
+    root = project
     bindir = tmp_path / "bin"
     bindir.mkdir()
     tool = bindir / "mytool"
@@ -133,9 +173,10 @@ def test_a_changed_tool_re_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_a_corrupt_or_tampered_entry_is_discarded_never_trusted(tmp_path: Path) -> None:
-    root = make_project(tmp_path, failing_test=True)
-    gate(root)
+def test_a_corrupt_or_tampered_entry_is_discarded_never_trusted(
+    failing_gated: tuple[Path, dict[str, Any]],
+) -> None:
+    root, _ = failing_gated  # one gate fast ran: every check has its entry
     entries = sorted((root / CACHE).glob("*.json"))
     assert len(entries) == 4
     # turn the cached failure into a pass, without the entry's own digest agreeing
@@ -156,8 +197,8 @@ def test_a_corrupt_or_tampered_entry_is_discarded_never_trusted(tmp_path: Path) 
 
 
 @pytest.mark.e2e
-def test_errors_and_timeouts_are_never_replayed(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_errors_and_timeouts_are_never_replayed(project: Path) -> None:
+    root = project
     py = "{python}"
     set_checks(
         root,
@@ -174,8 +215,8 @@ def test_errors_and_timeouts_are_never_replayed(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_a_lane_re_run_on_an_unchanged_tree_replays_gate_fast(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_a_lane_re_run_on_an_unchanged_tree_replays_gate_fast(project: Path) -> None:
+    root = project
     assert run_nox(root, "-s", "gate-fast").returncode == 0
     assert run_nox(root, "-s", "gate-fast").returncode == 0
     doc = json.loads((root / "build" / "gate-fast.json").read_text())
@@ -183,8 +224,8 @@ def test_a_lane_re_run_on_an_unchanged_tree_replays_gate_fast(tmp_path: Path) ->
 
 
 @pytest.mark.e2e
-def test_the_cache_can_be_turned_off_in_lanes_toml(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_the_cache_can_be_turned_off_in_lanes_toml(project: Path) -> None:
+    root = project
     data = tomllib.loads((root / "lanes.toml").read_text())
     data["gate"]["fast"]["cache"] = False
     (root / "lanes.toml").write_text(tomli_w.dumps(data))
@@ -229,8 +270,8 @@ def forge_pass(path: Path, secret: bytes | None) -> None:
 
 
 @pytest.mark.e2e
-def test_forged_cache_entry_is_rejected(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_forged_cache_entry_is_rejected(project: Path) -> None:
+    root = project
     write(root, "code.txt", "1\n")
     set_checks(root, {"t": {"cmd": exits_with("code.txt")}})
     assert status(gate(root)) == {"t": "fail"}
@@ -250,8 +291,8 @@ def test_forged_cache_entry_is_rejected(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_copied_cache_dir_cannot_replay(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_copied_cache_dir_cannot_replay(project: Path, tmp_path: Path) -> None:
+    root = project
     write(root, "code.txt", "1\n")
     set_checks(root, {"t": {"cmd": exits_with("code.txt")}})
     mine, theirs = tmp_path / "mine", tmp_path / "theirs"
@@ -272,8 +313,10 @@ def test_copied_cache_dir_cannot_replay(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_unusable_cache_key_turns_the_cache_off_with_one_warning(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_unusable_cache_key_turns_the_cache_off_with_one_warning(
+    project: Path, tmp_path: Path
+) -> None:
+    root = project
     write(root, "code.txt", "0\n")
     set_checks(root, {"t": {"cmd": exits_with("code.txt")}})
     blocked = tmp_path / "a-file"
@@ -305,8 +348,8 @@ def test_unusable_cache_key_turns_the_cache_off_with_one_warning(tmp_path: Path)
 
 
 @pytest.mark.e2e
-def test_changed_env_var_reruns_check(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_changed_env_var_reruns_check(project: Path) -> None:
+    root = project
     reads = "import os, sys; sys.exit(int(os.environ.get({!r}) or 0))"
     set_checks(
         root,
@@ -335,11 +378,14 @@ def test_changed_env_var_reruns_check(tmp_path: Path) -> None:
     # default set is not an input (documented)
     again = {**changed, "SAMPLE_MODE": "1", "OWN": "2", "UNRELATED_XYZ": "1"}
     assert all(cached(gate(root, env=again)).values())
+    # pytest's PYTEST_CURRENT_TEST names the test running, not how any tool behaves: a gate
+    # fast run inside a test suite replays across its tests (it is no input unless declared)
+    assert all(cached(gate(root, env={**again, "PYTEST_CURRENT_TEST": "t.py::x (call)"})).values())
 
 
 @pytest.mark.e2e
-def test_input_env_names_are_validated(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_input_env_names_are_validated(project: Path) -> None:
+    root = project
     set_checks(root, {"t": {"cmd": [PY, "-c", "pass"], "input_env": ["A=B"]}})
     r = run_cli(root, "gate", "fast")
     assert r.returncode == 2 and "gate.fast.checks.t.input_env" in r.stderr
@@ -347,8 +393,8 @@ def test_input_env_names_are_validated(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_ignored_input_file_change_reruns(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_ignored_input_file_change_reruns(project: Path) -> None:
+    root = project
     write(root, ".gitignore", "/build/\n/.nox/\n/local.txt\n/data/\n/.venv/\n")
     write(root, "local.txt", "0\n")
     write(root, "data/deep/code.txt", "0\n")
@@ -380,8 +426,8 @@ def test_ignored_input_file_change_reruns(tmp_path: Path) -> None:
     assert all(cached(gate(root)).values())
 
 
-def test_ignored_listing_does_not_walk_a_virtualenv(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_ignored_listing_does_not_walk_a_virtualenv(project: Path) -> None:
+    root = project
     write(root, ".gitignore", "/build/\n/.venv/\n/env2/\n")
     for venv in (".venv", "env2"):  # by .gitignore, or nested and found by its pyvenv.cfg
         write(root, f"{venv}/pyvenv.cfg", "home = /usr\n")
@@ -399,8 +445,8 @@ def test_ignored_listing_does_not_walk_a_virtualenv(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_editable_dependency_outside_repo_change_reruns(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_editable_dependency_outside_repo_change_reruns(project: Path, tmp_path: Path) -> None:
+    root = project
     plain = tmp_path / "plain-dep"  # a directory outside git
     write(plain, "plain_dep.py", "CODE = 0\n")
     tracked = make_git_repo(tmp_path / "git-dep")  # a checkout of another repository
@@ -433,8 +479,8 @@ def test_editable_dependency_outside_repo_change_reruns(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_modified_submodule_reruns(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_modified_submodule_reruns(project: Path, tmp_path: Path) -> None:
+    root = project
     upstream = make_git_repo(tmp_path / "upstream")
     write(upstream, "code.txt", "0\n")
     commit_all(upstream, "upstream")
@@ -455,8 +501,8 @@ def test_modified_submodule_reruns(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_inputs_glob_matching_nothing_is_error(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_inputs_glob_matching_nothing_is_error(project: Path) -> None:
+    root = project
     set_checks(
         root,
         {"src": {"cmd": [PY, "-c", "pass"], "inputs": ["sample/**", "smaple/*.py"]}},
@@ -492,8 +538,8 @@ def test_project_in_a_repository_subdirectory_keys_every_change(tmp_path: Path) 
 
 
 @pytest.mark.e2e
-def test_a_planted_fifo_or_directory_entry_neither_hangs_nor_crashes(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_a_planted_fifo_or_directory_entry_neither_hangs_nor_crashes(project: Path) -> None:
+    root = project
     write(root, "code.txt", "1\n")
     set_checks(root, {"t": {"cmd": exits_with("code.txt")}})
     gate(root)
@@ -510,10 +556,10 @@ def test_a_planted_fifo_or_directory_entry_neither_hangs_nor_crashes(tmp_path: P
 
 
 @pytest.mark.e2e
-def test_stale_pass_of_a_file_git_status_does_not_watch(tmp_path: Path) -> None:
+def test_stale_pass_of_a_file_git_status_does_not_watch(project: Path) -> None:
     """A tracked file marked skip-worktree or assume-unchanged is not reported by git status
     when it changes, so its index blob is not its content: the cache reads it."""
-    root = make_project(tmp_path)
+    root = project
     write(root, "code.txt", "0\n")
     write(root, "other.txt", "0\n")
     set_checks(
@@ -531,12 +577,12 @@ def test_stale_pass_of_a_file_git_status_does_not_watch(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_a_replayed_result_never_points_at_a_pruned_log(tmp_path: Path) -> None:
+def test_a_replayed_result_never_points_at_a_pruned_log(project: Path) -> None:
     """A cached result carries the log and report paths of the run that made it; once that
     run is pruned (runs_keep) or the file removed, a replay must not link to what is gone."""
     from lane_tasks.evidence.store import new_run_id
 
-    root = make_project(tmp_path)
+    root = project
     junit = (
         "import sys, pathlib; pathlib.Path(sys.argv[1]).write_text("
         "\"<testsuite name='t'><testcase name='ok'/></testsuite>\")"

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import tomli_w
 from helpers import (
+    Templates,
     commit_all,
     git,
     make_git_repo,
@@ -99,12 +100,86 @@ def configure(
     commit_all(root, "configure lanes")
 
 
-def quick(tmp_path: Path, *, backend: str = "flit", **release: Any) -> Path:
-    """A committed sample project whose preflight skips the build and the gate-fast evidence."""
-    root = make_project(tmp_path, backend=backend)
+def make_quick(root: Path, **release: Any) -> Path:
+    """Make the committed sample project at `root` one whose preflight skips the build and the
+    gate-fast evidence (with `release` added to [gate.release])."""
     disable = {**QUICK, **release.pop("disable", {})}
     configure(root, release={**release, "disable": disable})
     return root
+
+
+def _evidenced(d: Path) -> Path:
+    """The sample project with a passing gate fast of its HEAD (the real checks: ruff, mypy,
+    pytest) in build/gate-fast.json."""
+    root = make_project(d)
+    assert gate_fast(root)["status"] == "pass"
+    return root
+
+
+def evidence_project(d: Path, code: str = "pass") -> Path:
+    """A project whose gate fast is one trivial check running `code`; no build."""
+    root = make_project(d)
+    configure(root, release={"disable": {"build": NOT_HERE}}, fast=code)
+    return root
+
+
+def _evidence_fails(d: Path) -> Path:
+    return evidence_project(d, "raise SystemExit(1)")
+
+
+def _quick(d: Path) -> Path:
+    return make_quick(make_project(d))
+
+
+def _setuptools_project(d: Path) -> Path:
+    return make_project(d, backend="setuptools")
+
+
+def _setuptools_quick(d: Path) -> Path:
+    return make_quick(make_project(d, backend="setuptools"))
+
+
+@pytest.fixture
+def project(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the clean, committed sample project (`make_project`)."""
+    return templates.copy("gate-release-project", make_project, tmp_path)
+
+
+@pytest.fixture
+def quick(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the sample project whose preflight skips the build and the gate-fast
+    evidence (`make_quick`)."""
+    return templates.copy("gate-release-quick", _quick, tmp_path)
+
+
+@pytest.fixture
+def setuptools_project(templates: Templates, tmp_path: Path) -> Path:
+    """`project` built by setuptools: for its own behaviour (dynamic versions, package lists)."""
+    return templates.copy("gate-release-setuptools-project", _setuptools_project, tmp_path)
+
+
+@pytest.fixture
+def setuptools_quick(templates: Templates, tmp_path: Path) -> Path:
+    """`quick` built by setuptools."""
+    return templates.copy("gate-release-setuptools-quick", _setuptools_quick, tmp_path)
+
+
+@pytest.fixture
+def evidenced(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the sample project whose gate fast passed on HEAD (`_evidenced`)."""
+    return templates.copy("gate-release-evidenced", _evidenced, tmp_path)
+
+
+@pytest.fixture
+def evidence(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of `evidence_project` whose one gate fast check passes."""
+    return templates.copy("gate-release-evidence", evidence_project, tmp_path)
+
+
+@pytest.fixture
+def evidence_fails(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of `evidence_project` whose one gate fast check exits 1."""
+    return templates.copy("gate-release-evidence-fails", _evidence_fails, tmp_path)
 
 
 def set_version(root: Path, version: str) -> str:
@@ -132,9 +207,8 @@ def head(root: Path) -> str:
 
 
 @pytest.mark.e2e
-def test_clean_project_passes_every_check(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
-    assert gate_fast(root)["status"] == "pass"
+def test_clean_project_passes_every_check(evidenced: Path) -> None:
+    root = evidenced  # its gate fast passed (asserted where the template is built)
     r, doc = preflight(root)
     assert r.returncode == 0, r.stdout
     assert doc["status"] == "pass"
@@ -159,10 +233,10 @@ def test_clean_project_passes_every_check(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_gate_release_prints_each_sub_check_as_it_starts(tmp_path: Path) -> None:
+def test_gate_release_prints_each_sub_check_as_it_starts(project: Path) -> None:
     """A person (or a CI log) sees what the preflight is doing while it does it, in order:
     a sub-check's start line, then its result; the build's followers start after it passed."""
-    root = make_project(tmp_path)
+    root = project
     configure(root, release={"disable": {"gate-fast-evidence": NOT_HERE}})
     r, doc = preflight(root)
     assert doc["status"] == "pass", r.stdout + r.stderr
@@ -197,9 +271,9 @@ def test_gate_release_prints_each_sub_check_as_it_starts(tmp_path: Path) -> None
     ],
 )
 def test_version_option_must_be_the_projects(
-    tmp_path: Path, asked: str, status: str, needle: str
+    quick: Path, asked: str, status: str, needle: str
 ) -> None:
-    root = quick(tmp_path)
+    root = quick
     r, doc = preflight(root, "--version", asked)
     assert_check(doc, "version", status, needle)
     assert r.returncode == (0 if status == "pass" else 1)
@@ -209,8 +283,8 @@ def test_version_option_must_be_the_projects(
 
 
 @pytest.mark.e2e
-def test_missing_release_metadata_fails_metadata(tmp_path: Path) -> None:
-    root = quick(tmp_path)
+def test_missing_release_metadata_fails_metadata(quick: Path) -> None:
+    root = quick
     pyproject = root / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     for line in ('license = "MIT"\n', 'requires-python = ">=3.11"\n'):
@@ -229,9 +303,9 @@ def test_missing_release_metadata_fails_metadata(tmp_path: Path) -> None:
 @pytest.mark.e2e
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
 def test_version_already_tagged_on_another_commit_fails_when_asked_for(
-    tmp_path: Path, annotated: bool
+    quick: Path, annotated: bool
 ) -> None:
-    root = quick(tmp_path)
+    root = quick
     tagged = head(root)
     tag(root, "v0.1.0", annotated=annotated)
     write(root, "NOTES.md", "after the release\n")
@@ -249,8 +323,8 @@ def test_version_already_tagged_on_another_commit_fails_when_asked_for(
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("annotated", [False, True], ids=["lightweight", "annotated"])
-def test_version_tagged_on_head_passes(tmp_path: Path, annotated: bool) -> None:
-    root = quick(tmp_path)
+def test_version_tagged_on_head_passes(quick: Path, annotated: bool) -> None:
+    root = quick
     tag(root, "v0.1.0", annotated=annotated)
     r, doc = preflight(root)
     assert r.returncode == 0, r.stdout
@@ -303,9 +377,9 @@ def test_version_tagged_on_head_passes(tmp_path: Path, annotated: bool) -> None:
     ],
 )
 def test_version_must_be_greater_than_the_latest_tag(
-    tmp_path: Path, version: str, tags: dict[str, str], status: str, needle: str
+    quick: Path, version: str, tags: dict[str, str], status: str, needle: str
 ) -> None:
-    root = quick(tmp_path)
+    root = quick
     old = set_version(root, version)
     commit_all(root, "later")
     for name, where in tags.items():
@@ -340,9 +414,9 @@ def test_version_must_be_greater_than_the_latest_tag(
     ids=["v-prefix", "bare", "v-prefix-on-head", "short", "calver-zero-padded", "calver-older"],
 )
 def test_tags_normalise_through_pep440(
-    tmp_path: Path, version: str, tag_name: str, where: str, status: str, needle: str
+    quick: Path, version: str, tag_name: str, where: str, status: str, needle: str
 ) -> None:
-    root = quick(tmp_path)
+    root = quick
     old = set_version(root, version)
     commit_all(root, "later")
     tag(root, tag_name, old if where == "old" else "HEAD")
@@ -354,8 +428,8 @@ def test_tags_normalise_through_pep440(
 
 
 @pytest.mark.e2e
-def test_custom_tag_pattern_selects_the_release_tags(tmp_path: Path) -> None:
-    root = quick(tmp_path, tag_pattern="^release-(?P<version>.+)$")
+def test_custom_tag_pattern_selects_the_release_tags(project: Path) -> None:
+    root = make_quick(project, tag_pattern="^release-(?P<version>.+)$")
     old = head(root)
     commit_all(root, "later")
     # v0.1.0 and v5.0.0 would fail under the default pattern; here they are not release tags
@@ -372,8 +446,8 @@ def test_custom_tag_pattern_selects_the_release_tags(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_tags_that_name_no_version_are_ignored(tmp_path: Path) -> None:
-    root = quick(tmp_path)
+def test_tags_that_name_no_version_are_ignored(quick: Path) -> None:
+    root = quick
     old = head(root)
     commit_all(root, "later")
     for name in ("latest", "nightly-2026", "v2.x", "deploy-9.9.9", "3.0-branch"):
@@ -406,9 +480,9 @@ def test_tags_that_name_no_version_are_ignored(tmp_path: Path) -> None:
     ids=["rc-below-final", "beta", "dev", "dev-below-alpha", "final-above-rc"],
 )
 def test_pre_and_dev_releases_are_named(
-    tmp_path: Path, version: str, latest: str, status: str, needle: str
+    quick: Path, version: str, latest: str, status: str, needle: str
 ) -> None:
-    root = quick(tmp_path)
+    root = quick
     set_version(root, version)
     tag(root, latest, "HEAD~1")
     _, doc = preflight(root, "--version", version)
@@ -434,8 +508,8 @@ def make_dynamic(root: Path, version: str | None) -> None:
 
 
 @pytest.mark.e2e
-def test_dynamic_version_is_resolved_and_used_throughout(tmp_path: Path) -> None:
-    root = make_project(tmp_path, backend="setuptools")
+def test_dynamic_version_is_resolved_and_used_throughout(setuptools_project: Path) -> None:
+    root = setuptools_project
     configure(root, release={"disable": {"gate-fast-evidence": NOT_HERE}})
     make_dynamic(root, "0.3.0")
     r, doc = preflight(root)
@@ -452,8 +526,8 @@ def test_dynamic_version_is_resolved_and_used_throughout(tmp_path: Path) -> None
 
 
 @pytest.mark.e2e
-def test_dynamic_version_the_backend_cannot_give_fails_version(tmp_path: Path) -> None:
-    root = quick(tmp_path, backend="setuptools")
+def test_dynamic_version_the_backend_cannot_give_fails_version(setuptools_quick: Path) -> None:
+    root = setuptools_quick
     make_dynamic(root, None)  # attr points at a __version__ that does not exist
     r, doc = preflight(root)
     assert r.returncode == 1
@@ -473,8 +547,8 @@ def test_dynamic_version_the_backend_cannot_give_fails_version(tmp_path: Path) -
 
 
 @pytest.mark.e2e
-def test_missing_changelog_fails(tmp_path: Path) -> None:
-    root = quick(tmp_path)
+def test_missing_changelog_fails(quick: Path) -> None:
+    root = quick
     (root / "CHANGELOG.md").unlink()
     commit_all(root, "no changelog")
     r, doc = preflight(root)
@@ -483,8 +557,8 @@ def test_missing_changelog_fails(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_changelog_without_an_entry_for_the_version_fails(tmp_path: Path) -> None:
-    root = quick(tmp_path)
+def test_changelog_without_an_entry_for_the_version_fails(quick: Path) -> None:
+    root = quick
     # near misses: neither 0.10.0 nor 0.1.0rc1 is 0.1.0
     write(root, "CHANGELOG.md", "# Changelog\n\n## 0.10.0\n\n- Later.\n\n## 0.1.0rc1\n\n- Rc.\n")
     commit_all(root, "changelog")
@@ -503,8 +577,8 @@ def test_changelog_without_an_entry_for_the_version_fails(tmp_path: Path) -> Non
     ],
     ids=["next-heading-directly", "blank-lines", "sub-heading-only"],
 )
-def test_empty_changelog_entry_fails(tmp_path: Path, text: str) -> None:
-    root = quick(tmp_path)
+def test_empty_changelog_entry_fails(quick: Path, text: str) -> None:
+    root = quick
     write(root, "CHANGELOG.md", text)
     commit_all(root, "changelog")
     r, doc = preflight(root)
@@ -525,8 +599,8 @@ def test_empty_changelog_entry_fails(tmp_path: Path, text: str) -> None:
     ],
     ids=["keep-a-changelog", "v-prefix", "version-word", "setext", "code-fence", "tilde-fence"],
 )
-def test_changelog_heading_variants_pass(tmp_path: Path, text: str, heading: str) -> None:
-    root = quick(tmp_path)
+def test_changelog_heading_variants_pass(quick: Path, text: str, heading: str) -> None:
+    root = quick
     write(root, "CHANGELOG.md", f"# Changelog\n\n{text}\n## 0.0.9\n\n- Old.\n")
     commit_all(root, "changelog")
     r, doc = preflight(root)
@@ -605,8 +679,8 @@ Changes
     ],
     ids=["dash-underline", "tilde-underline", "tilde-overline", "empty"],
 )
-def test_rst_changelog(tmp_path: Path, text: str, status: str, needle: str) -> None:
-    root = quick(tmp_path)
+def test_rst_changelog(quick: Path, text: str, status: str, needle: str) -> None:
+    root = quick
     (root / "CHANGELOG.md").unlink()
     write(root, "CHANGES.rst", text)
     commit_all(root, "rst changelog")
@@ -624,9 +698,9 @@ def test_rst_changelog(tmp_path: Path, text: str, status: str, needle: str) -> N
     ],
 )
 def test_configured_changelog_path(
-    tmp_path: Path, configured: str, status: str, needle: str
+    project: Path, configured: str, status: str, needle: str
 ) -> None:
-    root = quick(tmp_path, changelog=configured)
+    root = make_quick(project, changelog=configured)
     # the conventional file has no entry, so a pass can only come from the configured one
     write(root, "CHANGELOG.md", "# Changelog\n\n## 0.0.9\n\n- Old.\n")
     write(root, "docs/changes.md", "# Changes\n\n## 0.1.0\n\n- First release.\n")
@@ -639,8 +713,8 @@ def test_configured_changelog_path(
 
 
 @pytest.mark.e2e
-def test_uncommitted_changes_fail_clean_tree(tmp_path: Path) -> None:
-    root = quick(tmp_path)
+def test_uncommitted_changes_fail_clean_tree(quick: Path) -> None:
+    root = quick
     write(root, "notes.txt", "not committed\n")
     write(root, "README.md", "# sample\n\nEdited.\n")
     r, doc = preflight(root)
@@ -652,8 +726,8 @@ def test_uncommitted_changes_fail_clean_tree(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_many_uncommitted_changes_are_counted(tmp_path: Path) -> None:
-    root = quick(tmp_path)
+def test_many_uncommitted_changes_are_counted(quick: Path) -> None:
+    root = quick
     for n in range(7):
         write(root, f"scratch/file{n}.txt", f"{n}\n")
     _, doc = preflight(root)
@@ -662,8 +736,8 @@ def test_many_uncommitted_changes_are_counted(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_own_build_output_does_not_dirty_the_tree(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_own_build_output_does_not_dirty_the_tree(project: Path) -> None:
+    root = project
     # build/ is not even git-ignored here: the check itself must leave its output alone
     write(root, ".gitignore", "/.nox/\n")
     configure(root, release={"disable": {"build": NOT_HERE}})
@@ -682,8 +756,8 @@ def test_own_build_output_does_not_dirty_the_tree(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_distributions_are_built_from_the_committed_tree(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_distributions_are_built_from_the_committed_tree(project: Path) -> None:
+    root = project
     write(root, "sample/extra.py", '"""Never committed."""\n')
     init = root / "sample" / "__init__.py"
     init.write_text(init.read_text(encoding="utf-8") + "\nUNCOMMITTED = True\n")
@@ -705,8 +779,8 @@ def test_distributions_are_built_from_the_committed_tree(tmp_path: Path) -> None
 
 
 @pytest.mark.e2e
-def test_uncommitted_version_bump_does_not_match_the_built_files(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_uncommitted_version_bump_does_not_match_the_built_files(project: Path) -> None:
+    root = project
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text(encoding="utf-8").replace('version = "0.1.0"', 'version = "0.2.0"')
@@ -724,8 +798,10 @@ def test_uncommitted_version_bump_does_not_match_the_built_files(tmp_path: Path)
 
 
 @pytest.mark.e2e
-def test_broken_build_fails_and_skips_what_needs_the_distributions(tmp_path: Path) -> None:
-    root = make_project(tmp_path, backend="setuptools")
+def test_broken_build_fails_and_skips_what_needs_the_distributions(
+    setuptools_project: Path,
+) -> None:
+    root = setuptools_project
     pyproject = root / "pyproject.toml"
     pyproject.write_text(
         pyproject.read_text(encoding="utf-8") + '\n[tool.setuptools]\npackages = ["missing_pkg"]\n'
@@ -742,8 +818,8 @@ def test_broken_build_fails_and_skips_what_needs_the_distributions(tmp_path: Pat
 
 
 @pytest.mark.e2e
-def test_readme_that_does_not_render_fails_dist_metadata(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_readme_that_does_not_render_fails_dist_metadata(project: Path) -> None:
+    root = project
     (root / "README.md").unlink()
     write(root, "README.rst", "sample\n======\n\nA sample.\n\n.. nonexistent-directive::\n\n   x\n")
     pyproject = root / "pyproject.toml"
@@ -761,8 +837,8 @@ def test_readme_that_does_not_render_fails_dist_metadata(tmp_path: Path) -> None
 
 
 @pytest.mark.e2e
-def test_duplicate_files_in_the_wheel_fail_wheel_contents(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_duplicate_files_in_the_wheel_fail_wheel_contents(project: Path) -> None:
+    root = project
     for name in ("a", "b"):
         write(root, f"sample/{name}.py", '"""The same module twice."""\n\nVALUE = 1\n')
     commit_all(root, "duplicate modules")
@@ -778,24 +854,17 @@ def test_duplicate_files_in_the_wheel_fail_wheel_contents(tmp_path: Path) -> Non
 # ---- gate-fast evidence ---------------------------------------------------------------------
 
 
-def evidence_project(tmp_path: Path, code: str = "pass") -> Path:
-    """A project whose gate fast is one trivial check running `code`; no build."""
-    root = make_project(tmp_path)
-    configure(root, release={"disable": {"build": NOT_HERE}}, fast=code)
-    return root
-
-
 @pytest.mark.e2e
-def test_missing_gate_fast_artifact_fails(tmp_path: Path) -> None:
-    root = evidence_project(tmp_path)
+def test_missing_gate_fast_artifact_fails(evidence: Path) -> None:
+    root = evidence
     r, doc = preflight(root)
     assert r.returncode == 1
     assert_check(doc, "gate-fast-evidence", "fail", "no gate-fast artifact in build/gate-fast.json")
 
 
 @pytest.mark.e2e
-def test_failing_gate_fast_artifact_fails(tmp_path: Path) -> None:
-    root = evidence_project(tmp_path, "raise SystemExit(1)")
+def test_failing_gate_fast_artifact_fails(evidence_fails: Path) -> None:
+    root = evidence_fails
     assert gate_fast(root)["status"] == "fail"
     r, doc = preflight(root)
     assert r.returncode == 1
@@ -805,8 +874,8 @@ def test_failing_gate_fast_artifact_fails(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_invalid_gate_fast_artifact_fails(tmp_path: Path) -> None:
-    root = evidence_project(tmp_path)
+def test_invalid_gate_fast_artifact_fails(evidence: Path) -> None:
+    root = evidence
     write(root, "build/gate-fast.json", '{"schema": "lane-tasks/gate-fast"}\n')
     _, doc = preflight(root)
     assert_check(doc, "gate-fast-evidence", "fail", "gate-fast artifact in build/gate-fast.json")
@@ -814,8 +883,8 @@ def test_invalid_gate_fast_artifact_fails(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_another_steps_artifact_is_not_gate_fast_evidence(tmp_path: Path) -> None:
-    root = evidence_project(tmp_path)
+def test_another_steps_artifact_is_not_gate_fast_evidence(evidence: Path) -> None:
+    root = evidence
     # a valid, passing artifact for HEAD, but doctor's, written where gate fast's belongs
     r = run_cli(root, "doctor", "--format", "json", "--out", "build/gate-fast.json")
     assert "Traceback" not in r.stderr, r.stderr
@@ -833,8 +902,8 @@ def test_another_steps_artifact_is_not_gate_fast_evidence(tmp_path: Path) -> Non
 
 
 @pytest.mark.e2e
-def test_gate_fast_from_an_earlier_commit_is_stale(tmp_path: Path) -> None:
-    root = evidence_project(tmp_path)
+def test_gate_fast_from_an_earlier_commit_is_stale(evidence: Path) -> None:
+    root = evidence
     earlier = head(root)
     assert gate_fast(root)["status"] == "pass"
     write(root, "NOTES.md", "a later commit\n")
@@ -850,9 +919,9 @@ def test_gate_fast_from_an_earlier_commit_is_stale(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_a_failed_gate_fast_of_an_earlier_commit_is_stale_not_failed(tmp_path: Path) -> None:
+def test_a_failed_gate_fast_of_an_earlier_commit_is_stale_not_failed(evidence_fails: Path) -> None:
     """An old result says nothing of HEAD: the message is that it is old, not that it failed."""
-    root = evidence_project(tmp_path, "raise SystemExit(1)")
+    root = evidence_fails
     earlier = head(root)
     assert gate_fast(root)["status"] == "fail"
     write(root, "NOTES.md", "a later commit\n")
@@ -867,8 +936,8 @@ def test_a_failed_gate_fast_of_an_earlier_commit_is_stale_not_failed(tmp_path: P
 
 
 @pytest.mark.e2e
-def test_gate_fast_on_a_dirty_tree_is_not_evidence(tmp_path: Path) -> None:
-    root = evidence_project(tmp_path)
+def test_gate_fast_on_a_dirty_tree_is_not_evidence(evidence: Path) -> None:
+    root = evidence
     scratch = write(root, "scratch.py", "X = 1\n")
     fast = gate_fast(root)
     assert fast["status"] == "pass"
@@ -880,8 +949,8 @@ def test_gate_fast_on_a_dirty_tree_is_not_evidence(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_inside_a_run_the_runs_gate_fast_artifact_is_the_evidence(tmp_path: Path) -> None:
-    root = evidence_project(tmp_path)
+def test_inside_a_run_the_runs_gate_fast_artifact_is_the_evidence(evidence: Path) -> None:
+    root = evidence
     run_id = new_run_id()
     assert gate_fast(root, "--run-id", run_id)["status"] == "pass"
     runs = root / "build" / "lanes" / "runs"
@@ -909,8 +978,8 @@ def test_inside_a_run_the_runs_gate_fast_artifact_is_the_evidence(tmp_path: Path
 
 
 @pytest.mark.e2e
-def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_disabled_check_is_skipped_with_its_reason(project: Path) -> None:
+    root = project
     reason = "gate fast runs in CI, see ci.yml"
     configure(root, release={"disable": {"gate-fast-evidence": reason, "build": NOT_HERE}})
     r, doc = preflight(root)
@@ -925,8 +994,8 @@ def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_disabled_checks_never_count_as_a_pass(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_disabled_checks_never_count_as_a_pass(project: Path) -> None:
+    root = project
     configure(root, release={"disable": dict.fromkeys(CHECK_IDS, "nothing to release")})
     r, doc = preflight(root)
     assert r.returncode == 1
@@ -936,8 +1005,8 @@ def test_disabled_checks_never_count_as_a_pass(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_disabling_an_unknown_check_is_a_config_error(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_disabling_an_unknown_check_is_a_config_error(project: Path) -> None:
+    root = project
     with (root / "lanes.toml").open("a", encoding="utf-8") as fh:
         fh.write('\n[gate.release.disable]\nchangelogs = "we have none"\n')
     commit_all(root, "bad disable")
@@ -956,8 +1025,8 @@ def test_disabling_an_unknown_check_is_a_config_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_stable_json_of_a_passing_preflight_is_byte_identical(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_stable_json_of_a_passing_preflight_is_byte_identical(project: Path) -> None:
+    root = project
     configure(root, fast="pass")
     assert gate_fast(root, "--stable-json")["status"] == "pass"
     outputs = []
@@ -984,8 +1053,8 @@ def bump_only(root: Path, version: str) -> str:
 
 
 @pytest.mark.e2e
-def test_between_releases_the_preflight_passes_and_says_not_a_candidate(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_between_releases_the_preflight_passes_and_says_not_a_candidate(project: Path) -> None:
+    root = project
     released = head(root)
     tag(root, "v0.1.0")
     write(root, "NOTES.md", "work after the release\n")
@@ -1032,9 +1101,9 @@ def test_between_releases_the_preflight_passes_and_says_not_a_candidate(tmp_path
     ids=["first", "above", "tag-commit", "dev", "below"],
 )
 def test_release_candidates(
-    tmp_path: Path, version: str, tags: dict[str, str], candidate: bool, reason: str
+    quick: Path, version: str, tags: dict[str, str], candidate: bool, reason: str
 ) -> None:
-    root = quick(tmp_path)
+    root = quick
     old = head(root)
     if version != "0.1.0":
         set_version(root, version)
@@ -1051,8 +1120,8 @@ def test_release_candidates(
 
 
 @pytest.mark.e2e
-def test_a_dev_version_needs_no_changelog_section(tmp_path: Path) -> None:
-    root = quick(tmp_path)
+def test_a_dev_version_needs_no_changelog_section(quick: Path) -> None:
+    root = quick
     tag(root, "v0.1.0")
     bump_only(root, "0.2.0.dev1")  # the changelog still ends at 0.1.0
     for args, candidate, version_status in (
@@ -1110,9 +1179,9 @@ FRAGMENT_TOOLS = {
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("tool", list(FRAGMENT_TOOLS))
-def test_changelog_fragments(tmp_path: Path, tool: str) -> None:
+def test_changelog_fragments(quick: Path, tool: str) -> None:
     config, text, directory, fragment, collect = FRAGMENT_TOOLS[tool]
-    root = quick(tmp_path)
+    root = quick
     if config is not None:
         with (root / config).open("a", encoding="utf-8") as fh:
             fh.write(text)
@@ -1159,9 +1228,8 @@ def test_changelog_fragments(tmp_path: Path, tool: str) -> None:
 
 
 @pytest.mark.e2e
-def test_every_check_runs_when_the_version_fails(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
-    assert gate_fast(root)["status"] == "pass"
+def test_every_check_runs_when_the_version_fails(evidenced: Path) -> None:
+    root = evidenced  # its gate fast passed (asserted where the template is built)
     r, doc = preflight(root, "--version", "0.2.0")
     assert r.returncode == 1
     res = assert_check(doc, "version", "fail", "--version 0.2.0 but the project's version is 0.1.0")
@@ -1235,10 +1303,12 @@ def test_a_build_backend_failure_is_a_metadata_error_with_its_own_message(
 
 
 @pytest.mark.e2e
-def test_a_backend_not_installed_here_is_named_with_what_to_install(tmp_path: Path) -> None:
+def test_a_backend_not_installed_here_is_named_with_what_to_install(
+    setuptools_project: Path,
+) -> None:
     """Offline, the version of a dynamic project is asked of its backend in this environment:
     what the backend needs and is missing is named, never "bump the version"."""
-    root = make_project(tmp_path, backend="setuptools")
+    root = setuptools_project
     py = root / "pyproject.toml"
     text = py.read_text(encoding="utf-8")
     text = text.replace(

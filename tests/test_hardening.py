@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from helpers import commit_all, make_project, run_cli
+from helpers import Templates, commit_all, make_project, run_cli
 
 SLEEPY = (
     "import subprocess, sys, time, pathlib\n"
@@ -59,15 +59,21 @@ def history(root: Path, sql: str) -> list[tuple[Any, ...]]:
         conn.close()
 
 
+@pytest.fixture
+def sample(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of make_project's project (in tmp_path, which stays the test's own)."""
+    return templates.copy("hardening-sample", make_project, tmp_path)
+
+
 # ---- interrupts -------------------------------------------------------------------------------
 
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_lane_stops_every_tool_and_keeps_partial_artifacts(
-    tmp_path: Path, sig: signal.Signals
+    sample: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:
-    root = make_project(tmp_path)
+    root = sample
     marker = tmp_path / "grandchild.pid"
     add_checks(root, {"sleepy": {"cmd": ["{python}", "-c", SLEEPY, str(marker)], "timeout": 300}})
     proc = subprocess.Popen(
@@ -110,8 +116,8 @@ def test_an_interrupted_lane_stops_every_tool_and_keeps_partial_artifacts(
 
 
 @pytest.mark.e2e
-def test_an_interrupted_cli_step_exits_130_with_its_artifact(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_an_interrupted_cli_step_exits_130_with_its_artifact(sample: Path, tmp_path: Path) -> None:
+    root = sample
     marker = tmp_path / "grandchild.pid"
     add_checks(root, {"sleepy": {"cmd": ["{python}", "-c", SLEEPY, str(marker)], "timeout": 300}})
     proc = subprocess.Popen(
@@ -135,8 +141,8 @@ def test_an_interrupted_cli_step_exits_130_with_its_artifact(tmp_path: Path) -> 
 
 
 @pytest.mark.e2e
-def test_two_lanes_at_once_both_complete_and_the_top_level_is_one_run(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_two_lanes_at_once_both_complete_and_the_top_level_is_one_run(sample: Path) -> None:
+    root = sample
     data = tomllib.loads((root / "lanes.toml").read_text())
     data["gate"]["release"] = {"offline": True}
     (root / "lanes.toml").write_text(tomli_w.dumps(data))
@@ -183,8 +189,8 @@ def test_two_lanes_at_once_both_complete_and_the_top_level_is_one_run(tmp_path: 
 # ---- output paths -----------------------------------------------------------------------------
 
 
-def test_out_outside_the_repository_is_refused_unless_allowed(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_out_outside_the_repository_is_refused_unless_allowed(sample: Path, tmp_path: Path) -> None:
+    root = sample
     outside = tmp_path / "elsewhere.json"
     for args in (
         ("gate", "fast", "--format", "json", "--out", str(outside)),
@@ -201,8 +207,10 @@ def test_out_outside_the_repository_is_refused_unless_allowed(tmp_path: Path) ->
     assert r.returncode == 0 and json.loads(outside.read_text())["step"] == "doctor"
 
 
-def test_out_through_a_symlink_out_of_the_repository_is_refused(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_out_through_a_symlink_out_of_the_repository_is_refused(
+    sample: Path, tmp_path: Path
+) -> None:
+    root = sample
     target = tmp_path / "target"
     target.mkdir()
     (root / "out").mkdir(exist_ok=True)
@@ -231,8 +239,8 @@ def test_out_through_a_symlink_out_of_the_repository_is_refused(tmp_path: Path) 
 
 
 @pytest.mark.e2e
-def test_a_string_command_needs_shell_true_which_doctor_flags(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_a_string_command_needs_shell_true_which_doctor_flags(sample: Path) -> None:
+    root = sample
     data = tomllib.loads((root / "lanes.toml").read_text())
     data["gate"]["fast"]["checks"]["piped"] = {"cmd": "echo one | wc -l && exit 3"}
     (root / "lanes.toml").write_text(tomli_w.dumps(data))
@@ -253,8 +261,8 @@ def test_a_string_command_needs_shell_true_which_doctor_flags(tmp_path: Path) ->
 
 
 @pytest.mark.e2e
-def test_secret_environment_values_are_redacted_from_every_artifact(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_secret_environment_values_are_redacted_from_every_artifact(sample: Path) -> None:
+    root = sample
     secret = "s3cr3t-VALUE-4242"
     code = "import os; print('token is', os.environ['DEPLOY_API_TOKEN']); raise SystemExit(1)"
     add_checks(root, {"leaky": {"cmd": ["{python}", "-c", code]}})
@@ -272,8 +280,8 @@ def test_secret_environment_values_are_redacted_from_every_artifact(tmp_path: Pa
 
 
 @pytest.mark.e2e
-def test_huge_tool_output_is_bounded_in_memory_and_in_the_artifact(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_huge_tool_output_is_bounded_in_memory_and_in_the_artifact(sample: Path) -> None:
+    root = sample
     code = (
         "import sys\nline = 'x' * 1023 + '\\n'\nfor _ in range(300 * 1024): sys.stdout.write(line)"
     )
@@ -296,10 +304,10 @@ def test_huge_tool_output_is_bounded_in_memory_and_in_the_artifact(tmp_path: Pat
 
 
 @pytest.mark.e2e
-def test_the_lanes_own_process_id_does_not_leak_into_the_tools(tmp_path: Path) -> None:
+def test_the_lanes_own_process_id_does_not_leak_into_the_tools(sample: Path) -> None:
     """A tool that runs lane-tasks itself (this repository's pytest does) must not look like
     part of the nox run that started it."""
-    root = make_project(tmp_path)
+    root = sample
     code = "import os, sys; sys.exit('LANE_TASKS_NOX_PID' in os.environ)"
     add_checks(root, {"env": {"cmd": ["{python}", "-c", code]}})
     r = subprocess.run(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import REPO_ROOT, commit_all, make_project, run_cli, run_nox, write
+from helpers import REPO_ROOT, Templates, commit_all, make_project, run_cli, run_nox, write
 
 HISTORY = Path("build/lanes/history.sqlite")
 
@@ -34,12 +34,47 @@ def env(**extra: str) -> dict[str, str]:
     return out | extra
 
 
-@pytest.fixture(scope="module")
-def laned(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project that ran `nox -s startup` once on a laptop, then once "in CI"."""
-    root = make_project(tmp_path_factory.mktemp("h"))
+def _laptop_run(d: Path) -> Path:
+    """A project that ran `nox -s startup` once on a laptop."""
+    root = make_project(d)
     r = run_nox(root, "-s", "startup", env=env())
     assert r.returncode == 0, r.stdout + r.stderr
+    return root
+
+
+def _failed_run(d: Path) -> Path:
+    """A project whose test fails, after one `nox -s startup` on a laptop."""
+    root = make_project(d, failing_test=True)
+    assert run_nox(root, "-s", "startup", env=env()).returncode != 0
+    return root
+
+
+@pytest.fixture
+def project(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of `make_project`'s project, before any run."""
+    return templates.copy("history-project", make_project, tmp_path)
+
+
+def _other(d: Path) -> Path:
+    return make_project(d, "other")
+
+
+@pytest.fixture
+def other(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of a second project, "other", before any run (its own directory in tmp_path)."""
+    return templates.copy("history-other", _other, tmp_path / "other-project")
+
+
+@pytest.fixture
+def failed_lane(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of a project after one failed `nox -s startup` (its test fails)."""
+    return templates.copy("history-failed-run", _failed_run, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def laned(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project that ran `nox -s startup` once on a laptop, then once "in CI"."""
+    root = templates.copy("history-laptop-run", _laptop_run, tmp_path_factory.mktemp("h"))
     r = run_nox(
         root, "-s", "startup", env=env(CI="true", GITHUB_ACTIONS="true", GITHUB_ACTOR="bot")
     )
@@ -74,9 +109,8 @@ def test_a_lane_run_records_its_run_and_every_step(laned: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_a_failed_lane_is_a_failed_finished_run(tmp_path: Path) -> None:
-    root = make_project(tmp_path, failing_test=True)
-    assert run_nox(root, "-s", "startup", env=env()).returncode != 0
+def test_a_failed_lane_is_a_failed_finished_run(failed_lane: Path) -> None:
+    root = failed_lane
     (run,) = rows(root, "SELECT * FROM runs")
     assert (run["status"], run["state"], run["lane"]) == ("fail", "complete", "startup")
     (step,) = rows(root, "SELECT * FROM steps")  # gate fast failed: nothing ran after it
@@ -86,8 +120,8 @@ def test_a_failed_lane_is_a_failed_finished_run(tmp_path: Path) -> None:
     assert json.loads(manifest.read_text())["run"]["state"] == "complete"
 
 
-def test_a_cli_step_outside_nox_is_a_run_of_its_own(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_a_cli_step_outside_nox_is_a_run_of_its_own(project: Path) -> None:
+    root = project
     assert run_cli(root, "doctor", "--format", "json", env=env()).returncode == 0
     (run,) = rows(root, "SELECT * FROM runs")
     assert (run["source"], run["lane"], run["status"], run["state"]) == (
@@ -96,7 +130,7 @@ def test_a_cli_step_outside_nox_is_a_run_of_its_own(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_export_import_round_trip_is_idempotent(laned: Path, tmp_path: Path) -> None:
+def test_export_import_round_trip_is_idempotent(laned: Path, other: Path, tmp_path: Path) -> None:
     export = tmp_path / "export.jsonl"
     r = run_cli(
         laned,
@@ -116,7 +150,6 @@ def test_export_import_round_trip_is_idempotent(laned: Path, tmp_path: Path) -> 
     again = run_cli(laned, "history", "export").stdout
     assert again == export.read_text()
 
-    other = make_project(tmp_path / "other", "other")
     first = run_cli(other, "history", "import", str(export))
     assert first.returncode == 0, first.stderr
     assert f"{len(lines)} new row(s), 0 already there" in first.stdout
@@ -130,8 +163,7 @@ def test_export_import_round_trip_is_idempotent(laned: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.e2e
-def test_importing_run_manifests(laned: Path, tmp_path: Path) -> None:
-    other = make_project(tmp_path, "other")
+def test_importing_run_manifests(laned: Path, other: Path) -> None:
     run_dirs = sorted((laned / "build" / "lanes" / "runs").iterdir())
     r = run_cli(other, "history", "import", *map(str, run_dirs))
     assert r.returncode == 0, r.stderr
@@ -159,9 +191,9 @@ def test_importing_run_manifests(laned: Path, tmp_path: Path) -> None:
     ],
 )  # fmt: skip
 def test_a_bad_history_line_names_file_line_and_key_and_imports_nothing(
-    tmp_path: Path, line: str, key: str
+    project: Path, tmp_path: Path, line: str, key: str
 ) -> None:
-    root = make_project(tmp_path)
+    root = project
     good = (
         '{"type": "run", "repo": "x", "run_id": "ok", "source": "nox", "status": "pass", '
         '"state": "complete", "started_at": "2026-01-01T00:00:00Z"}'
@@ -175,8 +207,8 @@ def test_a_bad_history_line_names_file_line_and_key_and_imports_nothing(
     assert not (root / HISTORY).exists() or rows(root, "SELECT * FROM runs") == []
 
 
-def test_a_file_that_is_not_history(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_a_file_that_is_not_history(project: Path, tmp_path: Path) -> None:
+    root = project
     f = tmp_path / "doc.json"
     f.write_text('{"schema": "lane-tasks/gate-fast"}')
     r = run_cli(root, "history", "import", str(f), str(tmp_path / "missing.jsonl"))
@@ -206,8 +238,8 @@ WRITER = textwrap.dedent(
 
 
 @pytest.mark.e2e
-def test_two_concurrent_writers_lose_no_row(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_two_concurrent_writers_lose_no_row(project: Path, tmp_path: Path) -> None:
+    root = project
     script = tmp_path / "writer.py"
     script.write_text(WRITER)
     procs = [
@@ -232,9 +264,8 @@ def test_two_concurrent_writers_lose_no_row(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_triage_needs_a_known_failed_run(tmp_path: Path) -> None:
-    root = make_project(tmp_path, failing_test=True)
-    run_nox(root, "-s", "startup", env=env())
+def test_triage_needs_a_known_failed_run(failed_lane: Path) -> None:
+    root = failed_lane
     (failed,) = rows(root, "SELECT run_id FROM runs")
     unknown = run_cli(root, "triage", "--run", failed["run_id"][:-1] + "x", "--owner", "ana")
     assert unknown.returncode == 2 and "not in the history" in unknown.stderr
@@ -261,14 +292,15 @@ def test_triage_needs_a_known_failed_run(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_rollback_needs_a_go_decision_by_a_release_owner(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_rollback_needs_a_go_decision_by_a_release_owner(
+    templates: Templates, tmp_path: Path
+) -> None:
+    # the lane's run leaves the preflight a go needs; no decision is recorded yet
+    root = templates.copy("history-laptop-run", _laptop_run, tmp_path)
     owners = tomllib.loads((root / "lanes.toml").read_text())["project"]["release_owners"]
     none = run_cli(root, "release", "rollback", "--version", "0.1.0", "--owner", owners[0],
                    "--reason", "broken")  # fmt: skip
     assert none.returncode == 2 and "no go decision" in none.stderr
-    lane = run_nox(root, "-s", "startup", env=env())  # leaves the preflight a go needs
-    assert lane.returncode == 0, lane.stdout
     go = run_cli(root, "release", "decide", "--version", "0.1.0", "--decision", "go",
                  "--owner", owners[0])  # fmt: skip
     assert go.returncode == 0, go.stderr
@@ -287,8 +319,8 @@ def test_rollback_needs_a_go_decision_by_a_release_owner(tmp_path: Path) -> None
     assert rate["sample"] == 1  # one go decision, rolled back (min_sample keeps it unknown)
 
 
-def test_events_import_is_idempotent_and_validated(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_events_import_is_idempotent_and_validated(project: Path, tmp_path: Path) -> None:
+    root = project
     f = tmp_path / "events.jsonl"
     f.write_text(
         '{"type": "docs-view", "at": "2026-02-01T10:00:00Z", "page": "/quickstart"}\n'

@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 import tomli_w
-from helpers import REPO_ROOT, commit_all, git, make_project, run_cli, validate_artifact
+from helpers import (
+    REPO_ROOT,
+    Templates,
+    commit_all,
+    git,
+    make_project,
+    run_cli,
+    validate_artifact,
+)
 
 from lane_tasks.evidence.store import new_run_id
 
@@ -23,9 +31,9 @@ FAST_CHECK = {"smoke": {"cmd": ["{python}", "-c", "pass"], "owner": "qa"}}
 NOW = "2026-03-02T09:30:00Z"
 
 
-def project(tmp_path: Path, **extra: Any) -> Path:
-    """A real project with one lane holding the two controls, a quick gate and offline builds."""
-    root = make_project(tmp_path)
+def audit_lanes(root: Path, **extra: Any) -> Path:
+    """`root` (make_project's project) given one lane holding the two controls, a quick gate
+    and offline builds, committed."""
     data = tomllib.loads((root / "lanes.toml").read_text())
     data["project"]["release_owners"] = [OWNER]
     data["gate"] = {"fast": {"checks": FAST_CHECK}, "release": {"offline": True}}
@@ -37,6 +45,23 @@ def project(tmp_path: Path, **extra: Any) -> Path:
     (root / "lanes.toml").write_text(tomli_w.dumps(data))
     commit_all(root, "lanes")
     return root
+
+
+def project(d: Path) -> Path:
+    """A real project with one lane holding the two controls, a quick gate and offline builds."""
+    return audit_lanes(make_project(d))
+
+
+@pytest.fixture
+def sample(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of make_project's project (init's lanes)."""
+    return templates.copy("kpi-sample", make_project, tmp_path)
+
+
+@pytest.fixture
+def audited(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of `project`."""
+    return templates.copy("kpi-audited", project, tmp_path)
 
 
 def env(now: str) -> dict[str, str]:
@@ -62,8 +87,8 @@ def review(root: Path, *args: str, now: str = NOW) -> subprocess.CompletedProces
     return run_cli(root, "kpi", "review", *args, "--now", now)
 
 
-def test_kpi_review_of_an_empty_history_records_every_kpi_unknown(tmp_path: Path) -> None:
-    root = project(tmp_path)
+def test_kpi_review_of_an_empty_history_records_every_kpi_unknown(audited: Path) -> None:
+    root = audited
     r = review(root, "--reviewer", "ana", "--notes", "  flat week ", "--lane", "scale")
     assert r.returncode == 0, r.stderr
     path = root / "release-evidence" / "kpi-reviews" / "20260302T093000Z.json"
@@ -89,8 +114,8 @@ def test_kpi_review_of_an_empty_history_records_every_kpi_unknown(tmp_path: Path
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
-def test_kpi_review_refuses_an_unlisted_or_empty_reviewer(tmp_path: Path) -> None:
-    root = project(tmp_path, kpi={"reviewers": ["ana@example.org"]})
+def test_kpi_review_refuses_an_unlisted_or_empty_reviewer(sample: Path) -> None:
+    root = audit_lanes(sample, kpi={"reviewers": ["ana@example.org"]})
     r = review(root, "--reviewer", "ana@example.com")
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1
@@ -100,8 +125,8 @@ def test_kpi_review_refuses_an_unlisted_or_empty_reviewer(tmp_path: Path) -> Non
     assert not (root / "release-evidence").exists()
 
 
-def test_weekly_kpi_review_control(tmp_path: Path) -> None:
-    root = project(tmp_path, kpi={"review_period_days": 7})
+def test_weekly_kpi_review_control(sample: Path) -> None:
+    root = audit_lanes(sample, kpi={"review_period_days": 7})
     res = control(root, "weekly-kpi-review", now=NOW)
     assert res["status"] == "fail" and "no KPI review recorded" in res["message"]
     assert res["fix"] and "kpi review" in res["fix"]
@@ -125,8 +150,8 @@ def test_weekly_kpi_review_control(tmp_path: Path) -> None:
     assert "invalid KPI review record" in res["message"] and bad.name in res["message"]
 
 
-def test_weekly_kpi_review_fails_on_an_unlisted_reviewer(tmp_path: Path) -> None:
-    root = project(tmp_path)
+def test_weekly_kpi_review_fails_on_an_unlisted_reviewer(audited: Path) -> None:
+    root = audited
     assert review(root, "--reviewer", "mallory").returncode == 0
     assert control(root, "weekly-kpi-review", now=NOW)["status"] == "pass"
     text = (root / "lanes.toml").read_text() + '\n[kpi]\nreviewers = ["ana"]\n'
@@ -146,8 +171,8 @@ def test_weekly_kpi_review_fails_on_an_unlisted_reviewer(tmp_path: Path) -> None
         ("[release]\nchecklist = []\n", "must list at least one item"),
     ],
 )
-def test_kpi_and_checklist_config_errors(tmp_path: Path, toml: str, needle: str) -> None:
-    root = make_project(tmp_path)
+def test_kpi_and_checklist_config_errors(sample: Path, toml: str, needle: str) -> None:
+    root = sample
     (root / "lanes.toml").write_text((root / "lanes.toml").read_text() + "\n" + toml)
     r = run_cli(root, "lanes", "validate")
     assert r.returncode == 2
@@ -155,8 +180,8 @@ def test_kpi_and_checklist_config_errors(tmp_path: Path, toml: str, needle: str)
     assert needle in r.stderr
 
 
-def test_checklist_step_the_lane_does_not_run_is_a_config_error(tmp_path: Path) -> None:
-    root = project(tmp_path)
+def test_checklist_step_the_lane_does_not_run_is_a_config_error(audited: Path) -> None:
+    root = audited
     (root / "lanes.toml").write_text(
         (root / "lanes.toml").read_text() + '\n[release]\nchecklist = ["drift-check"]\n'
     )
@@ -173,13 +198,24 @@ def step(root: Path, run_id: str, *args: str) -> None:
     assert r.returncode in (0, 1), r.stderr
 
 
-def lane_run(root: Path, *, doctor: bool = True) -> str:
+def gates_run(root: Path) -> str:
+    """A run of the audit lane's first two steps (gate fast, gate release); doctor not yet."""
     run_id = new_run_id()
     step(root, run_id, "gate", "fast", "--stable-json")
     step(root, run_id, "gate", "release", "--offline", "--out", "build/release-preflight.json")
-    if doctor:
-        step(root, run_id, "doctor")
     return run_id
+
+
+def _gated(d: Path) -> tuple[Path, str, str]:
+    root = project(d)
+    decided = git(root, "rev-parse", "HEAD")
+    return root, decided, gates_run(root)
+
+
+@pytest.fixture
+def gated(templates: Templates, tmp_path: Path) -> tuple[Path, str, str]:
+    """A copy of `project` (its HEAD) with a run in which gate fast and gate release ran."""
+    return templates.copy("kpi-checklist-gated", _gated, tmp_path)
 
 
 def decide_go(root: Path, version: str) -> None:
@@ -193,10 +229,11 @@ def checklist(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.e2e
-def test_checklist_from_a_run_and_the_control_detects_tampering(tmp_path: Path) -> None:
-    root = project(tmp_path)
-    decided = git(root, "rev-parse", "HEAD")
-    run_id = lane_run(root)
+def test_checklist_from_a_run_and_the_control_detects_tampering(
+    gated: tuple[Path, str, str],
+) -> None:
+    root, decided, run_id = gated
+    step(root, run_id, "doctor")  # the lane's last step, in the same run
     decide_go(root, "0.1.0")
     r = checklist(root, "--version", "v0.1.0")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -244,10 +281,10 @@ def test_checklist_from_a_run_and_the_control_detects_tampering(tmp_path: Path) 
 
 
 @pytest.mark.e2e
-def test_incomplete_checklist_is_refused_and_an_item_not_done_fails(tmp_path: Path) -> None:
-    root = project(tmp_path)
-    decided = git(root, "rev-parse", "HEAD")
-    lane_run(root, doctor=False)
+def test_incomplete_checklist_is_refused_and_an_item_not_done_fails(
+    gated: tuple[Path, str, str],
+) -> None:
+    root, decided, _ = gated  # doctor did not run
     decide_go(root, "0.1.0")
     r = checklist(root, "--version", "0.1.0")
     assert r.returncode == 1
@@ -271,8 +308,8 @@ def test_incomplete_checklist_is_refused_and_an_item_not_done_fails(tmp_path: Pa
 
 
 @pytest.mark.e2e
-def test_checklist_without_a_run_or_decision(tmp_path: Path) -> None:
-    root = project(tmp_path, release={"checklist": ["decision"]})
+def test_checklist_without_a_run_or_decision(sample: Path) -> None:
+    root = audit_lanes(sample, release={"checklist": ["decision"]})
     r = checklist(root, "--version", "0.1.0")
     assert r.returncode == 1
     assert "no decision record for 0.1.0" in r.stderr
@@ -299,8 +336,8 @@ def test_checklist_without_a_run_or_decision(tmp_path: Path) -> None:
         (("--teams", "2", "--constraint", "audit"), "regulated", "scale lacks severity-model"),
     ],
 )
-def test_lanes_recommend(tmp_path: Path, args: tuple[str, ...], lane: str, needle: str) -> None:
-    root = make_project(tmp_path)
+def test_lanes_recommend(sample: Path, args: tuple[str, ...], lane: str, needle: str) -> None:
+    root = sample
     r = run_cli(root, "lanes", "recommend", *args, "--format", "json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
@@ -311,8 +348,8 @@ def test_lanes_recommend(tmp_path: Path, args: tuple[str, ...], lane: str, needl
     assert text.stdout.splitlines()[0] == lane
 
 
-def test_lanes_recommend_errors_and_defaults(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_lanes_recommend_errors_and_defaults(sample: Path, tmp_path: Path) -> None:
+    root = sample
     r = run_cli(root, "lanes", "recommend", "--constraint", "audit", "--no-audit")
     assert r.returncode == 2 and "contradicts" in r.stderr
     assert run_cli(root, "lanes", "recommend", "--teams", "0").returncode == 2
@@ -331,8 +368,8 @@ def test_lanes_recommend_errors_and_defaults(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_lanes_recommend_asks_at_a_terminal(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_lanes_recommend_asks_at_a_terminal(sample: Path) -> None:
+    root = sample
     primary, replica = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "lane_tasks", "lanes", "recommend"],
@@ -355,8 +392,8 @@ def test_lanes_recommend_asks_at_a_terminal(tmp_path: Path) -> None:
 # ---- docs: lanes.md and the role quickstarts ------------------------------------------------
 
 
-def test_docs_set_is_deterministic_checked_and_drift_clean(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_docs_set_is_deterministic_checked_and_drift_clean(sample: Path) -> None:
+    root = sample
     r = run_cli(root, "lanes", "docs", "--out-dir", "docs")
     assert r.returncode == 0, r.stderr
     pages = ["lanes.md", *(f"quickstart/{p}.md" for p in (
@@ -388,8 +425,8 @@ def test_docs_set_is_deterministic_checked_and_drift_clean(tmp_path: Path) -> No
     assert bad.returncode == 2
 
 
-def test_quickstarts_hold_each_roles_commands(tmp_path: Path) -> None:
-    root = project(tmp_path, kpi={"review_period_days": 14, "reviewers": ["ana"]})
+def test_quickstarts_hold_each_roles_commands(sample: Path) -> None:
+    root = audit_lanes(sample, kpi={"review_period_days": 14, "reviewers": ["ana"]})
     assert run_cli(root, "lanes", "docs", "--out-dir", "docs").returncode == 0
     q = root / "docs" / "quickstart"
     owner = (q / "release-owner.md").read_text()

@@ -23,6 +23,7 @@ import contextlib
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -110,17 +111,40 @@ def history_path(config: Config) -> Path:
     return config.root / rel
 
 
+_BUSY = 5
+"""SQLITE_BUSY: another connection holds the lock."""
+
+_BUSY_WAIT_S = 30.0
+
+
+def _journal_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. SQLite answers SQLITE_BUSY at once, without waiting out the busy
+    timeout, when another process is switching the same new file to WAL at that moment (two
+    lane-tasks processes starting on a project without a history yet): wait for it here, as
+    long as the busy timeout would have."""
+    deadline = time.monotonic() + _BUSY_WAIT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            if code is None or code & 0xFF != _BUSY or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating) a history file: WAL, a generous busy timeout, the tables in place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=_BUSY_WAIT_S, isolation_level=None)
     except sqlite3.Error as exc:
         raise storage_problem(path, exc) from None
     conn.row_factory = sqlite3.Row
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
-        conn.execute("PRAGMA journal_mode = WAL")
+        _journal_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.executescript(_DDL)
         conn.execute(

@@ -51,7 +51,7 @@ from lane_tasks.evidence.artifacts import (
 from lane_tasks.steps.gate_cache_secret import load_secret, secret_path
 from lane_tasks.steps.gate_cache_tree import editable_fingerprints, sha_hex, tree_fingerprint
 
-__all__ = ["CACHE_DIR", "ENV_DEFAULTS", "GateCache"]
+__all__ = ["CACHE_DIR", "ENV_DEFAULTS", "VOLATILE", "GateCache"]
 
 CACHE_DIR = "lanes/cache/gate-fast"
 _CACHED_STATUSES = ("pass", "fail")
@@ -89,6 +89,11 @@ mypy, coverage, hypothesis, pip, uv) do: always part of a check's key, as Turbor
 framework inference and Bazel's --action_env do for theirs."""
 
 
+VOLATILE = ("PYTEST_CURRENT_TEST",)
+"""Names a default pattern matches that say only where their setter is (pytest's current test
+and phase), not how a tool behaves: no key covers them unless a check declares them."""
+
+
 def _env_names(check: CheckSpec) -> tuple[str, ...]:
     return (*ENV_DEFAULTS, *check.env, *check.input_env)
 
@@ -97,10 +102,12 @@ def _env_digest(check: CheckSpec, env: Mapping[str, str]) -> dict[str, str | Non
     """The variables of the check's environment its key covers, each value hashed; a name
     listed exactly but unset counts as unset."""
     patterns = _env_names(check)
+    declared = (*check.env, *check.input_env)
     keyed: dict[str, str | None] = {
         n: sha_hex(v.encode("utf-8", "surrogateescape"))
         for n, v in env.items()
         if any(fnmatch.fnmatchcase(n, p) for p in patterns)
+        and (n not in VOLATILE or any(fnmatch.fnmatchcase(n, p) for p in declared))
     }
     for name in patterns:
         if not any(c in name for c in "*?[") and name not in keyed:
