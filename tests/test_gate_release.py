@@ -39,9 +39,18 @@ CHECK_IDS = [
     "build",
     "dist-metadata",
     "wheel-contents",
+    "sdist-complete",
+    "reproducible",
+    "installed-wheel",
+    "smoke",
+    "sbom",
     "gate-fast-evidence",
 ]
 NOT_HERE = "not under test here"
+OPT_IN = {"smoke": "skip", "reproducible": "skip"}
+"""The checks a project turns on ([gate.release] smoke, reproducible): skipped, saying how."""
+PASSING = {**dict.fromkeys(CHECK_IDS, "pass"), **OPT_IN}
+"""Every check of a clean project's preflight, outside a lane that asks for more."""
 QUICK = {"build": NOT_HERE, "gate-fast-evidence": NOT_HERE}
 
 
@@ -212,8 +221,10 @@ def test_clean_project_passes_every_check(evidenced: Path) -> None:
     r, doc = preflight(root)
     assert r.returncode == 0, r.stdout
     assert doc["status"] == "pass"
-    assert {x["id"]: x["status"] for x in doc["results"]} == dict.fromkeys(CHECK_IDS, "pass")
-    assert doc["summary"] == {"pass": 8, "fail": 0, "error": 0, "skip": 0}
+    assert {x["id"]: x["status"] for x in doc["results"]} == PASSING
+    assert doc["summary"] == {"pass": 11, "fail": 0, "error": 0, "skip": 2}
+    assert "[gate.release] smoke" in result(doc, "smoke")["message"]
+    assert "reproducible = true" in result(doc, "reproducible")["message"]
     assert doc["version"] == "0.1.0"
     assert doc["step"] == "gate-release"
     assert doc["subject"] == {"commit": head(root), "dirty": False}
@@ -987,9 +998,9 @@ def test_disabled_check_is_skipped_with_its_reason(project: Path) -> None:
     assert doc["status"] == "pass"
     assert_check(doc, "gate-fast-evidence", "skip", f"disabled in lanes.toml: {reason}")
     assert_check(doc, "build", "skip", f"disabled in lanes.toml: {NOT_HERE}")
-    for check_id in ("dist-metadata", "wheel-contents"):
+    for check_id in ("dist-metadata", "wheel-contents", "sdist-complete", "installed-wheel"):
         assert_check(doc, check_id, "skip", "requires build, which did not pass")
-    assert doc["summary"] == {"pass": 4, "fail": 0, "error": 0, "skip": 4}
+    assert doc["summary"] == {"pass": 4, "fail": 0, "error": 0, "skip": 9}
     assert f"disabled in lanes.toml: {reason}" in r.stdout  # the text report shows it too
 
 
@@ -1000,7 +1011,7 @@ def test_disabled_checks_never_count_as_a_pass(project: Path) -> None:
     r, doc = preflight(root)
     assert r.returncode == 1
     assert doc["status"] == "error"
-    assert doc["summary"] == {"pass": 0, "fail": 0, "error": 0, "skip": 8}
+    assert doc["summary"] == {"pass": 0, "fail": 0, "error": 0, "skip": len(CHECK_IDS)}
     assert_check(doc, "metadata", "skip", "disabled in lanes.toml: nothing to release")
 
 
@@ -1069,10 +1080,7 @@ def test_between_releases_the_preflight_passes_and_says_not_a_candidate(project:
     res = assert_check(doc, "version", "skip", f"not a release candidate: {why}")
     assert res["message"] == f"not a release candidate: {why}"
     # every other check ran, and on the released version's own files
-    assert {x["id"]: x["status"] for x in doc["results"]} == {
-        **dict.fromkeys(CHECK_IDS, "pass"),
-        "version": "skip",
-    }
+    assert {x["id"]: x["status"] for x in doc["results"]} == {**PASSING, "version": "skip"}
     assert_check(doc, "changelog", "pass", "CHANGELOG.md:3: 0.1.0")
     assert_check(doc, "build", "pass", "sample-0.1.0.tar.gz, sample-0.1.0-py3-none-any.whl")
     assert f"not a release candidate: {why}" in r.stdout
@@ -1234,10 +1242,7 @@ def test_every_check_runs_when_the_version_fails(evidenced: Path) -> None:
     assert r.returncode == 1
     res = assert_check(doc, "version", "fail", "--version 0.2.0 but the project's version is 0.1.0")
     assert "bump" not in res["fix"]
-    assert {x["id"]: x["status"] for x in doc["results"]} == {
-        **dict.fromkeys(CHECK_IDS, "pass"),
-        "version": "fail",
-    }
+    assert {x["id"]: x["status"] for x in doc["results"]} == {**PASSING, "version": "fail"}
     assert doc["version"] == "0.1.0"
 
 

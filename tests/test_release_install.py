@@ -198,3 +198,38 @@ def test_a_bad_smoke_command_is_a_config_error(tmp_path: Path) -> None:
     assert r.returncode == 2
     assert "gate.release.smoke: must be an argv list, not a shell string" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.e2e
+def test_a_smoke_command_that_imports_the_source_tree_fails(tmp_path: Path) -> None:
+    """pytest's `pythonpath = ["."]` puts the source tree first: the tests pass, but against
+    the tree, not the wheel; the smoke check sees where the package came from."""
+    root = make_project(tmp_path)
+    set_pyproject(
+        root, "[tool.mypy]", '[tool.pytest.ini_options]\npythonpath = ["."]\n\n[tool.mypy]'
+    )
+    pytest_cmd = ["{python}", "-m", "pytest", "-q", "-p", "no:cacheprovider", "{project}/tests"]
+    set_release(root, smoke=pytest_cmd)
+    code, res = release_results(root)
+    smoke = res["smoke"]
+    assert code == 1 and smoke["status"] == "fail", smoke
+    assert (
+        "passed, but imported sample from sample/__init__.py, not the installed wheel"
+        in (smoke["message"])
+    )
+    assert "-o pythonpath=" in smoke["fix"]
+
+    set_release(root, smoke=[*pytest_cmd[:-1], "-o", "pythonpath=", pytest_cmd[-1]])
+    code, res = release_results(root)
+    assert res["smoke"]["status"] == "pass", res["smoke"]
+    assert res["smoke"]["message"].endswith("(imported sample from it)")
+
+
+@pytest.mark.e2e
+def test_a_smoke_command_that_never_imports_the_wheel_fails(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    set_release(root, smoke=["{python}", "-c", "print('all good')"])
+    code, res = release_results(root)
+    assert code == 1
+    assert res["smoke"]["status"] == "fail"
+    assert "never imported sample with {python}" in res["smoke"]["message"]

@@ -14,8 +14,10 @@ tree cannot stand in for the wheel, and each module must come from the new envir
 from __future__ import annotations
 
 import configparser
+import contextlib
 import importlib.metadata
 import json
+import os
 import shutil
 import sysconfig
 import tempfile
@@ -48,6 +50,42 @@ for name in sys.argv[1:]:
     print(json.dumps({"module": name, "error": None, "file": where, "inside": inside}))
 """
 """Run in the new environment: imports each module named, one JSON line each."""
+
+
+_PROBE = r"""
+import atexit, json, os, sys
+_out = os.environ.get("LANE_TASKS_SMOKE_IMPORTS")
+_names = os.environ.get("LANE_TASKS_SMOKE_MODULES")
+def _record():
+    seen = {}
+    for name in (_names or "").split(","):
+        module = sys.modules.get(name)
+        if module is not None:
+            where = getattr(module, "__file__", None)
+            where = where or next(iter(getattr(module, "__path__", [])), "")
+            seen[name] = os.path.realpath(where) if where else ""
+    if seen:
+        with open(_out, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(seen) + "\n")
+if _out:
+    atexit.register(_record)
+"""
+"""Loaded by every interpreter of the fresh environment (a `.pth` line): while the smoke
+command runs, it records where each of the wheel's top-level modules was imported from."""
+PROBE_ENV = ("LANE_TASKS_SMOKE_IMPORTS", "LANE_TASKS_SMOKE_MODULES")
+
+
+def _plant_probe(python: Path) -> None:
+    site = Path(
+        sysconfig.get_paths(
+            scheme="venv" if "venv" in sysconfig.get_scheme_names() else "posix_prefix",
+            vars={"base": str(python.parent.parent), "platbase": str(python.parent.parent)},
+        )["purelib"]
+    )
+    (site / "_lane_tasks_smoke_probe.py").write_text(_PROBE, encoding="utf-8")
+    (site / "_lane_tasks_smoke_probe.pth").write_text(
+        "import _lane_tasks_smoke_probe\n", encoding="utf-8"
+    )
 
 
 def importable(names: list[str]) -> list[str]:
@@ -172,6 +210,7 @@ class InstalledWheel(Check):
             return Outcome("fail", f"{wheel.name} does not install: {exc}")
         facts["wheel_python"] = python
         modules = importable(names)
+        facts["wheel_modules"] = modules
         problems = self._imports(ctx, python, modules) + self._scripts(ctx, env, scripts)
         if problems:
             return Outcome("fail", "; ".join(problems))
@@ -236,21 +275,69 @@ class Smoke(Check):
                 '"{project}/tests"], to run your tests against the installed wheel',
             )
         python: Path = facts["wheel_python"]
+        modules: list[str] = facts["wheel_modules"]
+        _plant_probe(python)
+        record = facts["scratch"] / "smoke-imports.jsonl"
+        probe = dict(zip(PROBE_ENV, (str(record), ",".join(modules)), strict=True))
         argv = [a.replace("{python}", str(python)).replace("{project}", str(ctx.root)) for a in cmd]
-        res = _run_in(ctx, self.id, argv)
+        res = _run_in(ctx, self.id, argv, probe)
         shown = " ".join(cmd)
         text = excerpt(res.output, root=ctx.root, stable=ctx.stable)
         if res.outcome == "exited" and res.exit_code == 0:
-            return Outcome("pass", f"`{shown}` passed against the installed wheel", exit_code=0)
+            return _imported_from(ctx, record, python.parent.parent, modules, shown)
         if res.outcome == "exited":
             return Outcome("fail", f"`{shown}` failed (exit {res.exit_code})", text, res.exit_code)
         return Outcome("error", res.detail, text)
 
 
-def _run_in(ctx: StepContext, check_id: str, argv: list[str]) -> ProcResult:
+def _imported_from(
+    ctx: StepContext, record: Path, env: Path, modules: list[str], shown: str
+) -> Outcome:
+    """The passing smoke command's verdict from where it imported the wheel's modules: each
+    from the fresh environment, and at least one (a smoke that never imports the wheel, or
+    imports the source tree through pytest's `pythonpath`, tested nothing of it)."""
+    seen: dict[str, set[str]] = {}
+    with contextlib.suppress(OSError):
+        for line in record.read_text(encoding="utf-8").splitlines():
+            with contextlib.suppress(ValueError, AttributeError):
+                for name, where in json.loads(line).items():
+                    seen.setdefault(name, set()).add(where)
+    prefix = str(env.resolve()) + os.sep
+    outside = sorted(
+        f"{name} from {ctx.config.shown(Path(w))}"
+        for name, wheres in seen.items()
+        for w in wheres
+        if not w.startswith(prefix)
+    )
+    if outside:
+        return Outcome(
+            "fail",
+            f"`{shown}` passed, but imported {'; '.join(outside)}, not the installed wheel",
+            fix="keep the source tree off sys.path in the smoke command (for pytest: "
+            "`-o pythonpath=` over a `pythonpath` setting, and no `__init__.py` in tests/)",
+        )
+    if not seen:
+        return Outcome(
+            "fail",
+            f"`{shown}` passed, but never imported {', '.join(modules)} with {{python}}: "
+            "it tried nothing of the installed wheel",
+            fix="make the smoke command import the package with {python} (its tests, a "
+            "console script, `{python} -c 'import pkg'`)",
+        )
+    return Outcome(
+        "pass",
+        f"`{shown}` passed against the installed wheel (imported {', '.join(sorted(seen))} "
+        "from it)",
+        exit_code=0,
+    )
+
+
+def _run_in(
+    ctx: StepContext, check_id: str, argv: list[str], extra: dict[str, str] | None = None
+) -> ProcResult:
     """`argv` from an empty temporary directory, with no PYTHONPATH: nothing of the source
     tree is importable unless the command itself names it."""
-    env = tool_env()
+    env = tool_env(extra)
     env.pop("PYTHONPATH", None)
     env.pop("PYTHONHOME", None)
     cwd = Path(tempfile.mkdtemp(prefix="lane-tasks-smoke-"))
