@@ -66,8 +66,8 @@ def project(templates: Templates, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def preflighted(templates: Templates, tmp_path: Path) -> Path:
-    """A copy of that project after a passing preflight at HEAD (its artifacts in build/, its
-    gate fast cache under build/lanes/cache)."""
+    """A copy of that project after a passing preflight (gate fast, gate release) at HEAD, its
+    artifacts in build/."""
     return templates.copy("release-preflighted", _preflighted, tmp_path)
 
 
@@ -335,8 +335,8 @@ def test_startup_lane_passes_end_to_end_with_a_decision_record(preflighted: Path
 
 
 @pytest.mark.e2e
-def test_startup_lane_fails_on_a_tag_without_a_decision(preflighted: Path) -> None:
-    root = preflighted  # the lane's gate fast answers from the preflight's cache: same tree
+def test_startup_lane_fails_on_a_tag_without_a_decision(project: Path) -> None:
+    root = project
     git(root, "tag", "v0.1.0")
     r = run_nox(root, "-s", "startup")
     assert r.returncode != 0
