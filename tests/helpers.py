@@ -310,6 +310,7 @@ class Templates:
         """`name`'s tree (built on first use) copied into `dest`; `build`'s answer, moved."""
         source = self._base / name
         if name not in self._built:
+            shutil.rmtree(source, ignore_errors=True)  # what a failed build left: build again
             source.mkdir(parents=True)
             self._built[name] = build(source)
         shutil.copytree(source, dest, symlinks=True, dirs_exist_ok=True)

@@ -1,7 +1,8 @@
 """The contract index of real runs: real steps, real run store, real git, real signatures.
 
 One real project with one real run (gate fast, gate release with its dists, doctor) is made per
-test worker and copied into each test, which then builds, tampers with and verifies its index.
+test worker and copied into each test, which then builds, tampers with and verifies its index
+(templates: the project, its run, the run with its index built, and with its index signed).
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 import tomli_w
 from helpers import (
     REPO_ROOT,
+    Templates,
     commit_all,
     git,
     keypair,
@@ -33,17 +34,22 @@ LANE = "base"
 STEPS = ["gate-fast", "gate-release", "doctor", "contract-index"]
 
 
-def lanes_project(tmp_path: Path, lanes: dict[str, Any] | None = None) -> Path:
+def lanes_project(tmp_path: Path) -> Path:
     """A real project whose lanes.toml has a quick gate and a lane ending in contract-index."""
     root = make_project(tmp_path)
+    set_lanes(root, {LANE: {"steps": STEPS, "controls": ["artifact-retention"]}})
+    return root
+
+
+def set_lanes(root: Path, lanes: dict[str, Any]) -> None:
+    """lanes.toml with the quick gate and `lanes`, committed."""
     data = {
         "project": {"release_owners": ["lead@example.org"], "artifacts_dir": "build"},
-        "lanes": lanes or {LANE: {"steps": STEPS, "controls": ["artifact-retention"]}},
+        "lanes": lanes,
         "gate": {"fast": {"checks": FAST_CHECK}, "release": {"offline": True}},
     }
     (root / "lanes.toml").write_text(tomli_w.dumps(data))
     commit_all(root, "lanes")
-    return root
 
 
 def step(root: Path, run_id: str, *args: str) -> None:
@@ -51,10 +57,10 @@ def step(root: Path, run_id: str, *args: str) -> None:
     assert r.returncode in (0, 1), r.stderr
 
 
-@pytest.fixture(scope="module")
-def base_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """Made once per worker: a project and a run with three artifacts and two release dists."""
-    root = lanes_project(tmp_path_factory.mktemp("base"))
+def _base_run(d: Path, templates: Templates) -> tuple[Path, str]:
+    """A copy of the `lanes_project` template and a run with three artifacts and two release
+    dists."""
+    root = templates.copy("contract-index-project", lanes_project, d)
     run_id = new_run_id()
     step(root, run_id, "gate", "fast", "--stable-json")
     step(root, run_id, "gate", "release")
@@ -62,13 +68,40 @@ def base_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return root, run_id
 
 
-@pytest.fixture
-def project(base_run: tuple[Path, str], tmp_path: Path) -> tuple[Path, str]:
-    """A private copy of the base run's project, free to tamper with."""
-    src, run_id = base_run
-    root = tmp_path / "proj"
-    shutil.copytree(src, root, symlinks=True)
+def _indexed(d: Path, templates: Templates) -> tuple[Path, str]:
+    """The base run with its index built (`build`, no key)."""
+    root, run_id = templates.copy("contract-index-run", lambda t: _base_run(t, templates), d)
+    code, err = build(root)
+    assert code == 0, err
     return root, run_id
+
+
+def _signed(d: Path, templates: Templates) -> tuple[Path, str, Path]:
+    """The base run with its index built and signed by a new key (beside the project); the
+    public key's path."""
+    root, run_id = templates.copy("contract-index-run", lambda t: _base_run(t, templates), d)
+    private, public = keypair(d, "release")
+    code, err = build(root, "--sign-key", str(private))
+    assert code == 0, err
+    return root, run_id, public
+
+
+@pytest.fixture
+def fresh(templates: Templates, tmp_path: Path) -> Path:
+    """A private copy of the `lanes_project` project, before any run."""
+    return templates.copy("contract-index-project", lanes_project, tmp_path)
+
+
+@pytest.fixture
+def project(templates: Templates, tmp_path: Path) -> tuple[Path, str]:
+    """A private copy of the base run's project, free to tamper with."""
+    return templates.copy("contract-index-run", lambda d: _base_run(d, templates), tmp_path)
+
+
+@pytest.fixture
+def indexed(templates: Templates, tmp_path: Path) -> tuple[Path, str]:
+    """A private copy of the base run's project with its index built."""
+    return templates.copy("contract-index-indexed", lambda d: _indexed(d, templates), tmp_path)
 
 
 def build(root: Path, *args: str, out: str = "build/contract-index.json") -> tuple[int, str]:
@@ -152,9 +185,8 @@ def test_index_lists_every_artifact_and_dist_and_is_byte_identical(
 
 
 @pytest.mark.e2e
-def test_every_referenced_schema_is_listed_with_its_sha256(project: tuple[Path, str]) -> None:
-    root, _ = project
-    assert build(root)[0] == 0
+def test_every_referenced_schema_is_listed_with_its_sha256(indexed: tuple[Path, str]) -> None:
+    root, _ = indexed
     doc = index_doc(root)
     wanted = {e["schema"] for e in doc["entries"] if e["schema"]} | {"lane-tasks/contract-index"}
     assert [s["id"] for s in doc["schemas"]] == sorted(wanted)
@@ -167,13 +199,12 @@ def test_every_referenced_schema_is_listed_with_its_sha256(project: tuple[Path, 
 
 
 @pytest.mark.e2e
-def test_in_toto_statement_is_valid_v1_with_the_right_subjects(project: tuple[Path, str]) -> None:
+def test_in_toto_statement_is_valid_v1_with_the_right_subjects(indexed: tuple[Path, str]) -> None:
     from google.protobuf import json_format
     from in_toto_attestation.v1.statement import Statement
     from in_toto_attestation.v1.statement_pb2 import Statement as StatementPb
 
-    root, _ = project
-    assert build(root)[0] == 0
+    root, _ = indexed
     text = (root / "build" / "contract-index.intoto.json").read_text()
     st = json.loads(text)
     assert st["_type"] == "https://in-toto.io/Statement/v1"
@@ -228,8 +259,8 @@ def test_index_without_out_prints_the_document_and_writes_it_where_the_lane_does
     assert report["index"] == "build/contract-index.intoto.json"
 
 
-def test_no_run_is_a_clear_failure(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path)
+def test_no_run_is_a_clear_failure(fresh: Path) -> None:
+    root = fresh
     code, _ = build(root)
     assert code == 1
     doc = index_doc(root)
@@ -289,9 +320,8 @@ def test_broken_run_evidence_fails_the_index(project: tuple[Path, str]) -> None:
 
 
 @pytest.mark.e2e
-def test_verify_passes_on_an_intact_run(project: tuple[Path, str]) -> None:
-    root, run_id = project
-    assert build(root)[0] == 0
+def test_verify_passes_on_an_intact_run(indexed: tuple[Path, str]) -> None:
+    root, run_id = indexed
     r = run_cli(root, "contract-index", "verify")
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith(
@@ -317,10 +347,9 @@ def test_verify_passes_on_an_intact_run(project: tuple[Path, str]) -> None:
     ],
 )
 def test_verify_names_each_tampered_file(
-    project: tuple[Path, str], tamper: str, category: str, name: str
+    indexed: tuple[Path, str], tamper: str, category: str, name: str
 ) -> None:
-    root, run_id = project
-    assert build(root)[0] == 0
+    root, run_id = indexed
     d = run_files(root, run_id)
     dist = root / "build" / "dist"
     if tamper == "modify":
@@ -364,10 +393,9 @@ def test_verify_ignores_what_changes_after_the_index(project: tuple[Path, str]) 
 
 
 @pytest.mark.e2e
-def test_verify_catches_an_index_edited_to_match(project: tuple[Path, str]) -> None:
+def test_verify_catches_an_index_edited_to_match(indexed: tuple[Path, str]) -> None:
     """Without a signature an index can be rewritten; the statement beside it still disagrees."""
-    root, run_id = project
-    assert build(root)[0] == 0
+    root, run_id = indexed
     p = run_files(root, run_id) / "gate-fast.json"
     p.write_bytes(p.read_bytes().replace(b'"pass"', b'"fail"', 1))
     doc = index_doc(root)
@@ -415,12 +443,9 @@ def flip_byte(path: Path, at: int) -> None:
 
 
 @pytest.fixture
-def signed(project: tuple[Path, str], tmp_path: Path) -> tuple[Path, str, Path]:
-    root, run_id = project
-    private, public = keypair(tmp_path, "release")
-    code, err = build(root, "--sign-key", str(private))
-    assert code == 0, err
-    return root, run_id, public
+def signed(templates: Templates, tmp_path: Path) -> tuple[Path, str, Path]:
+    """A private copy of the base run's project with its index built and signed."""
+    return templates.copy("contract-index-signed", lambda d: _signed(d, templates), tmp_path)
 
 
 @pytest.mark.e2e
@@ -490,10 +515,9 @@ def test_another_key_does_not_verify(signed: tuple[Path, str, Path], tmp_path: P
 
 
 @pytest.mark.e2e
-def test_unsigned_index_fails_a_signature_check(project: tuple[Path, str], tmp_path: Path) -> None:
-    root, _ = project
+def test_unsigned_index_fails_a_signature_check(indexed: tuple[Path, str], tmp_path: Path) -> None:
+    root, _ = indexed
     _, public = keypair(tmp_path, "k")
-    assert build(root)[0] == 0
     code, report = verify(root, "--public-key", str(public))
     assert code == 1
     assert any("contract-index.dsse.json" in p for p in report["problems"])
@@ -547,14 +571,15 @@ def test_nox_session_indexes_the_newest_run(project: tuple[Path, str]) -> None:
 
 
 @pytest.mark.e2e
-def test_lane_through_nox_indexes_its_own_run(tmp_path: Path) -> None:
+def test_lane_through_nox_indexes_its_own_run(fresh: Path) -> None:
     lanes = {
         "mini": {
             "steps": ["gate-fast", "doctor", "contract-index"],
             "controls": ["artifact-retention"],
         }
     }
-    root = lanes_project(tmp_path, lanes)
+    root = fresh
+    set_lanes(root, lanes)
     r = run_nox(root, "-s", "mini")
     assert r.returncode == 0, r.stdout + r.stderr
     (run,) = (root / "build" / "lanes" / "runs").iterdir()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tomllib
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,14 @@ def lanes_project(
     *,
     lanes: dict[str, Any] | None = None,
     keep: int = 50,
+    templates: Templates | None = None,
 ) -> Path:
-    """A real project whose lanes.toml has fast checks and the lanes given."""
-    root = make_project(tmp_path)
+    """A real project whose lanes.toml has fast checks and the lanes given (the project
+    `make_project` makes, copied from a template when `templates` are given)."""
+    if templates is None:
+        root = make_project(tmp_path)
+    else:
+        root = templates.copy("controls-sample", make_project, tmp_path)
     data = {
         "project": {"release_owners": ["lead@example.org"], "artifacts_dir": "build"},
         "runs": {"keep": keep},
@@ -80,21 +86,51 @@ def control(doc: dict[str, Any], cid: str) -> dict[str, Any]:
     return next(r for r in doc["results"] if r["id"] == cid)
 
 
-def _finished(d: Path) -> tuple[Path, str]:
-    root = lanes_project(d)
-    return root, full_run(root)
+def _released(templates: Templates, d: Path) -> tuple[Path, str]:
+    """The `base` lane's run of `full_run` up to gate release: gate fast and gate release
+    recorded, doctor not run yet."""
+    root = lanes_project(d, templates=templates)
+    run_id = new_run_id()
+    step(root, run_id, "gate", "fast", "--stable-json")
+    step(root, run_id, "gate", "release", "--offline")
+    return root, run_id
+
+
+@pytest.fixture
+def released(templates: Templates, tmp_path: Path) -> tuple[Path, str]:
+    """A copy of a run of the `base` lane that ran gate fast and gate release, not doctor."""
+    return templates.copy("controls-released", partial(_released, templates), tmp_path)
 
 
 @pytest.fixture
 def finished(templates: Templates, tmp_path: Path) -> tuple[Path, str]:
-    """A copy of one finished run of the `base` lane (its project, its evidence)."""
-    return templates.copy("controls-finished", _finished, tmp_path)
+    """A copy of one finished run of the `base` lane (its project, its evidence): the
+    `released` run, then its doctor step (`full_run`, step by step)."""
+
+    def build(d: Path) -> tuple[Path, str]:
+        root, run_id = templates.copy("controls-released", partial(_released, templates), d)
+        step(root, run_id, "doctor")
+        return root, run_id
+
+    return templates.copy("controls-finished", build, tmp_path)
 
 
 @pytest.fixture
 def project(templates: Templates, tmp_path: Path) -> Path:
     """A copy of the project `lanes_project` makes, before any run."""
-    return templates.copy("controls-project", lanes_project, tmp_path)
+    return templates.copy("controls-project", partial(lanes_project, templates=templates), tmp_path)
+
+
+def _two_runs(templates: Templates, d: Path) -> tuple[Path, list[str]]:
+    """A project keeping 5 runs, with two runs of `full_run(release=False)` kept."""
+    root = lanes_project(d, keep=5, templates=templates)
+    return root, [full_run(root, release=False) for _ in range(2)]
+
+
+@pytest.fixture
+def two_runs(templates: Templates, tmp_path: Path) -> tuple[Path, list[str]]:
+    """A copy of `_two_runs`: a project (runs.keep = 5) with two finished runs."""
+    return templates.copy("controls-two-runs", partial(_two_runs, templates), tmp_path)
 
 
 def run_path(root: Path, run_id: str) -> Path:
@@ -117,11 +153,10 @@ def test_release_confidence_path_passes_on_complete_evidence(finished: tuple[Pat
 
 
 @pytest.mark.e2e
-def test_release_confidence_path_fails_when_a_step_did_not_run(project: Path) -> None:
-    root = project
-    run_id = new_run_id()
-    step(root, run_id, "gate", "fast", "--stable-json")
-    step(root, run_id, "gate", "release", "--offline")
+def test_release_confidence_path_fails_when_a_step_did_not_run(
+    released: tuple[Path, str],
+) -> None:
+    root, run_id = released  # gate fast and gate release ran, doctor did not
     code, doc = verify(root, run_id)
     assert code == 1
     res = control(doc, "release-confidence-path")
@@ -131,11 +166,10 @@ def test_release_confidence_path_fails_when_a_step_did_not_run(project: Path) ->
 
 
 @pytest.mark.e2e
-def test_release_confidence_path_fails_on_commit_disagreement(project: Path) -> None:
-    root = project
-    run_id = new_run_id()
-    step(root, run_id, "gate", "fast", "--stable-json")
-    step(root, run_id, "gate", "release", "--offline")
+def test_release_confidence_path_fails_on_commit_disagreement(
+    released: tuple[Path, str],
+) -> None:
+    root, run_id = released  # gate fast and gate release ran on the first commit
     (root / "NOTES.md").write_text("a later commit\n")
     commit_all(root, "later")
     step(root, run_id, "doctor")
@@ -237,9 +271,12 @@ def test_artifact_retention_fails_on_broken_evidence(
 
 
 @pytest.mark.e2e
-def test_retention_keeps_only_the_newest_runs(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path, keep=2)
-    ids = [full_run(root, release=False) for _ in range(3)]
+def test_retention_keeps_only_the_newest_runs(two_runs: tuple[Path, list[str]]) -> None:
+    root, ids = two_runs
+    text = (root / "lanes.toml").read_text().replace("keep = 5", "keep = 2")
+    (root / "lanes.toml").write_text(text)
+    commit_all(root, "keep 2 runs")
+    ids.append(full_run(root, release=False))  # the third run: one more than runs.keep
     kept = sorted(p.name for p in (root / "build" / "lanes" / "runs").iterdir())
     assert kept == sorted(ids)[-2:]
     listed = json.loads(run_cli(root, "runs", "list", "--format", "json").stdout)
@@ -247,9 +284,9 @@ def test_retention_keeps_only_the_newest_runs(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_retention_not_in_force_fails(tmp_path: Path) -> None:
-    root = lanes_project(tmp_path, keep=5)
-    ids = [full_run(root, release=False) for _ in range(3)]
+def test_retention_not_in_force_fails(two_runs: tuple[Path, list[str]]) -> None:
+    root, ids = two_runs
+    ids.append(full_run(root, release=False))  # three runs, all kept under runs.keep = 5
     text = (root / "lanes.toml").read_text().replace("keep = 5", "keep = 2")
     (root / "lanes.toml").write_text(text)
     _, doc = verify(root, ids[-1])
@@ -262,9 +299,9 @@ def test_retention_not_in_force_fails(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_lane_passes_end_to_end_through_nox(tmp_path: Path) -> None:
+def test_lane_passes_end_to_end_through_nox(templates: Templates, tmp_path: Path) -> None:
     lanes = {"mini": {"steps": ["gate-fast", "doctor"], "controls": ["artifact-retention"]}}
-    root = lanes_project(tmp_path, lanes=lanes)
+    root = lanes_project(tmp_path, lanes=lanes, templates=templates)
     r = run_nox(root, "-s", "mini")
     assert r.returncode == 0, r.stdout + r.stderr
     controls = json.loads((root / "build" / "controls.json").read_text())
@@ -295,14 +332,14 @@ def test_lane_passes_end_to_end_through_nox(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_lane_fails_through_nox_when_a_control_fails(tmp_path: Path) -> None:
+def test_lane_fails_through_nox_when_a_control_fails(templates: Templates, tmp_path: Path) -> None:
     lanes = {
         "mini": {
             "steps": ["gate-fast", "doctor"],
             "controls": ["artifact-retention", "ownership-matrix"],
         }
     }
-    root = lanes_project(tmp_path, lanes=lanes)
+    root = lanes_project(tmp_path, lanes=lanes, templates=templates)
     r = run_nox(root, "-s", "mini")
     assert r.returncode != 0
     controls = json.loads((root / "build" / "controls.json").read_text())
@@ -314,12 +351,12 @@ def test_lane_fails_through_nox_when_a_control_fails(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_each_step_runs_once_per_invocation(tmp_path: Path) -> None:
+def test_each_step_runs_once_per_invocation(templates: Templates, tmp_path: Path) -> None:
     lanes = {
         "a": {"steps": ["gate-fast", "doctor"], "controls": ["artifact-retention"]},
         "b": {"extends": "a", "kpis": ["rollback-rate"]},
     }
-    root = lanes_project(tmp_path, lanes=lanes)
+    root = lanes_project(tmp_path, lanes=lanes, templates=templates)
     r = run_nox(root, "-s", "a", "b")
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stderr.count("Running session gate-fast") == 1
@@ -362,7 +399,7 @@ def test_venv_backend_runs_the_same_steps_in_a_session_environment(
     sees this environment's packages, and lane-tasks is installed from its wheel, --no-index."""
     wheel = templates.copy("lane-tasks-wheel", repo_wheel, tmp_path / "wheel")
     lanes = {"mini": {"steps": ["gate-fast"], "controls": ["artifact-retention"]}}
-    root = lanes_project(tmp_path, lanes=lanes)
+    root = lanes_project(tmp_path, lanes=lanes, templates=templates)
     install = ["--no-index", "--no-deps", str(wheel)]
     text = (root / "lanes.toml").read_text()
     text += f'\n[nox]\nbackend = "venv"\ninstall = {json.dumps(install)}\n'

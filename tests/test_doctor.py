@@ -20,7 +20,16 @@ from typing import Any
 
 import jsonschema
 import pytest
-from helpers import commit_all, git, make_git_repo, make_project, run_cli, run_nox, write
+from helpers import (
+    Templates,
+    commit_all,
+    git,
+    make_git_repo,
+    make_project,
+    run_cli,
+    run_nox,
+    write,
+)
 
 from lane_tasks.evidence.artifacts import schema_path
 from lane_tasks.steps.doctor import CHECKS
@@ -64,6 +73,22 @@ class Doctor:
         lines = [f"exit {self.code}", self.proc.stdout, self.proc.stderr]
         lines += [f"{r['status']:5} {r['id']}: {r['message']}" for r in self.doc["results"]]
         return "\n".join(lines)
+
+
+@pytest.fixture
+def sample(templates: Templates, tmp_path: Path) -> Path:
+    """The project `make_project(tmp_path)` makes (a copy of one built per test process)."""
+    return templates.copy("doctor-sample", make_project, tmp_path)
+
+
+def _setuptools_sample(d: Path) -> Path:
+    return make_project(d, backend="setuptools")
+
+
+@pytest.fixture
+def setuptools_sample(templates: Templates, tmp_path: Path) -> Path:
+    """`sample` built by setuptools: for what its backend says of a dynamic version."""
+    return templates.copy("doctor-setuptools-sample", _setuptools_sample, tmp_path)
 
 
 def validate(doc: dict[str, Any]) -> None:
@@ -118,8 +143,8 @@ def append(path: Path, text: str) -> None:
 # ---- a clean project ----------------------------------------------------------------------------
 
 
-def test_clean_project_passes_and_artifact_validates(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_clean_project_passes_and_artifact_validates(sample: Path) -> None:
+    root = sample
     d = run_doctor(root)
     assert d.code == 0, d.why()
     assert d.doc["status"] == "pass"
@@ -148,8 +173,8 @@ def test_results_follow_requirements_in_a_fixed_order() -> None:
             assert ORDER.index(req) < i, f"{cid} runs before its requirement {req}"
 
 
-def test_stable_json_is_byte_identical_across_runs(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_stable_json_is_byte_identical_across_runs(sample: Path) -> None:
+    root = sample
     run_doctor(root, "--stable-json")
     first = (root / OUT).read_bytes()
     d = run_doctor(root, "--stable-json")
@@ -160,8 +185,8 @@ def test_stable_json_is_byte_identical_across_runs(tmp_path: Path) -> None:
     assert (root / OUT).read_bytes() != first
 
 
-def test_exit_code_is_0_when_only_a_warning_fails_and_1_for_an_error(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_exit_code_is_0_when_only_a_warning_fails_and_1_for_an_error(sample: Path) -> None:
+    root = sample
     d = run_doctor(root)
     failed = [r for r in d.doc["results"] if r["status"] == "fail"]
     assert [(r["id"], r["severity"]) for r in failed] == [("ci-invokes-lane", "warning")]
@@ -253,9 +278,11 @@ PYPROJECT_CASES: dict[str, PyprojectCase] = {
 
 
 @pytest.mark.parametrize("case", list(PYPROJECT_CASES))
-def test_pyproject_problem_fails_its_check_and_skips_dependents(tmp_path: Path, case: str) -> None:
+def test_pyproject_problem_fails_its_check_and_skips_dependents(
+    setuptools_sample: Path, case: str
+) -> None:
     setup, failing, message, skipped = PYPROJECT_CASES[case]
-    root = make_project(tmp_path, backend="setuptools")
+    root = setuptools_sample
     setup(root)
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (1, "fail"), d.why()
@@ -269,8 +296,8 @@ def test_pyproject_problem_fails_its_check_and_skips_dependents(tmp_path: Path, 
         assert d.check(cid)["status"] == "pass", d.why()
 
 
-def test_dynamic_version_is_resolved_through_setuptools(tmp_path: Path) -> None:
-    root = make_project(tmp_path, backend="setuptools")
+def test_dynamic_version_is_resolved_through_setuptools(setuptools_sample: Path) -> None:
+    root = setuptools_sample
     set_pyproject(root, lambda t: t.replace('version = "0.1.0"', 'dynamic = ["version"]'))
     append(
         root / "pyproject.toml",
@@ -313,9 +340,9 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     ids=["invalid-dynamic-version", "backend-crashes"],
 )
 def test_dynamic_version_problems_from_an_in_tree_backend(
-    tmp_path: Path, body: str, message: str
+    setuptools_sample: Path, body: str, message: str
 ) -> None:
-    root = make_project(tmp_path, backend="setuptools")
+    root = setuptools_sample
     write(root, "_backend/inhouse_backend.py", _BACKEND.replace("{body}", body))
     set_pyproject(
         root,
@@ -346,9 +373,9 @@ def test_dynamic_version_problems_from_an_in_tree_backend(
     ids=["unknown-key", "invalid-toml", "unknown-disabled-check"],
 )
 def test_broken_lanes_toml_is_reported_by_a_doctor_that_still_runs(
-    tmp_path: Path, tail: str, marker: str, problem: str
+    sample: Path, tail: str, marker: str, problem: str
 ) -> None:
-    root = make_project(tmp_path)
+    root = sample
     append(root / "lanes.toml", tail)
     lines = (root / "lanes.toml").read_text(encoding="utf-8").splitlines()
     line = next(n for n, text in enumerate(lines, 1) if marker in text)
@@ -378,8 +405,8 @@ def test_broken_lanes_toml_is_reported_by_a_doctor_that_still_runs(
     ],
     ids=["missing-program", "missing-module"],
 )
-def test_gate_check_whose_tool_cannot_run(tmp_path: Path, cmd: str, message: str) -> None:
-    root = make_project(tmp_path)
+def test_gate_check_whose_tool_cannot_run(sample: Path, cmd: str, message: str) -> None:
+    root = sample
     append(root / "lanes.toml", f"\n[gate.fast.checks.ghost]\ncmd = {cmd}\n")
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (1, "fail"), d.why()
@@ -393,8 +420,8 @@ def test_gate_check_whose_tool_cannot_run(tmp_path: Path, cmd: str, message: str
 # ---- git ----------------------------------------------------------------------------------------
 
 
-def test_not_a_git_repository(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_not_a_git_repository(tmp_path: Path, sample: Path) -> None:
+    root = sample
     shutil.rmtree(root / ".git")
     env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp_path)}
     d = run_doctor(root, env=env)
@@ -406,8 +433,8 @@ def test_not_a_git_repository(tmp_path: Path) -> None:
     assert d.check("version-determinable")["status"] == "pass"
 
 
-def test_repository_without_commits(tmp_path: Path) -> None:
-    built = make_project(tmp_path / "built")
+def test_repository_without_commits(templates: Templates, tmp_path: Path) -> None:
+    built = templates.copy("doctor-sample", make_project, tmp_path / "built")
     root = tmp_path / "fresh"
     shutil.copytree(built, root, ignore=shutil.ignore_patterns(".git"))
     make_git_repo(root)
@@ -419,19 +446,25 @@ def test_repository_without_commits(tmp_path: Path) -> None:
     assert_skipped_for(d, "build-dir-ignored", "git-repo")
 
 
-def shallow_clone(tmp_path: Path) -> Path:
-    """A `--depth 1` clone of a project with two commits."""
-    origin = make_project(tmp_path / "origin")
+def _two_commits(d: Path) -> Path:
+    """A project with two commits."""
+    origin = make_project(d)
     write(origin, "CHANGES.md", "# Changes\n\n- second commit\n")
     commit_all(origin, "second")
+    return origin
+
+
+def shallow_clone(templates: Templates, tmp_path: Path) -> Path:
+    """A `--depth 1` clone of a project with two commits (a copy of one built per process)."""
+    origin = templates.copy("doctor-two-commits", _two_commits, tmp_path / "origin")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", str(clone))
     assert git(clone, "rev-parse", "--is-shallow-repository") == "true"
     return clone
 
 
-def test_shallow_clone(tmp_path: Path) -> None:
-    clone = shallow_clone(tmp_path)
+def test_shallow_clone(templates: Templates, tmp_path: Path) -> None:
+    clone = shallow_clone(templates, tmp_path)
     d = run_doctor(clone)
     assert (d.code, d.doc["status"]) == (1, "fail"), d.why()
     assert_result(d, "git-not-shallow", "fail", "shallow clone")
@@ -440,8 +473,8 @@ def test_shallow_clone(tmp_path: Path) -> None:
     assert d.check("build-dir-ignored")["status"] == "pass"  # not blocked by the shallow check
 
 
-def test_build_dir_not_ignored(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_build_dir_not_ignored(sample: Path) -> None:
+    root = sample
     gitignore = root / ".gitignore"
     kept = [ln for ln in gitignore.read_text(encoding="utf-8").splitlines() if ln != "/build/"]
     gitignore.write_text("".join(f"{ln}\n" for ln in kept), encoding="utf-8")
@@ -453,8 +486,8 @@ def test_build_dir_not_ignored(tmp_path: Path) -> None:
     assert "/build/" in d.check("build-dir-ignored")["fix"]
 
 
-def test_build_dir_ignored_but_a_file_in_it_tracked(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_build_dir_ignored_but_a_file_in_it_tracked(sample: Path) -> None:
+    root = sample
     write(root, "build/notes.txt", "tracked by mistake\n")
     git(root, "add", "-f", "build/notes.txt")
     commit_all(root, "track a build file")
@@ -468,8 +501,8 @@ def test_build_dir_ignored_but_a_file_in_it_tracked(tmp_path: Path) -> None:
 # ---- CI -----------------------------------------------------------------------------------------
 
 
-def test_no_ci_configuration_is_a_warning(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_no_ci_configuration_is_a_warning(sample: Path) -> None:
+    root = sample
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (0, "pass"), d.why()
     assert_result(d, "ci-invokes-lane", "fail", "no CI configuration found")
@@ -479,10 +512,10 @@ def test_no_ci_configuration_is_a_warning(tmp_path: Path) -> None:
     assert line.split()[0] == "WARN", d.proc.stdout
 
 
-def test_a_ci_file_named_for_drift_is_the_ci_doctor_reads_too(tmp_path: Path) -> None:
+def test_a_ci_file_named_for_drift_is_the_ci_doctor_reads_too(sample: Path) -> None:
     """One CI discovery: a CI script named only in [drift] ci_files is CI for doctor as well
     (once, two lists gave two answers and doctor said no CI configuration was found)."""
-    root = make_project(tmp_path)
+    root = sample
     write(root, "scripts/release-ci.sh", "set -e\npython -m nox -s startup\n")
     with (root / "lanes.toml").open("a", encoding="utf-8") as fh:
         fh.write('\n[drift]\nci_files = ["scripts/release-ci.sh"]\n')
@@ -491,7 +524,7 @@ def test_a_ci_file_named_for_drift_is_the_ci_doctor_reads_too(tmp_path: Path) ->
     assert_result(d, "ci-invokes-lane", "pass", "scripts/release-ci.sh:2 runs lane 'startup'")
 
 
-def test_warning_is_shown_as_warn_and_never_counted_as_a_failure(tmp_path: Path) -> None:
+def test_warning_is_shown_as_warn_and_never_counted_as_a_failure(sample: Path) -> None:
     """A failed check of severity `warning` reads WARN, is counted as `warn` and fails nothing:
     not the step, not the text report, not JUnit; SARIF calls it a warning."""
     import xml.etree.ElementTree as ET
@@ -499,7 +532,7 @@ def test_warning_is_shown_as_warn_and_never_counted_as_a_failure(tmp_path: Path)
     from lane_tasks.evidence.consistency import status_contradiction
     from lane_tasks.exports import render_export
 
-    root = make_project(tmp_path)
+    root = sample
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (0, "pass"), d.why()
     assert d.check("ci-invokes-lane")["status"] == "fail"  # what the check found, unchanged
@@ -596,9 +629,9 @@ jobs:
     ],
 )
 def test_ci_that_runs_a_lane_passes_naming_file_and_line(
-    tmp_path: Path, path: str, cmd: str, config: str, message: str
+    sample: Path, path: str, cmd: str, config: str, message: str
 ) -> None:
-    root = make_project(tmp_path)
+    root = sample
     write(root, path, WORKFLOW.format(cmd=cmd))
     lanes = root / "lanes.toml"
     if config == "PREFIX":  # the lanes' sessions are named lanes-<lane>
@@ -616,8 +649,8 @@ def test_ci_that_runs_a_lane_passes_naming_file_and_line(
     ["nox -s lint", "nox -s startup-docs", "echo startup", "nox --sessions=lint,startup"],
     ids=["lint", "prefix", "echo", "comma-is-part-of-the-name"],
 )
-def test_ci_that_runs_no_lane_fails(tmp_path: Path, cmd: str) -> None:
-    root = make_project(tmp_path)
+def test_ci_that_runs_no_lane_fails(sample: Path, cmd: str) -> None:
+    root = sample
     write(root, ".github/workflows/ci.yml", WORKFLOW.format(cmd=cmd))
     d = run_doctor(root)
     assert (d.code, d.doc["status"]) == (0, "pass"), d.why()
@@ -626,8 +659,8 @@ def test_ci_that_runs_no_lane_fails(tmp_path: Path, cmd: str) -> None:
     )
 
 
-def test_a_commented_out_lane_run_does_not_count(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_a_commented_out_lane_run_does_not_count(sample: Path) -> None:
+    root = sample
     write(
         root, ".github/workflows/ci.yml", WORKFLOW.format(cmd="nox -s lint") + "# nox -s startup\n"
     )
@@ -640,8 +673,8 @@ def test_a_commented_out_lane_run_does_not_count(tmp_path: Path) -> None:
 # ---- doctor.disable -----------------------------------------------------------------------------
 
 
-def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
-    clone = shallow_clone(tmp_path)
+def test_disabled_check_is_skipped_with_its_reason(templates: Templates, tmp_path: Path) -> None:
+    clone = shallow_clone(templates, tmp_path)
     append(clone / "lanes.toml", '\n[doctor.disable]\ngit-not-shallow = "CI uses shallow clones"\n')
     d = run_doctor(clone)
     assert (d.code, d.doc["status"]) == (0, "pass"), d.why()
@@ -661,8 +694,8 @@ def test_disabled_check_is_skipped_with_its_reason(tmp_path: Path) -> None:
     assert "doctor: 9 pass / 1 warn / 0 fail / 0 error / 1 skip" in text.stdout
 
 
-def test_disabled_check_does_not_satisfy_the_checks_requiring_it(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_disabled_check_does_not_satisfy_the_checks_requiring_it(sample: Path) -> None:
+    root = sample
     append(root / "lanes.toml", '\n[doctor.disable]\ngit-repo = "vendored snapshot, no git"\n')
     d = run_doctor(root)
     assert d.code == 0, d.why()
@@ -676,8 +709,8 @@ def test_disabled_check_does_not_satisfy_the_checks_requiring_it(tmp_path: Path)
 
 
 @pytest.mark.e2e
-def test_nox_doctor_session_writes_artifact_and_run_directory(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_nox_doctor_session_writes_artifact_and_run_directory(sample: Path) -> None:
+    root = sample
     r = run_nox(root, "-s", "doctor")
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads((root / OUT).read_text(encoding="utf-8"))
@@ -727,7 +760,7 @@ class _Seen(logging.Handler):
 
 
 def test_asking_the_backend_prints_nothing_over_the_live_lines(
-    tmp_path: Path,
+    setuptools_sample: Path,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     recwarn: pytest.WarningsRecorder,
@@ -737,7 +770,7 @@ def test_asking_the_backend_prints_nothing_over_the_live_lines(
     a failure still says what the backend said."""
     from lane_tasks.project.version import BackendFailed, resolve_version
 
-    root = make_project(tmp_path, backend="setuptools")
+    root = setuptools_sample
     write(root, "_backend/chatty_backend.py", _CHATTY_BACKEND)
     set_pyproject(
         root,

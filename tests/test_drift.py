@@ -12,7 +12,15 @@ from typing import Any
 
 import jsonschema
 import pytest
-from helpers import REPO_ROOT, make_project, run_cli, run_nox, validate_artifact, write
+from helpers import (
+    REPO_ROOT,
+    Templates,
+    make_project,
+    run_cli,
+    run_nox,
+    validate_artifact,
+    write,
+)
 
 from lane_tasks.catalog.checks import FINDINGS
 from lane_tasks.catalog.commands import cli_surface
@@ -79,6 +87,18 @@ def line_of(root: Path, rel: str, needle: str) -> int:
     return hits[0]
 
 
+@pytest.fixture
+def sample(templates: Templates, tmp_path: Path) -> Path:
+    """The project `make_project(tmp_path)` makes (a copy of one built per test process)."""
+    return templates.copy("drift-sample", make_project, tmp_path)
+
+
+@pytest.fixture
+def clean(templates: Templates, tmp_path: Path) -> Path:
+    """The project `clean_repo` makes (a copy of one built per test process)."""
+    return templates.copy("drift-clean", clean_repo, tmp_path)
+
+
 def clean_repo(tmp_path: Path) -> Path:
     """A sample project whose CI, README, docs and docs/lanes.md all agree with lanes.toml."""
     root = make_project(tmp_path)
@@ -130,8 +150,8 @@ def clean_repo(tmp_path: Path) -> Path:
 # ---- a clean repository ---------------------------------------------------------------------
 
 
-def test_clean_repo_has_no_findings(tmp_path: Path) -> None:
-    root = clean_repo(tmp_path)
+def test_clean_repo_has_no_findings(clean: Path) -> None:
+    root = clean
     r, doc = drift(root)
     assert r.returncode == 0, r.stdout
     assert doc["status"] == "pass"
@@ -148,8 +168,8 @@ def test_clean_repo_has_no_findings(tmp_path: Path) -> None:
     assert text.stdout.startswith("lane-tasks drift-check: PASS")
 
 
-def test_lanes_doc_absent_is_a_skip_not_a_pass(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_lanes_doc_absent_is_a_skip_not_a_pass(sample: Path) -> None:
+    root = sample
     _, doc = drift(root)
     assert doc["status"] == "pass"
     assert family(doc, "lanes-doc")["status"] == "skip"
@@ -158,8 +178,8 @@ def test_lanes_doc_absent_is_a_skip_not_a_pass(tmp_path: Path) -> None:
     assert family(doc, "nox-sessions")["status"] == "pass"
 
 
-def test_stable_json_is_byte_identical(tmp_path: Path) -> None:
-    root = clean_repo(tmp_path)
+def test_stable_json_is_byte_identical(clean: Path) -> None:
+    root = clean
     write(root, ".github/workflows/ci.yml", WORKFLOW.replace("nox -s startup", "nox -s lint"))
     outputs = []
     for _ in range(2):
@@ -172,8 +192,8 @@ def test_stable_json_is_byte_identical(tmp_path: Path) -> None:
 # ---- CI ---------------------------------------------------------------------------------------
 
 
-def test_unknown_session_in_github_workflow(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_unknown_session_in_github_workflow(sample: Path) -> None:
+    root = sample
     write(
         root,
         ".github/workflows/ci.yml",
@@ -215,8 +235,8 @@ def test_unknown_session_in_github_workflow(tmp_path: Path) -> None:
     assert family(doc, "ci")["fix"]
 
 
-def test_lane_missing_from_ci(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_lane_missing_from_ci(sample: Path) -> None:
+    root = sample
     write(root, ".github/workflows/ci.yml", WORKFLOW)
     add_config(root, '[drift]\nrequired_ci_lanes = ["startup", "scale"]')
     r, doc = drift(root)
@@ -228,8 +248,8 @@ def test_lane_missing_from_ci(tmp_path: Path) -> None:
     assert "CI files: .github/workflows/ci.yml" in finding["found"]
 
 
-def test_bare_nox_runs_the_default_lane(tmp_path: Path) -> None:
-    root = make_project(tmp_path)  # default_lane = "startup": a bare `nox` runs it
+def test_bare_nox_runs_the_default_lane(sample: Path) -> None:
+    root = sample  # default_lane = "startup": a bare `nox` runs it
     write(root, ".gitlab-ci.yml", "lanes:\n  script:\n    - nox\n    - nox -l\n")
     add_config(root, '[drift]\nrequired_ci_lanes = ["startup", "scale"]')
     _, doc = drift(root)
@@ -238,8 +258,8 @@ def test_bare_nox_runs_the_default_lane(tmp_path: Path) -> None:
     ]
 
 
-def test_gitlab_scripts_and_extra_ci_files(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_gitlab_scripts_and_extra_ci_files(sample: Path) -> None:
+    root = sample
     write(
         root,
         ".gitlab-ci.yml",
@@ -277,11 +297,11 @@ def test_gitlab_scripts_and_extra_ci_files(tmp_path: Path) -> None:
     assert family(doc, "ci")["message"] == "2 CI files, 6 nox invocations; 2 findings"
 
 
-def test_every_way_ci_runs_nox(tmp_path: Path) -> None:
+def test_every_way_ci_runs_nox(sample: Path) -> None:
     """Script mode, uvx, pipx run, python -m, -s=X, -e, --sessions X Y and NOXSESSION (inline,
     the workflow's, the job's and the step's env) all run sessions; another noxfile's are not
     checked against ours."""
-    root = make_project(tmp_path)
+    root = sample
     rel = ".github/workflows/ci.yml"
     write(
         root,
@@ -329,8 +349,8 @@ def test_every_way_ci_runs_nox(tmp_path: Path) -> None:
     assert family(doc, "ci")["message"].startswith("1 CI file, 13 nox invocations; 10 findings")
 
 
-def test_noxsession_from_gitlab_variables_and_exported_in_a_script(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_noxsession_from_gitlab_variables_and_exported_in_a_script(sample: Path) -> None:
+    root = sample
     write(
         root,
         ".gitlab-ci.yml",
@@ -356,8 +376,8 @@ def test_noxsession_from_gitlab_variables_and_exported_in_a_script(tmp_path: Pat
     ]
 
 
-def test_invalid_ci_yaml_is_a_finding_at_its_line(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_invalid_ci_yaml_is_a_finding_at_its_line(sample: Path) -> None:
+    root = sample
     write(root, ".github/workflows/broken.yaml", "jobs:\n  x:\n    steps: [\n  y: 1\n")
     _, doc = drift(root)
     assert [(f["id"], f["path"]) for f in doc["findings"]] == [
@@ -370,8 +390,8 @@ def test_invalid_ci_yaml_is_a_finding_at_its_line(tmp_path: Path) -> None:
 # ---- docs -------------------------------------------------------------------------------------
 
 
-def test_stale_readme_command(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_stale_readme_command(sample: Path) -> None:
+    root = sample
     write(
         root,
         "README.md",
@@ -400,8 +420,8 @@ def test_stale_readme_command(tmp_path: Path) -> None:
     assert "did you mean 'release'" in releases["message"]
 
 
-def test_removed_cli_option_in_docs(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_removed_cli_option_in_docs(sample: Path) -> None:
+    root = sample
     write(
         root,
         "docs/guide/usage.md",
@@ -433,8 +453,8 @@ def test_removed_cli_option_in_docs(tmp_path: Path) -> None:
     assert "did you mean '--config'" in cfg["message"]
 
 
-def test_unknown_session_in_docs_and_rst(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_unknown_session_in_docs_and_rst(sample: Path) -> None:
+    root = sample
     write(root, "README.md", "# sample\n\nRun `nox -s gate-fast doctr`.\n")
     write(
         root,
@@ -459,11 +479,11 @@ def test_unknown_session_in_docs_and_rst(tmp_path: Path) -> None:
     ]
 
 
-def test_docs_that_teach_nox_run_their_own_example_sessions(tmp_path: Path) -> None:
+def test_docs_that_teach_nox_run_their_own_example_sessions(sample: Path) -> None:
     """The shapes of nox's own docs (README, tutorial, config, cookbook): sessions that an
     example noxfile in the docs defines are the example's, not drift; a stale name of this
     project's lanes and steps beside them is still found."""
-    root = make_project(tmp_path)
+    root = sample
     write(
         root,
         "README.md",
@@ -564,8 +584,8 @@ def test_docs_that_teach_nox_run_their_own_example_sessions(tmp_path: Path) -> N
     )
 
 
-def test_docs_globs_are_configurable(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_docs_globs_are_configurable(sample: Path) -> None:
+    root = sample
     write(root, "handbook/ops.md", "Run `nox -s nightly`.\n")
     write(root, "docs/old.md", "Run `nox -s ancient`.\n")
     add_config(root, '[drift]\ndocs = ["handbook/*.md"]')
@@ -573,10 +593,10 @@ def test_docs_globs_are_configurable(tmp_path: Path) -> None:
     assert where(doc) == [("docs-unknown-session", "handbook/ops.md", 1)]
 
 
-def test_every_real_command_and_option_is_accepted(tmp_path: Path) -> None:
+def test_every_real_command_and_option_is_accepted(sample: Path) -> None:
     """The docs check reads the real parser: a page naming every command path with every one
     of its options has no finding (and a new command needs no hand-kept list)."""
-    root = make_project(tmp_path)
+    root = sample
     lines = []
     for path, cmd in cli_surface().items():
         for opt, takes in cmd.options.items():
@@ -592,8 +612,8 @@ def test_every_real_command_and_option_is_accepted(tmp_path: Path) -> None:
 # ---- docs/lanes.md ----------------------------------------------------------------------------
 
 
-def test_stale_lanes_md(tmp_path: Path) -> None:
-    root = clean_repo(tmp_path)
+def test_stale_lanes_md(clean: Path) -> None:
+    root = clean
     old = "Multi-team organizations requiring repeatability and governance signals."
     toml = root / "lanes.toml"
     toml.write_text(toml.read_text().replace(old, "Many teams, one path."), encoding="utf-8")
@@ -612,8 +632,8 @@ def test_stale_lanes_md(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_lanes_md_content(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_lanes_md_content(sample: Path) -> None:
+    root = sample
     config = load_config(root / "lanes.toml")
     text = render_lanes_md(config)
     assert text == render_lanes_md(config)
@@ -664,8 +684,8 @@ def startup(session: nox.Session) -> None:
 """
 
 
-def test_missing_sessions_and_requires_mismatch(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_missing_sessions_and_requires_mismatch(sample: Path) -> None:
+    root = sample
     write(root, "noxfile.py", NOXFILE)
     _, doc = drift(root)
     toml = (root / "lanes.toml").read_text().splitlines()
@@ -689,10 +709,10 @@ def test_missing_sessions_and_requires_mismatch(tmp_path: Path) -> None:
     assert family(doc, "nox-sessions")["status"] == "fail"
 
 
-def test_sessions_not_run_by_default_count(tmp_path: Path) -> None:
+def test_sessions_not_run_by_default_count(sample: Path) -> None:
     """register() makes every step session default=False (`nox -l --json` omits them); CI and
     docs naming them are not drift."""
-    root = make_project(tmp_path)
+    root = sample
     write(root, ".ci/run", "nox -s gate-fast gate-release doctor drift-check contract-index\n")
     add_config(root, '[drift]\nci_files = [".ci/run"]')
     _, doc = drift(root)
@@ -702,8 +722,8 @@ def test_sessions_not_run_by_default_count(tmp_path: Path) -> None:
     )
 
 
-def test_python_parametrized_session_names(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_python_parametrized_session_names(sample: Path) -> None:
+    root = sample
     noxfile = (root / "noxfile.py").read_text()
     noxfile += (
         '\n\nimport nox\n\n\n@nox.session(python=["3.11", "3.12"], default=False)\n'
@@ -718,8 +738,8 @@ def test_python_parametrized_session_names(tmp_path: Path) -> None:
     ]
 
 
-def test_broken_noxfile_is_an_error_not_a_crash(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_broken_noxfile_is_an_error_not_a_crash(sample: Path) -> None:
+    root = sample
     write(root, "noxfile.py", "import nox\n\nraise RuntimeError('no sessions today')\n")
     write(root, "README.md", "Run `nox -s anything`.\n")
     r, doc = drift(root)
@@ -733,8 +753,8 @@ def test_broken_noxfile_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert "session names not checked" in family(doc, "docs")["message"]
 
 
-def test_missing_noxfile_means_every_session_is_missing(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_missing_noxfile_means_every_session_is_missing(sample: Path) -> None:
+    root = sample
     (root / "noxfile.py").unlink()
     _, doc = drift(root)
     assert {f["id"] for f in doc["findings"]} == {"nox-missing-session"}
@@ -745,8 +765,8 @@ def test_missing_noxfile_means_every_session_is_missing(tmp_path: Path) -> None:
 # ---- waivers ----------------------------------------------------------------------------------
 
 
-def test_waived_finding_is_shown_and_does_not_fail(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_waived_finding_is_shown_and_does_not_fail(sample: Path) -> None:
+    root = sample
     write(root, "README.md", "# sample\n\nLegacy: `nox -s lint`.\n\nAnd `nox -s docs`.\n")
     add_config(
         root,
@@ -792,8 +812,8 @@ def sarif(root: Path) -> dict[str, Any]:
     return log
 
 
-def test_sarif_validates_and_locates_findings(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_sarif_validates_and_locates_findings(sample: Path) -> None:
+    root = sample
     write(root, "README.md", "# sample\n\n`lane-tasks gate slow`\n\n`nox -s lint`\n")
     add_config(
         root,
@@ -816,8 +836,8 @@ def test_sarif_validates_and_locates_findings(tmp_path: Path) -> None:
     assert session["suppressions"] == [{"kind": "external", "justification": "lint is coming"}]
 
 
-def test_sarif_of_a_clean_repo_and_of_locationless_findings(tmp_path: Path) -> None:
-    root = clean_repo(tmp_path)
+def test_sarif_of_a_clean_repo_and_of_locationless_findings(clean: Path) -> None:
+    root = clean
     assert sarif(root)["runs"][0]["results"] == []
     write(root, "noxfile.py", "raise SystemExit(3)\n")
     (result,) = sarif(root)["runs"][0]["results"]
@@ -837,8 +857,8 @@ def test_junit_is_not_offered_for_drift(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_drift_check_runs_as_a_step_of_a_lane_invocation(tmp_path: Path) -> None:
-    root = make_project(tmp_path)
+def test_drift_check_runs_as_a_step_of_a_lane_invocation(sample: Path) -> None:
+    root = sample
     add_config(
         root,
         '[lanes.drifty]\nsteps = ["drift-check"]\ncontrols = ["artifact-retention"]',
@@ -910,8 +930,8 @@ def test_drift_check_runs_as_a_step_of_a_lane_invocation(tmp_path: Path) -> None
         "waive-not-array",
     ],
 )
-def test_bad_drift_config_is_one_line_exit_2(tmp_path: Path, text: str, needle: str) -> None:
-    root = make_project(tmp_path)
+def test_bad_drift_config_is_one_line_exit_2(sample: Path, text: str, needle: str) -> None:
+    root = sample
     add_config(root, text)
     first = line_of(root, "lanes.toml", text.splitlines()[0])
     r = run_cli(root, "drift", "check", "--format", "json", "--out", OUT)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import tomli_w
-from helpers import commit_all, git, make_project, run_cli, validate_artifact
+from helpers import Templates, commit_all, git, make_project, run_cli, validate_artifact
 
 from lane_tasks.evidence.artifacts import sha256_file
 from lane_tasks.evidence.consistency import step_problem
@@ -88,16 +88,41 @@ def decide(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def cut(root: Path) -> str:
-    """A complete, green release of 0.1.0: run, go, checklist, committed and tagged."""
+def _ran(d: Path) -> tuple[Path, str]:
+    """`project` after one whole `lane_run`."""
+    root = project(d)
+    return root, lane_run(root)
+
+
+def _cut(d: Path, templates: Templates) -> Path:
+    """A complete, green release of 0.1.0 of `project`: run, go, checklist, committed and
+    tagged (the run: a copy of the `_ran` template)."""
+    root, _ = templates.copy("evidence-chain-ran", _ran, d)
     decided = git(root, "rev-parse", "HEAD")
-    lane_run(root)
     assert decide(root).returncode == 0
     r = run_cli(root, "release", "checklist", "--version", "0.1.0")
     assert r.returncode == 0, r.stdout + r.stderr
     commit_all(root, "release 0.1.0: evidence")
     git(root, "tag", "v0.1.0", decided)
-    return decided
+    return root
+
+
+@pytest.fixture
+def fresh(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the project `project` makes (default checks), before any run."""
+    return templates.copy("evidence-chain-project", project, tmp_path)
+
+
+@pytest.fixture
+def ran(templates: Templates, tmp_path: Path) -> tuple[Path, str]:
+    """A copy of that project after one whole lane run (its id)."""
+    return templates.copy("evidence-chain-ran", _ran, tmp_path)
+
+
+@pytest.fixture
+def released(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of that project after `_cut`: 0.1.0 released with complete, green evidence."""
+    return templates.copy("evidence-chain-cut", lambda d: _cut(d, templates), tmp_path)
 
 
 def relink(root: Path, **paths: str) -> None:
@@ -124,8 +149,8 @@ def rewrite(root: Path, rel: Path, change: Any) -> None:
 
 
 @pytest.mark.e2e
-def test_partial_gate_is_not_evidence(tmp_path: Path) -> None:
-    root = project(tmp_path, unit=FAIL)
+def test_partial_gate_is_not_evidence(tmp_path: Path, ran: tuple[Path, str]) -> None:
+    root = project(tmp_path / "partial", unit=FAIL)  # tmp_path/sample is `ran`'s copy
     run_id = lane_run(root, "--check", "lint")  # `unit` fails, and is not run
     fast = run_artifact(root, run_id, "gate-fast.json")
     validate_artifact(fast)
@@ -155,8 +180,7 @@ def test_partial_gate_is_not_evidence(tmp_path: Path) -> None:
     assert item["done"] is False and "a partial gate" in item["note"], item
 
     # the whole gate passing is evidence, but not after lanes.toml changes a check
-    root2 = project(tmp_path / "whole")
-    run_id = lane_run(root2)
+    root2, run_id = ran
     fast = run_artifact(root2, run_id, "gate-fast.json")
     assert fast["coverage"]["checks"] == ["lint", "unit"]
     assert controls(root2)["release-confidence-path"]["status"] == "pass"
@@ -171,9 +195,8 @@ def test_partial_gate_is_not_evidence(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_rewritten_evidence_status_fails_checklist(tmp_path: Path) -> None:
-    root = project(tmp_path)
-    cut(root)
+def test_rewritten_evidence_status_fails_checklist(released: Path) -> None:
+    root = released
     assert controls(root)["release-checklist-evidence"]["status"] == "pass"
 
     def failed(doc: dict[str, Any]) -> None:
@@ -202,9 +225,8 @@ def test_rewritten_evidence_status_fails_checklist(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_status_contradicting_its_results_fails_checklist(tmp_path: Path) -> None:
-    root = project(tmp_path)
-    cut(root)
+def test_status_contradicting_its_results_fails_checklist(released: Path) -> None:
+    root = released
 
     def one_failed(doc: dict[str, Any]) -> None:  # status still says pass
         doc["results"][0]["status"] = "fail"
@@ -218,9 +240,8 @@ def test_status_contradicting_its_results_fails_checklist(tmp_path: Path) -> Non
 
 
 @pytest.mark.e2e
-def test_go_over_failed_preflight_without_override_fails_release_owner(tmp_path: Path) -> None:
-    root = project(tmp_path)
-    cut(root)
+def test_go_over_failed_preflight_without_override_fails_release_owner(released: Path) -> None:
+    root = released
     by_id = controls(root)
     assert by_id["release-owner"]["status"] == "pass", by_id["release-owner"]
 
@@ -250,10 +271,10 @@ def test_go_over_failed_preflight_without_override_fails_release_owner(tmp_path:
 
 
 @pytest.mark.e2e
-def test_partial_gate_is_not_evidence_on_a_dirty_tree(tmp_path: Path) -> None:
+def test_partial_gate_is_not_evidence_on_a_dirty_tree(fresh: Path) -> None:
     """A gate fast that ran on a dirty tree tested another tree than its commit: the checklist
     refuses it as gate release does, even where gate-fast-evidence is switched off."""
-    root = project(tmp_path)
+    root = fresh
     data = tomllib.loads((root / "lanes.toml").read_text())
     data["gate"]["release"]["disable"]["gate-fast-evidence"] = "gate fast runs in another job"
     (root / "lanes.toml").write_text(tomli_w.dumps(data))
@@ -274,11 +295,10 @@ def test_partial_gate_is_not_evidence_on_a_dirty_tree(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_blank_override_reason_is_no_override(tmp_path: Path) -> None:
+def test_blank_override_reason_is_no_override(released: Path) -> None:
     """An override reason of only blanks gives no reason: `release decide` refuses it, and a
     record carrying one is judged as a go without an override by the controls."""
-    root = project(tmp_path)
-    cut(root)
+    root = released
 
     def blank_override(doc: dict[str, Any]) -> None:
         doc["preflight"]["status"] = "fail"
@@ -301,12 +321,12 @@ def test_blank_override_reason_is_no_override(tmp_path: Path) -> None:
 # ---- 3. time and references -------------------------------------------------------------------
 
 
-def test_future_dated_review_is_not_evidence(tmp_path: Path) -> None:
+def test_future_dated_review_is_not_evidence(fresh: Path) -> None:
     now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     assert future_problem(now + CLOCK_SKEW, "at", now) is None
     assert "in the future" in str(future_problem(now + CLOCK_SKEW * 2, "at", now))
 
-    root = project(tmp_path)
+    root = fresh
     env = {**os.environ, "LANE_TASKS_NOW": "2026-03-02T09:30:00Z"}
     r = run_cli(root, "kpi", "review", "--reviewer", "ana", "--now", "2026-03-09T09:30:00Z")
     assert r.returncode == 0, r.stderr
@@ -332,8 +352,8 @@ def line_of(root: Path, key: str) -> int:
     return next(n for n, line in enumerate(lines, 1) if line.startswith(f"{key} ="))
 
 
-def test_moving_adoption_point_is_refused(tmp_path: Path) -> None:
-    root = project(tmp_path)
+def test_moving_adoption_point_is_refused(fresh: Path) -> None:
+    root = fresh
     branch = git(root, "rev-parse", "--abbrev-ref", "HEAD")
     for moving in ("HEAD", branch, "HEAD~1"):
         r = set_project(root, adoption_point=moving)
@@ -348,10 +368,10 @@ def test_moving_adoption_point_is_refused(tmp_path: Path) -> None:
         assert r.returncode == 0, (fixed, r.stderr)
 
 
-def test_moving_adoption_point_is_refused_when_it_looks_like_a_commit_id(tmp_path: Path) -> None:
+def test_moving_adoption_point_is_refused_when_it_looks_like_a_commit_id(fresh: Path) -> None:
     """git reads `cafe` as a reference (refs/remotes/cafe, a branch ...) before it reads it as
     an abbreviated commit id: a hex name that is also a moving reference is refused."""
-    root = project(tmp_path)
+    root = fresh
     head = git(root, "rev-parse", "HEAD")
     for ref in ("refs/remotes/cafe", "refs/heads/cafe", "refs/cafe", "refs/remotes/cafe/HEAD"):
         git(root, "update-ref", ref, head)
@@ -363,8 +383,8 @@ def test_moving_adoption_point_is_refused_when_it_looks_like_a_commit_id(tmp_pat
     assert set_project(root, adoption_point="cafe").returncode == 0
 
 
-def test_tag_pattern_hiding_tags_is_reported(tmp_path: Path) -> None:
-    root = project(tmp_path)
+def test_tag_pattern_hiding_tags_is_reported(fresh: Path) -> None:
+    root = fresh
     git(root, "tag", "v0.1.0")  # a release without a decision or checklist
     by_id = controls(root)
     assert by_id["release-owner"]["status"] == "fail"  # judged: no decision record
@@ -379,8 +399,8 @@ def test_tag_pattern_hiding_tags_is_reported(tmp_path: Path) -> None:
         assert "it hides v0.1.0" in res["message"], res
 
 
-def test_empty_release_owners_is_refused(tmp_path: Path) -> None:
-    root = project(tmp_path)
+def test_empty_release_owners_is_refused(fresh: Path) -> None:
+    root = fresh
     r = set_project(root, release_owners=[])
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr

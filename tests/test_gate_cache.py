@@ -69,11 +69,9 @@ def _failing_gated(d: Path) -> tuple[Path, dict[str, Any]]:
     """The sample project with a failing test, after one gate fast (its real checks) that ran
     every check and filled the cache; answers the project and that first gate's document."""
     root = make_project(d, failing_test=True)
-    # init's own artifacts directory, left behind (empty but for its self-ignoring .gitignore)
-    # when make_project moved the artifacts to build/: an ignored file, keyed by its inode and
-    # ctime, which a copy cannot keep, so no entry of the template would replay in its copies
-    (root / ".lane-tasks" / ".gitignore").unlink()
-    (root / ".lane-tasks").rmdir()
+    # make_project leaves no ignored file behind (keyed by inode and ctime, which a copy cannot
+    # keep): every entry of the template replays in its copies
+    assert not (root / ".lane-tasks").exists()
     return root, gate(root)
 
 

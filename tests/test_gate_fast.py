@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tomli_w
 from helpers import (
+    Templates,
     commit_all,
     make_git_repo,
     make_project,
@@ -17,6 +19,18 @@ from helpers import (
     run_nox,
     validate_artifact,
 )
+
+
+def planted_project(templates: Templates, tmp_path: Path, planted: str) -> Path:
+    """`make_project(tmp_path, lint_error=True)` or `(…, failing_test=True)`: a copy of one
+    built per test process (each is shared by two tests)."""
+    assert planted in ("lint_error", "failing_test"), planted
+    build = partial(
+        make_project,
+        lint_error=planted == "lint_error",
+        failing_test=planted == "failing_test",
+    )
+    return templates.copy(f"gate-fast-{planted.replace('_', '-')}", build, tmp_path)
 
 
 def result(doc: dict[str, Any], check_id: str) -> dict[str, Any]:
@@ -77,11 +91,9 @@ def commit_of(root: Path) -> str:
     [("lint_error", "ruff-check", "F401"), ("failing_test", "pytest", "assert 3 == 5")],
 )
 def test_planted_failure_fails_and_is_named(
-    tmp_path: Path, planted: str, check_id: str, needle: str
+    templates: Templates, tmp_path: Path, planted: str, check_id: str, needle: str
 ) -> None:
-    root = make_project(
-        tmp_path, lint_error=planted == "lint_error", failing_test=planted == "failing_test"
-    )
+    root = planted_project(templates, tmp_path, planted)
     r = run_nox(root, "-s", "gate-fast", "doctor")
     assert r.returncode != 0
     doc = json.loads((root / "build" / "gate-fast.json").read_text())
@@ -97,8 +109,8 @@ def test_planted_failure_fails_and_is_named(
 
 
 @pytest.mark.e2e
-def test_failed_gate_fast_aborts_the_rest_of_the_lane(tmp_path: Path) -> None:
-    root = make_project(tmp_path, lint_error=True)
+def test_failed_gate_fast_aborts_the_rest_of_the_lane(templates: Templates, tmp_path: Path) -> None:
+    root = planted_project(templates, tmp_path, "lint_error")
     r = run_nox(root, "-s", "startup")
     assert r.returncode != 0
     out = r.stdout + r.stderr
@@ -112,10 +124,10 @@ def test_failed_gate_fast_aborts_the_rest_of_the_lane(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_two_stable_runs_are_byte_identical(tmp_path: Path) -> None:
+def test_two_stable_runs_are_byte_identical(templates: Templates, tmp_path: Path) -> None:
     """Two runs that ran their checks give the same bytes; so do two answered from the cache,
     which differ from a fresh run only by each result's `cached: true` (provenance, kept)."""
-    root = make_project(tmp_path, failing_test=True)
+    root = planted_project(templates, tmp_path, "failing_test")
     outs = []
     for flags in (["--no-cache"], ["--no-cache"], [], []):
         r = run_cli(root, "gate", "fast", "--format", "json", "--stable-json", *flags)

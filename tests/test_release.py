@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import tomli_w
 from helpers import (
+    Templates,
     commit_all,
     git,
     make_git_repo,
@@ -49,6 +50,27 @@ def preflight(root: Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+def _preflighted(d: Path) -> Path:
+    """`release_project` after a passing preflight (gate fast, gate release) at its HEAD."""
+    root = release_project(d)
+    r = preflight(root)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return root
+
+
+@pytest.fixture
+def project(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of the project `release_project` makes, before any step ran."""
+    return templates.copy("release-project", release_project, tmp_path)
+
+
+@pytest.fixture
+def preflighted(templates: Templates, tmp_path: Path) -> Path:
+    """A copy of that project after a passing preflight (gate fast, gate release) at HEAD, its
+    artifacts in build/."""
+    return templates.copy("release-preflighted", _preflighted, tmp_path)
+
+
 def decide(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(root, "release", "decide", *args)
 
@@ -63,9 +85,8 @@ def record(root: Path, version: str) -> dict[str, Any]:
 
 
 @pytest.mark.e2e
-def test_go_after_a_passing_preflight_is_recorded(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
-    assert preflight(root).returncode == 0
+def test_go_after_a_passing_preflight_is_recorded(preflighted: Path) -> None:
+    root = preflighted
     r = decide(root, "--version", "0.1.0", "--decision", "go", "--owner", OWNER, "--reason", "ok")
     assert r.returncode == 0, r.stderr
     assert "release-evidence/releases/0.1.0/decision.json" in r.stdout
@@ -81,8 +102,8 @@ def test_go_after_a_passing_preflight_is_recorded(tmp_path: Path) -> None:
     assert doc["decided_at"].endswith("+00:00")
 
 
-def test_unknown_owner_is_refused(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_unknown_owner_is_refused(project: Path) -> None:
+    root = project
     r = decide(root, "--version", "0.1.0", "--decision", "go", "--owner", "lead@example.com")
     assert r.returncode == 2
     assert len(r.stderr.strip().splitlines()) == 1
@@ -92,8 +113,8 @@ def test_unknown_owner_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_go_on_a_failed_preflight_is_refused_unless_overridden(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_go_on_a_failed_preflight_is_refused_unless_overridden(project: Path) -> None:
+    root = project
     (root / "CHANGELOG.md").write_text("# Changelog\n")
     commit_all(root, "lose the changelog entry")
     assert preflight(root).returncode == 1
@@ -112,8 +133,8 @@ def test_go_on_a_failed_preflight_is_refused_unless_overridden(tmp_path: Path) -
     assert doc["preflight"]["status"] == "fail"
 
 
-def test_go_without_any_preflight_is_refused_and_no_go_is_not(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_go_without_any_preflight_is_refused_and_no_go_is_not(project: Path) -> None:
+    root = project
     r = decide(root, "--version", "0.1.0", "--decision", "go", "--owner", OWNER)
     assert r.returncode == 1
     assert "no valid release preflight" in r.stderr
@@ -123,9 +144,8 @@ def test_go_without_any_preflight_is_refused_and_no_go_is_not(tmp_path: Path) ->
 
 
 @pytest.mark.e2e
-def test_go_on_a_preflight_for_another_commit_is_refused(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
-    assert preflight(root).returncode == 0
+def test_go_on_a_preflight_for_another_commit_is_refused(preflighted: Path) -> None:
+    root = preflighted
     (root / "NOTES.md").write_text("later\n")
     commit_all(root, "later")
     r = decide(root, "--version", "0.1.0", "--decision", "go", "--owner", OWNER)
@@ -134,8 +154,8 @@ def test_go_on_a_preflight_for_another_commit_is_refused(tmp_path: Path) -> None
 
 
 @pytest.mark.e2e
-def test_go_on_a_preflight_that_is_no_release_candidate_is_refused(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_go_on_a_preflight_that_is_no_release_candidate_is_refused(project: Path) -> None:
+    root = project
     released = git(root, "rev-parse", "HEAD")
     git(root, "tag", "v0.1.0")
     (root / "NOTES.md").write_text("after the release\n")
@@ -161,8 +181,8 @@ def test_go_on_a_preflight_that_is_no_release_candidate_is_refused(tmp_path: Pat
 
 
 @pytest.mark.e2e
-def test_a_later_decision_supersedes_and_keeps_the_earlier(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_a_later_decision_supersedes_and_keeps_the_earlier(project: Path) -> None:
+    root = project
     assert (
         decide(root, "--version", "0.1.0", "--decision", "no-go", "--owner", OWNER).returncode == 0
     )
@@ -175,8 +195,8 @@ def test_a_later_decision_supersedes_and_keeps_the_earlier(tmp_path: Path) -> No
     assert [d["decision"] for d in doc["superseded"]] == ["no-go"]
 
 
-def test_invalid_version_is_a_usage_error(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_invalid_version_is_a_usage_error(project: Path) -> None:
+    root = project
     r = decide(root, "--version", "one.two", "--decision", "no-go", "--owner", OWNER)
     assert r.returncode == 2
     assert "--version" in r.stderr and "PEP 440" in r.stderr
@@ -192,8 +212,9 @@ def owner_control(root: Path) -> dict[str, Any]:
 
 
 def cut(root: Path, version: str, *, decision: str | None = "go") -> str:
-    """Preflight, decide, commit the record, and tag the decided commit."""
-    assert preflight(root).returncode == 0
+    """After a passing preflight at HEAD (the `preflighted` project): decide, commit the
+    record, and tag the decided commit."""
+    assert json.loads((root / "build" / "release-preflight.json").read_text())["status"] == "pass"
     decided = git(root, "rev-parse", "HEAD")
     if decision:
         r = decide(root, "--version", version, "--decision", decision, "--owner", OWNER)
@@ -211,16 +232,16 @@ def bump(root: Path, version: str) -> None:
     commit_all(root, f"bump to {version}")
 
 
-def test_release_owner_passes_with_no_tags_since_adoption(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_release_owner_passes_with_no_tags_since_adoption(project: Path) -> None:
+    root = project
     res = owner_control(root)
     assert res["status"] == "pass"
     assert "no release tags since the adoption point" in res["message"]
 
 
 @pytest.mark.e2e
-def test_release_owner_passes_when_every_tag_has_a_go(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_release_owner_passes_when_every_tag_has_a_go(preflighted: Path) -> None:
+    root = preflighted
     cut(root, "0.1.0")
     res = owner_control(root)
     assert res["status"] == "pass", res
@@ -238,9 +259,9 @@ def test_release_owner_passes_when_every_tag_has_a_go(tmp_path: Path) -> None:
     ],
 )
 def test_release_owner_fails_on_missing_or_wrong_records(
-    tmp_path: Path, case: str, needle: str
+    preflighted: Path, case: str, needle: str
 ) -> None:
-    root = release_project(tmp_path)
+    root = preflighted
     if case == "no-record":
         cut(root, "0.1.0", decision=None)
     elif case == "no-go":
@@ -264,8 +285,8 @@ def test_release_owner_fails_on_missing_or_wrong_records(
     assert res["fix"]
 
 
-def test_tags_before_the_adoption_point_are_not_judged(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_tags_before_the_adoption_point_are_not_judged(project: Path) -> None:
+    root = project
     first = git(root, "rev-list", "--max-parents=0", "HEAD")
     git(root, "tag", "v0.0.1", first)  # predates lanes.toml? init committed it in "initial"
     (root / "NOTES.md").write_text("x\n")
@@ -290,8 +311,8 @@ def test_tags_before_the_adoption_point_are_not_judged(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
-def test_startup_lane_passes_end_to_end_with_a_decision_record(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_startup_lane_passes_end_to_end_with_a_decision_record(preflighted: Path) -> None:
+    root = preflighted
     cut(root, "0.1.0")
     bump(root, "0.2.0")
     r = run_nox(root, "-s", "startup")
@@ -314,8 +335,8 @@ def test_startup_lane_passes_end_to_end_with_a_decision_record(tmp_path: Path) -
 
 
 @pytest.mark.e2e
-def test_startup_lane_fails_on_a_tag_without_a_decision(tmp_path: Path) -> None:
-    root = release_project(tmp_path)
+def test_startup_lane_fails_on_a_tag_without_a_decision(project: Path) -> None:
+    root = project
     git(root, "tag", "v0.1.0")
     r = run_nox(root, "-s", "startup")
     assert r.returncode != 0
@@ -385,9 +406,9 @@ def release_controls(root: Path) -> dict[str, dict[str, Any]]:
 
 @pytest.mark.e2e
 @pytest.mark.slow
-def test_the_release_flow_is_green_at_the_tag(tmp_path: Path) -> None:
+def test_the_release_flow_is_green_at_the_tag(project: Path) -> None:
     """The README's recipe, step by step, in a generated project; then the lane on the tag."""
-    root = release_project(tmp_path)
+    root = project
     # the lane on the commit to release (it runs gate release)
     lane = run_nox(root, "-s", "startup")
     assert lane.returncode == 0, lane.stdout + lane.stderr
