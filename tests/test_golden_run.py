@@ -1,19 +1,24 @@
-"""A golden run of the regulated lane: its stable artifacts are byte-identical to the ones the
-code before the re-layering of issue 14 (commit daacfb5) wrote.
+"""A golden run of the regulated lane: its stable artifacts are byte-identical to the goldens.
 
 tests/golden/make_golden.py builds a small deterministic project, runs `nox -s regulated` in
 it and copies the stable artifacts (drift-check.json, contract-index.json and its in-toto
 statement, controls.json) out, through the one normalisation it documents (run ids, and the
 digests of the few indexed files no fixed input makes reproducible). The goldens in
-tests/golden/regulated/ are that script's output with daacfb5's code:
+tests/golden/regulated/ are that script's output:
 
-    git worktree add --detach ../golden-old daacfb5   # with its own venv, `pip install -e .[test]`
-    ../golden-old/.venv/bin/python tests/golden/make_golden.py tests/golden/regulated
+- for issue 14 (the re-layering) they were made with the code before it (commit daacfb5), in
+  a worktree with its own venv, and the new layout wrote the same bytes;
+- for issue 15 they were made anew with this code, an intended change of behaviour: gate
+  release's new checks and its `dists` field, the SBOM the contract index now indexes, the
+  regulated lane's `reproducible-build` and `sbom` controls, and a project that builds with
+  flit-core (whose sdist is reproducible, so it is compared too):
+
+    python tests/golden/make_golden.py tests/golden/regulated
 
 Regenerate them only for an intended change of behaviour, and say so in the commit. The bytes
-also depend on the tools the project's checks run (ruff's version is in its SARIF, setuptools'
-in the wheel's WHEEL file, tomli-w writes the lanes.toml the commit holds): an upgrade of one of
-those in the test extra may need new goldens, made the same way with both venvs on the upgrade.
+also depend on the tools the project's checks run (ruff's version is in its SARIF, flit-core's
+in the wheel's WHEEL file, tomli-w writes the lanes.toml the commit holds, the SBOM names the
+versions installed here): an upgrade of one of those in the test extra may need new goldens.
 """
 
 from __future__ import annotations
@@ -51,7 +56,7 @@ def test_stable_artifacts_of_a_golden_run_are_unchanged(tmp_path: Path) -> None:
             diff = difflib.unified_diff(
                 old.decode("utf-8", "replace").splitlines(keepends=True),
                 new.decode("utf-8", "replace").splitlines(keepends=True),
-                f"golden/{name} (daacfb5)",
+                f"golden/{name}",
                 f"{name} (this code)",
             )
             diffs.append("".join(diff))

@@ -6,8 +6,9 @@ It builds a small deterministic project in a temporary directory (the shape of
 tests/helpers.py's make_project, governed as tests/test_regulated_lane.py governs it), runs
 `nox -s regulated` there with the interpreter running this script, and copies the artifacts the
 lane writes with `--stable-json` into OUTDIR. tests/test_golden_run.py compares them, byte for
-byte, with the goldens in tests/golden/regulated/, which this script made with the code of
-commit daacfb5 (before the re-layering of issue 14): the same inputs must give the same bytes.
+byte, with the goldens in tests/golden/regulated/ (made by this script: with the code before
+the re-layering of issue 14, then anew for issue 15's release checks; see that test): the
+same inputs must give the same bytes.
 
 Only the public front doors are used (`python -m lane_tasks`, `python -m nox`), never an import
 of lane_tasks, so the script runs unchanged against the old layout and the new one. Every input
@@ -113,8 +114,8 @@ def make_project(root: Path, env: dict[str, str]) -> None:
         "pyproject.toml",
         f"""
         [build-system]
-        requires = ["setuptools>=77"]
-        build-backend = "setuptools.build_meta"
+        requires = ["flit_core>=3.12"]
+        build-backend = "flit_core.buildapi"
 
         [project]
         name = "{NAME}"
@@ -238,7 +239,6 @@ neither of which $LANE_TASKS_NOW or anything else outside the code fixes."""
 RUN = "<any-run-id>"
 
 UNREPRODUCIBLE = (
-    "build/dist/*.tar.gz",
     "build/lanes/runs/<any-run-id>/gate-fast.json",
     "build/lanes/runs/<any-run-id>/release-preflight.json",
     "build/lanes/runs/<any-run-id>/doctor.json",
@@ -246,10 +246,11 @@ UNREPRODUCIBLE = (
     "build/lanes/runs/<any-run-id>/gate-fast/pytest.log",
 )
 """Files the contract index hashes whose bytes differ between two runs of the same code on the
-same inputs: the sdist (setuptools stamps the build time into its tar members and gzip header;
-it ignores SOURCE_DATE_EPOCH there, the wheel does not), the steps the lane runs without
+same inputs: the steps the lane runs without
 `--stable-json` (their `run` block and durations), and the kept JUnit files and pytest log
-(timestamps, "1 passed in 1.38s"). Every other indexed file, the wheel included, is compared."""
+(timestamps, "1 passed in 1.38s"). Every other indexed file, the sdist, the wheel and the SBOM
+included, is compared: the project builds with flit-core, which honours SOURCE_DATE_EPOCH (the
+regulated lane's reproducible-build control holds it to that)."""
 
 VARIES = "<varies>"
 
