@@ -181,7 +181,11 @@ def test_index_lists_every_artifact_and_dist_and_is_byte_identical(
     log = by_path[f"{prefix}/gate-fast/smoke.log"]
     assert (log["kind"], log["schema"], log["step"]) == ("artifact", None, "gate-fast")
     assert log["sha256"] == hashlib.sha256((root / log["path"]).read_bytes()).hexdigest()
-    assert len(doc["entries"]) == 6  # manifest.json is never indexed
+    # and gate release keeps its SBOM there: indexed (and signed with the index) the same way
+    sbom = by_path[f"{prefix}/gate-release/sbom.cdx.json"]
+    assert (sbom["kind"], sbom["schema"], sbom["step"]) == ("artifact", None, "gate-release")
+    assert sbom["sha256"] == hashlib.sha256((root / sbom["path"]).read_bytes()).hexdigest()
+    assert len(doc["entries"]) == 7  # manifest.json is never indexed
 
 
 @pytest.mark.e2e
@@ -329,7 +333,7 @@ def test_verify_passes_on_an_intact_run(indexed: tuple[Path, str]) -> None:
     )
     code, report = verify(root)
     assert code == 0
-    assert report["checked"] == 6  # 3 artifacts, 2 dists, gate fast's log
+    assert report["checked"] == 7  # 3 artifacts, 2 dists, gate fast's log, gate release's SBOM
     assert report["missing"] == report["modified"] == report["unexpected"] == []
     assert report["signature"] == "not checked"
 

@@ -234,7 +234,8 @@ def test_artifact_retention_passes_on_an_intact_run(finished: tuple[Path, str]) 
     assert code == 0, doc
     res = control(doc, "artifact-retention")
     assert res["status"] == "pass", res
-    assert "3 artifact(s) and 1 kept file(s)" in res["message"]  # gate fast's check log
+    # gate fast's check log and gate release's SBOM
+    assert "3 artifact(s) and 2 kept file(s)" in res["message"]
 
 
 @pytest.mark.e2e

@@ -160,7 +160,7 @@ def test_clean_repo_has_no_findings(clean: Path) -> None:
     assert family(doc, "ci")["message"] == "1 CI file, 1 nox invocation"
     # README 7, docs/usage.rst 2, docs/lanes.md 13 (its step commands and its own generator)
     assert family(doc, "docs")["message"] == (
-        "3 docs files: 22 lane-tasks commands, 6 nox sessions named"
+        "3 docs files: 23 lane-tasks commands, 6 nox sessions named"
     )
     assert family(doc, "lanes-doc")["message"] == "docs/lanes.md matches lanes.toml"
     text = run_cli(root, "drift", "check")

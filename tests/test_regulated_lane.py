@@ -131,6 +131,8 @@ def test_regulated_lane_passes_with_all_evidence(passing: tuple[Path, str]) -> N
             "severity-model",
             "deprecation-windows",
             "release-checklist-evidence",
+            "reproducible-build",
+            "sbom",
         ],
         "pass",
     )

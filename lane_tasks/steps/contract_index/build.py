@@ -227,7 +227,8 @@ def run(ctx: StepContext) -> StepOutcome:
         results.append(result)
         if entry is not None:
             entries.append(entry)
-    release = next((e for e in entries if e["step"] == "gate-release"), None)
+    # the release preflight itself (a schema'd artifact), not a file gate release kept beside it
+    release = next((e for e in entries if e["step"] == "gate-release" and e["schema"]), None)
     dist = ctx.config.artifacts_path() / "dist"
     for p in indexed_files(dist):
         entry, result = _dist_entry(ctx.root, p, release, rec.id)
