@@ -43,6 +43,22 @@ def test_unknown_option_is_one_line_with_a_suggestion() -> None:
     assert "did you mean '--format'" in r.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        # the option exists, on lane-tasks itself: "did you mean '--config'" would name itself
+        (["lanes", "validate", "--config", "lanes.toml"],
+         "--config is an option of lane-tasks itself: give it before the command"),
+        (["doctor", "--offline"], "--offline belongs to another command: see its --help"),
+    ],
+)  # fmt: skip
+def test_an_option_in_the_wrong_place_says_where_it_goes(args: list[str], said: str) -> None:
+    r = run_cli(REPO_ROOT, *args)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1
+    assert said in r.stderr and "did you mean" not in r.stderr
+
+
 def test_unknown_command_is_one_line_with_a_suggestion() -> None:
     r = run_cli(REPO_ROOT, "doctr")
     assert r.returncode == 2

@@ -29,7 +29,14 @@ class _Parser(argparse.ArgumentParser):
         hint = ""
         if "unrecognized arguments:" in message:
             bad = message.split(":", 1)[1].split()[0]
-            hint = did_you_mean(bad, _options_below(self))
+            name = bad.split("=", 1)[0]
+            own = {o for a in self._actions for o in a.option_strings}
+            if name in own:  # an option of lane-tasks itself, given after the command
+                hint = f" ({name} is an option of {self.prog} itself: give it before the command)"
+            elif name in _options_below(self):
+                hint = f" ({name} belongs to another command: see its --help)"
+            else:
+                hint = did_you_mean(name, _options_below(self))
         elif "invalid choice:" in message:
             bad = message.split("'")[1] if "'" in message else ""
             choices = [c for a in self._actions if a.choices for c in a.choices]
