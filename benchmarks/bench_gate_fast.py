@@ -73,7 +73,7 @@ from lane_tasks.util.procs import which
 PACKAGE = "benchproj"
 TARGET_GATE_RATIO = 0.7
 """gate_fast / by_hand on 2 cores."""
-TARGET_OVERHEAD_S = 0.5
+TARGET_OVERHEAD_S = 0.15
 DEFAULT_MODULES = 40
 PRESETS = {"small": 10, "large": 300}
 """--preset NAME: modules in the sample package."""
