@@ -197,13 +197,13 @@ def count_event_days(conn: sqlite3.Connection, days: set[tuple[str, str]] | None
             "GROUP BY repo, type, substr(at, 1, 10)"
         )
         return
-    for repo, day in sorted(days):
-        conn.execute("DELETE FROM event_days WHERE repo = ? AND day = ?", (repo, day))
-        conn.execute(
-            "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
-            "WHERE repo = ? AND at >= ? AND at < ? GROUP BY type",
-            (repo, day, day + "\x7f"),
-        )
+    pairs = sorted(days)
+    conn.executemany("DELETE FROM event_days WHERE repo = ? AND day = ?", pairs)
+    conn.executemany(
+        "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
+        "WHERE repo = ? AND at >= ? AND at < ? GROUP BY type",
+        [(repo, day, day + "\x7f") for repo, day in pairs],
+    )
 
 
 # ---- the repository -------------------------------------------------------------------------

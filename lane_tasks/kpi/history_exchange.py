@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from lane_tasks.config import Config
 from lane_tasks.errors import ConfigError
@@ -24,7 +24,12 @@ from lane_tasks.evidence.history import (
     transaction,
 )
 from lane_tasks.evidence.store import MANIFEST
-from lane_tasks.kpi.history_conflicts import check_run_status, check_steps_have_runs, unique
+from lane_tasks.kpi.history_conflicts import (
+    check_run_status,
+    check_steps_have_runs,
+    stored_repos,
+    unique,
+)
 from lane_tasks.kpi.history_row import EXPORT_NAMES, ROW_TYPES, Row
 from lane_tasks.kpi.history_sources import rows_of
 from lane_tasks.kpi.records import ImportCount, sync_evidence
@@ -64,14 +69,19 @@ def import_files(config: Config, paths: list[Path]) -> dict[str, ImportCount]:
     conn = connect(history_path(config))
     try:
         with transaction(conn):
-            rows = unique(rows, conn)
+            stored = stored_repos(rows, conn)
+            rows = unique(rows, conn, stored)
             check_steps_have_runs(rows, conn)
-            check_run_status(rows, conn)
+            check_run_status(rows, conn, stored)
+            by_table: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLES}
             for table, values, _, _ in rows:
-                marks = ",".join("?" * len(values))
+                by_table[table].append(values)
+            for table, values_of in by_table.items():
+                marks = ",".join("?" * len(TABLES[table]))
                 before = conn.total_changes
-                conn.execute(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", values)  # noqa: S608
-                counts[table][0 if conn.total_changes > before else 1] += 1
+                conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", values_of)  # noqa: S608
+                added = conn.total_changes - before
+                counts[table] = [added, len(values_of) - added]
             days = {(v[0], v[3][:10]) for table, v, _, _ in rows if table == "events"}
             if days:
                 count_event_days(conn, days)
