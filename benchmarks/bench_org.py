@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import bench_history
+from bench_gate_fast import BenchError
 
 from lane_tasks.adopt.init_repo import init_repo
 from lane_tasks.config import load_config
@@ -124,7 +125,7 @@ def timed(argv: list[str], cwd: Path) -> tuple[float, str]:
     )
     took = time.perf_counter() - t0
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv[2:])} exited {done.returncode}:\n{done.stderr}")
+        raise BenchError(f"{' '.join(argv[2:])} exited {done.returncode}:\n{done.stderr}")
     return took, done.stdout
 
 
