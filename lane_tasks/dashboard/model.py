@@ -166,16 +166,24 @@ class _Runs:
         self.here = repository_id(config)
         self.out_dir = out_dir
         self.kept = {r.id: r for r in list_runs(config) if r.manifest is not None}
-        self.triage: dict[tuple[str, str], dict[str, Any]] = {}
-        for row in conn.execute(
-            "SELECT repo, run_id, owner, at, data FROM records WHERE kind = 'triage' ORDER BY at"
-        ):
-            note = json.loads(row["data"]).get("note")
-            self.triage[(row["repo"], row["run_id"])] = {
-                "owner": row["owner"],
-                "at": row["at"],
-                "note": note if isinstance(note, str) else None,
-            }
+
+    def triage(self, repo: str, run_id: str) -> dict[str, Any] | None:
+        """The run's latest triage record, read for the runs shown only (a program's history
+        holds tens of thousands)."""
+        rows = self.conn.execute(
+            "SELECT owner, at, data FROM records WHERE repo = ? AND kind = 'triage' "
+            "AND run_id = ? ORDER BY at",
+            (repo, run_id),
+        ).fetchall()
+        if not rows:
+            return None
+        row = rows[-1]
+        note = json.loads(row["data"]).get("note")
+        return {
+            "owner": row["owner"],
+            "at": row["at"],
+            "note": note if isinstance(note, str) else None,
+        }
 
     def describe(self, run: sqlite3.Row) -> dict[str, Any]:
         steps = self.conn.execute(
@@ -212,7 +220,7 @@ class _Runs:
                 {"id": r["id"], "status": r["status"], "message": r.get("message") or ""}
                 for r in json.loads(controls["results"])
             ],
-            "triage": self.triage.get((run["repo"], run["run_id"])),
+            "triage": self.triage(run["repo"], run["run_id"]),
         }
 
 

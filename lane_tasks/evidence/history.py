@@ -197,6 +197,11 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+_DAYS_BY_REPO = 30
+"""An import touching more days than this per repository recounts those repositories whole
+(one pass over their events) instead of day by day: the counts are the same either way."""
+
+
 def count_event_days(conn: sqlite3.Connection, days: set[tuple[str, str]] | None) -> None:
     """Recount `event_days` (events per repository, type and UTC day, which KPIs read instead
     of every event) for the (repo, day) pairs an import touched, or for all of them (None).
@@ -206,6 +211,15 @@ def count_event_days(conn: sqlite3.Connection, days: set[tuple[str, str]] | None
         conn.execute(
             "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
             "GROUP BY repo, type, substr(at, 1, 10)"
+        )
+        return
+    repos = sorted({repo for repo, _ in days})
+    if len(days) > _DAYS_BY_REPO * len(repos):  # a repository's year, say: recount it whole
+        conn.executemany("DELETE FROM event_days WHERE repo = ?", [(r,) for r in repos])
+        conn.executemany(
+            "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
+            "WHERE repo = ? GROUP BY type, substr(at, 1, 10)",
+            [(r,) for r in repos],
         )
         return
     pairs = sorted(days)

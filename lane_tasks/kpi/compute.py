@@ -87,13 +87,15 @@ def compute_kpis(
     unless `repo` names one). Evidence records are synced into the history first."""
     window = Window(since, now or utc_now())
     wanted = list(dict.fromkeys(ids))
+    lo, hi = window.bounds
+    edges = (lo[:10], hi[:10])
     if conn is not None:
         sync_evidence(config, conn)
-        data = HistoryRows(conn, repo)
+        data = HistoryRows(conn, repo, edges)
         return [_one(k, data, window, config.kpi.min_sample) for k in wanted]
     with open_history(config) as own:
         sync_evidence(config, own)
-        data = HistoryRows(own, repo)
+        data = HistoryRows(own, repo, edges)
         return [_one(k, data, window, config.kpi.min_sample) for k in wanted]
 
 
