@@ -227,10 +227,20 @@ class _Runs:
 def _repos(runs: _Runs, config: Config) -> list[dict[str, Any]]:
     """The latest run per repository and lane, each described from itself; this repository's
     configured lanes that never ran are listed as `not-run`."""
-    latest = runs.conn.execute(
-        "SELECT *, max(started_at) FROM runs WHERE source = 'nox' AND lane IS NOT NULL "
+    # the newest time per repository and lane from an index, then that run's row (of two
+    # runs at that very time, the first recorded)
+    newest = runs.conn.execute(
+        "SELECT repo, lane, max(started_at) FROM runs WHERE source = 'nox' AND lane IS NOT NULL "
         "GROUP BY repo, lane ORDER BY repo, lane"
     ).fetchall()
+    latest = [
+        runs.conn.execute(
+            "SELECT * FROM runs WHERE repo = ? AND lane = ? AND started_at = ? "
+            "AND source = 'nox' ORDER BY rowid LIMIT 1",
+            tuple(key),
+        ).fetchone()
+        for key in newest
+    ]
     repos: dict[str, list[dict[str, Any]]] = {}
     for row in latest:
         repos.setdefault(row["repo"], []).append(runs.describe(row))
@@ -264,11 +274,21 @@ def _releases(conn: sqlite3.Connection, config: Config, out_dir: Path) -> list[d
         path = config.root / key
         return _link(path, out_dir) if repo == here and path.is_file() else None
 
+    kinds = "kind IN ('release-decision', 'release-checklist', 'rollback') AND version IS NOT NULL"
+    # the RELEASES versions shown (newest record first), then only their records
+    shown = conn.execute(
+        f"SELECT repo, version, max(at) AS latest FROM records WHERE {kinds} "  # noqa: S608
+        "GROUP BY repo, version ORDER BY latest DESC, repo DESC LIMIT ?",
+        (RELEASES,),
+    ).fetchall()
+    if not shown:
+        return []
+    pairs = ", ".join("(?, ?)" for _ in shown)
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for row in conn.execute(
-        "SELECT repo, kind, key, at, version, owner, data FROM records WHERE kind IN "
-        "('release-decision', 'release-checklist', 'rollback') AND version IS NOT NULL "
-        "ORDER BY at"
+        f"SELECT repo, kind, key, at, version, owner, data FROM records WHERE {kinds} "  # noqa: S608
+        f"AND (repo, version) IN (VALUES {pairs}) ORDER BY at",
+        [v for r in shown for v in (r["repo"], r["version"])],
     ):
         data = json.loads(row["data"])
         entry = out.setdefault(

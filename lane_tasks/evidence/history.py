@@ -15,7 +15,7 @@ Tables:
 
 Besides each table's key, indexes answer the KPIs' queries (`kpi.definitions.HistoryRows`)
 from the index alone: first lane runs per (repository, actor), finished runs in time order,
-gate-release steps in time order (so 100,000 runs are read in a tenth of a second).
+gate-release steps in time order; and the dashboard's latest lane run per repository.
 
 This module is the store itself (its tables, opening it, transactions, the repository a row
 belongs to); what a step or a run writes into it is `evidence.history_record`.
@@ -85,6 +85,8 @@ CREATE INDEX IF NOT EXISTS runs_first_lane ON runs (repo, coalesce(actor, ''), s
     AND state != 'interrupted';
 CREATE INDEX IF NOT EXISTS runs_finished ON runs (started_at, repo, lane, run_id, status)
     WHERE status IN ('pass', 'fail', 'error') AND state != 'interrupted';
+CREATE INDEX IF NOT EXISTS runs_latest ON runs (repo, lane, started_at)
+    WHERE source = 'nox' AND lane IS NOT NULL;
 CREATE INDEX IF NOT EXISTS steps_covering ON steps
     (step, started_at, status, repo, version, run_id);
 """
