@@ -13,6 +13,7 @@ import sqlite3
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from lane_tasks.evidence.history import iso
@@ -32,6 +33,7 @@ class HistoryRows:
     """The UTC days (YYYY-MM-DD) the KPI window starts and ends on: counts per day split
     there (`release_gate_outcomes`)."""
     _cache: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    _docs: dict[str, Any] = field(default_factory=dict)
 
     def rows(self, name: str, sql: str) -> list[tuple[Any, ...]]:
         if name not in self._cache:
@@ -102,6 +104,13 @@ class HistoryRows:
             self._cache["release_gate_outcomes"] = cur.execute(sql, params).fetchall()
         return self._cache["release_gate_outcomes"]
 
+    def doc(self, raw: str) -> Any:
+        """A record's JSON, parsed once per computation (two KPIs read the decisions)."""
+        docs = self._docs
+        if raw not in docs:
+            docs[raw] = json.loads(raw)
+        return docs[raw]
+
     def records(self, kind: str) -> list[tuple[Any, ...]]:
         """(repo, at, version, run_id, data) of one kind of record, oldest first."""
         return self.rows(
@@ -133,6 +142,20 @@ class Sample(NamedTuple):
     weight: int = 1
 
 
+def _time(text: str) -> datetime:
+    """A time as the history stores it (`iso()` text, with its offset) without parse_time's
+    general path; anything else through it."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return parse_time(text)
+    return at if at.tzinfo is not None else parse_time(text)
+
+
+def _seconds(start: str, end: str) -> float:
+    return (_time(end) - _time(start)).total_seconds()
+
+
 Reducer = Callable[[Sequence[Sample]], float]
 
 
@@ -157,7 +180,7 @@ def _decision_times(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
     samples: list[Sample] = []
     unmatched = 0
     for repo, _, version, _, raw in data.records("release-decision"):
-        doc = json.loads(raw)
+        doc = data.doc(raw)
         times = [doc["decided_at"], *(d.get("decided_at") for d in doc.get("superseded", []))]
         start = first_gate.get((repo, version))
         decided = sorted(iso(parse_time(t)) for t in times if isinstance(t, str))
@@ -165,7 +188,7 @@ def _decision_times(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
         if start is None or not after:
             unmatched += 1
             continue
-        seconds = (parse_time(after[0]) - parse_time(start)).total_seconds()
+        seconds = _seconds(start, after[0])
         samples.append(Sample(after[0], seconds))
     return samples, {"decisions_without_a_gate_release_run": unmatched}
 
@@ -195,7 +218,7 @@ def _time_to_triage(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
         if mark is None:
             untriaged += 1
         else:
-            samples.append(Sample(start, (parse_time(mark) - parse_time(start)).total_seconds()))
+            samples.append(Sample(start, _seconds(start, mark)))
 
     for repo, lane, run_id, status, started in data.finished_runs():
         key = (repo, lane)
@@ -220,7 +243,7 @@ def _rollbacks(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
     rolled = {(repo, version) for repo, _, version, _, _ in data.records("rollback")}
     samples = []
     for repo, at, version, _, raw in data.records("release-decision"):
-        if json.loads(raw).get("decision") == "go":
+        if data.doc(raw).get("decision") == "go":
             samples.append(Sample(at, float((repo, version) in rolled)))
     return samples, {}
 
