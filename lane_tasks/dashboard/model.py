@@ -166,16 +166,24 @@ class _Runs:
         self.here = repository_id(config)
         self.out_dir = out_dir
         self.kept = {r.id: r for r in list_runs(config) if r.manifest is not None}
-        self.triage: dict[tuple[str, str], dict[str, Any]] = {}
-        for row in conn.execute(
-            "SELECT repo, run_id, owner, at, data FROM records WHERE kind = 'triage' ORDER BY at"
-        ):
-            note = json.loads(row["data"]).get("note")
-            self.triage[(row["repo"], row["run_id"])] = {
-                "owner": row["owner"],
-                "at": row["at"],
-                "note": note if isinstance(note, str) else None,
-            }
+
+    def triage(self, repo: str, run_id: str) -> dict[str, Any] | None:
+        """The run's latest triage record, read for the runs shown only (a program's history
+        holds tens of thousands)."""
+        rows = self.conn.execute(
+            "SELECT owner, at, data FROM records WHERE repo = ? AND kind = 'triage' "
+            "AND run_id = ? ORDER BY at",
+            (repo, run_id),
+        ).fetchall()
+        if not rows:
+            return None
+        row = rows[-1]
+        note = json.loads(row["data"]).get("note")
+        return {
+            "owner": row["owner"],
+            "at": row["at"],
+            "note": note if isinstance(note, str) else None,
+        }
 
     def describe(self, run: sqlite3.Row) -> dict[str, Any]:
         steps = self.conn.execute(
@@ -212,17 +220,27 @@ class _Runs:
                 {"id": r["id"], "status": r["status"], "message": r.get("message") or ""}
                 for r in json.loads(controls["results"])
             ],
-            "triage": self.triage.get((run["repo"], run["run_id"])),
+            "triage": self.triage(run["repo"], run["run_id"]),
         }
 
 
 def _repos(runs: _Runs, config: Config) -> list[dict[str, Any]]:
     """The latest run per repository and lane, each described from itself; this repository's
     configured lanes that never ran are listed as `not-run`."""
-    latest = runs.conn.execute(
-        "SELECT *, max(started_at) FROM runs WHERE source = 'nox' AND lane IS NOT NULL "
+    # the newest time per repository and lane from an index, then that run's row (of two
+    # runs at that very time, the first recorded)
+    newest = runs.conn.execute(
+        "SELECT repo, lane, max(started_at) FROM runs WHERE source = 'nox' AND lane IS NOT NULL "
         "GROUP BY repo, lane ORDER BY repo, lane"
     ).fetchall()
+    latest = [
+        runs.conn.execute(
+            "SELECT * FROM runs WHERE repo = ? AND lane = ? AND started_at = ? "
+            "AND source = 'nox' ORDER BY rowid LIMIT 1",
+            tuple(key),
+        ).fetchone()
+        for key in newest
+    ]
     repos: dict[str, list[dict[str, Any]]] = {}
     for row in latest:
         repos.setdefault(row["repo"], []).append(runs.describe(row))
@@ -256,11 +274,21 @@ def _releases(conn: sqlite3.Connection, config: Config, out_dir: Path) -> list[d
         path = config.root / key
         return _link(path, out_dir) if repo == here and path.is_file() else None
 
+    kinds = "kind IN ('release-decision', 'release-checklist', 'rollback') AND version IS NOT NULL"
+    # the RELEASES versions shown (newest record first), then only their records
+    shown = conn.execute(
+        f"SELECT repo, version, max(at) AS latest FROM records WHERE {kinds} "  # noqa: S608
+        "GROUP BY repo, version ORDER BY latest DESC, repo DESC LIMIT ?",
+        (RELEASES,),
+    ).fetchall()
+    if not shown:
+        return []
+    pairs = ", ".join("(?, ?)" for _ in shown)
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for row in conn.execute(
-        "SELECT repo, kind, key, at, version, owner, data FROM records WHERE kind IN "
-        "('release-decision', 'release-checklist', 'rollback') AND version IS NOT NULL "
-        "ORDER BY at"
+        f"SELECT repo, kind, key, at, version, owner, data FROM records WHERE {kinds} "  # noqa: S608
+        f"AND (repo, version) IN (VALUES {pairs}) ORDER BY at",
+        [v for r in shown for v in (r["repo"], r["version"])],
     ):
         data = json.loads(row["data"])
         entry = out.setdefault(

@@ -179,6 +179,13 @@ def schema_path(kind: str) -> Path:
 
 
 @cache
+def _has_schema(kind: str) -> bool:
+    """Whether lane-tasks ships a schema for `kind` (asked once per kind: an import validates
+    thousands of records)."""
+    return schema_path(kind).is_file()
+
+
+@cache
 def _validator(kind: str) -> Callable[[Any], Any]:
     schema = json.loads(schema_path(kind).read_text(encoding="utf-8"))
     return fastjsonschema.compile(schema)
@@ -192,7 +199,7 @@ def schema_errors(doc: Any) -> str | None:
     if not name.startswith("lane-tasks/"):
         return f"unknown schema '{name}'"
     kind = name.removeprefix("lane-tasks/")
-    if not schema_path(kind).is_file():
+    if not _has_schema(kind):
         return f"unknown schema '{name}'"
     if doc.get("schema_version") != SCHEMA_VERSION:
         return f"schema_version {doc.get('schema_version')!r} is not {SCHEMA_VERSION!r}"

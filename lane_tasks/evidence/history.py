@@ -13,6 +13,10 @@ Tables:
   directory (their home) so a program's history carries them too.
 - `events`: imported docs-view and adoption events.
 
+Besides each table's key, indexes answer the KPIs' queries (`kpi.definitions.HistoryRows`)
+from the index alone: first lane runs per (repository, actor), finished runs in time order,
+gate-release steps in time order; and the dashboard's latest lane run per repository.
+
 This module is the store itself (its tables, opening it, transactions, the repository a row
 belongs to); what a step or a run writes into it is `evidence.history_record`.
 """
@@ -77,6 +81,15 @@ CREATE INDEX IF NOT EXISTS events_by_day ON events (repo, at);
 CREATE INDEX IF NOT EXISTS steps_by_step ON steps (step, started_at);
 CREATE INDEX IF NOT EXISTS steps_by_lane ON steps (repo, step, lane, started_at);
 CREATE INDEX IF NOT EXISTS runs_by_time ON runs (started_at);
+CREATE INDEX IF NOT EXISTS runs_first_lane ON runs (repo, coalesce(actor, ''), started_at, status)
+    WHERE source = 'nox' AND lane IS NOT NULL AND status IN ('pass', 'fail', 'error')
+    AND state != 'interrupted';
+CREATE INDEX IF NOT EXISTS runs_finished ON runs (started_at, repo, lane, run_id, status)
+    WHERE status IN ('pass', 'fail', 'error') AND state != 'interrupted';
+CREATE INDEX IF NOT EXISTS runs_latest ON runs (repo, lane, started_at)
+    WHERE source = 'nox' AND lane IS NOT NULL;
+CREATE INDEX IF NOT EXISTS steps_covering ON steps
+    (step, started_at, status, repo, version, run_id);
 """
 
 TABLES: dict[str, tuple[str, ...]] = {
@@ -210,6 +223,11 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+_DAYS_BY_REPO = 30
+"""An import touching more days than this per repository recounts those repositories whole
+(one pass over their events) instead of day by day: the counts are the same either way."""
+
+
 def count_event_days(conn: sqlite3.Connection, days: set[tuple[str, str]] | None) -> None:
     """Recount `event_days` (events per repository, type and UTC day, which KPIs read instead
     of every event) for the (repo, day) pairs an import touched, or for all of them (None).
@@ -221,13 +239,22 @@ def count_event_days(conn: sqlite3.Connection, days: set[tuple[str, str]] | None
             "GROUP BY repo, type, substr(at, 1, 10)"
         )
         return
-    for repo, day in sorted(days):
-        conn.execute("DELETE FROM event_days WHERE repo = ? AND day = ?", (repo, day))
-        conn.execute(
+    repos = sorted({repo for repo, _ in days})
+    if len(days) > _DAYS_BY_REPO * len(repos):  # a repository's year, say: recount it whole
+        conn.executemany("DELETE FROM event_days WHERE repo = ?", [(r,) for r in repos])
+        conn.executemany(
             "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
-            "WHERE repo = ? AND at >= ? AND at < ? GROUP BY type",
-            (repo, day, day + "\x7f"),
+            "WHERE repo = ? GROUP BY type, substr(at, 1, 10)",
+            [(r,) for r in repos],
         )
+        return
+    pairs = sorted(days)
+    conn.executemany("DELETE FROM event_days WHERE repo = ? AND day = ?", pairs)
+    conn.executemany(
+        "INSERT INTO event_days SELECT repo, type, substr(at, 1, 10), count(*) FROM events "
+        "WHERE repo = ? AND at >= ? AND at < ? GROUP BY type",
+        [(repo, day, day + "\x7f") for repo, day in pairs],
+    )
 
 
 # ---- the repository -------------------------------------------------------------------------

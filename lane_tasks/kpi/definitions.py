@@ -13,7 +13,8 @@ import sqlite3
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from lane_tasks.evidence.history import iso
 from lane_tasks.util.clock import parse_time
@@ -28,7 +29,11 @@ class HistoryRows:
 
     conn: sqlite3.Connection
     repo: str | None
+    edges: tuple[str, str] = ("", "")
+    """The UTC days (YYYY-MM-DD) the KPI window starts and ends on: counts per day split
+    there (`release_gate_outcomes`)."""
     _cache: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    _docs: dict[str, Any] = field(default_factory=dict)
 
     def rows(self, name: str, sql: str) -> list[tuple[Any, ...]]:
         if name not in self._cache:
@@ -58,20 +63,53 @@ class HistoryRows:
             "ORDER BY started_at",
         )
 
-    def release_gates(self) -> list[tuple[Any, ...]]:
-        """(repo, status, version, started_at) of gate-release runs, oldest first.
+    _GATES = (
+        "FROM steps WHERE step = 'gate-release' AND status IN ('pass', 'fail', 'error') "
+        "AND NOT (status = 'error' AND EXISTS (SELECT 1 FROM runs WHERE runs.repo = "
+        "steps.repo AND runs.run_id = steps.run_id AND runs.state = 'interrupted')){repo}"
+    )
+    """The gate-release runs that gave a verdict.
 
-        A gate release stopped by SIGINT/SIGTERM (an `error` step in a run whose state is
-        `interrupted`) gave no verdict: it is neither a failed gate nor a passed one, so it is
-        left out. One that had finished with pass or fail before the run was stopped counts."""
+    A gate release stopped by SIGINT/SIGTERM (an `error` step in a run whose state is
+    `interrupted`) gave no verdict: it is neither a failed gate nor a passed one, so it is
+    left out. One that had finished with pass or fail before the run was stopped counts."""
+
+    def first_release_gates(self) -> list[tuple[Any, ...]]:
+        """(repo, version, started_at) of each version's first gate-release run."""
         return self.rows(
-            "release_gates",
-            "SELECT repo, status, version, started_at FROM steps "
-            "WHERE step = 'gate-release' AND status IN ('pass', 'fail', 'error') "
-            "AND NOT (status = 'error' AND EXISTS (SELECT 1 FROM runs WHERE runs.repo = "
-            "steps.repo AND runs.run_id = steps.run_id AND runs.state = 'interrupted')){repo} "
-            "ORDER BY started_at",
+            "first_release_gates",
+            f"SELECT repo, version, min(started_at) {self._GATES} "
+            "AND version IS NOT NULL AND version != '' GROUP BY repo, version",
         )
+
+    def release_gate_outcomes(self) -> list[tuple[Any, ...]]:
+        """(started_at, failed 0/1, n) of gate-release runs, counted per UTC day and outcome
+        at the time of the day's first such run: any time of a day lies in the window when
+        one does, except on the window's first and last day (`edges`), whose runs are one row
+        each, as a window may start or end mid-day."""
+        if "release_gate_outcomes" not in self._cache:
+            one = " AND repo = ?" if self.repo else ""
+            own = (self.repo,) if self.repo else ()
+            day = "substr(started_at, 1, 10)"
+            sql = (
+                f"SELECT started_at, status != 'pass', 1 {self._GATES.format(repo=one)} "
+                f"AND {day} IN (?, ?) UNION ALL "
+                f"SELECT min(started_at), status != 'pass', count(*) "
+                f"{self._GATES.format(repo=one)} AND {day} NOT IN (?, ?) "
+                f"GROUP BY {day}, status != 'pass'"
+            )
+            cur = self.conn.cursor()
+            cur.row_factory = None
+            params = (*own, *self.edges, *own, *self.edges)
+            self._cache["release_gate_outcomes"] = cur.execute(sql, params).fetchall()
+        return self._cache["release_gate_outcomes"]
+
+    def doc(self, raw: str) -> Any:
+        """A record's JSON, parsed once per computation (two KPIs read the decisions)."""
+        docs = self._docs
+        if raw not in docs:
+            docs[raw] = json.loads(raw)
+        return docs[raw]
 
     def records(self, kind: str) -> list[tuple[Any, ...]]:
         """(repo, at, version, run_id, data) of one kind of record, oldest first."""
@@ -94,14 +132,28 @@ class HistoryRows:
 # ---- the six KPIs ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Sample:
+class Sample(NamedTuple):
     """Data points of a KPI: when they count, their value (a 0/1 outcome or seconds) and how
-    many points share that time and value (events are counted per day in SQL)."""
+    many points share that time and value (events are counted per day in SQL). A tuple: a
+    KPI over 100,000 runs makes a sample of each."""
 
     at: str
     value: float
     weight: int = 1
+
+
+def _time(text: str) -> datetime:
+    """A time as the history stores it (`iso()` text, with its offset) without parse_time's
+    general path; anything else through it."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return parse_time(text)
+    return at if at.tzinfo is not None else parse_time(text)
+
+
+def _seconds(start: str, end: str) -> float:
+    return (_time(end) - _time(start)).total_seconds()
 
 
 Reducer = Callable[[Sequence[Sample]], float]
@@ -124,14 +176,11 @@ def _first_time_success(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]
 def _decision_times(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
     """Per version: from its first gate-release run to its first decision record after it;
     the KPI is the median over versions decided in the window."""
-    first_gate: dict[tuple[str, str], str] = {}
-    for repo, _, version, started in data.release_gates():
-        if version:
-            first_gate.setdefault((repo, version), started)
+    first_gate = {(repo, version): started for repo, version, started in data.first_release_gates()}
     samples: list[Sample] = []
     unmatched = 0
     for repo, _, version, _, raw in data.records("release-decision"):
-        doc = json.loads(raw)
+        doc = data.doc(raw)
         times = [doc["decided_at"], *(d.get("decided_at") for d in doc.get("superseded", []))]
         start = first_gate.get((repo, version))
         decided = sorted(iso(parse_time(t)) for t in times if isinstance(t, str))
@@ -139,14 +188,16 @@ def _decision_times(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
         if start is None or not after:
             unmatched += 1
             continue
-        seconds = (parse_time(after[0]) - parse_time(start)).total_seconds()
+        seconds = _seconds(start, after[0])
         samples.append(Sample(after[0], seconds))
     return samples, {"decisions_without_a_gate_release_run": unmatched}
 
 
 def _failed_release_gates(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
-    """Failed (fail or error) gate-release runs over all gate-release runs, per week."""
-    return [Sample(at, float(status != "pass")) for _, status, _, at in data.release_gates()], {}
+    """Failed (fail or error) gate-release runs over all gate-release runs, per week (a
+    sample a day and outcome: a share of 0/1 outcomes is the same counted so)."""
+    outcomes = data.release_gate_outcomes()
+    return [Sample(at, float(failed), n) for at, failed, n in outcomes], {}
 
 
 def _time_to_triage(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
@@ -167,7 +218,7 @@ def _time_to_triage(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
         if mark is None:
             untriaged += 1
         else:
-            samples.append(Sample(start, (parse_time(mark) - parse_time(start)).total_seconds()))
+            samples.append(Sample(start, _seconds(start, mark)))
 
     for repo, lane, run_id, status, started in data.finished_runs():
         key = (repo, lane)
@@ -192,7 +243,7 @@ def _rollbacks(data: HistoryRows) -> tuple[list[Sample], dict[str, Any]]:
     rolled = {(repo, version) for repo, _, version, _, _ in data.records("rollback")}
     samples = []
     for repo, at, version, _, raw in data.records("release-decision"):
-        if json.loads(raw).get("decision") == "go":
+        if data.doc(raw).get("decision") == "go":
             samples.append(Sample(at, float((repo, version) in rolled)))
     return samples, {}
 

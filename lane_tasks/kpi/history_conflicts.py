@@ -18,7 +18,7 @@ from lane_tasks.evidence.history import TABLES
 from lane_tasks.evidence.status import problem_status
 from lane_tasks.kpi.history_row import Row
 
-__all__ = ["KEYS", "check_run_status", "check_steps_have_runs", "unique"]
+__all__ = ["KEYS", "check_run_status", "check_steps_have_runs", "stored_repos", "unique"]
 
 
 KEYS = {"runs": 2, "steps": 3, "records": 3, "events": 2}
@@ -29,12 +29,36 @@ def _where(path: Path, line: int | None) -> str:
     return f"{path}:{line}" if line is not None else str(path)
 
 
-def unique(rows: list[Row], conn: sqlite3.Connection) -> list[Row]:
+def stored_repos(rows: list[Row], conn: sqlite3.Connection) -> dict[str, set[str]]:
+    """Per table, the repositories of the import that already have rows of it in the
+    history: only their rows can meet a stored row (every key starts with the repository), so
+    merging into an empty history, or adding a new repository, asks nothing row by row."""
+    repos = {values[0] for _, values, _, _ in rows}
+    return {
+        table: {
+            repo
+            for repo in repos
+            if conn.execute(f"SELECT 1 FROM {table} WHERE repo = ? LIMIT 1", (repo,)).fetchone()  # noqa: S608
+        }
+        for table in TABLES
+    }
+
+
+def unique(
+    rows: list[Row], conn: sqlite3.Connection, stored: dict[str, set[str]] | None = None
+) -> list[Row]:
     """The rows without repeats; ConfigError when two rows (in the files, or a file and the
     history) share a key with different values: keeping either one silently would make the
-    history say what one of its sources did not."""
+    history say what one of its sources did not. `stored`: `stored_repos` of these rows."""
+    if stored is None:
+        stored = stored_repos(rows, conn)
     seen: dict[tuple[str, tuple[Any, ...]], Row] = {}
     out: list[Row] = []
+    lookups = {
+        table: f"SELECT * FROM {table} WHERE "  # noqa: S608
+        + " AND ".join(f"{c} = ?" for c in TABLES[table][: KEYS[table]])
+        for table in TABLES
+    }
     for row in rows:
         table, values, path, line = row
         key = (table, values[: KEYS[table]])
@@ -42,14 +66,12 @@ def unique(rows: list[Row], conn: sqlite3.Connection) -> list[Row]:
         if first is None:
             seen[key] = row
             out.append(row)
-            stored = conn.execute(
-                f"SELECT * FROM {table} WHERE "  # noqa: S608
-                + " AND ".join(f"{c} = ?" for c in TABLES[table][: KEYS[table]]),
-                key[1],
-            ).fetchone()
-            if stored is not None and tuple(stored) != values:
+            if values[0] not in stored[table]:
+                continue
+            stored_row = conn.execute(lookups[table], key[1]).fetchone()
+            if stored_row is not None and tuple(stored_row) != values:
                 raise _conflict(
-                    table, values, tuple(stored), path, line, "the row already in the history"
+                    table, values, tuple(stored_row), path, line, "the row already in the history"
                 )
         elif first[1] != values:
             raise _conflict(table, values, first[1], path, line, _where(first[2], first[3]))
@@ -101,10 +123,16 @@ def check_steps_have_runs(rows: list[Row], conn: sqlite3.Connection) -> None:
 _STATES = ("running", "complete", "interrupted")
 
 
-def check_run_status(rows: list[Row], conn: sqlite3.Connection) -> None:
+def check_run_status(
+    rows: list[Row], conn: sqlite3.Connection, stored: dict[str, set[str]] | None = None
+) -> None:
     """A run row must say what the history itself would say of it: an interrupted run is an
     error, never a pass; a run one of whose steps (imported or already kept) failed or erred
-    did not pass. Else the history would list as passing what its own rows contradict."""
+    did not pass. Else the history would list as passing what its own rows contradict.
+    `stored`: `stored_repos` of these rows (a repository with no steps kept has none to ask)."""
+    if stored is None:
+        stored = stored_repos(rows, conn)
+    kept = stored["steps"]
     steps: dict[tuple[Any, ...], list[str]] = {}
     for table, values, _, _ in rows:
         if table == "steps":
@@ -127,12 +155,14 @@ def check_run_status(rows: list[Row], conn: sqlite3.Connection) -> None:
             )
         if status != "pass":
             continue
-        statuses = steps.get(values[:2], []) + [
-            r[0]
-            for r in conn.execute(
-                "SELECT status FROM steps WHERE repo = ? AND run_id = ?", values[:2]
-            )
-        ]
+        statuses = steps.get(values[:2], [])
+        if values[0] in kept:
+            statuses = statuses + [
+                r[0]
+                for r in conn.execute(
+                    "SELECT status FROM steps WHERE repo = ? AND run_id = ?", values[:2]
+                )
+            ]
         bad = problem_status(statuses)
         if bad:
             raise ConfigError(

@@ -11,14 +11,17 @@ refuse it before writing anything. The unknown-key rule is shared with adoption 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from lane_tasks.errors import ConfigError, did_you_mean
 from lane_tasks.evidence.artifacts import schema_errors
 from lane_tasks.evidence.history import REQUIRED, TABLES, iso
-from lane_tasks.util.clock import future_problem, parse_time
+from lane_tasks.util.clock import CLOCK_SKEW, future_problem, parse_time, utc_now
 
 __all__ = ["EXPORT_NAMES", "ROW_TYPES", "Row", "check_row", "reject_unknown_keys"]
 
@@ -56,36 +59,71 @@ def reject_unknown_keys(
             )
 
 
-def check_row(table: str, row: Mapping[str, Any], path: Path, line: int | None) -> tuple[Any, ...]:
+_CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT([01]\d|2[0-3]):\d\d:\d\d\.\d{3}\+00:00")
+"""A time already in the form `iso()` writes (every time of a history export)."""
+
+
+def _history_time(text: str) -> tuple[str, datetime | None]:
+    """`text` as `iso()` writes it, and the time when it had to be parsed; ValueError when it
+    is no time. A time already in that form (a history export's) is only validated."""
+    if _CANONICAL.fullmatch(text):
+        datetime.fromisoformat(text)  # a day or hour out of range is no time
+        return text, None
+    at = parse_time(text)
+    return iso(at), at
+
+
+@lru_cache(maxsize=8)
+def _limit(now: datetime) -> str:
+    """The latest time a row may hold (as `iso()` text) when the clock says `now`."""
+    return iso(now + CLOCK_SKEW)
+
+
+def check_row(
+    table: str,
+    row: Mapping[str, Any],
+    path: Path,
+    line: int | None,
+    now: datetime | None = None,
+) -> tuple[Any, ...]:
     """A row as the table's tuple, or ConfigError naming file, line and key (a time in the
-    future beyond the clock skew included)."""
+    future beyond the clock skew included). `now`: the clock, read once per import by callers
+    that check many rows (default: read here)."""
     cols = TABLES[table]
     reject_unknown_keys(row, cols, f"unknown column for a {table} row", path=path, line=line)
     for key in REQUIRED[table]:
         value = row.get(key)
         if not isinstance(value, str) or not value:
             raise ConfigError("is required (a non-empty string)", path=path, line=line, key=key)
-    for key in cols:
-        if row.get(key) is not None and not isinstance(row[key], str):
-            raise ConfigError("must be a string or null", path=path, line=line, key=key)
-        try:
-            (row.get(key) or "").encode("utf-8")
-        except UnicodeEncodeError:  # what JSON's \ud800 escapes decode to: SQLite cannot store it
-            raise ConfigError(
-                "is not valid Unicode text (a lone surrogate)", path=path, line=line, key=key
-            ) from None
+    try:  # one pass for the common case; the per-key loop names the column that is bad
+        "".join([t for key in cols if (t := row.get(key)) is not None]).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):
+        for key in cols:
+            if row.get(key) is not None and not isinstance(row[key], str):
+                raise ConfigError(
+                    "must be a string or null", path=path, line=line, key=key
+                ) from None
+            try:
+                (row.get(key) or "").encode("utf-8")
+            except UnicodeEncodeError:  # what JSON's \ud800 escapes decode to: SQLite cannot
+                raise ConfigError(  # store it
+                    "is not valid Unicode text (a lone surrogate)", path=path, line=line, key=key
+                ) from None
+    current = now or utc_now()
+    limit = _limit(current)
     values = dict(row)
     for key in _TIME_COLUMNS:
         if key in cols and values.get(key) is not None:
             try:
-                at = parse_time(values[key])
+                text, at = _history_time(values[key])
             except ValueError:
                 raise ConfigError(
                     f"'{values[key]}' is not an ISO 8601 time", path=path, line=line, key=key
                 ) from None
-            if late := future_problem(at, key):  # a run from 2999 would skew every KPI
-                raise ConfigError(late, path=path, line=line, key=key)
-            values[key] = iso(at)
+            # text order is time order: only a time past the limit is asked why
+            if text > limit and (late := future_problem(at or parse_time(text), key, current)):
+                raise ConfigError(late, path=path, line=line, key=key)  # 2999 would skew KPIs
+            values[key] = text
     ended = values.get("ended_at")
     if ended is not None and "started_at" in cols and ended < values["started_at"]:
         raise ConfigError(
@@ -114,4 +152,4 @@ def check_row(table: str, row: Mapping[str, Any], path: Path, line: int | None) 
             line=line,
             key="status",
         )
-    return tuple(values.get(c) for c in cols)
+    return tuple(map(values.get, cols))

@@ -21,7 +21,7 @@ from lane_tasks.evidence.artifacts import read_text_regular, schema_errors
 from lane_tasks.evidence.history import TABLES, iso, repository_id
 from lane_tasks.evidence.store import MANIFEST
 from lane_tasks.kpi.history_row import EXPORT_NAMES, ROW_TYPES, Row, check_row
-from lane_tasks.util.clock import parse_time
+from lane_tasks.util.clock import parse_time, utc_now
 
 __all__ = ["rows_of"]
 
@@ -29,6 +29,7 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def _jsonl_rows(path: Path, text: str) -> Iterator[Row]:
+    now = utc_now()
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -51,17 +52,18 @@ def _jsonl_rows(path: Path, text: str) -> Iterator[Row]:
         for column, name in EXPORT_NAMES.items():
             if table == "events" and name in obj:
                 obj[column] = obj.pop(name)
-        yield table, check_row(table, obj, path, n), path, n
+        yield table, check_row(table, obj, path, n, now), path, n
 
 
 def _sqlite_rows(path: Path) -> Iterator[Row]:
     try:
         src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         src.row_factory = sqlite3.Row
+        now = utc_now()
         try:
             for table, cols in TABLES.items():
                 for row in src.execute(f"SELECT {', '.join(cols)} FROM {table}"):  # noqa: S608
-                    yield table, check_row(table, dict(row), path, None), path, None
+                    yield table, check_row(table, dict(row), path, None, now), path, None
         finally:
             src.close()
     except sqlite3.DatabaseError as exc:

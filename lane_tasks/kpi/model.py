@@ -37,6 +37,11 @@ class Window:
         object.__setattr__(self, "_lo", "" if self.since is None else iso(self.since))
         object.__setattr__(self, "_hi", iso(self.until))
 
+    @property
+    def bounds(self) -> tuple[str, str]:
+        """The window as `iso()` text: a time `t` is in it when lo <= t <= hi."""
+        return self._lo, self._hi
+
     def holds(self, when: str) -> bool:
         return self._lo <= when <= self._hi
 
