@@ -677,7 +677,9 @@ def contract_index_rows(tmp: Path, n: int, repeat: int, progress: Progress) -> l
     progress(f"  a run of {n:,} artifacts made in {time.perf_counter() - t0:.1f} s")
     index = lane_tasks("contract-index", "--format", "json", "--out", "build/contract-index.json")
     index.append("-q")
-    verify = lane_tasks("contract-index", "verify", "--format", "json")
+    verify = lane_tasks(
+        "contract-index", "verify", "--format", "json", "--index", "build/contract-index.json"
+    )
 
     def one(argv: list[str], what: str) -> float:
         return run_command(argv, root, what=what, timeout=TIMEOUT).wall
