@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 
 from lane_tasks.catalog import CONTROLS as CATALOG
 from lane_tasks.config import Config, ResolvedLane
-from lane_tasks.evidence.artifacts import Result
+from lane_tasks.evidence.artifacts import Result, read_artifact
+from lane_tasks.evidence.consistency import step_problem
 from lane_tasks.project.git import (
     Tag,
     all_tags,
@@ -17,6 +18,7 @@ from lane_tasks.project.git import (
     is_ancestor,
     release_tags,
     resolve_fixed_rev,
+    subject,
 )
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "ControlContext",
     "ReleaseTags",
     "Verdict",
+    "no_run",
+    "passing_step",
     "register",
     "tags_since_adoption",
     "verify_lane",
@@ -152,3 +156,29 @@ def no_run(ctx: ControlContext) -> Verdict | None:
     if ctx.manifest is None:
         return Verdict("fail", f"run {ctx.run_id}: {ctx.manifest_problem or 'no manifest'}")
     return None
+
+
+def passing_step(ctx: ControlContext, step: str) -> tuple[dict[str, Any] | None, Verdict | None]:
+    """This run's artifact of `step` when it is passing evidence for HEAD, else the failing
+    verdict that says why (no run, the step did not run, an unreadable or failing artifact)."""
+    missing_run = no_run(ctx)
+    if missing_run:
+        return None, missing_run
+    assert ctx.manifest is not None and ctx.run_path is not None
+    entry = next(
+        (
+            a
+            for a in ctx.manifest.get("artifacts", [])
+            if a.get("step") == step and "/" not in str(a.get("path"))
+        ),
+        None,
+    )
+    if entry is None:
+        return None, Verdict("fail", f"{step} did not run in run {ctx.run_id}")
+    doc, problem = read_artifact(ctx.run_path / str(entry.get("path")))
+    if problem or doc is None:
+        return None, Verdict("fail", f"{step}: {problem}")
+    head = subject(ctx.config.root, (ctx.config.artifacts_dir,)).commit
+    if why := step_problem(doc, step, commit=head):
+        return None, Verdict("fail", f"{step}: {why}")
+    return doc, None

@@ -3,10 +3,7 @@ bytes, for the commit under test."""
 
 from __future__ import annotations
 
-from lane_tasks.controls.base import Control, ControlContext, Verdict, no_run, register
-from lane_tasks.evidence.artifacts import read_artifact
-from lane_tasks.evidence.consistency import step_problem
-from lane_tasks.project.git import subject
+from lane_tasks.controls.base import Control, ControlContext, Verdict, passing_step, register
 
 STEP = "gate-release"
 CHECK = "reproducible"
@@ -26,26 +23,10 @@ class ReproducibleBuild(Control):
     )
 
     def verify(self, ctx: ControlContext) -> Verdict:
-        missing_run = no_run(ctx)
-        if missing_run:
-            return missing_run
-        assert ctx.manifest is not None and ctx.run_path is not None
-        entry = next(
-            (
-                a
-                for a in ctx.manifest.get("artifacts", [])
-                if a.get("step") == STEP and "/" not in str(a.get("path"))
-            ),
-            None,
-        )
-        if entry is None:
-            return Verdict("fail", f"{STEP} did not run in run {ctx.run_id}")
-        doc, problem = read_artifact(ctx.run_path / str(entry.get("path")))
-        if problem or doc is None:
-            return Verdict("fail", f"{STEP}: {problem}")
-        head = subject(ctx.config.root, (ctx.config.artifacts_dir,)).commit
-        if why := step_problem(doc, STEP, commit=head):
-            return Verdict("fail", f"{STEP}: {why}")
+        doc, failed = passing_step(ctx, STEP)
+        if failed is not None or doc is None:
+            return failed or Verdict("fail", f"{STEP}: no artifact")
+        head = doc["subject"]["commit"]
         dists = doc.get("dists") or []
         kinds = sorted(str(d.get("kind")) for d in dists)
         if kinds != ["sdist", "wheel"]:

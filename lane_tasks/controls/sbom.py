@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-from lane_tasks.controls.base import Control, ControlContext, Verdict, no_run, register
-from lane_tasks.evidence.artifacts import read_artifact, sha256_file
-from lane_tasks.evidence.consistency import step_problem
-from lane_tasks.project.git import subject
+from lane_tasks.controls.base import Control, ControlContext, Verdict, passing_step, register
+from lane_tasks.evidence.artifacts import sha256_file
 
 STEP = "gate-release"
 KEPT = "gate-release/sbom.cdx.json"
@@ -28,20 +26,11 @@ class SoftwareBillOfMaterials(Control):
     )
 
     def verify(self, ctx: ControlContext) -> Verdict:
-        missing_run = no_run(ctx)
-        if missing_run:
-            return missing_run
+        doc, failed = passing_step(ctx, STEP)
+        if failed is not None or doc is None:
+            return failed or Verdict("fail", f"{STEP}: no artifact")
         assert ctx.manifest is not None and ctx.run_path is not None
         listed = {str(a.get("path")): a for a in ctx.manifest.get("artifacts", [])}
-        entry = next((a for p, a in listed.items() if a.get("step") == STEP and "/" not in p), None)
-        if entry is None:
-            return Verdict("fail", f"{STEP} did not run in run {ctx.run_id}")
-        doc, problem = read_artifact(ctx.run_path / str(entry.get("path")))
-        if problem or doc is None:
-            return Verdict("fail", f"{STEP}: {problem}")
-        head = subject(ctx.config.root, (ctx.config.artifacts_dir,)).commit
-        if why := step_problem(doc, STEP, commit=head):
-            return Verdict("fail", f"{STEP}: {why}")
         kept = ctx.run_path / KEPT
         if KEPT not in listed or not kept.is_file():
             return Verdict("fail", f"run {ctx.run_id} keeps no {KEPT}")
