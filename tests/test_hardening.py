@@ -147,17 +147,24 @@ def test_two_lanes_at_once_both_complete_and_the_top_level_is_one_run(sample: Pa
     data["gate"]["release"] = {"offline": True}
     (root / "lanes.toml").write_text(tomli_w.dumps(data))
     add_checks(root, {"slow": {"cmd": ["{python}", "-c", "import time; time.sleep(2)"]}})
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "nox", "-s", "startup"],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(2)
-    ]
-    outs = [p.communicate(timeout=300)[0] for p in procs]
+    # each lane writes to a file: read one pipe after the other, and the lane holding the
+    # gate release lock blocks on its full pipe while the one being read waits for that lock
+    logs = [root.parent / f"lane-{i}.log" for i in range(2)]
+    procs = []
+    for log in logs:
+        with log.open("w", encoding="utf-8") as out:
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "nox", "-s", "startup"],
+                    cwd=root,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                )
+            )
+    for proc in procs:
+        proc.wait(timeout=300)
+    outs = [log.read_text(encoding="utf-8") for log in logs]
     assert [p.returncode for p in procs] == [0, 0], outs
     runs = sorted((root / "build" / "lanes" / "runs").iterdir())
     assert len(runs) == 2
