@@ -37,6 +37,7 @@ __all__ = [
     "build_dists",
     "dist_digests",
     "dist_dir",
+    "listed",
     "run_tool",
     "source_date_epoch",
 ]
@@ -103,6 +104,12 @@ def _committed_tree(root: Path) -> Iterator[Path]:
         git(root, "worktree", "remove", "--force", str(tree))
         shutil.rmtree(tmp, ignore_errors=True)
         git(root, "worktree", "prune")
+
+
+def listed(names: list[str], shown: int = 5) -> str:
+    """The first `shown` names, then how many more: a message names files, not hundreds."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more
 
 
 def source_date_epoch(root: Path) -> dict[str, str]:

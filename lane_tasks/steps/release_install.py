@@ -19,7 +19,6 @@ import importlib.metadata
 import json
 import os
 import shutil
-import sysconfig
 import tempfile
 import zipfile
 from email.parser import HeaderParser
@@ -31,9 +30,16 @@ from packaging.requirements import InvalidRequirement, Requirement
 from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.checks import Check, Outcome
 from lane_tasks.util.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
-from lane_tasks.util.venvs import seeing_venv
+from lane_tasks.util.venvs import env_paths, seeing_venv
 
-__all__ = ["InstalledWheel", "Smoke", "console_scripts", "importable", "unmet_requirements"]
+__all__ = [
+    "InstalledWheel",
+    "Smoke",
+    "applicable",
+    "console_scripts",
+    "importable",
+    "unmet_requirements",
+]
 
 _IMPORT = r"""
 import importlib, json, os, sys, traceback
@@ -76,12 +82,7 @@ PROBE_ENV = ("LANE_TASKS_SMOKE_IMPORTS", "LANE_TASKS_SMOKE_MODULES")
 
 
 def _plant_probe(python: Path) -> None:
-    site = Path(
-        sysconfig.get_paths(
-            scheme="venv" if "venv" in sysconfig.get_scheme_names() else "posix_prefix",
-            vars={"base": str(python.parent.parent), "platbase": str(python.parent.parent)},
-        )["purelib"]
-    )
+    site = Path(env_paths(python.parent.parent)["purelib"])
     (site / "_lane_tasks_smoke_probe.py").write_text(_PROBE, encoding="utf-8")
     (site / "_lane_tasks_smoke_probe.pth").write_text(
         "import _lane_tasks_smoke_probe\n", encoding="utf-8"
@@ -125,17 +126,26 @@ def console_scripts(entry_points: str) -> list[str]:
     return sorted(parser["console_scripts"]) if parser.has_section("console_scripts") else []
 
 
-def unmet_requirements(metadata: str) -> list[str]:
-    """The wheel's Requires-Dist (for no extra) that the outer environment does not satisfy."""
-    unmet = []
-    for line in HeaderParser().parsestr(metadata).get_all("Requires-Dist") or []:
+def applicable(lines: list[str]) -> tuple[list[Requirement], list[str]]:
+    """The requirements among `lines` (Requires-Dist values) that apply here for no extra,
+    and the lines that are no valid requirement."""
+    reqs, invalid = [], []
+    for line in lines:
         try:
             req = Requirement(line)
         except InvalidRequirement:
-            unmet.append(f"{line} (not a valid requirement)")
+            invalid.append(line)
             continue
-        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
-            continue
+        if req.marker is None or req.marker.evaluate({"extra": ""}):
+            reqs.append(req)
+    return reqs, invalid
+
+
+def unmet_requirements(metadata: str) -> list[str]:
+    """The wheel's Requires-Dist (for no extra) that the outer environment does not satisfy."""
+    reqs, invalid = applicable(HeaderParser().parsestr(metadata).get_all("Requires-Dist") or [])
+    unmet = [f"{line} (not a valid requirement)" for line in invalid]
+    for req in reqs:
         try:
             have = importlib.metadata.version(req.name)
         except importlib.metadata.PackageNotFoundError:
@@ -153,10 +163,7 @@ def _install(wheel: Path, env: Path, python: Path) -> None:
     from installer.destinations import SchemeDictionaryDestination
     from installer.sources import WheelFile
 
-    paths = sysconfig.get_paths(
-        scheme="venv" if "venv" in sysconfig.get_scheme_names() else "posix_prefix",
-        vars={"base": str(env), "platbase": str(env)},
-    )
+    paths = env_paths(env)
     scheme = {
         "purelib": paths["purelib"],
         "platlib": paths["platlib"],

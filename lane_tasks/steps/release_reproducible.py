@@ -18,14 +18,12 @@ from typing import Any
 from lane_tasks.evidence.artifacts import sha256_file
 from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.checks import Check, Outcome
-from lane_tasks.steps.release_dists import build_dists
+from lane_tasks.steps.release_dists import build_dists, listed
 
 __all__ = ["CONTROL", "Reproducible", "archive_difference", "asked"]
 
 CONTROL = "reproducible-build"
 """The control whose lanes ask for this check by default."""
-
-_SHOWN = 5
 
 
 def asked(ctx: StepContext) -> tuple[bool, str]:
@@ -91,9 +89,7 @@ class Reproducible(Check):
                 continue
             differ = archive_difference(first, second)
             if differ:
-                more = f" and {len(differ) - _SHOWN} more" if len(differ) > _SHOWN else ""
-                inside = ", ".join(differ[:_SHOWN]) + more
-                problems.append(f"{first.name} differs in {inside}")
+                problems.append(f"{first.name} differs in {listed(differ)}")
             else:
                 problems.append(
                     f"{first.name} differs only in archive times or order, not in any file "

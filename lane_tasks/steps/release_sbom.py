@@ -35,23 +35,12 @@ from lane_tasks.project.git import subject
 from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.checks import Check, Outcome
 from lane_tasks.steps.release_dists import EPOCH, source_date_epoch
+from lane_tasks.steps.release_install import applicable
 from lane_tasks.util.jsonio import atomic_write
 
 __all__ = ["SBOM_NAME", "Sbom", "sbom_json"]
 
 SBOM_NAME = "sbom.cdx.json"
-
-
-def _requirements(lines: list[str]) -> list[Requirement]:
-    out = []
-    for line in lines:
-        try:
-            req = Requirement(line)
-        except InvalidRequirement:
-            continue
-        if req.marker is None or req.marker.evaluate({"extra": ""}):
-            out.append(req)
-    return out
 
 
 def _installed(name: str) -> importlib.metadata.Distribution | None:
@@ -132,11 +121,11 @@ def sbom_json(
 
     todo: deque[tuple[str, importlib.metadata.Distribution]] = deque()
     edges[project.bom_ref.value or ""] = [
-        resolve(r) for r in _requirements(meta.get_all("Requires-Dist") or [])
+        resolve(r) for r in applicable(meta.get_all("Requires-Dist") or [])[0]
     ]
     while todo:
         key, dist = todo.popleft()
-        edges[key] = [resolve(r) for r in _requirements(dist.requires or [])]
+        edges[key] = [resolve(r) for r in applicable(dist.requires or [])[0]]
 
     tools = [
         Component(

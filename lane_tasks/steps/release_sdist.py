@@ -19,19 +19,11 @@ from typing import Any
 from lane_tasks.project.git import git
 from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.checks import Check, Outcome
-from lane_tasks.steps.release_dists import run_tool
+from lane_tasks.steps.release_dists import listed, run_tool
 from lane_tasks.steps.release_install import importable
 from lane_tasks.steps.release_plan import builds_offline
 
 __all__ = ["SdistComplete", "package_sources", "wheel_difference"]
-
-_SHOWN = 5
-"""How many file names a message lists before it says how many more."""
-
-
-def _listed(paths: list[str]) -> str:
-    more = f" and {len(paths) - _SHOWN} more" if len(paths) > _SHOWN else ""
-    return ", ".join(paths[:_SHOWN]) + more
 
 
 def wheel_difference(from_tree: list[str], from_sdist: list[str]) -> tuple[list[str], list[str]]:
@@ -111,11 +103,11 @@ class SdistComplete(Check):
             only_tree, only_sdist = wheel_difference(tree_names, whl.namelist())
         problems = []
         if only_tree:
-            problems.append(f"the wheel built from the sdist lacks {_listed(only_tree)}")
+            problems.append(f"the wheel built from the sdist lacks {listed(only_tree)}")
         if only_sdist:
-            problems.append(f"only the wheel built from the sdist has {_listed(only_sdist)}")
+            problems.append(f"only the wheel built from the sdist has {listed(only_sdist)}")
         if left_out:
-            problems.append(f"tracked but not in the sdist: {_listed(left_out)}")
+            problems.append(f"tracked but not in the sdist: {listed(left_out)}")
         if problems:
             return Outcome("fail", "; ".join(problems))
         return Outcome(

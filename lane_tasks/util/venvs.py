@@ -14,7 +14,7 @@ import sysconfig
 import venv
 from pathlib import Path
 
-__all__ = ["OUTER_PTH", "outer_sites", "seeing_venv"]
+__all__ = ["OUTER_PTH", "env_paths", "outer_sites", "seeing_venv"]
 
 OUTER_PTH = "_lane_tasks_outer_environment.pth"
 """The file in the new venv's site-packages that names the outer environment's."""
@@ -26,14 +26,19 @@ def outer_sites() -> tuple[str, ...]:
     return tuple(dict.fromkeys(sites))
 
 
+def env_paths(env: Path) -> dict[str, str]:
+    """Where things go in the virtual environment at `env` (purelib, scripts, include …)."""
+    return sysconfig.get_paths(
+        scheme="venv" if "venv" in sysconfig.get_scheme_names() else "posix_prefix",
+        vars={"base": str(env), "platbase": str(env)},
+    )
+
+
 def seeing_venv(path: Path) -> Path:
     """Create a virtual environment at `path` (no pip in it) that sees the outer environment's
     packages after its own; answers its interpreter."""
     venv.EnvBuilder(with_pip=False, symlinks=True, clear=True).create(path)
-    paths = sysconfig.get_paths(
-        scheme="venv" if "venv" in sysconfig.get_scheme_names() else "posix_prefix",
-        vars={"base": str(path), "platbase": str(path)},
-    )
+    paths = env_paths(path)
     for key in dict.fromkeys(("purelib", "platlib")):
         site = Path(paths[key])
         site.mkdir(parents=True, exist_ok=True)
