@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -167,3 +168,35 @@ def test_kpi_review_records_the_computed_values(project: Path, tmp_path: Path) -
     assert seen["first-time-success-rate"]["value"] == 0.75
     assert seen["first-time-success-rate"]["sample"] == 4
     assert seen["median-release-decision-time"]["value"] == 4500.0
+
+
+def test_reading_kpis_the_dashboard_or_an_export_never_writes_the_history(
+    project: Path, tmp_path: Path
+) -> None:
+    """This repository's records are read from its evidence directory as it is now, beside
+    the records imported histories brought; reading puts none of them into the history file."""
+    imported(project, tmp_path)
+    r = run_cli(project, "kpi", "review", "--reviewer", "ana", "--lane", "startup", "--now", NOW)
+    assert r.returncode == 0, r.stderr
+    history = project / "build" / "lanes" / "history.sqlite"
+
+    def stored() -> list[tuple[Any, ...]]:
+        conn = sqlite3.connect(history)
+        try:
+            return sorted(conn.execute("SELECT * FROM records").fetchall())
+        finally:
+            conn.close()
+
+    before = stored()
+    assert before and not [row for row in before if row[1] == "kpi-review"]
+    assert kpis(project)["first-time-success-rate"]["value"] == 0.75
+    assert run_cli(project, "dashboard", "--out", "build/dash.html").returncode == 0
+    out = project / "build" / "export.jsonl"
+    r = run_cli(project, "history", "export", "--out", "build/export.jsonl")
+    assert r.returncode == 0, r.stderr
+    exported = [json.loads(line) for line in out.read_text().splitlines()]
+    reviews = [e for e in exported if e["type"] == "record" and e["kind"] == "kpi-review"]
+    assert [e["key"].rsplit("/", 2)[-2] for e in reviews] == ["kpi-reviews"]
+    imported_repos = {e["repo"] for e in exported if e["type"] == "record"}
+    assert {row[0] for row in before} <= imported_repos  # the other repositories' records too
+    assert stored() == before

@@ -27,6 +27,7 @@ from lane_tasks.evidence.artifacts import read_text_regular
 from lane_tasks.evidence.history import history_path, iso, open_history, repository_id
 from lane_tasks.evidence.store import RunRecord, list_runs
 from lane_tasks.kpi.compute import compute_kpis
+from lane_tasks.kpi.records import with_evidence
 from lane_tasks.project.pyproject import read_pyproject
 from lane_tasks.util.clock import parse_time
 
@@ -388,10 +389,10 @@ def _project_name(config: Config) -> str:
 def build_model(
     config: Config, *, since: datetime | None, now: datetime, out: Path | None = None
 ) -> dict[str, Any]:
-    """Everything the dashboard shows, from the history (evidence records synced first);
-    links are relative to `out`, where the dashboard is written."""
+    """Everything the dashboard shows, from the history and the evidence records; links are
+    relative to `out`, where the dashboard is written."""
     out_dir = (out or default_out(config)).resolve().parent
-    with open_history(config) as conn:
+    with open_history(config) as conn, with_evidence(config, conn):
         kpis = compute_kpis(config, list(KPIS), since=since, now=now, conn=conn)
         totals = conn.execute(
             "SELECT count(*) AS runs, count(DISTINCT repo) AS repos, "

@@ -1,4 +1,4 @@
-"""The six KPIs, computed from the run history and the records synced into it.
+"""The six KPIs, computed from the run history and the evidence records.
 
 Nothing here has a default value: a KPI is a number computed from recorded rows, or `unknown`
 with the reason (no data, or fewer data points than `kpi.min_sample`). What each KPI counts is
@@ -17,7 +17,7 @@ from lane_tasks.config import Config
 from lane_tasks.evidence.history import history_path, iso, open_history
 from lane_tasks.kpi.definitions import DEFINITIONS, HistoryRows, Sample
 from lane_tasks.kpi.model import Kpi, Point, Window, week_of
-from lane_tasks.kpi.records import sync_evidence
+from lane_tasks.kpi.records import with_evidence
 from lane_tasks.util.clock import utc_now
 
 __all__ = ["compute_kpis", "render_kpis"]
@@ -84,17 +84,16 @@ def compute_kpis(
     conn: sqlite3.Connection | None = None,
 ) -> list[Kpi]:
     """The KPIs `ids`, in that order, from this repository's history (all repositories in it
-    unless `repo` names one). Evidence records are synced into the history first."""
+    unless `repo` names one) and its evidence records. A `conn` given is read as it is: its
+    caller wraps it in `with_evidence` (the dashboard reads the same records after)."""
     window = Window(since, now or utc_now())
     wanted = list(dict.fromkeys(ids))
     lo, hi = window.bounds
     edges = (lo[:10], hi[:10])
     if conn is not None:
-        sync_evidence(config, conn)
         data = HistoryRows(conn, repo, edges)
         return [_one(k, data, window, config.kpi.min_sample) for k in wanted]
-    with open_history(config) as own:
-        sync_evidence(config, own)
+    with open_history(config) as own, with_evidence(config, own):
         data = HistoryRows(own, repo, edges)
         return [_one(k, data, window, config.kpi.min_sample) for k in wanted]
 

@@ -37,18 +37,18 @@ from lane_tasks.kpi.history_conflicts import (
 )
 from lane_tasks.kpi.history_row import EXPORT_NAMES, ROW_TYPES, Row
 from lane_tasks.kpi.history_sources import rows_of
-from lane_tasks.kpi.records import ImportCount, sync_evidence
+from lane_tasks.kpi.records import ImportCount, with_evidence
 
 __all__ = ["export_jsonl", "import_files"]
 
 
 def export_jsonl(config: Config, out: TextIO) -> dict[str, int]:
-    """Every row of the history (evidence records synced first), one JSON object a line,
-    ordered by table and key: the same history exports the same bytes. A line's `type` is its
-    row kind (run, step, record, event); an event's own type is its `event_type`."""
+    """Every row of the history (this repository's records as its evidence holds them), one
+    JSON object a line, ordered by table and key: the same history exports the same bytes.
+    A line's `type` is its row kind (run, step, record, event); an event's own type is its
+    `event_type`."""
     counts: dict[str, int] = {}
-    with open_history(config) as conn:
-        sync_evidence(config, conn)
+    with open_history(config) as conn, with_evidence(config, conn):
         for kind, table in ROW_TYPES.items():
             cols = TABLES[table]
             n = 0

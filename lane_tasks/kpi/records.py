@@ -2,9 +2,10 @@
 
 Triage and rollback records are tracked evidence (`<evidence_dir>/triage/<run-id>.json`,
 `<evidence_dir>/releases/<version>/rollback.json`): they are audit facts that travel with the
-repository. Before KPIs are computed, `sync_evidence` copies every record of the evidence
-directory (decisions, checklists, rollbacks, triage, KPI reviews) into the history's `records`
-table, so a program that imports many repositories' histories sees their records too. Adoption
+repository. KPIs, the dashboard and a history export read them (decisions, checklists,
+rollbacks, triage, KPI reviews) through `with_evidence`, beside the records other repositories'
+imported histories brought, so a program that imports many repositories' exports sees their
+records too; reading never writes them into the history file. Adoption
 events are bulk data from outside (docs analytics, onboarding), so they go to the history store
 only.
 
@@ -16,9 +17,11 @@ id, so importing a file twice adds nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -66,8 +69,8 @@ __all__ = [
     "import_events",
     "record_rollback",
     "record_triage",
-    "sync_evidence",
     "triage_path",
+    "with_evidence",
 ]
 
 EVENT_TYPES = ("docs-view", "adoption")
@@ -204,10 +207,10 @@ _EVIDENCE = (
 )
 
 
-def sync_evidence(config: Config, conn: sqlite3.Connection) -> int:
-    """Copy the evidence directory's valid records into the history (same key, same row: an
-    edited record replaces its old copy). Invalid records, and records dated in the future,
-    are left out; the controls that own them report them. Returns how many records are there."""
+def _evidence_rows(config: Config) -> list[tuple[Any, ...]]:
+    """The evidence directory's valid records as rows of the history's `records` table.
+    Invalid records, and records dated in the future, are left out; the controls that own
+    them report them."""
     repo = repository_id(config)
     base = config.root / config.evidence_dir
     rows = []
@@ -229,10 +232,28 @@ def sync_evidence(config: Config, conn: sqlite3.Connection) -> int:
                     json.dumps(doc, sort_keys=True, separators=(",", ":")),
                 )
             )  # fmt: skip
-    with transaction(conn):
-        conn.execute("DELETE FROM records WHERE repo = ?", (repo,))
-        conn.executemany("INSERT OR REPLACE INTO records VALUES (?,?,?,?,?,?,?,?)", rows)
-    return len(rows)
+    return rows
+
+
+@contextlib.contextmanager
+def with_evidence(config: Config, conn: sqlite3.Connection) -> Iterator[int]:
+    """The history as its readers (KPIs, dashboard, export) must see it: this repository's
+    records as its evidence directory holds them now, the other repositories' as imported.
+    Reading must not write, so this is a temporary table of this connection only, which
+    shadows `records` (SQLite looks an unqualified name up in `temp` first) and is dropped
+    on the way out; the history file is left as it was. Yields how many of this
+    repository's records there are."""
+    repo = repository_id(config)
+    rows = _evidence_rows(config)
+    conn.execute("DROP TABLE IF EXISTS temp.records")
+    conn.execute("CREATE TEMP TABLE records AS SELECT * FROM main.records WHERE 0")
+    conn.execute("CREATE INDEX temp.records_by_kind ON records (kind, at)")
+    try:
+        conn.execute("INSERT INTO temp.records SELECT * FROM main.records WHERE repo != ?", (repo,))
+        conn.executemany("INSERT INTO temp.records VALUES (?,?,?,?,?,?,?,?)", rows)
+        yield len(rows)
+    finally:
+        conn.execute("DROP TABLE IF EXISTS temp.records")
 
 
 # ---- adoption events ------------------------------------------------------------------------
