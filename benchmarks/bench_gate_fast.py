@@ -222,8 +222,9 @@ def _git(root: Path, *args: str) -> None:
         raise BenchError(f"git {' '.join(args)} failed: {r.stderr.strip()}")
 
 
-def make_project(root: Path, modules: int) -> None:
-    """A clean project: ruff, ruff format, mypy --strict and pytest all pass."""
+def make_project(root: Path, modules: int, adopt: Callable[[Path], object] = init_repo) -> None:
+    """A clean project: ruff, ruff format, mypy --strict and pytest all pass, adopted by
+    `adopt` (this checkout's init, or another version's to compare two)."""
     root.mkdir(parents=True)
     _git(root, "init", "-q", "-b", "main")
     _write(
@@ -267,7 +268,7 @@ def make_project(root: Path, modules: int) -> None:
         _write(root, f"tests/test_mod_{i:0{width}d}.py", _test_source(i, width))
     _git(root, "add", "-A")
     _git(root, "commit", "-q", "-m", "sample project")
-    init_repo(root)
+    adopt(root)
     # an adopted project runs its lane in CI (doctor's ci-invokes-lane looks for this)
     _write(
         root,
@@ -488,6 +489,8 @@ class Bench:
     rounds: list[Round] = field(default_factory=list)
     cache_misses: list[str] = field(default_factory=list)
     """Timed re-runs on an unchanged tree whose artifact had a result not from the cache."""
+    python: str = sys.executable
+    """The interpreter that runs lane-tasks and nox (another version's, to compare two)."""
 
     @property
     def cold(self) -> bool:
@@ -511,10 +514,10 @@ class Bench:
                 self.warm_misses.append(f"{what}: no {', '.join(missing)}")
 
     def lane_tasks(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "lane_tasks", *args]
+        return [self.python, "-m", "lane_tasks", *args]
 
     def nox(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "nox", *args]
+        return [self.python, "-m", "nox", *args]
 
     def record(self, name: str, sample: Sample, keep: bool) -> None:
         if keep:

@@ -75,20 +75,22 @@ def gate_release(root: Path) -> float:
     return run([*argv, "--format", "json", "--out", "build/release-preflight.json", "-q"], root)
 
 
-OFFLINE = """
+REPRODUCIBLE_LINE = "reproducible = false   # setuptools stamps its sdists: no rebuild\n"
+OFFLINE = f"""
 [gate.release]
 offline = true   # build without isolation, with the setuptools installed here: no network
-reproducible = false   # setuptools stamps its sdists: the regulated lane's rebuild would stop it
-"""
+{REPRODUCIBLE_LINE}"""
 
 
-def add_changelog(root: Path, *, offline: bool = False) -> None:
+def add_changelog(root: Path, *, offline: bool = False, reproducible_key: bool = True) -> None:
     """Commit what a release of the sample project needs: a CHANGELOG entry for its version
-    (and, with `offline`, `[gate.release] offline = true` in lanes.toml, for lane runs)."""
+    (and, with `offline`, `[gate.release] offline = true` in lanes.toml, for lane runs;
+    without `reproducible_key`, for a lane-tasks older than that key, leaving it out)."""
     (root / "CHANGELOG.md").write_text("# Changelog\n\n## 1.2.3\n\n- Benchmark release.\n")
     if offline:
+        text = OFFLINE if reproducible_key else OFFLINE.replace(REPRODUCIBLE_LINE, "")
         with (root / "lanes.toml").open("a", encoding="utf-8") as f:
-            f.write(OFFLINE)
+            f.write(text)
     for args in (["add", "-A"], ["commit", "-q", "-m", "changelog"]):
         subprocess.run(["git", *args], cwd=root, env=ENV, check=True, capture_output=True)
 

@@ -35,6 +35,7 @@ that cannot be taken says why in its row.
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import hashlib
 import json
@@ -75,6 +76,7 @@ from bench_gate_fast import (
     uncached_results,
 )
 
+import lane_tasks as lane_tasks_package
 from lane_tasks.config import Config, load_config
 from lane_tasks.evidence.artifacts import Result, atomic_write, canonical_json, envelope
 from lane_tasks.evidence.history import connect, history_path
@@ -325,6 +327,8 @@ class LaneRuns:
     problems: list[str] = field(default_factory=list)
     controls: dict[str, str] = field(default_factory=dict)
     exit_codes: list[int] = field(default_factory=list)
+    python: str = sys.executable
+    """The interpreter that runs nox (another version's, to compare two)."""
 
     def _run(self, argv: list[str], what: str, ok: tuple[int, ...]) -> tuple[Sample, str]:
         before = run_ids(self.config)
@@ -338,7 +342,9 @@ class LaneRuns:
 
     def nox_gate_fast_rerun(self, keep: bool) -> None:
         """`nox -s gate-fast` on the unchanged tree: gate fast answers from its cache."""
-        sample, run_id = self._run(nox("-s", "gate-fast"), "nox -s gate-fast", (0,))
+        sample, run_id = self._run(
+            [self.python, "-m", "nox", "-s", "gate-fast"], "nox -s gate-fast", (0,)
+        )
         if not keep:
             return
         self._check_cached(run_id, "nox -s gate-fast")
@@ -350,7 +356,9 @@ class LaneRuns:
 
     def nox_regulated(self, keep: bool) -> None:
         """`nox -s regulated`: every step, then the controls (which may fail: see notes)."""
-        sample, run_id = self._run(nox("-s", "regulated"), "nox -s regulated", (0, 1))
+        sample, run_id = self._run(
+            [self.python, "-m", "nox", "-s", "regulated"], "nox -s regulated", (0, 1)
+        )
         steps = step_seconds(self.config, run_id)
         want = {"gate-fast", "gate-release", "doctor", "drift-check", "contract-index"}
         if not want <= set(steps) or "controls" not in steps:
@@ -1081,25 +1089,126 @@ def _loadavg3() -> list[float] | None:
 
 
 def lane_overhead_only(
-    plan: Plan, progress: Progress
+    plan: Plan, progress: Progress, against: str | None = None
 ) -> tuple[list[Row], list[str], dict[str, Any]]:
     """Row 3 alone (`--only lane-overhead`): the small project, one untimed gate fast so the
     lane's gate fast is cached, then a warm-up and `repeat` rounds of `nox -s regulated` and
-    `nox -l`. A minute or two instead of the whole table, to compare two commits."""
+    `nox -l`. A minute or two instead of the whole table, to compare two commits.
+
+    With `against` (a git revision of this repository), the same is measured on that
+    revision too, installed into its own venv in the temp dir, on the same sample project
+    adopted by that revision's own init; the two sides interleaved round by round."""
     extra: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp_name:
-        small = small_project(Path(tmp_name), plan.small_modules)
+        tmp = Path(tmp_name)
+        small = small_project(tmp, plan.small_modules)
         bench = make_bench(small, "warm")
         lanes = LaneRuns(small, load_config(small / "lanes.toml"))
         extra["env_of_checks"] = check_env_of(bench.checks[0])
+        sides = [(bench, lanes)]
+        if against is not None:
+            progress(f"installing {against} into its own venv")
+            python, commit = install_revision(against, tmp / "against")
+            old_root = tmp / "against" / "small" / PACKAGE
+            make_project(old_root, plan.small_modules, adopt=adopt_with(python))
+            bench_gate_release.add_changelog(old_root, offline=True, reproducible_key=False)
+            old_bench = make_bench(old_root, "warm")
+            old_bench.python = python
+            old_lanes = LaneRuns(old_root, load_config(old_root / "lanes.toml"), python=python)
+            sides.append((old_bench, old_lanes))
+            extra["against"] = {"revision": against, "commit": commit}
         progress("lane overhead: nox -s regulated and nox -l on the small project")
         bench.gate_fast(False)
         (small / GATE_FAST_OUT).unlink(missing_ok=True)  # a stray file would dirty the tree
         for k in range(plan.repeat + 1):
             progress("  warm-up round (untimed)" if k == 0 else f"  round {k}/{plan.repeat}")
-            bench.round(keep=k > 0, steps=[lanes.nox_regulated, bench.nox_list])
-        row = overhead_row(lanes, median(bench.timings["nox_list"].samples))
-    return [row], [], extra
+            for side_bench, side_lanes in sides:
+                side_bench.round(keep=k > 0, steps=[side_lanes.nox_regulated, side_bench.nox_list])
+        rows = [overhead_row(lanes, median(bench.timings["nox_list"].samples))]
+        if against is not None:
+            rows.extend(before_after_rows(rows[0], *sides[1], against, extra["against"]["commit"]))
+    return rows, [], extra
+
+
+def install_revision(rev: str, where: Path) -> tuple[str, str]:
+    """This repository at `rev` (git archive, no worktree left behind) installed with its
+    test extra (the tools of the sample project's checks, as in this checkout's venv) into a
+    venv under `where`: that venv's python, and the commit."""
+    repo = Path(__file__).resolve().parents[1]
+    got = run_command(["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], repo, what="git")
+    commit = got.output.strip().splitlines()[-1]
+    src = where / "src"
+    src.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit], cwd=repo, capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise BenchError(f"git archive {rev}: {archive.stderr.decode(errors='replace')}")
+    subprocess.run(["tar", "-x", "-C", str(src)], input=archive.stdout, check=True)
+    venv = where / "venv"
+    run_command([sys.executable, "-m", "venv", str(venv)], where, what="python -m venv")
+    python = str(venv / "bin" / "python")
+    run_command(
+        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", f"{src}[test]"],
+        where,
+        what=f"pip install lane-tasks at {rev}",
+        timeout=TIMEOUT,
+    )
+    return python, commit
+
+
+ADOPT = """
+import sys
+from pathlib import Path
+try:
+    from lane_tasks.adopt.init_repo import init_repo
+except ImportError:  # before the re-layering (issue 14)
+    from lane_tasks.init import init_repo
+init_repo(Path(sys.argv[1]))
+"""
+
+
+def adopt_with(python: str) -> Callable[[Path], object]:
+    """An `adopt` for make_project: that interpreter's lane-tasks init, in a subprocess."""
+
+    def adopt(root: Path) -> object:
+        return run_command([python, "-c", ADOPT, str(root)], root, what="init_repo")
+
+    return adopt
+
+
+def before_after_rows(
+    after: Row, old_bench: Bench, old_lanes: LaneRuns, rev: str, commit: str
+) -> list[Row]:
+    """The revision's lane overhead, and this checkout's over it (paired by round)."""
+    before = overhead_row(old_lanes, median(old_bench.timings["nox_list"].samples))
+    before.id = "lane_overhead_regulated_s_before"
+    before.measurement = f"lane overhead at {rev} ({commit[:7]}), the same measurement"
+    before.target = None
+    before.verdict = "info (the revision compared with)"
+    now = [
+        w - s
+        for w, s in zip(
+            after.details["nox_regulated_wall_s"]["samples"],
+            after.details["steps_total_s"]["samples"],
+            strict=True,
+        )
+    ]
+    then = [w - s for w, s in zip(old_lanes.regulated, old_lanes.regulated_steps, strict=True)]
+    ratio, how = paired(now, then)
+    change = Row(
+        "lane_overhead_after_over_before",
+        f"lane overhead, this checkout / {rev}",
+        ratio,
+        "ratio",
+        None,
+        details={"ratio": how},
+    ).judge()
+    change.notes.append(
+        f"median overhead {median(now):.3f} s here against {median(then):.3f} s at {rev}; "
+        "the two sides ran round by round on one sample project each, adopted by their own init"
+    )
+    return [before, change]
 
 
 def in_process_only(
@@ -1274,10 +1383,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "minute or two), kpis (kpis_s, dashboard_s, dashboard_mb), org (org_history_merge_s, "
         "org_dashboard_s)",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="with --only lane-overhead: measure this git revision of lane-tasks too (in its "
+        "own venv) and report the overhead before and after, e.g. --against daacfb5",
+    )
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"default {RESULTS}")
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown here")
     args = parser.parse_args(argv)
+    if args.against is not None and args.only != "lane-overhead":
+        parser.error("--against compares the lane overhead only: add --only lane-overhead")
     plan = Plan.make(args.quick)
+    # as installed from a wheel: where PYTHONDONTWRITEBYTECODE is set, an editable checkout
+    # has no .pyc files and every lane-tasks process would compile its modules from source
+    compileall.compile_dir(Path(lane_tasks_package.__file__).parent, quiet=1)
     os.environ.update(GIT_IDENTITY)  # commits need an identity; a fresh machine may have none
     started = time.perf_counter()
     load_start = _loadavg3()
@@ -1289,9 +1409,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.only in ("kpis", "org"):
             rows, notes, extra = in_process_only(args.only, plan, progress)
+        elif args.only == "lane-overhead":
+            rows, notes, extra = lane_overhead_only(plan, progress, args.against)
         else:
-            run = lane_overhead_only if args.only == "lane-overhead" else measure
-            rows, notes, extra = run(plan, progress)
+            rows, notes, extra = measure(plan, progress)
     except (BenchError, subprocess.TimeoutExpired, subprocess.CalledProcessError) as exc:
         print(f"run.py: error: {exc}", file=sys.stderr)
         return 1

@@ -3,10 +3,23 @@ directory, warm tools for the generated projects). Helpers live in tests/helpers
 
 from __future__ import annotations
 
+import compileall
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from helpers import Templates
+
+import lane_tasks
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Byte-compile lane_tasks once, before any worker starts, as installing a wheel does.
+    Where PYTHONDONTWRITEBYTECODE is set (this machine sets it) an editable checkout has no
+    `.pyc` files, and each of the suite's hundreds of lane-tasks and nox processes would
+    compile every module it imports from source again."""
+    if not hasattr(config, "workerinput"):  # the xdist controller, or a run without xdist
+        compileall.compile_dir(Path(lane_tasks.__file__).parent, quiet=1)
 
 
 @pytest.fixture(autouse=True, scope="session")
