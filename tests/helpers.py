@@ -330,15 +330,23 @@ def _moved(value: Any, source: Path, dest: Path) -> Any:
     return value
 
 
-def repo_wheel(d: Path) -> Path:
-    """lane-tasks' own wheel, built from a copy of this checkout's files (setuptools' build/
-    must not land in the checkout) without an isolated, networked build environment."""
-    src = d / "src"
+def repo_copy(dest: Path) -> Path:
+    """This checkout's files (tracked, and untracked ones not ignored) copied into `dest`. A
+    test that runs a command writing artifacts on lane-tasks' own repository runs it on this
+    copy: a write into the checkout would change the gate-cache key of every test running
+    meanwhile (the editable install of lane-tasks is part of the key), and leave files."""
     listed = git(REPO_ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     for rel in filter(None, listed.split("\0")):
         if (REPO_ROOT / rel).is_file():
-            (src / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / rel, src / rel)
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / rel, dest / rel)
+    return dest
+
+
+def repo_wheel(d: Path) -> Path:
+    """lane-tasks' own wheel, built from a copy of this checkout's files (setuptools' build/
+    must not land in the checkout) without an isolated, networked build environment."""
+    src = repo_copy(d / "src")
     out = d / "dist"
     r = run_module("build", src, "--wheel", "--no-isolation", "--outdir", str(out))
     assert r.returncode == 0, r.stderr[-2000:]
