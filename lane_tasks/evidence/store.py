@@ -134,16 +134,20 @@ def _manifest_problem(got: Loaded) -> tuple[dict[str, Any] | None, str | None]:
 def list_runs(config: Config) -> list[RunRecord]:
     """Runs, newest first. A manifest is given only when it is a valid run manifest (what its
     readers index into); otherwise the record says what is wrong with it."""
+    return [_record_of(d) for d in _run_dirs(config)]
+
+
+def _run_dirs(config: Config) -> list[Path]:
+    """The run directories, newest first (a run id sorts by its start)."""
     root = runs_root(config)
     if not root.is_dir():
         return []
-    out = []
-    for d in sorted(
-        (p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True
-    ):
-        doc, problem = _manifest_problem(read_record(d / MANIFEST, "run-manifest"))
-        out.append(RunRecord(d.name, d, doc, problem))
-    return out
+    return sorted((p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True)
+
+
+def _record_of(d: Path) -> RunRecord:
+    doc, problem = _manifest_problem(read_record(d / MANIFEST, "run-manifest"))
+    return RunRecord(d.name, d, doc, problem)
 
 
 def latest_run(config: Config) -> RunRecord | None:
@@ -340,11 +344,15 @@ def _running(rec: RunRecord) -> bool:
 
 
 def prune(config: Config, *, keep_id: str | None = None) -> list[str]:
-    """Delete the oldest runs beyond `runs.keep`; never the run being recorded."""
-    runs = list_runs(config)
+    """Delete the oldest runs beyond `runs.keep`; never the run being recorded. Called for
+    every artifact a run records, so only the manifests of the runs beyond the limit are
+    read (to spare a run still being written)."""
     removed = []
-    for rec in runs[config.runs_keep :]:
-        if rec.id == keep_id or _running(rec):
+    for d in _run_dirs(config)[config.runs_keep :]:
+        if d.name == keep_id:
+            continue
+        rec = _record_of(d)
+        if _running(rec):
             continue
         shutil.rmtree(rec.path, ignore_errors=True)
         removed.append(rec.id)
