@@ -19,6 +19,7 @@ from lane_tasks.evidence.consistency import coverage
 from lane_tasks.steps.base import StepContext, StepInterrupted, StepOutcome, register
 from lane_tasks.steps.gate_cache import GateCache
 from lane_tasks.steps.gate_commands import argv, check_env, missing_tool
+from lane_tasks.steps.gate_order import longest_first, remember
 from lane_tasks.steps.gate_results import Side, check_result, without_gone_files
 from lane_tasks.util.procs import (
     ProcResult,
@@ -83,7 +84,7 @@ def run(ctx: StepContext) -> StepOutcome:
                 warnings.append(warning)
             if hit is not None:
                 cached[c.id] = without_gone_files(ctx, hit)
-    to_run = [s for s in specs if s.id not in cached]
+    to_run = longest_first(ctx.config, [s for s in specs if s.id not in cached])
     for c in checks:
         if c.id in {s.id for s in to_run}:
             side.clear(c)
@@ -118,6 +119,8 @@ def run(ctx: StepContext) -> StepOutcome:
         s.id: r or ProcResult(s.id, "interrupted", None, "", 0.0, "stopped: interrupted")
         for s, r in zip(to_run, finished, strict=True)
     }
+    if interrupted is None:
+        remember(ctx.config, {i: r.duration_s for i, r in done.items() if r.outcome == "exited"})
     spec_of = {s.id: s for s in specs}
     results = []
     for c in checks:
