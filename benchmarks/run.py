@@ -1,6 +1,7 @@
 """The release-confidence speed goals: one table of measurements, taken in one run.
 
-    python benchmarks/run.py [--quick] [--only lane-overhead|kpis|org] [--json OUT]
+    python benchmarks/run.py [--quick] [--only lane-overhead|kpis|org|contract-index]
+                             [--against REV] [--json OUT]
                              [--markdown OUT]
 
 Generates, in a temp dir, a small project (10 modules) and a large one (2,000 modules and
@@ -1214,11 +1215,16 @@ def before_after_rows(
 def in_process_only(
     which: str, plan: Plan, progress: Progress
 ) -> tuple[list[Row], list[str], dict[str, Any]]:
-    """`--only kpis` (the KPIs and the dashboard over plan.history_runs runs) or `--only org`
-    (the org merge and its dashboard): those rows alone, without the projects."""
+    """`--only kpis` (the KPIs and the dashboard over plan.history_runs runs), `--only org`
+    (the org merge and its dashboard) or `--only contract-index` (index and verify over
+    plan.artifacts artifacts): those rows alone, without the projects."""
     if which == "kpis":
         progress(f"KPIs and dashboard over {plan.history_runs:,} history runs")
         rows = history_rows(plan.history_runs, plan.repeat)
+    elif which == "contract-index":
+        progress(f"contract index over {plan.artifacts:,} artifacts")
+        with tempfile.TemporaryDirectory(prefix="bench-run-") as tmp_name:
+            rows = contract_index_rows(Path(tmp_name), plan.artifacts, plan.repeat, progress)
     else:
         progress(f"org: {plan.org_repos} repositories' histories merged, and their dashboard")
         rows = org_rows(plan.org_repos, plan.org_runs, plan.repeat)
@@ -1378,10 +1384,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("lane-overhead", "kpis", "org"),
+        choices=("lane-overhead", "kpis", "org", "contract-index"),
         help="take these measurements alone, e.g. to compare two commits: lane-overhead (a "
         "minute or two), kpis (kpis_s, dashboard_s, dashboard_mb), org (org_history_merge_s, "
-        "org_dashboard_s)",
+        "org_dashboard_s), contract-index (contract_index_s, contract_index_verify_s)",
     )
     parser.add_argument(
         "--against",
@@ -1407,7 +1413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"... [{time.perf_counter() - started:5.0f} s] {msg}", file=sys.stderr, flush=True)
 
     try:
-        if args.only in ("kpis", "org"):
+        if args.only in ("kpis", "org", "contract-index"):
             rows, notes, extra = in_process_only(args.only, plan, progress)
         elif args.only == "lane-overhead":
             rows, notes, extra = lane_overhead_only(plan, progress, args.against)

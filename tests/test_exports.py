@@ -466,6 +466,17 @@ def test_summary_shows_an_artifact_the_run_lost(passed_run: Path, tmp_path: Path
     shutil.copytree(passed_run, copy)
     (copy / "doctor.json").unlink()
     assert "| doctor | ✅ pass | doctor.json is missing |" in render_run_summary(copy)
+    for planted, said in (
+        ("{", "doctor.json is unreadable: "),
+        ("[]", "doctor.json is not a JSON object |"),
+        (
+            '{"schema": "lane-tasks/step-result"}',
+            "doctor.json is not a valid lane-tasks artifact |",
+        ),
+    ):
+        (copy / "doctor.json").write_text(planted)
+        assert f"| doctor | ✅ pass | {said}" in render_run_summary(copy), planted
+    (copy / "doctor.json").unlink()
     (copy / "manifest.json").unlink()
     assert "No run summary: manifest.json is missing." in render_run_summary(copy)
 

@@ -14,7 +14,7 @@ from lane_tasks.util.procs import ProcSpec
 
 
 def _spec(check_id: str) -> ProcSpec:
-    return ProcSpec(id=check_id, cmd=("true",), cwd=Path("."), timeout=1.0)
+    return ProcSpec(id=check_id, cmd=("true",), cwd=Path(), timeout=1.0)
 
 
 def _repo(tmp_path: Path) -> Path:

@@ -9,7 +9,6 @@ run's evidence says; a missing or unreadable artifact is shown as such, never sk
 from __future__ import annotations
 
 import html
-import json
 import os
 import re
 import sys
@@ -17,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lane_tasks.evidence.artifacts import is_warning, schema_errors
+from lane_tasks.evidence.artifacts import is_warning, read_record
 
 __all__ = ["EXCERPT_LINES", "append_github_summary", "render_run_summary"]
 
@@ -35,18 +34,19 @@ _MARK = {
 _BACKTICKS = re.compile(r"`+")
 
 
+_READ_PROBLEMS = {
+    "missing": "is missing",
+    "unreadable": "is unreadable: {detail}",
+    "not-object": "is not a JSON object",
+    "invalid": "is not a valid lane-tasks artifact",  # a summary reads only what meets its contract
+}
+
+
 def _read(path: Path) -> tuple[dict[str, Any] | None, str | None]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return None, f"{path.name} is missing"
-    except (OSError, ValueError, RecursionError) as exc:
-        return None, f"{path.name} is unreadable: {exc}"
-    if not isinstance(doc, dict):
-        return None, f"{path.name} is not a JSON object"
-    if schema_errors(doc) is not None:  # a summary reads only what meets its contract
-        return None, f"{path.name} is not a valid lane-tasks artifact"
-    return doc, None
+    got = read_record(path)
+    if got.failure is not None:
+        return None, f"{path.name} " + _READ_PROBLEMS[got.failure].format(detail=got.detail)
+    return got.doc, None
 
 
 def _inline(value: object) -> str:
