@@ -239,21 +239,31 @@ def _evidence_rows(config: Config) -> list[tuple[Any, ...]]:
 def with_evidence(config: Config, conn: sqlite3.Connection) -> Iterator[int]:
     """The history as its readers (KPIs, dashboard, export) must see it: this repository's
     records as its evidence directory holds them now, the other repositories' as imported.
-    Reading must not write, so this is a temporary table of this connection only, which
-    shadows `records` (SQLite looks an unqualified name up in `temp` first) and is dropped
-    on the way out; the history file is left as it was. Yields how many of this
-    repository's records there are."""
+    Reading must not write, so this repository's records go to a temporary table of this
+    connection only, and a temporary view named `records` (SQLite looks an unqualified name
+    up in `temp` first) shows them beside the stored records of every other repository; a
+    query's conditions reach both halves, so the stored ones are still read by their key.
+    Both are dropped on the way out; the history file is left as it was. Yields how many of
+    this repository's records there are."""
     repo = repository_id(config)
     rows = _evidence_rows(config)
-    conn.execute("DROP TABLE IF EXISTS temp.records")
-    conn.execute("CREATE TEMP TABLE records AS SELECT * FROM main.records WHERE 0")
-    conn.execute("CREATE INDEX temp.records_by_kind ON records (kind, at)")
+    _drop_evidence_view(conn)
+    conn.execute("CREATE TEMP TABLE evidence_records AS SELECT * FROM main.records WHERE 0")
     try:
-        conn.execute("INSERT INTO temp.records SELECT * FROM main.records WHERE repo != ?", (repo,))
-        conn.executemany("INSERT INTO temp.records VALUES (?,?,?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT INTO temp.evidence_records VALUES (?,?,?,?,?,?,?,?)", rows)
+        quoted = repo.replace("'", "''")  # a view takes no parameters
+        conn.execute(
+            "CREATE TEMP VIEW records AS SELECT * FROM main.records "  # noqa: S608
+            f"WHERE repo != '{quoted}' UNION ALL SELECT * FROM temp.evidence_records"
+        )
         yield len(rows)
     finally:
-        conn.execute("DROP TABLE IF EXISTS temp.records")
+        _drop_evidence_view(conn)
+
+
+def _drop_evidence_view(conn: sqlite3.Connection) -> None:
+    conn.execute("DROP VIEW IF EXISTS temp.records")
+    conn.execute("DROP TABLE IF EXISTS temp.evidence_records")
 
 
 # ---- adoption events ------------------------------------------------------------------------
