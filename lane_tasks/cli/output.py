@@ -33,6 +33,7 @@ def top_level(
     # start-up cost: loaded only when this command runs
     from lane_tasks.exports import render_export
     from lane_tasks.run import TopLevel
+    from lane_tasks.util.jsonio import canonical_json
 
     if args.out:
         config_path = sarif_config(args)
@@ -40,7 +41,10 @@ def top_level(
         return TopLevel(
             path=output_path(args, args.out),
             shown=args.out,
-            render=lambda doc: render_export(fmt, doc, config_path=config_path),
+            # JSON is the run store's own text: the same function, so it is encoded once
+            render=canonical_json
+            if fmt == "json"
+            else lambda doc: render_export(fmt, doc, config_path=config_path),
         )
     if step_id in STEPS:
         return TopLevel(path=config.artifacts_path() / STEPS[step_id].out, default=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from lane_tasks.config import Config, ResolvedLane
 from lane_tasks.controls import ControlContext, verify_lane
-from lane_tasks.evidence.artifacts import RunInfo, envelope
+from lane_tasks.evidence.artifacts import RunInfo, canonical_json, envelope
 from lane_tasks.evidence.record_signature import require_crypto_for
 from lane_tasks.evidence.store import finish_run, latest_run, list_runs, run_dir
 from lane_tasks.kpi.compute import compute_kpis, render_kpis
@@ -69,10 +69,11 @@ def verify_controls(
         extra={"verified_run": run_id},
     )
     recorded = Run(id=run.id, lane=resolved.name, started=run.started, owned=run.owned)
+    text = canonical_json(doc)
     with shielded():  # a second Ctrl-C cannot leave half a record
-        written, notices = write_top_level(config, recorded, doc, top_level)
+        written, notices = write_top_level(config, recorded, doc, top_level, text)
         if recorded.id:
-            _record(config, recorded, "controls", doc, started.isoformat())
+            _record(config, recorded, "controls", doc, started.isoformat(), text)
             if not recorded.owned:
                 finish_run(config, recorded.id, lane=resolved.name)
         took = RunInfo(run_id, started.isoformat(), time.monotonic() - t0)

@@ -86,11 +86,12 @@ def run_step(
     for warning in report.warnings:
         warn(warning)
     doc = report.document(stable=options.stable, lane=run.lane)
+    text = canonical_json(doc)  # once: the run store's copy and the top-level file alike
     interrupted = report.exit_code == EXIT_INTERRUPTED
     with shielded(reraise=not interrupted):  # a whole record or none
-        written, notices = write_top_level(config, run, doc, top_level)
+        written, notices = write_top_level(config, run, doc, top_level, text)
         if run.id:
-            _record(config, run, step_id, doc, report.run.started_at)
+            _record(config, run, step_id, doc, report.run.started_at, text)
         history_id = None
         if options.config_error is None:  # doctor on a broken lanes.toml has no history
             history_id = _history(config, run, doc, report.run)
@@ -103,9 +104,10 @@ def run_step(
 
 
 def write_top_level(
-    config: Config, run: Run, doc: dict[str, Any], top: TopLevel | None
+    config: Config, run: Run, doc: dict[str, Any], top: TopLevel | None, text: str | None = None
 ) -> tuple[Path | None, tuple[str, ...]]:
-    """The top-level artifact, if this run may write it now (see evidence.lease)."""
+    """The top-level artifact, if this run may write it now (see evidence.lease); `text`:
+    the document's canonical JSON when the caller has it already."""
     if top is None:
         return None, ()
     if top.default:
@@ -115,7 +117,7 @@ def write_top_level(
                 f"lane-tasks: run {holder} is writing the top-level artifacts; "
                 f"{config.shown(top.path)} was not written (give --out to write elsewhere)",
             )
-        _write(config, run, top.path, canonical_json(doc))
+        _write(config, run, top.path, text or canonical_json(doc))
         return top.path, ()
     holder = claim(config, run.id) if run.id else None
     if holder is not None:
@@ -123,7 +125,8 @@ def write_top_level(
             f"lane-tasks: run {holder} is writing the top-level artifacts; this run's "
             f"{top.path.name} is in {config.artifacts_dir}/lanes/runs/{run.id}/",
         )
-    _write(config, run, top.path, top.render(doc))
+    rendered = text if text and top.render is canonical_json else top.render(doc)
+    _write(config, run, top.path, rendered)
     return top.path, ()
 
 
@@ -137,14 +140,16 @@ def _write(config: Config, run: Run, target: Path, text: str) -> None:
             record_written(config, run.id, [absolute])
 
 
-def _record(config: Config, run: Run, step_id: str, doc: dict[str, Any], started: str) -> None:
+def _record(
+    config: Config, run: Run, step_id: str, doc: dict[str, Any], started: str, text: str
+) -> None:
     assert run.id is not None
     record_artifact(
         config,
         run.id,
         step=step_id,
         name=STEPS[step_id].out if step_id in STEPS else f"{step_id}.json",
-        text=canonical_json(doc),
+        text=text,
         status=doc["status"],
         subject=doc["subject"],
         lane=run.lane,

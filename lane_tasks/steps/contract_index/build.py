@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lane_tasks.catalog.layout import CONTROLS_ARTIFACT
 from lane_tasks.evidence.artifacts import (
@@ -29,7 +30,7 @@ from lane_tasks.evidence.store import MANIFEST, RunRecord, list_runs, runs_root
 from lane_tasks.steps.base import StepContext, StepOutcome, register
 from lane_tasks.util.signing import load_private_key
 
-__all__ = ["EXCLUDED", "INDEX_SCHEMA", "indexed_files", "run"]
+__all__ = ["EXCLUDED", "INDEX_SCHEMA", "IndexedFile", "indexed_files", "run"]
 
 INDEX_SCHEMA = "lane-tasks/contract-index"
 
@@ -49,17 +50,37 @@ _COMMIT = re.compile(r"[0-9a-f]{40,64}")
 _FIX = "the run's evidence is broken: re-run the lane (`nox -s <lane>`); never edit a run's files"
 
 
-def indexed_files(d: Path) -> Iterator[Path]:
-    """Files under d, sorted, except the excluded names at its top level."""
+class IndexedFile(NamedTuple):
+    """A file under an indexed directory: its path, and its posix path relative to that
+    directory and to the repository root. Strings, not Paths: an index lists thousands of
+    files, and pathlib's parsing of each was a third of the index's time."""
+
+    path: str
+    rel: str
+    shown: str
+
+
+def indexed_files(d: Path, root: Path) -> Iterator[IndexedFile]:
+    """Files under d (not through a symlinked directory), sorted by their posix path, except
+    the excluded names at its top level; `root` is the repository root d lies in."""
     if not d.is_dir():
         return
-    for p in sorted(d.rglob("*")):
-        if p.is_file() and p.relative_to(d).as_posix() not in EXCLUDED:
-            yield p
+    top = str(d)
+    prefix = d.relative_to(root).as_posix()
+    found = []
+    for where, _, names in os.walk(top):
+        base = os.path.relpath(where, top).replace(os.sep, "/")
+        for name in names:
+            rel = name if base == "." else f"{base}/{name}"
+            found.append((rel, os.path.join(where, name)))  # noqa: PTH118 (see IndexedFile)
+    found.sort()
+    for rel, path in found:
+        if rel not in EXCLUDED and os.path.isfile(path):  # noqa: PTH113
+            yield IndexedFile(path, rel, f"{prefix}/{rel}" if prefix != "." else rel)
 
 
-def _indexable(rec: RunRecord) -> bool:
-    return next(indexed_files(rec.path), None) is not None
+def _indexable(rec: RunRecord, root: Path) -> bool:
+    return next(indexed_files(rec.path, root), None) is not None
 
 
 def _choose_run(ctx: StepContext) -> tuple[RunRecord | None, str]:
@@ -72,11 +93,11 @@ def _choose_run(ctx: StepContext) -> tuple[RunRecord | None, str]:
     where = runs_root(ctx.config).relative_to(ctx.root).as_posix()
     if ctx.run_id:
         rec = next((r for r in runs if r.id == ctx.run_id), None)
-        if rec is not None and _indexable(rec):
+        if rec is not None and _indexable(rec, ctx.root):
             return rec, ""
         if ctx.lane:
             return None, f"run {ctx.run_id} of lane {ctx.lane} has no artifacts to index"
-    rec = next((r for r in runs if _indexable(r)), None)
+    rec = next((r for r in runs if _indexable(r, ctx.root)), None)
     if rec is None:
         return None, f"no run with artifacts in {where} to index"
     return rec, ""
@@ -87,12 +108,13 @@ def _text(v: Any) -> str | None:
 
 
 def _run_entry(
-    root: Path, run_path: Path, p: Path, recorded: dict[str, dict[str, Any]]
+    f: IndexedFile, recorded: dict[str, dict[str, Any]]
 ) -> tuple[dict[str, Any] | None, Result]:
     """The index entry of one file of the run, and its result (fail when it breaks a contract)."""
-    rel = p.relative_to(root).as_posix()
+    rel = f.shown
     try:
-        data = p.read_bytes()
+        with open(f.path, "rb") as fh:  # noqa: PTH123
+            data = fh.read()
     except OSError as exc:
         return None, Result(rel, "fail", f"unreadable: {exc.strerror}", fix=_FIX)
     digest = hashlib.sha256(data).hexdigest()
@@ -108,14 +130,14 @@ def _run_entry(
         "commit": None,
     }
     problems: list[str] = []
-    rec = recorded.get(p.relative_to(run_path).as_posix())
+    rec = recorded.get(f.rel)
     if rec is None:
         problems.append(f"not recorded in the run's {MANIFEST}")
     else:
         entry["step"] = _text(rec.get("step"))
         if rec.get("sha256") != digest:
             problems.append(f"changed since the run recorded it (sha256 differs from {MANIFEST})")
-        if "/" in p.relative_to(run_path).as_posix():
+        if "/" in f.rel:
             # a file a step kept beside its artifact (gate fast's logs and tool reports): its
             # bytes are indexed and must match the manifest; it is no artifact to validate
             if problems:
@@ -150,11 +172,12 @@ def _run_entry(
 
 
 def _dist_entry(
-    root: Path, p: Path, release: dict[str, Any] | None, run_id: str
+    f: IndexedFile, release: dict[str, Any] | None, run_id: str
 ) -> tuple[dict[str, Any] | None, Result]:
     """A release dist: no schema; its step, lane and commit are the run's gate release's."""
-    rel = p.relative_to(root).as_posix()
+    rel = f.shown
     try:
+        p = Path(f.path)
         digest, size = sha256_file(p), p.stat().st_size
     except OSError as exc:
         return None, Result(rel, "fail", f"unreadable: {exc.strerror}", fix=_FIX)
@@ -222,16 +245,16 @@ def run(ctx: StepContext) -> StepOutcome:
         for a in (listed if isinstance(listed, list) else [])
         if isinstance(a, dict) and isinstance(a.get("path"), str)
     }
-    for p in indexed_files(rec.path):
-        entry, result = _run_entry(ctx.root, rec.path, p, recorded)
+    for f in indexed_files(rec.path, ctx.root):
+        entry, result = _run_entry(f, recorded)
         results.append(result)
         if entry is not None:
             entries.append(entry)
     # the release preflight itself (a schema'd artifact), not a file gate release kept beside it
     release = next((e for e in entries if e["step"] == "gate-release" and e["schema"]), None)
     dist = ctx.config.artifacts_path() / "dist"
-    for p in indexed_files(dist):
-        entry, result = _dist_entry(ctx.root, p, release, rec.id)
+    for f in indexed_files(dist, ctx.root):
+        entry, result = _dist_entry(f, release, rec.id)
         results.append(result)
         if entry is not None:
             entries.append(entry)
