@@ -24,7 +24,10 @@ from lane_tasks.cli import main
 from lane_tasks.util import interrupts
 from lane_tasks.util.venvs import seeing_venv
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+TESTS_DIR = Path(__file__).resolve().parent
+"""tests/: its data files (golden/, schemas/, cli_help_pages.json) are named from here, since a
+test file's own place mirrors the module it tests."""
+REPO_ROOT = TESTS_DIR.parent
 SCHEMAS = REPO_ROOT / "lane_tasks" / "schemas"
 
 T = TypeVar("T")

@@ -11,7 +11,7 @@ import pytest
 import tomli_w
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
-from helpers import commit_all, make_project, release_results, run_cli, set_release
+from helpers import REPO_ROOT, commit_all, make_project, release_results, run_cli, set_release
 from helpers import replace_in as set_pyproject
 
 from lane_tasks.evidence.artifacts import sha256_file
@@ -198,5 +198,5 @@ def test_controls_list_maps_each_control_to_the_public_baselines(tmp_path: Path)
     assert rows["sbom"]["osps"] == ["OSPS-QA-02.02"]
     assert "OSPS-BR-02.01" in rows["release-checklist-evidence"]["osps"]
     assert rows["reproducible-build"]["slsa"] == "Follow a consistent build process"
-    lanes_md = (Path(__file__).parents[1] / "docs" / "lanes.md").read_text(encoding="utf-8")
+    lanes_md = (REPO_ROOT / "docs" / "lanes.md").read_text(encoding="utf-8")
     assert "| `sbom` | `OSPS-QA-02.02` | — |" in lanes_md
