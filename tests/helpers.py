@@ -253,7 +253,7 @@ def make_project(
 
 def seed_layout(root: Path) -> None:
     """Put the artifacts where the seed document puts them (`build/*.json`), as these tests
-    name them; init's own default (.lane-tasks) is what tests/test_init.py checks."""
+    name them; init's own default (.lane-tasks) is what tests/adopt/test_init_repo.py checks."""
     path = root / "lanes.toml"
     text = path.read_text(encoding="utf-8")
     for old, new in (
