@@ -13,18 +13,23 @@ import signal
 import subprocess
 import sys
 import textwrap
+import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
 import jsonschema
+import tomli_w
 
 from lane_tasks.adopt.init_repo import init_repo
 from lane_tasks.cli import main
 from lane_tasks.util import interrupts
 from lane_tasks.util.venvs import seeing_venv
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+TESTS_DIR = Path(__file__).resolve().parent
+"""tests/: its data files (golden/, schemas/, cli_help_pages.json) are named from here, since a
+test file's own place mirrors the module it tests."""
+REPO_ROOT = TESTS_DIR.parent
 SCHEMAS = REPO_ROOT / "lane_tasks" / "schemas"
 
 T = TypeVar("T")
@@ -250,7 +255,7 @@ def make_project(
 
 def seed_layout(root: Path) -> None:
     """Put the artifacts where the seed document puts them (`build/*.json`), as these tests
-    name them; init's own default (.lane-tasks) is what tests/test_init.py checks."""
+    name them; init's own default (.lane-tasks) is what tests/adopt/test_init_repo.py checks."""
     path = root / "lanes.toml"
     text = path.read_text(encoding="utf-8")
     for old, new in (
@@ -398,3 +403,44 @@ def replace_in(root: Path, old: str, new: str, rel: str = "pyproject.toml") -> N
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# ---- the audit lane: the weekly-kpi-review and release-checklist-evidence controls -------------
+
+AUDIT_OWNER = "lead@example.org"
+"""The release owner `audit_lanes` names."""
+AUDIT_FAST_CHECK = {"smoke": {"cmd": ["{python}", "-c", "pass"], "owner": "qa"}}
+
+
+def audit_lanes(root: Path, **extra: Any) -> Path:
+    """`root` (make_project's project) given one lane holding the two controls, a quick gate
+    and offline builds, committed."""
+    data = tomllib.loads((root / "lanes.toml").read_text())
+    data["project"]["release_owners"] = [AUDIT_OWNER]
+    data["gate"] = {"fast": {"checks": AUDIT_FAST_CHECK}, "release": {"offline": True}}
+    data["lanes"]["audit"] = {
+        "steps": ["gate-fast", "gate-release", "doctor"],
+        "controls": ["weekly-kpi-review", "release-checklist-evidence"],
+    }
+    data |= extra
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    commit_all(root, "lanes")
+    return root
+
+
+def audit_project(d: Path) -> Path:
+    """A real project with one lane holding the two controls, a quick gate and offline builds."""
+    return audit_lanes(make_project(d))
+
+
+def audit_control(root: Path, cid: str, now: str | None = None) -> dict[str, Any]:
+    """The result of control `cid` in `controls verify --lane audit` (at `now`, if given)."""
+    r = run_cli(
+        root, "controls", "verify", "--lane", "audit", "--format", "json",
+        env={**os.environ, "LANE_TASKS_NOW": now} if now else None,
+    )  # fmt: skip
+    assert "Traceback" not in r.stderr, r.stderr
+    doc = json.loads(r.stdout)
+    validate_artifact(doc)
+    result: dict[str, Any] = next(x for x in doc["results"] if x["id"] == cid)
+    return result

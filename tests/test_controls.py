@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import tomli_w
 from helpers import (
+    REPO_ROOT,
     Templates,
     commit_all,
     make_project,
@@ -428,3 +429,20 @@ def test_venv_backend_runs_the_same_steps_in_a_session_environment(
     assert again.returncode == 0, again.stderr
     assert "Reusing existing virtual environment" in again.stderr
     assert "Traceback" not in again.stderr, again.stderr
+
+
+@pytest.mark.e2e
+def test_controls_list_maps_each_control_to_the_public_baselines(tmp_path: Path) -> None:
+    """Every control says which OSPS Baseline ids and SLSA requirement its evidence serves,
+    as data, and docs/lanes.md shows the same."""
+    r = run_cli(tmp_path, "controls", "list", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    rows = {row["id"]: row for row in json.loads(r.stdout)}
+    for row in rows.values():
+        assert isinstance(row["osps"], list) and all(i.startswith("OSPS-") for i in row["osps"])
+        assert row["slsa"] is None or isinstance(row["slsa"], str)
+    assert rows["sbom"]["osps"] == ["OSPS-QA-02.02"]
+    assert "OSPS-BR-02.01" in rows["release-checklist-evidence"]["osps"]
+    assert rows["reproducible-build"]["slsa"] == "Follow a consistent build process"
+    lanes_md = (REPO_ROOT / "docs" / "lanes.md").read_text(encoding="utf-8")
+    assert "| `sbom` | `OSPS-QA-02.02` | — |" in lanes_md

@@ -23,6 +23,7 @@ import tomli_w
 import yaml
 from helpers import (
     REPO_ROOT,
+    TESTS_DIR,
     Templates,
     commit_all,
     git,
@@ -37,7 +38,7 @@ from lane_tasks.cli.parser import build_parser
 from lane_tasks.exports.markdown import append_github_summary, render_run_summary
 from lane_tasks.steps.drift.shell_words import commands
 
-SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = TESTS_DIR / "schemas" / "sarif-schema-2.1.0.json"
 CI_EXAMPLES = ("docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml")
 PY = ["{python}", "-c"]
 NO_TOOL = {"cmd": ["lane-tasks-no-such-tool"], "owner": "qa"}

@@ -3,12 +3,12 @@
     python tests/golden/make_golden.py OUTDIR
 
 It builds a small deterministic project in a temporary directory (the shape of
-tests/helpers.py's make_project, governed as tests/test_regulated_lane.py governs it), runs
-`nox -s regulated` there with the interpreter running this script, and copies the artifacts the
-lane writes with `--stable-json` into OUTDIR. tests/test_golden_run.py compares them, byte for
-byte, with the goldens in tests/golden/regulated/ (made by this script: with the code before
-the re-layering of issue 14, then anew for issue 15's release checks; see that test): the
-same inputs must give the same bytes.
+tests/helpers.py's make_project, governed as tests/e2e/test_regulated_lane.py governs it),
+runs `nox -s regulated` there with the interpreter running this script, and copies the
+artifacts the lane writes with `--stable-json` into OUTDIR. tests/e2e/test_golden_run.py
+compares them, byte for byte, with the goldens in tests/golden/regulated/ (made by this
+script: with the code before the re-layering of issue 14, then anew for issue 15's release
+checks; see that test): the same inputs must give the same bytes.
 
 Only the public front doors are used (`python -m lane_tasks`, `python -m nox`), never an import
 of lane_tasks, so the script runs unchanged against the old layout and the new one. Every input
@@ -180,7 +180,7 @@ def make_project(root: Path, env: dict[str, str]) -> None:
 
 
 def govern(root: Path, env: dict[str, str]) -> None:
-    """tests/test_regulated_lane.py's governed_config: every table the regulated controls
+    """tests/e2e/test_regulated_lane.py's governed_config: every table the regulated controls
     read, a compatibility snapshot, a migration runbook and a KPI review."""
     config = tomllib.loads((root / "lanes.toml").read_text(encoding="utf-8"))
     config["project"]["release_owners"] = [OWNER]

@@ -1,10 +1,12 @@
-"""Run records tell the truth about time and about how a run ended: the manifest dates the
-run from its nox invocation (not from its first artifact), its duration is the run's, and a
-run stopped by SIGINT/SIGTERM is listed as interrupted, not as an error."""
+"""The run store: run records tell the truth about time and about how a run ended (the
+manifest dates the run from its nox invocation, not from its first artifact; its duration is the
+run's; a run stopped by SIGINT/SIGTERM is listed as interrupted, not as an error), and retention
+never deletes a run still in flight (issue 12 part 13)."""
 
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,14 +17,19 @@ from lane_tasks.cli import main
 from lane_tasks.config import load_config
 from lane_tasks.evidence.history import open_history
 from lane_tasks.evidence.history_record import record_step
+from lane_tasks.evidence.lease import NOX_PID_ENV
 from lane_tasks.evidence.store import (
+    MANIFEST,
     finish_run,
     list_runs,
     mark_run_started,
     new_run_id,
     record_artifact,
+    run_dir,
+    runs_root,
     shown_status,
 )
+from lane_tasks.project.git import subject as repo_subject
 
 SUBJECT = {"commit": "a" * 40, "dirty": False}
 
@@ -170,3 +177,35 @@ def test_interrupted_gate_release_is_no_failed_gate(tmp_path: Path) -> None:
     )
     assert frg.sample == 2  # not 3: the stopped one is no failed gate
     assert frg.detail == {} and "2 gate-release runs" in (frg.reason or "")
+
+
+def test_keep_one_does_not_prune_run_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project(tmp_path)
+    toml = root / "lanes.toml"
+    toml.write_text(toml.read_text().replace("keep = 50", "keep = 1"))
+    config = load_config(toml)
+    assert config.runs_keep == 1
+    monkeypatch.setenv(NOX_PID_ENV, str(os.getpid()))  # lane A's nox: alive
+    subject = repo_subject(config.root, (config.artifacts_dir,)).to_json()
+    a = "20260101T000000Z-aaaaaa"
+    record_artifact(config, a, step="doctor", name="doctor.json", text="{}", status="pass",
+                    subject=subject, lane="startup")  # fmt: skip
+    assert json.loads((run_dir(config, a) / MANIFEST).read_text())["run"]["state"] == "running"
+    # lane B, at once: lane A's next step is creating its directory (no manifest yet)
+    c = run_dir(config, "20260101T000001Z-cccccc")
+    c.mkdir()
+    (c / "gate-fast.json").write_text("{}")
+    b = "20260101T000002Z-bbbbbb"
+    record_artifact(config, b, step="doctor", name="doctor.json", text="{}", status="pass",
+                    subject=subject, lane="startup")  # fmt: skip
+    kept = sorted(p.name for p in runs_root(config).iterdir())
+    assert kept == sorted([a, b, c.name]), kept
+    # a run whose process is gone is pruned as before
+    doc = json.loads((run_dir(config, a) / MANIFEST).read_text())
+    doc["pid"] = 2**22 + 12345
+    (run_dir(config, a) / MANIFEST).write_text(json.dumps(doc))
+    record_artifact(config, b, step="gate-fast", name="gate-fast.json", text="{}",
+                    status="pass", subject=subject, lane="startup")  # fmt: skip
+    assert not run_dir(config, a).exists()

@@ -29,10 +29,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import TESTS_DIR
 
 pytestmark = pytest.mark.e2e
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = TESTS_DIR / "golden"
 EXPECTED = GOLDEN / "regulated"
 
 

@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 import tomli_w
 from helpers import (
+    TESTS_DIR,
     Templates,
     commit_all,
     make_git_repo,
@@ -33,7 +34,7 @@ from lane_tasks.evidence.store import new_run_id, run_dir
 from lane_tasks.exports.codequality import SEVERITIES
 from lane_tasks.nox_sessions import step_argv
 
-SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = TESTS_DIR / "schemas" / "sarif-schema-2.1.0.json"
 
 
 def gate(root: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, dict[str, Any]]:

@@ -24,7 +24,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from helpers import REPO_ROOT, make_project, write
+from helpers import REPO_ROOT, TESTS_DIR, make_project, write
 
 from lane_tasks.catalog.commands import cli_surface
 from lane_tasks.cli.parser import build_parser
@@ -37,7 +37,7 @@ from lane_tasks.steps.drift.ci_config import ACTION_DEFAULT_LANE, ACTION_USES
 from lane_tasks.steps.drift.cli_commands import _check_cli
 from lane_tasks.steps.drift.shell_words import commands
 
-SCHEMAS = Path(__file__).parent / "schemas"
+SCHEMAS = TESTS_DIR / "schemas"
 ACTION = "action.yml"
 WORKFLOW = "docs/ci/github-actions.yml"
 USAGE = "docs/ci/github-action-usage.yml"

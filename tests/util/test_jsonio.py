@@ -1,8 +1,8 @@
-"""The envelope, canonical JSON, atomic writes, shipped schemas and excerpt hygiene."""
+"""util/jsonio: canonical JSON, and atomic writes that replace a whole file or leave the old one,
+with the mode a plain write would give."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import stat
@@ -11,72 +11,10 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import jsonschema
 import pytest
-from helpers import REPO_ROOT, make_git_repo, run_cli
+from helpers import make_git_repo, run_cli
 
-from lane_tasks.evidence.artifacts import (
-    Result,
-    atomic_write,
-    canonical_json,
-    envelope,
-    schema_errors,
-)
-from lane_tasks.util.procs import excerpt, redact, secret_values
-
-SCHEMA_FILES = sorted((REPO_ROOT / "lane_tasks" / "schemas").glob("*-1.0.json"))  # artifacts
-
-
-@pytest.mark.e2e
-def test_schemas_match_their_generator() -> None:
-    r = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "tools" / "gen_schemas.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert r.returncode == 0, r.stderr
-
-
-@pytest.mark.parametrize("path", SCHEMA_FILES, ids=lambda p: p.name)
-def test_shipped_schemas_are_valid_draft7(path: Path) -> None:
-    schema = json.loads(path.read_text())
-    jsonschema.Draft7Validator.check_schema(schema)
-    kind = path.name.removesuffix("-1.0.json")
-    assert schema["properties"]["schema"] == {"const": f"lane-tasks/{kind}"}
-
-
-def test_schemas_ship_in_the_package() -> None:
-    from importlib import resources
-
-    names = {p.name for p in (resources.files("lane_tasks") / "schemas").iterdir()}
-    assert {p.name for p in SCHEMA_FILES} <= names
-
-
-def sample_doc() -> dict[str, object]:
-    return envelope(
-        kind="gate-fast",
-        step="gate-fast",
-        lane=None,
-        subject={"commit": "a" * 40, "dirty": False},
-        status="pass",
-        results=[Result(id="x", status="pass", extra={"cmd": ["true"]})],
-        stable=True,
-        run=None,
-    )
-
-
-def test_envelope_validates_and_schema_errors_catch_breakage() -> None:
-    doc = sample_doc()
-    assert schema_errors(doc) is None
-    broken = dict(doc, status="green")
-    problem = schema_errors(broken)
-    assert problem and "status" in problem
-    assert schema_errors({"schema": "lane-tasks/nope", "schema_version": "1.0"}) == (
-        "unknown schema 'lane-tasks/nope'"
-    )
-    assert schema_errors([1, 2]) == "not a lane-tasks artifact (no 'schema' field)"
-    assert "schema_version" in (schema_errors(dict(doc, schema_version="9.9")) or "")
+from lane_tasks.util.jsonio import atomic_write, canonical_json
 
 
 def test_canonical_json_is_sorted_indented_and_newline_terminated() -> None:
@@ -156,7 +94,7 @@ def test_existing_file_keeps_its_mode(
 _FAILING_WRITE = """
 import resource, signal, sys
 from pathlib import Path
-from lane_tasks.evidence.artifacts import atomic_write
+from lane_tasks.util.jsonio import atomic_write
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails with EFBIG instead
 resource.setrlimit(resource.RLIMIT_FSIZE, (1024, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
 try:
@@ -204,50 +142,3 @@ def test_init_keeps_an_existing_gitignore_mode(tmp_path: Path, umask: Callable[[
     assert mode(root / "lanes.toml") == 0o640
     assert mode(root / ".lane-tasks" / ".gitignore") == 0o640
     assert not list(root.glob(".*.tmp"))
-
-
-@pytest.mark.parametrize(
-    ("text", "leak"),
-    [
-        ("password=correcthorse", "correcthorse"),
-        ("PASSWORD: 'correcthorse'", "correcthorse"),
-        ("api_key = abcdef123456", "abcdef123456"),
-        ("Authorization: Bearer abc.def.ghi123", "abc.def.ghi123"),
-        ("push https://user:pa55word@host.example/repo.git", "pa55word"),
-        ("token " + "ghp_" + "x" * 36, "ghp_"),
-        ("pypi-" + "A" * 40, "pypi-AAAA"),
-        ("AKIA" + "ABCDEFGHIJKLMNOP", "AKIAABCD"),
-    ],
-)
-def test_redact_patterns(text: str, leak: str) -> None:
-    out = redact(text)
-    assert leak not in out
-    assert "***" in out
-
-
-def test_redact_secret_env_values_only() -> None:
-    env = {
-        "MY_TOKEN": "v4lue-of-token",
-        "HOME": "/root",
-        "DB_PASSWORD": "pw-1234",
-        "SHORT_KEY": "ab",
-    }
-    secrets = secret_values(env)
-    assert set(secrets) == {"v4lue-of-token", "pw-1234"}
-    assert redact("a v4lue-of-token b pw-1234 c /root", secrets) == "a *** b *** c /root"
-
-
-def test_excerpt_normalises_paths_ansi_and_durations(tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    out = (
-        f"\x1b[1m{root}/pkg/mod.py:3: error\x1b[0m\n/tmp/xyz123/file.py broke\n1 failed in 0.42s\n"
-    )
-    stable = excerpt(out, root=root, stable=True)
-    assert stable == "pkg/mod.py:3: error\n<tmp> broke\n1 failed in <duration>"
-    assert "0.42s" in excerpt(out, root=root, stable=False)
-
-
-def test_excerpt_keeps_the_last_lines() -> None:
-    out = "\n".join(f"line {i}" for i in range(100))
-    lines = excerpt(out, root=Path("/nonexistent"), lines=5).splitlines()
-    assert lines == [f"line {i}" for i in range(95, 100)]

@@ -16,8 +16,6 @@ from helpers import Templates, repo_wheel
 from lane_tasks import cli
 from lane_tasks.errors import EXIT_ENV
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
 
 @pytest.mark.e2e
 @pytest.mark.slow

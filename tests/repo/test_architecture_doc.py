@@ -6,11 +6,10 @@ from __future__ import annotations
 import importlib.util
 import re
 import tomllib
-from pathlib import Path
+
+from helpers import REPO_ROOT
 
 from lane_tasks.config.keys import PARSERS, TABLES, USES, key_table_markdown
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_module_the_key_table_names_exists() -> None:
@@ -31,10 +30,10 @@ def _first(text: str, name: str) -> int:
 
 
 def test_the_picture_lists_the_contracts_layers_in_order() -> None:
-    contract = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    contract = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     layers = contract["tool"]["importlinter"]["contracts"][0]["layers"]
     tops = [re.split(r"[ :|]+", layer)[0].removeprefix("lane_tasks.") for layer in layers]
-    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    text = (REPO_ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     picture = text.split("```\n", 2)[1]
     positions = [_first(picture, top) for top in tops]
     assert -1 not in positions, dict(zip(tops, positions, strict=True))

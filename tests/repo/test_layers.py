@@ -9,7 +9,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "lane_tasks"
+from helpers import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "lane_tasks"
 
 
 def _deferred_imports() -> list[tuple[Path, int, str]]:

@@ -1,22 +1,21 @@
-"""History import refuses what the history would misreport (conflicting rows, steps of no
-run, times that run backwards) and reads its own one-line export; retention never deletes a
-run still in flight (issue 12 part 13)."""
+"""History export and import: an import refuses what the history would misreport (conflicting
+rows, steps of no run, times that run backwards) and reads its own one-line export (issue 12
+part 13); a program's history merged from many repositories' exports says what its parts say."""
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import make_project
+import tomli_w
+from helpers import commit_all, make_project, run_cli
+from history_data import NOW, generated
 
 from lane_tasks import cli
-from lane_tasks.config import load_config
-from lane_tasks.evidence.lease import NOX_PID_ENV
-from lane_tasks.evidence.store import MANIFEST, record_artifact, run_dir, runs_root
-from lane_tasks.project.git import subject as repo_subject
 
 RUN = {
     "type": "run", "repo": "x", "run_id": "r1", "source": "nox", "status": "pass",
@@ -160,38 +159,6 @@ def test_run_status_contradicting_its_steps_is_refused(
         assert _import(project, passing, capsys)[0] == 0  # a consistent pair is fine
 
 
-def test_keep_one_does_not_prune_run_in_flight(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = make_project(tmp_path)
-    toml = root / "lanes.toml"
-    toml.write_text(toml.read_text().replace("keep = 50", "keep = 1"))
-    config = load_config(toml)
-    assert config.runs_keep == 1
-    monkeypatch.setenv(NOX_PID_ENV, str(os.getpid()))  # lane A's nox: alive
-    subject = repo_subject(config.root, (config.artifacts_dir,)).to_json()
-    a = "20260101T000000Z-aaaaaa"
-    record_artifact(config, a, step="doctor", name="doctor.json", text="{}", status="pass",
-                    subject=subject, lane="startup")  # fmt: skip
-    assert json.loads((run_dir(config, a) / MANIFEST).read_text())["run"]["state"] == "running"
-    # lane B, at once: lane A's next step is creating its directory (no manifest yet)
-    c = run_dir(config, "20260101T000001Z-cccccc")
-    c.mkdir()
-    (c / "gate-fast.json").write_text("{}")
-    b = "20260101T000002Z-bbbbbb"
-    record_artifact(config, b, step="doctor", name="doctor.json", text="{}", status="pass",
-                    subject=subject, lane="startup")  # fmt: skip
-    kept = sorted(p.name for p in runs_root(config).iterdir())
-    assert kept == sorted([a, b, c.name]), kept
-    # a run whose process is gone is pruned as before
-    doc = json.loads((run_dir(config, a) / MANIFEST).read_text())
-    doc["pid"] = 2**22 + 12345
-    (run_dir(config, a) / MANIFEST).write_text(json.dumps(doc))
-    record_artifact(config, b, step="gate-fast", name="gate-fast.json", text="{}",
-                    status="pass", subject=subject, lane="startup")  # fmt: skip
-    assert not run_dir(config, a).exists()
-
-
 @pytest.mark.parametrize("column", ["started_at", "ended_at"])
 def test_future_dated_history_row_is_refused(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str
@@ -208,3 +175,82 @@ def test_future_dated_history_row_is_refused(
     assert code == 2
     assert f"t.jsonl:1: {column}:" in err and "in the future" in err, err
     assert "f-run" not in _runs(project)
+
+
+# ---- merged exports ------------------------------------------------------------------------------
+
+# A program's history merged from many repositories' exports says what its parts say: one
+# `history import` of several exports gives the KPIs that importing them one by one gives, and
+# each KPI is its parts' KPIs combined (samples add up; a mean is its parts' weighted mean). The
+# fast import path (rows batched per table, the history asked row by row only for repositories
+# it already holds) must not change a number.
+
+PARTS = 3
+
+
+def _kpi_project(root: Path) -> Path:
+    root = make_project(root)
+    data = tomllib.loads((root / "lanes.toml").read_text())
+    data["kpi"] = {"min_sample": 2}
+    (root / "lanes.toml").write_text(tomli_w.dumps(data))
+    commit_all(root, "kpi settings")
+    return root
+
+
+def _exports(tmp: Path) -> list[Path]:
+    """The generated history as the export of PARTS programs' repositories: org-k/app and
+    org-k/lib instead of acme/app and acme/lib (their record keys and triage records too)."""
+    text = generated().write(tmp / "h.jsonl").read_text()
+    out = []
+    for k in range(PARTS):
+        part = tmp / f"org-{k}.history.jsonl"
+        part.write_text(text.replace('"acme/', f'"org-{k}/').replace('\\"acme/', f'\\"org-{k}/'))
+        out.append(part)
+    return out
+
+
+def _import_all(root: Path, *files: Path) -> None:
+    r = run_cli(root, "history", "import", *map(str, files))
+    assert r.returncode == 0, r.stderr
+
+
+def _kpis(root: Path, *args: str) -> dict[str, dict[str, Any]]:
+    r = run_cli(root, "kpi", "--all", "--format", "json", "--now", NOW, *args)
+    assert r.returncode == 0, r.stderr
+    return {k["id"]: k for k in json.loads(r.stdout)["kpis"]}
+
+
+def test_merged_exports_give_their_parts_kpis(tmp_path: Path) -> None:
+    files = _exports(tmp_path)
+    at_once = _kpi_project(tmp_path / "at-once")
+    _import_all(at_once, *files)
+    one_by_one = _kpi_project(tmp_path / "one-by-one")
+    for f in files:
+        _import_all(one_by_one, f)
+    _import_all(one_by_one, *files)  # again: adds nothing, changes nothing
+    merged = _kpis(at_once)
+    assert merged == _kpis(one_by_one)
+
+    parts = []
+    for k, f in enumerate(files):
+        alone = _kpi_project(tmp_path / f"part-{k}")
+        _import_all(alone, f)
+        parts.append(_kpis(alone))
+        # the merged history, filtered to one repository, is that repository alone
+        for repo in (f"org-{k}/app", f"org-{k}/lib"):
+            assert _kpis(at_once, "--repo", repo) == _kpis(alone, "--repo", repo)
+
+    for kpi_id, m in merged.items():
+        got = [p[kpi_id] for p in parts]
+        assert m["sample"] == sum(p["sample"] for p in got), kpi_id
+        known = [p for p in got if p["value"] is not None]
+        if not known:
+            assert m["value"] is None, kpi_id
+            continue
+        if kpi_id == "median-release-decision-time":  # the parts are alike: so is the median
+            assert m["value"] == known[0]["value"]
+        else:  # a mean (or a share) of all samples: the parts' weighted mean
+            weighted = sum(p["value"] * p["sample"] for p in known) / m["sample"]
+            assert abs(m["value"] - weighted) < 1e-9, kpi_id
+        for key, n in m["detail"].items():
+            assert n == sum(p["detail"][key] for p in got), (kpi_id, key)

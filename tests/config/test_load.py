@@ -1,9 +1,11 @@
-"""[tool.lane-tasks] in pyproject.toml as the configuration, found the way ruff finds its own;
-errors still name the file, line and key."""
+"""Finding and reading the configuration: [tool.lane-tasks] in pyproject.toml as the
+configuration, found the way ruff finds its own; errors still name the file, line and key; a
+configuration file too large to parse is refused at once."""
 
 from __future__ import annotations
 
 import re
+import time
 import tomllib
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import tomli_w
 from helpers import commit_all, git, make_git_repo, make_project, run_nox, write
 
 from lane_tasks import cli
-from lane_tasks.config import find_config, load_config
+from lane_tasks.config import MAX_CONFIG_CHARS, find_config, load_config
 from lane_tasks.errors import EXIT_OK, EXIT_USAGE, ConfigError
 from lane_tasks.evidence.consistency import checks_at
 
@@ -159,3 +161,20 @@ def test_config_search_stops_at_the_git_repository_root(
     assert "no lanes.toml" in capsys.readouterr().err
     assert not (outer / ".lane-tasks").exists() and not (outer / "build").exists()
     assert find_config(outer) == outer / "pyproject.toml"  # outside a repository: as before
+
+
+def test_huge_lanes_toml_is_refused_quickly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "lanes.toml").write_text(
+        '[project]\nname = "' + "a" * (MAX_CONFIG_CHARS + 1) + '"\n', encoding="utf-8"
+    )
+    start = time.process_time()
+    code = cli.main(["--config", str(root / "lanes.toml"), "lanes", "validate"])
+    assert time.process_time() - start < 2  # it was 30 s and 2.4 GB for 20 MB
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "lanes.toml" in err and "too large" in err

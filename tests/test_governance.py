@@ -1,12 +1,13 @@
-"""The ownership-matrix (scale) and severity-model (regulated) controls, verified by the real
-CLI on real projects, with lanes.toml edited like a user would."""
+"""The governance rules (lane_tasks.governance): the ownership matrix and the support severity
+model, as the ownership-matrix (scale) and severity-model (regulated) controls, `ownership show`
+and lanes.toml's own checks apply them, verified by the real CLI on real projects, with
+lanes.toml edited like a user would."""
 
 from __future__ import annotations
 
 import json
 import tomllib
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,6 @@ import tomli_w
 from helpers import make_project, run_cli
 
 from lane_tasks.catalog import CONTROLS, STEPS
-from lane_tasks.util.durations import format_duration, parse_duration
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -297,19 +297,3 @@ def test_support_types_are_config_errors(tmp_path: Path, edit: Edit, expected: s
 
 
 # ---- durations ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [("30s", timedelta(seconds=30)), ("15m", timedelta(minutes=15)), ("4h", timedelta(hours=4)),
-     ("2d", timedelta(days=2)), ("1w", timedelta(weeks=1))],
-)  # fmt: skip
-def test_durations_round_trip(text: str, value: timedelta) -> None:
-    assert parse_duration(text) == value
-    assert format_duration(value) == text
-
-
-@pytest.mark.parametrize("text", ["", "15", "m", "1.5h", "-1h", "1y", "15 minutes", "1h30m"])
-def test_bad_durations_name_the_form(text: str) -> None:
-    with pytest.raises(ValueError, match="<integer><unit>"):
-        parse_duration(text)

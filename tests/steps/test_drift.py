@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 from helpers import (
+    TESTS_DIR,
     Templates,
     make_project,
     repo_copy,
@@ -31,7 +32,7 @@ from lane_tasks.project.nox_command import NOX_OPTIONS, NoxRun, invocation, nox_
 from lane_tasks.steps.drift.shell_words import commands
 
 OUT = "build/drift-check.json"
-SARIF_SCHEMA = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"  # OASIS, errata 01
+SARIF_SCHEMA = TESTS_DIR / "schemas" / "sarif-schema-2.1.0.json"  # OASIS, errata 01
 FAMILIES = ["nox-sessions", "ci", "docs", "lanes-doc"]
 
 WORKFLOW = """

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import pytest
+from helpers import TESTS_DIR
 
 from lane_tasks import cli
 from lane_tasks.catalog.commands import (
@@ -19,7 +19,7 @@ from lane_tasks.catalog.commands import (
 )
 from lane_tasks.cli.parser import build_parser
 
-PAGES = json.loads((Path(__file__).with_name("cli_help_pages.json")).read_text(encoding="utf-8"))
+PAGES = json.loads((TESTS_DIR / "cli_help_pages.json").read_text(encoding="utf-8"))
 """`lane-tasks <cmd> --help` of every command at COLUMNS=100, captured from the parser as it
 was before it was built from the data (Python 3.11's argparse)."""
 
