@@ -30,7 +30,7 @@ def apply_help(parser: argparse.ArgumentParser) -> None:
     """Give each sub-command its description and example; the example keeps its line."""
     for path, sub in commands(parser).items():
         entry = HELP.get(path)
-        if entry is None:  # tests/test_cli_help.py fails on a command missing from HELP
+        if entry is None:  # tests/cli/test_help.py fails on a command missing from HELP
             continue
         description, example = entry
         sub.description = textwrap.fill(
