@@ -444,7 +444,12 @@ def _caches(root: Path) -> dict[str, bool]:
     }
 
 
-GATE_FAST_OUT = "build/gate-fast.json"
+GATE_FAST_OUT = ".lane-tasks/bench-gate-fast.json"
+"""Where the benchmark's own `gate fast --out` goes: inside the sample project's artifacts
+directory (init's `.lane-tasks`), which gate fast's cache does not fingerprint and gate
+release's clean-tree check does not see. Anywhere else in the tree the file changed every
+cache key (so the next `nox -s gate-fast` missed) and dirtied the tree (so the regulated
+lane stopped at gate release)."""
 
 
 def uncached_results(artifact: Path) -> list[str]:
@@ -684,6 +689,8 @@ def machine_facts(env: Mapping[str, str], load_at_start: float | None) -> dict[s
 def make_bench(root: Path, mode: str) -> Bench:
     """The measurements of one cache mode on the sample project at root."""
     config = load_config(root / "lanes.toml")
+    if not GATE_FAST_OUT.startswith(f"{config.artifacts_dir}/"):
+        raise BenchError(f"{GATE_FAST_OUT} is not inside {config.artifacts_dir}, the artifacts dir")
     return Bench(
         root=root,
         checks=list(config.checks.values()),
