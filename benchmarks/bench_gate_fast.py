@@ -415,9 +415,17 @@ def check_env_of(check: CheckSpec) -> dict[str, str]:
     return env
 
 
-def _tool_argv(check: CheckSpec, env: Mapping[str, str], cwd: Path) -> list[str]:
+BY_HAND_REPORTS = ".lane-tasks/bench-by-hand"
+"""Where a check run by hand writes the report its `{report}` names (gate fast writes one
+too, so both sides do the same work): inside the artifacts directory, as a file left in the
+tree would dirty it for gate release and change every gate-cache key."""
+
+
+def _tool_argv(check: CheckSpec, env: Mapping[str, str], cwd: Path, root: Path) -> list[str]:
     """The check's argv with the program resolved exactly as gate fast resolves it."""
-    cmd = list(expand_cmd(check.cmd))
+    reports = root / BY_HAND_REPORTS
+    reports.mkdir(parents=True, exist_ok=True)
+    cmd = list(expand_cmd(check.cmd, report=str(reports / f"{check.id}.report")))
     exe = which(cmd[0], env, cwd)
     if exe is None:
         raise BenchError(f"check {check.id}: tool '{cmd[0]}' not found on PATH")
@@ -539,7 +547,7 @@ class Bench:
         for check in self.checks:
             env = check_env_of(check)
             cwd = self.root / (check.cwd or ".")
-            argv = _tool_argv(check, env, cwd)
+            argv = _tool_argv(check, env, cwd, self.root)
             # cold: every check starts without caches, so each is also a cold run of that
             # tool alone, which the floor needs; on a fresh clone only the first would, but
             # the checks do not share caches (ruff check and ruff format share .ruff_cache,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import logging
 import tomllib
 import uuid
 import zipfile
@@ -59,6 +60,10 @@ def sbom_json(
     epoch: int | None,
 ) -> str:
     """The CycloneDX 1.6 JSON document (see the module docstring for what it holds)."""
+    # its serializer logs every field it registers at DEBUG, and nox (in whose process a
+    # lane's steps run) shows DEBUG records: hundreds of lines in the middle of the lane
+    for noisy in ("py_serializable", "cyclonedx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     # start-up cost: only gate release writes an SBOM
     from cyclonedx.model import HashAlgorithm, HashType, Property
     from cyclonedx.model.bom import Bom, BomMetaData

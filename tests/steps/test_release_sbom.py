@@ -5,6 +5,7 @@ by the contract index. The sbom control that reads it: tests/controls/test_sbom.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,11 @@ def test_a_lane_keeps_the_sbom_in_its_run_and_the_contract_index_lists_it(tmp_pa
     index = json.loads((root / "build" / "contract-index.json").read_text(encoding="utf-8"))
     entry = next(e for e in index["entries"] if e["path"].endswith("gate-release/sbom.cdx.json"))
     assert entry["sha256"] == sha256_file(kept) and entry["step"] == "gate-release"
+
+
+def test_writing_the_sbom_logs_nothing_below_warning(caplog: pytest.LogCaptureFixture) -> None:
+    """nox shows every logger's DEBUG records, and a lane's steps run in its process: the
+    CycloneDX serializer's field-by-field DEBUG lines (hundreds) flooded the lane's output."""
+    caplog.set_level(logging.DEBUG)
+    make()
+    assert [r.name for r in caplog.records if r.levelno < logging.WARNING] == []
