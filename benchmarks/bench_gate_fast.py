@@ -259,7 +259,7 @@ def make_project(root: Path, modules: int, adopt: Callable[[Path], object] = ini
         """,
     )
     _write(root, "README.md", f"# {PACKAGE}\n\nA sample project with {modules} modules.\n")
-    _write(root, ".gitignore", "__pycache__/\n*.egg-info/\n")
+    _write(root, ".gitignore", "__pycache__/\n*.egg-info/\n/build/\n")  # setuptools builds there
     _write(root, f"{PACKAGE}/__init__.py", f'"""{PACKAGE}: small typed helpers."""\n')
     _write(root, f"{PACKAGE}/py.typed", "")
     width = _name_width(modules)
