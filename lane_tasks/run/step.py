@@ -104,10 +104,10 @@ def run_step(
 
 
 def write_top_level(
-    config: Config, run: Run, doc: dict[str, Any], top: TopLevel | None, text: str | None = None
+    config: Config, run: Run, doc: dict[str, Any], top: TopLevel | None, text: str
 ) -> tuple[Path | None, tuple[str, ...]]:
-    """The top-level artifact, if this run may write it now (see evidence.lease); `text`:
-    the document's canonical JSON when the caller has it already."""
+    """The top-level artifact, if this run may write it now (see evidence.lease); `text` is
+    the document's canonical JSON, which the run store keeps too (encoded once)."""
     if top is None:
         return None, ()
     if top.default:
@@ -117,7 +117,7 @@ def write_top_level(
                 f"lane-tasks: run {holder} is writing the top-level artifacts; "
                 f"{config.shown(top.path)} was not written (give --out to write elsewhere)",
             )
-        _write(config, run, top.path, text or canonical_json(doc))
+        _write(config, run, top.path, text)
         return top.path, ()
     holder = claim(config, run.id) if run.id else None
     if holder is not None:
@@ -125,7 +125,7 @@ def write_top_level(
             f"lane-tasks: run {holder} is writing the top-level artifacts; this run's "
             f"{top.path.name} is in {config.artifacts_dir}/lanes/runs/{run.id}/",
         )
-    rendered = text if text and top.render is canonical_json else top.render(doc)
+    rendered = text if top.render is canonical_json else top.render(doc)
     _write(config, run, top.path, rendered)
     return top.path, ()
 
