@@ -236,15 +236,14 @@ def _evidence_rows(config: Config) -> list[tuple[Any, ...]]:
 
 
 @contextlib.contextmanager
-def with_evidence(config: Config, conn: sqlite3.Connection) -> Iterator[int]:
+def with_evidence(config: Config, conn: sqlite3.Connection) -> Iterator[None]:
     """The history as its readers (KPIs, dashboard, export) must see it: this repository's
     records as its evidence directory holds them now, the other repositories' as imported.
     Reading must not write, so this repository's records go to a temporary table of this
     connection only, and a temporary view named `records` (SQLite looks an unqualified name
     up in `temp` first) shows them beside the stored records of every other repository; a
     query's conditions reach both halves, so the stored ones are still read by their key.
-    Both are dropped on the way out; the history file is left as it was. Yields how many of
-    this repository's records there are."""
+    Both are dropped on the way out; the history file is left as it was."""
     repo = repository_id(config)
     rows = _evidence_rows(config)
     _drop_evidence_view(conn)
@@ -256,7 +255,7 @@ def with_evidence(config: Config, conn: sqlite3.Connection) -> Iterator[int]:
             "CREATE TEMP VIEW records AS SELECT * FROM main.records "  # noqa: S608
             f"WHERE repo != '{quoted}' UNION ALL SELECT * FROM temp.evidence_records"
         )
-        yield len(rows)
+        yield
     finally:
         _drop_evidence_view(conn)
 
