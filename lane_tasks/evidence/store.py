@@ -16,6 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -138,11 +139,31 @@ def list_runs(config: Config) -> list[RunRecord]:
 
 
 def _run_dirs(config: Config) -> list[Path]:
-    """The run directories, newest first (a run id sorts by its start)."""
+    """The run directories, newest first. A run id sorts by the second its run began; two runs
+    begun in the same second are told apart by the millisecond start in their manifests (read
+    only for those, so listing stays one directory scan)."""
     root = runs_root(config)
     if not root.is_dir():
         return []
-    return sorted((p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True)
+    dirs = sorted((p for p in root.iterdir() if p.is_dir() and _RUN_ID.match(p.name)), reverse=True)
+    seconds = [_second(d) for d in dirs]
+    tied = {s for s, n in pairwise(seconds) if s == n}
+    if not tied:
+        return dirs
+    return sorted(
+        dirs, key=lambda d: (_second(d), _started_at(d) if _second(d) in tied else ""), reverse=True
+    )
+
+
+def _second(d: Path) -> str:
+    return d.name.partition("-")[0]
+
+
+def _started_at(d: Path) -> str:
+    """The run's start as its manifest records it (ISO, so it sorts), or "" when unreadable."""
+    run = (read_record(d / MANIFEST, validate=False).doc or {}).get("run")
+    started = run.get("started_at") if isinstance(run, dict) else None
+    return started if isinstance(started, str) else ""
 
 
 def _record_of(d: Path) -> RunRecord:

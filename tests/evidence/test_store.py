@@ -209,3 +209,28 @@ def test_keep_one_does_not_prune_run_in_flight(
     record_artifact(config, b, step="gate-fast", name="gate-fast.json", text="{}",
                     status="pass", subject=subject, lane="startup")  # fmt: skip
     assert not run_dir(config, a).exists()
+
+
+def test_two_runs_begun_in_the_same_second_list_in_the_order_they_began(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lane stopped after one second and run again starts in the same second: the run ids'
+    random suffixes must not decide which one is the latest (it was the flaky half of CI)."""
+    config = load_config(make_project(tmp_path) / "lanes.toml")
+    second = datetime(2026, 12, 4, 12, 0, 0, tzinfo=UTC)
+    # the suffix of the run begun first sorts after the other's: name order alone is wrong
+    for run_id, began in (
+        ("20261204T120000Z-ffffff", second + timedelta(milliseconds=100)),
+        ("20261204T120000Z-000000", second + timedelta(milliseconds=900)),
+    ):
+        monkeypatch.setenv("LANE_TASKS_RUN_STARTED", "")
+        mark_run_started(run_id, began)
+        record_artifact(
+            config, run_id, step="gate-fast", name="gate-fast.json", text="{}", status="pass",
+            subject=SUBJECT, started=began,
+        )  # fmt: skip
+        finish_run(config, run_id, lane="startup")
+    assert [r.id for r in list_runs(config)] == [
+        "20261204T120000Z-000000",
+        "20261204T120000Z-ffffff",
+    ]
