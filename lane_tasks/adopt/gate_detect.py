@@ -21,7 +21,7 @@ import yaml
 
 from lane_tasks.adopt.noxfile import ProjectSession
 
-__all__ = ["ROLES", "Proposal", "propose_checks", "source_paths"]
+__all__ = ["ROLES", "Project", "Proposal", "propose_checks", "source_paths"]
 
 ROLES = ("lint", "format", "typing", "tests")
 """What a gate covers; a source may cover several (pre-commit usually lints and formats)."""
@@ -87,6 +87,22 @@ class Project:
 
     def exists(self, *names: str) -> str | None:
         return next((n for n in names if (self.root / n).exists()), None)
+
+    def pre_commit_hooks(self) -> tuple[str, frozenset[str]] | None:
+        """The project's pre-commit configuration file and the ids of its hooks."""
+        name = self.exists(".pre-commit-config.yaml", ".pre-commit-config.yml")
+        if name is None:
+            return None
+        try:
+            data = yaml.safe_load((self.root / name).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = None
+        return name, frozenset(
+            str(h.get("id"))
+            for repo in (data or {}).get("repos", []) if isinstance(data, dict)
+            if isinstance(repo, dict)
+            for h in repo.get("hooks", []) if isinstance(h, dict)
+        )  # fmt: skip
 
 
 def _role_of(name: str) -> str | None:
@@ -209,19 +225,10 @@ _FORMAT_HOOKS = frozenset({"ruff-format", "black", "isort", "autopep8", "yapf"})
 
 
 def _from_pre_commit(p: Project) -> list[Proposal]:
-    name = p.exists(".pre-commit-config.yaml", ".pre-commit-config.yml")
-    if name is None:
+    found = p.pre_commit_hooks()
+    if found is None:
         return []
-    try:
-        data = yaml.safe_load((p.root / name).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        data = None
-    hooks = {
-        str(h.get("id"))
-        for repo in (data or {}).get("repos", []) if isinstance(data, dict)
-        if isinstance(repo, dict)
-        for h in repo.get("hooks", []) if isinstance(h, dict)
-    }  # fmt: skip
+    name, hooks = found
     roles = ["lint"]
     if hooks & _FORMAT_HOOKS or not hooks & _LINT_HOOKS:
         roles.append("format")
