@@ -1,8 +1,9 @@
 """`lane-tasks init`: adopt the lanes in any Python repository, as it is.
 
 Writes a lanes.toml (with tomli-w) whose gate checks are the project's own (gate_detect), adds
-the lane sessions to the project's noxfile or writes one (noxfile_adopt), and makes the
-artifacts directory ignore itself. Everything is decided and checked before anything is
+the lane sessions to the project's noxfile or writes one (noxfile_adopt), adds what it writes
+to the ignore list of the project's check-manifest (check_manifest), and makes the artifacts
+directory ignore itself. Everything is decided and checked before anything is
 written, so a refusal leaves the repository as it was; running init again changes nothing.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 
 import tomli_w
 
+from lane_tasks.adopt.check_manifest import plan_check_manifest
 from lane_tasks.adopt.gate_detect import Proposal, propose_checks
 from lane_tasks.adopt.governance_scaffold import (
     governance_scaffold,
@@ -195,6 +197,7 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
         config = parse_config(plan.text, lanes_toml)  # never write a lanes.toml we would reject
         prefix, artifacts = plan.prefix, root / ARTIFACTS_DIR
 
+    manifest = plan_check_manifest(root, _pyproject(root), _own_files(config, nox_plan))
     written: list[Path] = []
     kept: list[tuple[Path, str]] = []
     complete = True
@@ -218,6 +221,9 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
     else:
         atomic_write(nox_plan.path, nox_plan.text)
         written.append(nox_plan.path)
+    if manifest is not None and manifest.text is not None:
+        atomic_write(manifest.path, manifest.text)
+        written.append(manifest.path)
     self_ignore(artifacts)
 
     choices: list[str] = []
@@ -242,6 +248,8 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
             choices.append(f"compat snapshot not written: {exc}")
     if nox_plan.action == "add":
         choices.append("noxfile.py: lane sessions added at its end; nothing of it changed")
+    if manifest is not None:
+        choices.append(manifest.line)
     install, absent = _missing_tools(config, root)
     choices += absent
     added = " ".join(config.shown(p) for p in written)
@@ -259,6 +267,19 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
         next_commands=next_commands,
         complete=complete,
     )
+
+
+def _own_files(config: Config, nox_plan: NoxfilePlan) -> list[str]:
+    """What init writes, or tells the user to commit, that no sdist needs: lanes.toml, the
+    compat snapshot, a noxfile init wrote itself, the evidence people record."""
+    own = [CONFIG_NAME]
+    if nox_plan.action == "create":
+        own.append(config.shown(nox_plan.path))
+    if config.compat.source == "project" or (config.root / config.compat.snapshot).exists():
+        own.append(config.compat.snapshot)
+    if Path(config.evidence_dir) != Path():
+        own.append(f"{Path(config.evidence_dir).as_posix()}/**")
+    return own
 
 
 def _missing_tools(config: Config, root: Path) -> tuple[list[str], list[str]]:
