@@ -8,7 +8,7 @@ from lane_tasks.catalog import CONTROLS, KPIS, STEPS
 from lane_tasks.catalog.checks import DOCTOR_CHECKS, FINDINGS, RELEASE_CHECKS, CheckInfo
 from lane_tasks.controls import CONTROLS as CONTROL_REGISTRY
 from lane_tasks.kpi.definitions import DEFINITIONS
-from lane_tasks.steps import RUNNERS
+from lane_tasks.steps import runners
 from lane_tasks.steps.checks import Check, CheckRegistry
 from lane_tasks.steps.doctor import DOCTOR
 from lane_tasks.steps.drift.families import FAMILIES
@@ -24,7 +24,7 @@ def test_check_registries_hold_exactly_the_catalog_ids_in_order() -> None:
 
 
 def test_every_step_control_and_kpi_id_has_one_implementation() -> None:
-    assert set(RUNNERS) == set(STEPS)
+    assert set(runners()) == set(STEPS)
     assert set(CONTROL_REGISTRY) == set(CONTROLS)
     assert set(DEFINITIONS) == set(KPIS)
 

@@ -114,20 +114,29 @@ def _keep_mode(fd: int, tmp: Path, old: os.stat_result) -> None:
         tmp.chmod(mode)
 
 
-def open_regular(path: Path) -> BinaryIO:
-    """`path` opened for reading when it is a regular file, else OSError (EINVAL for a FIFO,
-    a socket or a device). Opened without blocking, so a FIFO planted where one of our files
-    should be is refused at once instead of waiting for a writer forever."""
+def _open_regular_fd(path: str | os.PathLike[str]) -> int:
+    """The descriptor of `path` opened for reading when it is a regular file (see
+    open_regular), else OSError."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
-    fh = os.fdopen(fd, "rb")
-    mode = os.fstat(fd).st_mode
+    try:
+        mode = os.fstat(fd).st_mode
+    except OSError:
+        os.close(fd)
+        raise
     if not stat.S_ISREG(mode):
-        fh.close()
+        os.close(fd)
         code = errno.EISDIR if stat.S_ISDIR(mode) else errno.EINVAL
         raise OSError(
             code, "not a regular file" if code == errno.EINVAL else "Is a directory", str(path)
         )
-    return fh
+    return fd
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """`path` opened for reading when it is a regular file, else OSError (EINVAL for a FIFO,
+    a socket or a device). Opened without blocking, so a FIFO planted where one of our files
+    should be is refused at once instead of waiting for a writer forever."""
+    return os.fdopen(_open_regular_fd(path), "rb")
 
 
 def read_text_regular(path: Path) -> str:
@@ -136,9 +145,15 @@ def read_text_regular(path: Path) -> str:
         return fh.read().decode("utf-8")
 
 
-def sha256_file(path: Path) -> str:
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    """The sha256 of a regular file (else OSError, as open_regular). Read through the bare
+    descriptor, not a buffered file object: verify hashes thousands of small files, and the
+    file object's set-up was most of the time of each."""
     h = hashlib.sha256()
-    with open_regular(path) as fh:
-        for chunk in iter(lambda: fh.read(1 << 16), b""):
+    fd = _open_regular_fd(path)
+    try:
+        while chunk := os.read(fd, 1 << 16):
             h.update(chunk)
+    finally:
+        os.close(fd)
     return h.hexdigest()

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from lane_tasks.catalog.layout import CONTROLS_ARTIFACT
 from lane_tasks.evidence.artifacts import (
     SCHEMA_VERSION,
     Result,
@@ -28,55 +25,19 @@ from lane_tasks.evidence.artifacts import (
 )
 from lane_tasks.evidence.store import MANIFEST, RunRecord, list_runs, runs_root
 from lane_tasks.steps.base import StepContext, StepOutcome, register
+from lane_tasks.steps.contract_index.files import (
+    EXCLUDED,
+    INDEX_SCHEMA,
+    IndexedFile,
+    indexed_files,
+)
 from lane_tasks.util.signing import load_private_key
 
 __all__ = ["EXCLUDED", "INDEX_SCHEMA", "IndexedFile", "indexed_files", "run"]
 
-INDEX_SCHEMA = "lane-tasks/contract-index"
-
-EXCLUDED = frozenset(
-    {
-        MANIFEST,  # changes after every step
-        CONTROLS_ARTIFACT,  # the lane's verdict, written after the index
-        "contract-index.json",
-        "contract-index.intoto.json",
-        "contract-index.dsse.json",
-    }
-)
-"""Names in a run directory that are never indexed (they change after the index is made)."""
-
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _COMMIT = re.compile(r"[0-9a-f]{40,64}")
 _FIX = "the run's evidence is broken: re-run the lane (`nox -s <lane>`); never edit a run's files"
-
-
-class IndexedFile(NamedTuple):
-    """A file under an indexed directory: its path, and its posix path relative to that
-    directory and to the repository root. Strings, not Paths: an index lists thousands of
-    files, and pathlib's parsing of each was a third of the index's time."""
-
-    path: str
-    rel: str
-    shown: str
-
-
-def indexed_files(d: Path, root: Path) -> Iterator[IndexedFile]:
-    """Files under d (not through a symlinked directory), sorted by their posix path, except
-    the excluded names at its top level; `root` is the repository root d lies in."""
-    if not d.is_dir():
-        return
-    top = str(d)
-    prefix = d.relative_to(root).as_posix()
-    found = []
-    for where, _, names in os.walk(top):
-        base = os.path.relpath(where, top).replace(os.sep, "/")
-        for name in names:
-            rel = name if base == "." else f"{base}/{name}"
-            found.append((rel, os.path.join(where, name)))  # noqa: PTH118 (see IndexedFile)
-    found.sort()
-    for rel, path in found:
-        if rel not in EXCLUDED and os.path.isfile(path):  # noqa: PTH113
-            yield IndexedFile(path, rel, f"{prefix}/{rel}" if prefix != "." else rel)
 
 
 def _indexable(rec: RunRecord, root: Path) -> bool:

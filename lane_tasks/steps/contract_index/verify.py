@@ -25,7 +25,7 @@ from lane_tasks.steps.contract_index.attestation import (
     attestation_paths,
     stable_view,
 )
-from lane_tasks.steps.contract_index.build import INDEX_SCHEMA, indexed_files
+from lane_tasks.steps.contract_index.files import INDEX_SCHEMA, indexed_files
 from lane_tasks.util.signing import load_public_key, verify_envelope
 
 __all__ = ["VerifyReport", "verify_index"]
@@ -217,7 +217,7 @@ def _check_files(config: Config, doc: dict[str, Any], report: VerifyReport) -> N
         if st is None or not stat.S_ISREG(st.st_mode):
             report.missing.append(rel)
             continue
-        digest, size = sha256_file(Path(path)), st.st_size
+        digest, size = sha256_file(path), st.st_size
         if digest != e["sha256"] or size != e["size"]:
             report.modified.append(
                 {
