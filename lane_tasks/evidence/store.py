@@ -58,9 +58,14 @@ _RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """Sortable by time, unique enough for two lanes started in the same second."""
+    """Sortable by time to the millisecond, unique enough for two lanes started in the same
+    one: the suffix is the millisecond (three hex digits, 000 to 3e7) then three random ones.
+    A lane stopped after a second and run again starts in the same second as the first run, and
+    which of them is the latest must not be a coin toss."""
     now = now or datetime.now(UTC)
-    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+    return (
+        f"{now.strftime('%Y%m%dT%H%M%SZ')}-{now.microsecond // 1000:03x}{secrets.token_hex(2)[:3]}"
+    )
 
 
 def mark_run_started(run_id: str, now: datetime | None = None) -> None:
@@ -139,9 +144,9 @@ def list_runs(config: Config) -> list[RunRecord]:
 
 
 def _run_dirs(config: Config) -> list[Path]:
-    """The run directories, newest first. A run id sorts by the second its run began; two runs
-    begun in the same second are told apart by the millisecond start in their manifests (read
-    only for those, so listing stays one directory scan)."""
+    """The run directories, newest first. A run id sorts by the millisecond its run began; ids
+    made before they carried it (a random suffix) and sharing a second are told apart by the
+    start in their manifests, read only for those, so listing stays one directory scan."""
     root = runs_root(config)
     if not root.is_dir():
         return []

@@ -234,3 +234,13 @@ def test_two_runs_begun_in_the_same_second_list_in_the_order_they_began(
         "20261204T120000Z-000000",
         "20261204T120000Z-ffffff",
     ]
+
+
+def test_run_ids_sort_by_the_millisecond_their_runs_began() -> None:
+    second = datetime(2026, 12, 4, 12, 0, 0, tzinfo=UTC)
+    times = [second + timedelta(milliseconds=ms) for ms in (0, 1, 15, 16, 255, 256, 998, 999)]
+    ids = [new_run_id(t) for t in times for _ in range(3)]
+    assert [i[:20] for i in sorted(ids)] == [i[:20] for i in ids]  # in the order they began
+    assert ids[-1].startswith("20261204T120000Z-3e7")
+    config = load_config(Path(__file__).parents[2] / "lanes.toml")
+    assert all(run_dir(config, i).name == i for i in ids)  # what --run-id accepts
