@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lane_tasks.adopt.gate_detect import Project
-from lane_tasks.adopt.list_edit import append_ini_lines, append_toml_array
+from lane_tasks.adopt.list_edit import append_ini_lines, append_toml_array, ini_values
 from lane_tasks.project.ci_files import find_ci_files
 
 __all__ = ["ManifestEdit", "plan_check_manifest"]
@@ -73,7 +73,7 @@ def _configured(p: Project) -> tuple[str, list[str]] | None:
                 value = parser.get(SECTION, "ignore", fallback="")
             except configparser.Error:
                 value = ""
-            return filename, [v.strip() for v in value.splitlines() if v.strip()]
+            return filename, ini_values(value)
     return None
 
 

@@ -87,9 +87,11 @@ def _clash(sessions: tuple[ProjectSession, ...]) -> str | None:
     return next((f"{s.name} (noxfile.py:{s.line})" for s in sessions if s.name in ours), None)
 
 
-def _plan(root: Path, lane: str, sessions: tuple[ProjectSession, ...]) -> _Plan:
+def _plan(
+    root: Path, lane: str, sessions: tuple[ProjectSession, ...], pyproject: Mapping[str, Any]
+) -> _Plan:
     owner = git_config(root, "user.email")
-    checks = tuple(propose_checks(root, _pyproject(root), sessions))
+    checks = tuple(propose_checks(root, pyproject, sessions))
     clash = _clash(sessions)
     prefix = PREFIX if clash else ""
     data: dict[str, Any] = {
@@ -137,7 +139,7 @@ def default_lanes_toml(root: Path, lane: str = "startup") -> str:
         plan = plan_noxfile(root)
     except LaneTasksError:
         plan = None
-    return _plan(root, lane, plan.sessions if plan else ()).text
+    return _plan(root, lane, plan.sessions if plan else (), _pyproject(root)).text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -181,7 +183,8 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
             "(`lane-tasks lanes validate` checks it)"
         )
     nox_plan: NoxfilePlan = plan_noxfile(root)  # a noxfile that does not parse: refused here
-    plan = _plan(root, lane, nox_plan.sessions)
+    pyproject = _pyproject(root)
+    plan = _plan(root, lane, nox_plan.sessions, pyproject)
     keep_config = lanes_toml.exists() and not force
     if keep_config:
         config = load_config(lanes_toml)  # an invalid one is refused before anything is written
@@ -197,7 +200,7 @@ def init_repo(root: Path, *, lane: str = "startup", force: bool = False) -> Init
         config = parse_config(plan.text, lanes_toml)  # never write a lanes.toml we would reject
         prefix, artifacts = plan.prefix, root / ARTIFACTS_DIR
 
-    manifest = plan_check_manifest(root, _pyproject(root), _own_files(config, nox_plan))
+    manifest = plan_check_manifest(root, pyproject, _own_files(config, nox_plan))
     written: list[Path] = []
     kept: list[tuple[Path, str]] = []
     complete = True

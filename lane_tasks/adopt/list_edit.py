@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["append_ini_lines", "append_toml_array"]
+__all__ = ["append_ini_lines", "append_toml_array", "ini_values"]
 
 
 def _newline(text: str) -> str:
@@ -144,7 +144,8 @@ def append_toml_array(
     have = _dig(old, [*table, key])
     if have is not None and not (isinstance(have, list) and all(isinstance(v, str) for v in have)):
         return None
-    if _dig(old, table) is not None and not isinstance(_dig(old, table), dict):
+    where = _dig(old, table)
+    if where is not None and not isinstance(where, dict):
         return None
     new = _toml_insert(text, table, key, values)
     if new is None:
@@ -173,7 +174,7 @@ def _ini(text: str) -> dict[str, dict[str, str]] | None:
     return {s: dict(parser.items(s, raw=True)) for s in parser.sections()}
 
 
-def _ini_values(value: str | None) -> list[str]:
+def ini_values(value: str | None) -> list[str]:
     """A multi-line option as check-manifest reads it: one entry a line, blanks dropped."""
     return [v for v in (p.strip() for p in (value or "").splitlines()) if v]
 
@@ -220,7 +221,7 @@ def append_ini_lines(text: str, section: str, option: str, values: Sequence[str]
         return None
     before = old.get(section, {}).get(option)
     after = got.get(section, {}).get(option)
-    if _ini_values(after) != [*_ini_values(before), *values]:
+    if ini_values(after) != [*ini_values(before), *values]:
         return None
     rest = {s: {k: v for k, v in o.items() if (s, k) != (section, option)} for s, o in got.items()}
     kept = {s: {k: v for k, v in o.items() if (s, k) != (section, option)} for s, o in old.items()}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from lane_tasks.steps.base import RUNNERS, Runner, StepContext, StepReport
 from lane_tasks.steps.base import run_step as _run_registered
 
-__all__ = ["RUNNERS", "StepContext", "StepReport", "run_step", "runners"]
+__all__ = ["StepContext", "StepReport", "run_step", "runners"]
 
 
 def runners() -> dict[str, Runner]:
