@@ -26,7 +26,13 @@ from lane_tasks.evidence.artifacts import sha256_file
 from lane_tasks.project.git import git, head_commit
 from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.checks import Check, Outcome
-from lane_tasks.steps.release_plan import builds_offline, planned, project_data, version_env
+from lane_tasks.steps.release_plan import (
+    build_isolation,
+    builds_offline,
+    planned,
+    project_data,
+    version_env,
+)
 from lane_tasks.util.procs import ProcResult, ProcSpec, excerpt, run_one, tool_env
 
 __all__ = [
@@ -121,7 +127,9 @@ def source_date_epoch(root: Path) -> dict[str, str]:
     return {EPOCH: r.stdout.strip()} if r.returncode == 0 and r.stdout.strip() else {}
 
 
-def build_dists(ctx: StepContext, check_id: str, out: Path) -> ProcResult | Outcome:
+def build_dists(
+    ctx: StepContext, check_id: str, out: Path, facts: dict[str, Any]
+) -> ProcResult | Outcome:
     """`python -m build --sdist --wheel` of the committed tree into `out` (no isolation when
     offline), timestamps from SOURCE_DATE_EPOCH: the one build gate release makes, and the
     second a reproducibility check compares with it."""
@@ -129,9 +137,7 @@ def build_dists(ctx: StepContext, check_id: str, out: Path) -> ProcResult | Outc
     with _committed_tree(ctx.root) as tree:
         if epoch and tree != ctx.root:  # a checkout's file times are the clock's, not the commit's
             _touch(tree, int(epoch[EPOCH]))
-        args = ["build", "--sdist", "--wheel", "--outdir", str(out)]
-        if builds_offline(ctx):
-            args.append("--no-isolation")
+        args = ["build", "--sdist", "--wheel", "--outdir", str(out), *build_isolation(ctx, facts)]
         return run_tool(ctx, check_id, [*args, str(tree)], tree, epoch)
 
 
@@ -170,7 +176,7 @@ class Build(Check):
         shutil.rmtree(out, ignore_errors=True)
         out.mkdir(parents=True)
         offline = builds_offline(ctx)
-        res = build_dists(ctx, self.id, out)
+        res = build_dists(ctx, self.id, out, facts)
         if isinstance(res, Outcome):
             return res
         outcome = _tool_outcome(ctx, res, "build")

@@ -74,7 +74,7 @@ class Reproducible(Check):
         if not wanted:
             return Outcome("skip", f"not asked for: {why}")
         out: Path = facts["scratch"] / "rebuild"
-        res = build_dists(ctx, self.id, out)
+        res = build_dists(ctx, self.id, out, facts)
         if isinstance(res, Outcome):
             return res
         if res.outcome != "exited" or res.exit_code != 0:

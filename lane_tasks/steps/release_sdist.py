@@ -21,7 +21,7 @@ from lane_tasks.steps.base import StepContext
 from lane_tasks.steps.checks import Check, Outcome
 from lane_tasks.steps.release_dists import listed, run_tool
 from lane_tasks.steps.release_install import importable
-from lane_tasks.steps.release_plan import builds_offline
+from lane_tasks.steps.release_plan import build_isolation
 
 __all__ = ["SdistComplete", "package_sources", "wheel_difference"]
 
@@ -85,9 +85,7 @@ class SdistComplete(Check):
         with tarfile.open(sdist) as tar:
             tar.extractall(scratch, filter="data")
         out = facts["scratch"] / "wheel-from-sdist"
-        args = ["build", "--wheel", "--outdir", str(out)]
-        if builds_offline(ctx):
-            args.append("--no-isolation")
+        args = ["build", "--wheel", "--outdir", str(out), *build_isolation(ctx, facts)]
         res = run_tool(ctx, self.id, [*args, str(scratch / top)], scratch / top)
         if isinstance(res, Outcome):
             return res

@@ -1329,3 +1329,24 @@ def test_a_backend_not_installed_here_is_named_with_what_to_install(
     assert version["fix"].startswith("pip install 'no-such-plugin-x>=1'")
     assert "bump" not in version["fix"]
     assert result(doc, "build")["status"] != "skip"  # every other check still runs
+
+
+@pytest.mark.e2e
+def test_a_static_build_requirement_missing_offline_is_named_by_the_build(
+    setuptools_project: Path,
+) -> None:
+    """Offline, build's own dependency check is skipped only when every requirement is here:
+    one that is missing still fails the build with its name."""
+    root = setuptools_project
+    py = root / "pyproject.toml"
+    text = py.read_text(encoding="utf-8")
+    bumped = text.replace(
+        'requires = ["setuptools>=77"]', 'requires = ["setuptools>=77", "no-such-plugin-x>=1"]'
+    )
+    assert bumped != text
+    py.write_text(bumped, encoding="utf-8")
+    commit_all(root, "a build requirement that is not installed")
+    _, doc = preflight(root)
+    build = result(doc, "build")
+    assert build["status"] == "fail", build
+    assert "no-such-plugin-x>=1" in build["message"] + (build["excerpt"] or ""), build
